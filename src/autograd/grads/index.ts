@@ -1,0 +1,22 @@
+/** Registers every kernel's gradient (imported once, for its side effects). */
+import './Unary.js';
+import './Binary.js';
+import './Where.js';
+import './Cast.js';
+import './Reduce.js';
+import './MatMul.js';
+import './Transpose.js';
+import './Slice.js';
+import './Pad.js';
+import './Concat.js';
+import './BroadcastTo.js';
+import './IndexSelect.js';
+import './IndexAdd.js';
+import './GatherElements.js';
+import './ScatterAdd.js';
+import './Softmax.js';
+import './LogSoftmax.js';
+import './LayerNorm.js';
+import './CrossEntropy.js';
+import './Dropout.js';
+import './ScaledDotProductAttention.js';

@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parseDelimited } from './csv.js';
+import { decodeText, errorCode, looksBinary } from './decode.js';
+import { DataError } from './errors.js';
+import type { LoadedExamples, SkippedItem, TextExample } from './types.js';
+
+/** The file extensions `loadTableFile` reads, and how. */
+export const TABLE_EXTENSIONS = ['.csv', '.tsv', '.jsonl', '.ndjson'] as const;
+
+export interface TableFields {
+  /** Column (CSV/TSV header) or key (JSONL) of the text. Default `text`. */
+  textField?: string;
+  /** Column or key of the label. Default `label`. */
+  labelField?: string;
+}
+
+/**
+ * Reads a `.csv`, `.tsv` or `.jsonl` (`.ndjson`) file of labelled texts.
+ *
+ * CSV and TSV need a header row naming the columns; JSONL has one JSON object per line (blank
+ * lines are ignored). The text and label are taken from `textField` / `labelField`
+ * (default `text` and `label`). A label that is a number or boolean becomes its string
+ * (`1` → `'1'`); labels are trimmed, because `'pos '` and `'pos'` as two classes is never meant.
+ * A row whose text is empty or blank is skipped and reported (`path` is `file:line`).
+ *
+ * Refused with a `DataError` naming the file and line: an unreadable, binary or empty file, a
+ * header without the field, a row with a different number of columns than the header, a missing
+ * or empty label, a missing text, malformed JSON, a JSON line that is not an object.
+ *
+ * @example
+ * // reviews.csv:  text,label\n"Great, loved it",pos\nMeh,neg\n
+ * const { examples } = loadTableFile('reviews.csv');
+ * // [{text: 'Great, loved it', label: 'pos', source: 'reviews.csv:2'}, …]
+ * loadTableFile('tweets.jsonl', { textField: 'tweet', labelField: 'sentiment' });
+ */
+export function loadTableFile(path: string, fields: TableFields = {}): LoadedExamples {
+  const textField = fields.textField ?? 'text';
+  const labelField = fields.labelField ?? 'label';
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv') {
+    const content = readWholeFile(path, 'a header row and data rows');
+    return fromDelimited(path, content, ext === '.csv' ? ',' : '\t', textField, labelField);
+  }
+  if (ext === '.jsonl' || ext === '.ndjson') {
+    return fromJsonLines(path, readWholeFile(path, 'one JSON object per line'), textField, labelField);
+  }
+  throw new DataError(`${path}: unsupported file type '${ext}'; expected ${TABLE_EXTENSIONS.join(', ')}`);
+}
+
+/** The whole file as text; unlike a file in a class folder, a bad file here is the whole dataset. */
+function readWholeFile(path: string, expected: string): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new DataError(`${path}: cannot read the file (${errorCode(e)})`);
+  }
+  if (looksBinary(bytes)) {
+    throw new DataError(`${path}: looks binary (NUL byte in the first 8 KB); expected a UTF-8 or Latin-1 text file`);
+  }
+  const text = decodeText(bytes);
+  if (text.trim() === '') throw new DataError(`${path}: the file is empty; expected ${expected}`);
+  return text;
+}
+
+function fromDelimited(
+  path: string,
+  content: string,
+  delimiter: ',' | '\t',
+  textField: string,
+  labelField: string,
+): LoadedExamples {
+  const records = parseDelimited(content, delimiter, path);
+  const header = records[0]!; // the file is not blank, so there is at least one record
+  const names = header.fields.map((f) => f.trim());
+  const kind = delimiter === ',' ? 'CSV' : 'TSV';
+  const column = (field: string, option: string): number => {
+    const at = names.indexOf(field);
+    if (at < 0) {
+      throw new DataError(
+        `${path}:${header.line}: the ${kind} header has no '${field}' column (columns: ${names.join(', ')}); ` +
+          `the first row must name the columns, or set ${option} to the right one`,
+      );
+    }
+    return at;
+  };
+  const textAt = column(textField, 'textField');
+  const labelAt = column(labelField, 'labelField');
+  if (records.length === 1) {
+    throw new DataError(`${path}: has a header row but no data rows`);
+  }
+
+  const examples: TextExample[] = [];
+  const skipped: SkippedItem[] = [];
+  for (const { fields, line } of records.slice(1)) {
+    if (fields.length !== names.length) {
+      throw new DataError(
+        `${path}:${line}: expected ${names.length} fields as in the header, found ${fields.length}` +
+          (fields.length > names.length ? ` (an unquoted ${delimiter === ',' ? 'comma' : 'tab'} in the text?)` : ''),
+      );
+    }
+    const label = checkLabel(fields[labelAt]!.trim(), path, line, labelField);
+    addExample(examples, skipped, fields[textAt]!, label, `${path}:${line}`);
+  }
+  return { examples, skipped };
+}
+
+function fromJsonLines(path: string, content: string, textField: string, labelField: string): LoadedExamples {
+  const examples: TextExample[] = [];
+  const skipped: SkippedItem[] = [];
+  const lines = content.split(/\r\n|\n|\r/);
+  if (lines[0]!.charCodeAt(0) === 0xfeff) lines[0] = lines[0]!.slice(1);
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    let row: unknown;
+    try {
+      row = JSON.parse(raw);
+    } catch (e) {
+      throw new DataError(`${path}:${line}: malformed JSON (${(e as Error).message}); expected one JSON object per line`);
+    }
+    if (row === null || typeof row !== 'object' || Array.isArray(row)) {
+      throw new DataError(`${path}:${line}: expected a JSON object like {"${textField}": "…", "${labelField}": "…"}`);
+    }
+    const obj = row as Record<string, unknown>;
+    const text = obj[textField];
+    if (text === undefined || text === null) {
+      throw new DataError(`${path}:${line}: no '${textField}' field (keys: ${Object.keys(obj).join(', ')}); set textField`);
+    }
+    if (typeof text !== 'string') {
+      throw new DataError(`${path}:${line}: '${textField}' must be a string, found ${typeof text}`);
+    }
+    const rawLabel = obj[labelField];
+    if (rawLabel === undefined || rawLabel === null) {
+      throw new DataError(`${path}:${line}: no '${labelField}' field (keys: ${Object.keys(obj).join(', ')}); set labelField`);
+    }
+    if (typeof rawLabel !== 'string' && typeof rawLabel !== 'number' && typeof rawLabel !== 'boolean') {
+      throw new DataError(`${path}:${line}: '${labelField}' must be a string or a number, found ${JSON.stringify(rawLabel)}`);
+    }
+    const label = checkLabel(String(rawLabel).trim(), path, line, labelField);
+    addExample(examples, skipped, text, label, `${path}:${line}`);
+  });
+  return { examples, skipped };
+}
+
+function checkLabel(label: string, path: string, line: number, labelField: string): string {
+  if (label === '') throw new DataError(`${path}:${line}: the '${labelField}' field is empty; every row needs a label`);
+  return label;
+}
+
+function addExample(examples: TextExample[], skipped: SkippedItem[], text: string, label: string, source: string): void {
+  if (text.trim() === '') skipped.push({ path: source, reason: 'empty text' });
+  else examples.push({ text, label, source });
+}

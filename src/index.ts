@@ -1,0 +1,26 @@
+/**
+ * attn: build, train, inspect and serve self-attention models in TypeScript.
+ * This file only re-exports; see the folders for the code.
+ */
+import './autograd/grads/index.js';
+
+export { Tensor, isTensor } from './tensor/tensor.js';
+export type { NestedArray, TensorOrScalar } from './tensor/tensor.js';
+export type { DType } from './tensor/dtype.js';
+export { ShapeError } from './tensor/shape.js';
+export { manualSeed, Generator, globalGenerator } from './tensor/random.js';
+export { DisposedTensorError } from './engine/engine.js';
+export type { MemoryInfo } from './engine/engine.js';
+export { OutOfMemoryError } from './engine/arena.js';
+export { tidy, keep, dispose, memory, resetPeakMemory, setBackend, getBackend, listBackends } from './engine/scope.js';
+export { noGrad, isGradEnabled, setGradEnabled } from './autograd/apply.js';
+export {
+  tensor, fromArray, zeros, ones, full, zerosLike, onesLike, fullLike, arange, eye, rand, randn, randint, scalar,
+  add, sub, mul, div, pow, maximum, minimum, clamp, neg, exp, log, sqrt, rsqrt, abs, square, sign,
+  relu, gelu, tanh, sigmoid, silu, softmax, logSoftmax,
+  eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr, where, maskedFill, cast,
+  sum, mean, max, min, argmax, argmin, variance, std, logsumexp, matmul,
+  reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, expand, slice, narrow, cat, stack, split, chunk, pad, clone,
+  indexSelect, gather, tril, triu,
+} from './ops/index.js';
+export * as F from './nn/functional.js';

@@ -33,7 +33,7 @@ test('generator state round-trips for exact resume', () => {
 
 test('randn has mean ~0 and std ~1; randint covers its range uniformly', () => {
   manualSeed(3);
-  const v = randn([20000]).data();
+  const v = Array.from(randn([20000]).data());
   const mean = v.reduce((s, x) => s + x, 0) / v.length;
   const sd = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / v.length);
   assert.ok(Math.abs(mean) < 0.03, `mean ${mean}`);

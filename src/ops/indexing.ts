@@ -40,6 +40,9 @@ export function embedding(ids: Tensor, weight: Tensor, paddingIdx: number | null
   weight.assertAlive('embedding');
   if (weight.rank !== 2) throw new ShapeError(`embedding: weight must be 2-D (numEmbeddings, dim), got ${formatShape(weight.shape)}`);
   const vocab = weight.shape[0]!;
+  if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= -vocab && paddingIdx < vocab)) {
+    throw new RangeError(`embedding: paddingIdx ${paddingIdx} is out of range for an embedding table ${formatShape(weight.shape)} (expected ${-vocab}..${vocab - 1})`);
+  }
   const pad = paddingIdx === null ? -1 : paddingIdx < 0 ? paddingIdx + vocab : paddingIdx;
   checkIndices('embedding', ids, vocab, `an embedding table ${formatShape(weight.shape)}`);
   const flatIds = reshape(ids, [ids.size]);

@@ -17,6 +17,10 @@ export function layerNorm(x: Tensor, normalizedShape: readonly number[], weight:
   if (k === 0 || k > x.rank || !shapesEqual(x.shape.slice(x.rank - k), normalizedShape)) {
     throw new ShapeError(`layerNorm: normalizedShape ${formatShape(normalizedShape)} does not match the trailing dims of input ${formatShape(x.shape)}`);
   }
+  // The kernels read float32; int32 bits would be read as floats.
+  for (const [name, p] of [['input', x], ['weight', weight], ['bias', bias]] as const) {
+    if (p && p.dtype !== 'float32') throw new TypeError(`layerNorm: ${name} must be float32, got ${p.dtype} ${formatShape(p.shape)}`);
+  }
   for (const [name, p] of [['weight', weight], ['bias', bias]] as const) {
     if (p && !shapesEqual(p.shape, normalizedShape)) {
       throw new ShapeError(`layerNorm: ${name} has shape ${formatShape(p.shape)}, expected ${formatShape(normalizedShape)}`);

@@ -1,7 +1,7 @@
 /** Matrix products (kernel `MatMul`) with PyTorch's rules for vectors and batch broadcasting. */
 import { apply1 } from '../autograd/apply.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, ShapeError } from '../tensor/shape.js';
 import { reshape } from './shape.js';
 
 /**
@@ -29,6 +29,16 @@ export function matmul(a: Tensor, b: Tensor, options: { transA?: boolean; transB
   const kb = transB ? b2.shape[b2.rank - 1]! : b2.shape[b2.rank - 2]!;
   if (ka !== kb) {
     throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} are not aligned (inner dims ${ka} vs ${kb})`);
+  }
+  // Checked here rather than in the kernel, so the message names both full shapes on every backend.
+  const batchA = a2.shape.slice(0, -2);
+  const batchB = b2.shape.slice(0, -2);
+  for (let i = 1; i <= Math.min(batchA.length, batchB.length); i++) {
+    const da = batchA[batchA.length - i]!;
+    const db = batchB[batchB.length - i]!;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(`matmul: batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be broadcast together (${da} vs ${db})`);
+    }
   }
   const out = apply1('MatMul', [a2, b2], { transA, transB }, 'matmul');
   if (a.rank > 1 && b.rank > 1) return out;

@@ -55,8 +55,9 @@ export function std(x: Tensor, dim?: number | readonly number[], options: { keep
 /** log Σ exp(x) over `dim`, stable. */
 export function logsumexp(x: Tensor, dim: number | readonly number[], keepdim = false): Tensor {
   const m = max(x, dim, true).detach();
-  // Rows of −∞ would give −∞ − (−∞) = NaN; shift them by 0 instead.
-  const shift = m.maskedFill(m.eq(-Infinity), 0);
+  // Rows whose max is ±∞ would give ∞ − ∞ = NaN; shift them by 0 instead (as PyTorch), so a row
+  // of −∞ gives −∞ and a row holding +∞ gives +∞.
+  const shift = m.maskedFill(m.abs().eq(Infinity), 0);
   const out = x.sub(shift).exp().sum(dim, true).log().add(shift);
   return keepdim ? out : reshape(out, x.shape.filter((_, i) => !normalizeAxes('logsumexp', dim, x.rank).includes(i)));
 }

@@ -31,8 +31,9 @@ registerGradient({
         db = needsGrad[1] ? g.mul(x).div(z.square()).neg() : null;
         break;
       case 'pow':
-        // d/da aᵇ = b·aᵇ⁻¹; d/db aᵇ = aᵇ·ln a, taken as 0 where a = 0 (PyTorch's convention).
-        da = needsGrad[0] ? g.mul(z).mul(x.pow(z.sub(1))) : null;
+        // d/da aᵇ = b·aᵇ⁻¹, taken as 0 where b = 0 (else 0·0⁻¹ = NaN at a = 0);
+        // d/db aᵇ = aᵇ·ln a, taken as 0 where a = 0 (both PyTorch's convention).
+        da = needsGrad[0] ? ops.where(z.eq(0), 0, g.mul(z).mul(x.pow(z.sub(1)))) : null;
         db = needsGrad[1] ? ops.where(x.eq(0), 0, g.mul(y!).mul(x.log())) : null;
         break;
       case 'maximum':

@@ -18,7 +18,8 @@ export const UNARY_FUNCTIONS: Record<UnaryOp, (x: number) => number> = {
   tanh: Math.tanh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   silu: (x) => x / (1 + Math.exp(-x)),
-  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x),
+  // 0 for ±0 and NaN, as PyTorch ((0 < x) − (x < 0)).
+  sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
   square: (x) => x * x,
 };
 

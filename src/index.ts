@@ -24,3 +24,14 @@ export {
   indexSelect, gather, tril, triu,
 } from './ops/index.js';
 export * as F from './nn/functional.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * as io from './io/index.js';
+export { saveSafetensors, loadSafetensors } from './io/tensors.js';
+export * as models from './models/index.js';
+export { Trainer } from './train/trainer.js';
+export type { TrainerOptions, FitResult } from './train/trainer.js';
+export { trainTextClassifier, loadTextClassifier } from './train/text-classification.js';
+export { classificationMetrics } from './train/metrics.js';
+export * as text from './text/index.js';
+export * as data from './data/index.js';

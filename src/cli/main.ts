@@ -1,10 +1,27 @@
 #!/usr/bin/env node
-/** The `attn` command line. */
-import { Command } from 'commander';
+/** The `attn` command line: train, eval, predict (and a toy demo). */
+import { Command, CommanderError } from 'commander';
 import { runDemo } from './demo.js';
+import { registerTrainCommand } from './train.js';
+import { registerEvalCommand } from './eval.js';
+import { registerPredictCommand } from './predict.js';
+import { UsageError } from './options.js';
+import '../index.js';
 
 const program = new Command();
-program.name('attn').description('Build, train, inspect and serve self-attention models.').showHelpAfterError();
+program
+  .name('attn')
+  .description('Train, evaluate and use self-attention text classifiers.')
+  .showHelpAfterError()
+  .addHelpText('after', `
+Quick start:
+  attn train                                   # the built-in spam-assassin corpus
+  attn predict --model runs/<timestamp> "free money!!!" --attention
+  attn train --data ./my-folder-per-class      # your own data`);
+
+registerTrainCommand(program);
+registerEvalCommand(program);
+registerPredictCommand(program);
 
 program
   .command('demo')
@@ -12,15 +29,16 @@ program
   .option('--steps <n>', 'training steps', '300')
   .action((opts: { steps: string }) => {
     const steps = Number(opts.steps);
-    if (!Number.isInteger(steps) || steps <= 0) {
-      console.error(`attn demo: --steps must be a positive integer, got '${opts.steps}'`);
-      process.exit(2);
-    }
+    if (!Number.isInteger(steps) || steps <= 0) throw new UsageError(`--steps must be a positive integer, got '${opts.steps}'`);
     console.log('attn demo: a one-layer self-attention model learns "which token follows the first 1?"');
     runDemo({ steps, log: (line) => console.log(line) });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`attn: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  // User mistakes (bad options, bad files, bad data) get one clear line, not a stack trace.
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`attn: ${message}`);
+  if (process.env.ATTN_DEBUG && err instanceof Error) console.error(err.stack);
+  process.exit(err instanceof UsageError ? 2 : 1);
 });

@@ -1,0 +1,15 @@
+/** `--backend` / `--threads` handling shared by the commands. */
+import { getBackend, listBackends, setBackend } from '../engine/scope.js';
+import { UsageError, parsePositiveInt } from './options.js';
+
+export function applyBackendOption(backend: string | undefined, threads: string | undefined): void {
+  if (backend) {
+    if (!listBackends().includes(backend)) throw new UsageError(`--backend must be one of ${listBackends().join(', ')}, got '${backend}'`);
+    setBackend(backend);
+  }
+  if (threads) {
+    const n = parsePositiveInt(threads, '--threads');
+    void n;
+    void getBackend;
+  }
+}

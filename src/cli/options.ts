@@ -1,0 +1,43 @@
+/** Parsing and validation of CLI option values, with errors that name the option. */
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parsePositiveInt(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${option} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+export function parseNonNegativeInt(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${option} must be a non-negative integer, got '${value}'`);
+  return n;
+}
+
+export function parsePositiveNumber(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${option} must be a positive number, got '${value}'`);
+  return n;
+}
+
+export function parseFraction(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`${option} must be a number in [0, 1), got '${value}'`);
+  return n;
+}
+
+export function parseChoice<T extends string>(value: string, option: string, choices: readonly T[]): T {
+  if (!choices.includes(value as T)) throw new UsageError(`${option} must be one of ${choices.join(', ')}, got '${value}'`);
+  return value as T;
+}
+
+export function parseList<T extends string>(value: string, option: string, choices: readonly T[]): T[] {
+  return value.split(',').map((s) => parseChoice(s.trim(), option, choices));
+}
+
+/** `runs/2026-11-28T21-11-39` */
+export function timestampedRunDir(now = new Date()): string {
+  return `runs/${now.toISOString().slice(0, 19).replace(/:/g, '-')}`;
+}

@@ -1,0 +1,82 @@
+/** `attn predict`: labels, probabilities and (optionally) the most-attended tokens for texts. */
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import { loadTextClassifier, type Prediction } from '../train/text-classification.js';
+import { parsePositiveInt, UsageError } from './options.js';
+import { applyBackendOption } from './backend-option.js';
+
+interface PredictFlags {
+  model?: string;
+  input?: string;
+  textField: string;
+  topK: string;
+  attention?: string | boolean;
+  json: boolean;
+  backend?: string;
+  threads?: string;
+}
+
+/** Reads texts from a .jsonl file (`--text-field` key) or a plain text file (one per line). */
+function readInputTexts(path: string, field: string): string[] {
+  if (!fs.existsSync(path)) throw new UsageError(`--input ${path}: no such file`);
+  const lines = fs.readFileSync(path, 'utf8').split(/\r?\n/);
+  const texts: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    if (!path.endsWith('.jsonl') && !path.endsWith('.ndjson')) {
+      texts.push(line);
+      return;
+    }
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      throw new UsageError(`${path}:${i + 1}: not valid JSON`);
+    }
+    const text = (record as Record<string, unknown> | null)?.[field];
+    if (typeof text !== 'string') throw new UsageError(`${path}:${i + 1}: missing string field '${field}' (set --text-field)`);
+    texts.push(text);
+  });
+  return texts;
+}
+
+export function registerPredictCommand(program: Command): void {
+  program
+    .command('predict')
+    .description('predict labels for texts with a trained model')
+    .argument('[texts...]', 'texts to classify')
+    .option('--model <dir>', 'run folder written by attn train')
+    .option('--input <file>', 'texts from a .jsonl file (see --text-field) or a text file, one per line')
+    .option('--text-field <name>', 'JSONL key with the text', 'text')
+    .option('--top-k <k>', 'how many classes to list', '3')
+    .option('--attention [n]', 'show the n tokens each prediction attended to most (default 8)')
+    .option('--json', 'one JSON object per text on stdout')
+    .option('--backend <name>', 'ref or wasm')
+    .option('--threads <n>', 'worker threads for the wasm backend')
+    .addHelpText('after', `
+Examples:
+  attn predict --model runs/spam "Congratulations, you won a free cruise" --attention
+  attn predict --model runs/spam --input emails.jsonl --json > predictions.jsonl`)
+    .action((texts: string[], flags: PredictFlags) => {
+      if (!flags.model) throw new UsageError('attn predict: --model <dir> is required (a run folder written by attn train)');
+      applyBackendOption(flags.backend, flags.threads);
+      const inputs = [...texts, ...(flags.input ? readInputTexts(flags.input, flags.textField) : [])];
+      if (inputs.length === 0) throw new UsageError('attn predict: give texts as arguments or --input <file>');
+      const topK = parsePositiveInt(flags.topK, '--top-k');
+      const attention = flags.attention === undefined || flags.attention === false ? 0 : flags.attention === true ? 8 : parsePositiveInt(flags.attention, '--attention');
+      const classifier = loadTextClassifier(flags.model);
+      const predictions = classifier.predict(inputs, { topK, attention });
+      predictions.forEach((p, i) => {
+        if (flags.json) process.stdout.write(`${JSON.stringify({ text: inputs[i], ...p })}\n`);
+        else console.log(formatPrediction(inputs[i]!, p));
+      });
+      classifier.dispose();
+    });
+}
+
+function formatPrediction(text: string, p: Prediction): string {
+  const shown = text.length > 70 ? `${text.slice(0, 67)}...` : text;
+  const lines = [`${JSON.stringify(shown)} → ${p.label}`, `  ${p.topK.map((k) => `${k.label} ${(k.probability * 100).toFixed(1)}%`).join('  ')}`];
+  if (p.attention) lines.push(`  attended to: ${p.attention.map((a) => `${a.token} (${a.weight.toFixed(3)})`).join(', ')}`);
+  return lines.join('\n');
+}

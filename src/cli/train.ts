@@ -1,0 +1,155 @@
+/** `attn train`: train a text classifier and write a run folder. */
+import type { Command } from 'commander';
+import { trainTextClassifier, type TokenizerType, type TrainReport } from '../train/text-classification.js';
+import { formatMetrics } from '../train/metrics.js';
+import { MODEL_TYPES, type ModelType } from '../models/config.js';
+import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parsePositiveInt, parsePositiveNumber, timestampedRunDir } from './options.js';
+import { applyBackendOption } from './backend-option.js';
+
+interface TrainFlags {
+  data: string;
+  test?: string;
+  textField: string;
+  labelField: string;
+  strip?: string;
+  maxExamples?: string;
+  model: string;
+  tokenizer: string;
+  vocabSize: string;
+  maxLength: string;
+  epochs: string;
+  batchSize: string;
+  lr: string;
+  weightDecay: string;
+  warmup: string;
+  clipNorm: string;
+  patience: string;
+  labelSmoothing: string;
+  dModel?: string;
+  layers?: string;
+  heads?: string;
+  dropout?: string;
+  maxSteps?: string;
+  seed: string;
+  out?: string;
+  resume?: string;
+  baseline: boolean;
+  progress: boolean;
+  json: boolean;
+  backend?: string;
+  threads?: string;
+}
+
+export function registerTrainCommand(program: Command): void {
+  program
+    .command('train')
+    .description('train a text classifier on labelled text and write a run folder')
+    .option('--data <source>', "'spam-assassin' (built in), a folder with one sub-folder per class, or a .csv/.tsv/.jsonl file", 'spam-assassin')
+    .option('--test <source>', 'a separate test set (same forms); without it the data is split 80/10/10')
+    .option('--text-field <name>', 'CSV/TSV column or JSONL key with the text', 'text')
+    .option('--label-field <name>', 'CSV/TSV column or JSONL key with the label', 'label')
+    .option('--strip <parts>', 'remove news headers,footers,quotes (as scikit-learn\'s 20 Newsgroups loader)')
+    .option('--max-examples <n>', 'use at most n examples (class proportions kept)')
+    .option('--model <type>', `model: ${MODEL_TYPES.join(', ')}`, 'transformer')
+    .option('--tokenizer <type>', 'word, bpe or char', 'word')
+    .option('--vocab-size <n>', 'vocabulary size', '20000')
+    .option('--max-length <n>', 'tokens per text (longer texts are truncated)', '256')
+    .option('--epochs <n>', 'passes over the training data', '3')
+    .option('--batch-size <n>', 'examples per step', '32')
+    .option('--lr <rate>', 'peak learning rate (AdamW)', '1e-3')
+    .option('--weight-decay <w>', 'AdamW weight decay', '0.01')
+    .option('--warmup <fraction>', 'fraction of steps for linear warm-up', '0.1')
+    .option('--clip-norm <n>', 'clip the gradient norm (0 = off)', '1')
+    .option('--patience <n>', 'early stopping: epochs without a better validation loss (0 = off)', '2')
+    .option('--label-smoothing <e>', 'label smoothing', '0')
+    .option('--d-model <n>', 'transformer width / LSTM embedding size')
+    .option('--layers <n>', 'transformer layers')
+    .option('--heads <n>', 'attention heads')
+    .option('--dropout <p>', 'dropout probability')
+    .option('--max-steps <n>', 'stop after n steps (quick runs)')
+    .option('--seed <n>', 'random seed (split, init, dropout, order)', '0')
+    .option('--out <dir>', 'run folder (default runs/<timestamp>)')
+    .option('--resume <dir>', 'continue an interrupted run exactly where it stopped')
+    .option('--no-baseline', 'skip the bag-of-words baseline')
+    .option('--no-progress', 'no progress bar')
+    .option('--json', 'print the report as JSON on stdout')
+    .option('--backend <name>', 'ref or wasm (default: the fastest available)')
+    .option('--threads <n>', 'worker threads for the wasm backend (default: all cores)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  attn train                                   # spam-assassin, transformer, runs/<timestamp>
+  attn train --data ./20news-bydate-train --test ./20news-bydate-test --strip headers,footers,quotes
+  attn train --data reviews.csv --text-field review --label-field sentiment --model bilstm-attention
+  attn train --resume runs/2026-11-28T21-11-39   # after Ctrl-C`,
+    )
+    .action(async (flags: TrainFlags) => {
+      applyBackendOption(flags.backend, flags.threads);
+      const model = parseChoice(flags.model, '--model', MODEL_TYPES) as ModelType;
+      const modelOptions: Record<string, unknown> = {};
+      if (flags.dModel) {
+        const d = parsePositiveInt(flags.dModel, '--d-model');
+        if (model === 'transformer') modelOptions.dModel = d;
+        if (model === 'bilstm-attention') Object.assign(modelOptions, { embedDim: d, hiddenSize: d, attentionDim: d });
+      }
+      if (flags.layers) modelOptions.numLayers = parsePositiveInt(flags.layers, '--layers');
+      if (flags.heads) modelOptions.numHeads = parsePositiveInt(flags.heads, '--heads');
+      if (flags.dropout) modelOptions.dropout = parseFraction(flags.dropout, '--dropout');
+      const log = (m: string) => (flags.json ? process.stderr : process.stdout).write(`${m}\n`);
+      const report = await trainTextClassifier({
+        data: flags.data,
+        test: flags.test,
+        textField: flags.textField,
+        labelField: flags.labelField,
+        strip: flags.strip ? parseList(flags.strip, '--strip', ['headers', 'footers', 'quotes'] as const) : undefined,
+        maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined,
+        model,
+        modelOptions,
+        tokenizer: parseChoice(flags.tokenizer, '--tokenizer', ['word', 'bpe', 'char'] as const) as TokenizerType,
+        vocabSize: parsePositiveInt(flags.vocabSize, '--vocab-size'),
+        maxLength: parsePositiveInt(flags.maxLength, '--max-length'),
+        seed: parseNonNegativeInt(flags.seed, '--seed'),
+        outDir: flags.resume ?? flags.out ?? timestampedRunDir(),
+        resume: flags.resume,
+        baseline: flags.baseline,
+        log,
+        trainer: {
+          epochs: parsePositiveInt(flags.epochs, '--epochs'),
+          batchSize: parsePositiveInt(flags.batchSize, '--batch-size'),
+          lr: parsePositiveNumber(flags.lr, '--lr'),
+          weightDecay: Number(flags.weightDecay) >= 0 ? Number(flags.weightDecay) : parsePositiveNumber(flags.weightDecay, '--weight-decay'),
+          warmupRatio: parseFraction(flags.warmup, '--warmup'),
+          clipNorm: Number(flags.clipNorm) >= 0 ? Number(flags.clipNorm) : parsePositiveNumber(flags.clipNorm, '--clip-norm'),
+          patience: parseNonNegativeInt(flags.patience, '--patience'),
+          labelSmoothing: parseFraction(flags.labelSmoothing, '--label-smoothing'),
+          maxSteps: flags.maxSteps ? parsePositiveInt(flags.maxSteps, '--max-steps') : 0,
+          progress: flags.progress,
+        },
+      });
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        printReport(report);
+      }
+      if (report.fit.interrupted) process.exitCode = 130;
+      else if (report.fit.diverged) process.exitCode = 1;
+    });
+}
+
+function printReport(report: TrainReport): void {
+  const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+  console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${report.fit.steps} steps, ${Math.round(report.fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
+  if (report.validation) console.log(formatMetrics(report.validation, 'validation'));
+  if (report.test) console.log(formatMetrics(report.test, 'test'));
+  if (report.baseline) {
+    const ours = report.test?.accuracy;
+    const theirs = report.baseline.test?.accuracy;
+    const verdict = ours !== undefined && theirs !== undefined ? (ours > theirs ? 'attention beat the baseline' : ours === theirs ? 'a tie with the baseline' : 'the baseline won') : '';
+    console.log(`baseline (bag of words): test accuracy ${pct(theirs)} vs ${report.model.type} ${pct(ours)}: ${verdict}`);
+  }
+  if (report.outDir) {
+    console.log(`\nsaved to ${report.outDir}`);
+    console.log(`try: attn predict --model ${report.outDir} "your text here" --attention`);
+  }
+}

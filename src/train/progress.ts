@@ -1,0 +1,80 @@
+/**
+ * Training progress on stderr: a live bar (epoch, step, loss, tokens/s, ETA) when stderr is a
+ * terminal, one plain line every few seconds otherwise (CI logs, pipes).
+ */
+import cliProgress from 'cli-progress';
+
+export interface ProgressState {
+  epoch: number;
+  epochs: number;
+  step: number;
+  totalSteps: number;
+  loss: number;
+  tokensPerSecond: number;
+}
+
+export class TrainingProgress {
+  private bar: cliProgress.SingleBar | null = null;
+  private lastLine = 0;
+  private readonly startedAt = Date.now();
+  private startStep = 0;
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
+
+  start(state: ProgressState): void {
+    if (!this.enabled) return;
+    this.startStep = state.step;
+    if (this.stream.isTTY) {
+      this.bar = new cliProgress.SingleBar(
+        {
+          stream: this.stream,
+          format: 'epoch {epochLabel} |{bar}| step {value}/{total} | loss {lossLabel} | {tps} tok/s | ETA {eta_formatted}',
+          hideCursor: true,
+          etaBuffer: 50,
+          fps: 5,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      this.bar.start(state.totalSteps, state.step, this.payload(state));
+    }
+  }
+
+  update(state: ProgressState): void {
+    if (!this.enabled) return;
+    if (this.bar) {
+      this.bar.update(state.step, this.payload(state));
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastLine < 5000 && state.step !== state.totalSteps) return;
+    this.lastLine = now;
+    const done = state.step - this.startStep;
+    const rate = done / Math.max(1e-3, (now - this.startedAt) / 1000);
+    const eta = rate > 0 ? Math.round((state.totalSteps - state.step) / rate) : NaN;
+    const p = this.payload(state);
+    this.stream.write(`epoch ${p.epochLabel} step ${state.step}/${state.totalSteps} loss ${p.lossLabel} ${p.tps} tok/s ETA ${Number.isFinite(eta) ? `${eta}s` : '?'}\n`);
+  }
+
+  /** Prints a message without breaking the bar. */
+  log(message: string): void {
+    if (this.bar) {
+      this.bar.stop();
+      this.stream.write(`${message}\n`);
+      this.bar = null;
+    } else {
+      this.stream.write(`${message}\n`);
+    }
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = null;
+  }
+
+  private payload(s: ProgressState) {
+    return { epochLabel: `${s.epoch}/${s.epochs}`, lossLabel: Number.isFinite(s.loss) ? s.loss.toFixed(4) : '-', tps: Math.round(s.tokensPerSecond) };
+  }
+}

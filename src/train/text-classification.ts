@@ -1,0 +1,285 @@
+/**
+ * The text-classification pipeline behind `attn train`: load labelled text, split it, fit a
+ * tokenizer and label encoder, build the model, train it, evaluate it on validation and test
+ * data, and write a self-contained run folder. Also loads a run folder back for `eval`/`predict`.
+ *
+ * ```ts
+ * const report = await trainTextClassifier({ data: 'spam-assassin', model: 'transformer', outDir: 'runs/spam' });
+ * const clf = loadTextClassifier('runs/spam');
+ * clf.predict(['WIN A FREE PRIZE NOW'])[0].label; // 'spam'
+ * ```
+ */
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { loadTextDataset, checkTestLabels, DataError, type LoadedDataset, type StripPart, type TextExample } from '../data/index.js';
+import { WordTokenizer, BpeTokenizer, CharTokenizer, LabelEncoder, tokenizerFromJSON, trainValTestSplit, trainTestSplit, type Tokenizer } from '../text/index.js';
+import { manualSeed } from '../tensor/random.js';
+import { fromArray } from '../ops/creation.js';
+import { tidy } from '../engine/scope.js';
+import { noGrad } from '../autograd/apply.js';
+import { createClassifier, defaultModelConfig, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
+import { Trainer, type FitResult, type TrainerOptions } from './trainer.js';
+import type { ClassificationMetrics } from './metrics.js';
+import type { EncodedExample } from './batching.js';
+import { CHECKPOINT_FILES, isModelDir, loadTensors, readJson } from './checkpoint.js';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+
+export type TokenizerType = 'word' | 'bpe' | 'char';
+
+export interface TrainTextClassifierOptions {
+  /** `spam-assassin`, a folder with a sub-folder per class, or a .csv/.tsv/.jsonl file. */
+  data: string;
+  /** A separate test set in any of the same forms. */
+  test?: string;
+  textField?: string;
+  labelField?: string;
+  strip?: StripPart[];
+  maxExamples?: number;
+  model: ModelType;
+  /** Overrides of the model's default config (e.g. `{ numLayers: 4 }`). */
+  modelOptions?: Record<string, unknown>;
+  tokenizer: TokenizerType;
+  /** Word vocabulary size (most frequent words) or BPE vocabulary size. */
+  vocabSize: number;
+  maxLength: number;
+  trainer: Partial<TrainerOptions>;
+  seed: number;
+  /** Run folder; null keeps the model in memory only. */
+  outDir: string | null;
+  /** Also train the bag-of-words baseline and report it next to the model. */
+  baseline: boolean;
+  log: (message: string) => void;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainTextClassifierOptions = {
+  data: 'spam-assassin',
+  model: 'transformer',
+  tokenizer: 'word',
+  vocabSize: 20000,
+  maxLength: 256,
+  trainer: {},
+  seed: 0,
+  outDir: null,
+  baseline: true,
+  log: () => {},
+};
+
+export interface TrainReport {
+  outDir: string | null;
+  dataset: { name: string; summary: string; train: number; validation: number; test: number; classes: string[]; skipped: number };
+  model: { type: ModelType; parameters: number; config: ClassifierConfig };
+  fit: FitResult;
+  validation: ClassificationMetrics | null;
+  test: ClassificationMetrics | null;
+  baseline: { model: 'bow'; validation: ClassificationMetrics | null; test: ClassificationMetrics | null } | null;
+  seconds: number;
+}
+
+interface Splits {
+  train: TextExample[];
+  validation: TextExample[];
+  test: TextExample[];
+}
+
+/** Stratified, seeded splits: 80/10/10, or 90/10 train/validation when a test set is given. */
+export function splitDataset(dataset: LoadedDataset, seed: number): Splits {
+  const pick = (idx: number[]) => idx.map((i) => dataset.examples[i]!);
+  const labels = dataset.examples.map((e) => e.label);
+  if (dataset.test) {
+    checkTestLabels(labels, dataset.test.examples.map((e) => e.label), dataset.test.name);
+    const { trainIndices, testIndices } = trainTestSplit(dataset.examples.map((_, i) => i), labels, { testSize: 0.1, seed, stratify: true });
+    return { train: pick(trainIndices), validation: pick(testIndices), test: dataset.test.examples };
+  }
+  const { train, val, test } = trainValTestSplit(labels, { val: 0.1, test: 0.1, seed, stratify: true });
+  return { train: pick(train), validation: pick(val), test: pick(test) };
+}
+
+function fitTokenizer(type: TokenizerType, texts: string[], vocabSize: number): Tokenizer {
+  switch (type) {
+    case 'word':
+      return new WordTokenizer({ numWords: vocabSize, oovToken: '<oov>' }).fitOnTexts(texts);
+    case 'bpe':
+      return BpeTokenizer.train(texts, { vocabSize });
+    case 'char':
+      return new CharTokenizer({ maxSize: vocabSize }).fitOnTexts(texts);
+  }
+}
+
+function encode(examples: TextExample[], tokenizer: Tokenizer, labels: LabelEncoder, maxLength: number): EncodedExample[] {
+  const ids = labels.transform(examples.map((e) => e.label));
+  // Keep at least one token so an empty text still has a (padding-free) position to pool.
+  return examples.map((e, i) => {
+    const tokens = tokenizer.encode(e.text).slice(0, maxLength);
+    return { ids: tokens.length > 0 ? tokens : [tokenizer.vocabSize > 1 ? 1 : 0], label: ids[i]! };
+  });
+}
+
+/** Trains a classifier end to end; see the module comment. */
+export async function trainTextClassifier(options: Partial<TrainTextClassifierOptions> & { resume?: string }): Promise<TrainReport> {
+  const started = performance.now();
+  let o: TrainTextClassifierOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  if (options.resume) {
+    // Continue with the options the run started with; only the progress display may change.
+    const saved = readJson<Partial<TrainTextClassifierOptions>>(options.resume, 'train-options.json', 'training options');
+    o = { ...DEFAULT_TRAIN_OPTIONS, ...saved, outDir: options.resume, log: o.log, trainer: { ...saved.trainer, progress: o.trainer.progress } };
+  }
+  const log = o.log;
+  const dataset = loadTextDataset(o.data, { textField: o.textField, labelField: o.labelField, strip: o.strip, maxExamples: o.maxExamples, test: o.test });
+  log(dataset.summary());
+  if (dataset.classes.length < 2) throw new DataError(`${o.data}: found ${dataset.classes.length} class(es); a classifier needs at least two`);
+  const splits = splitDataset(dataset, o.seed);
+  for (const label of dataset.classes) {
+    if (!splits.train.some((e) => e.label === label)) throw new DataError(`${o.data}: class '${label}' has no training example after the split (it needs at least 2 examples)`);
+  }
+  log(`split: ${splits.train.length} train, ${splits.validation.length} validation, ${splits.test.length} test`);
+
+  const tokenizer = options.resume
+    ? tokenizerFromJSON(readJson(options.resume, CHECKPOINT_FILES.tokenizer, 'tokenizer'))
+    : fitTokenizer(o.tokenizer, splits.train.map((e) => e.text), o.vocabSize);
+  const labels = new LabelEncoder().fit(dataset.classes);
+  const encoded = {
+    train: encode(splits.train, tokenizer, labels, o.maxLength),
+    validation: encode(splits.validation, tokenizer, labels, o.maxLength),
+    test: encode(splits.test, tokenizer, labels, o.maxLength),
+  };
+  const runModel = async (type: ModelType, outDir: string | null, resume: string | null) => {
+    manualSeed(o.seed);
+    const config = parseModelConfig({ ...defaultModelConfig(type, tokenizer.vocabSize, dataset.classes.length, o.maxLength), ...(type === o.model ? o.modelOptions : {}) });
+    const model = createClassifier(config);
+    const trainerOptions = { ...(type === 'bow' ? { lr: 5e-3, epochs: 5, weightDecay: 0 } : {}), ...(type === o.model ? { log, ...o.trainer } : { progress: false }), maxLength: o.maxLength, seed: o.seed, outDir };
+    const trainer = new Trainer(model, trainerOptions, { config, tokenizer: tokenizer.toJSON(), labels: labels.classes.map(String) });
+    const fit = await trainer.fit(encoded.train, encoded.validation, resume);
+    // Evaluate the best model (the one saved), not the last.
+    if (outDir && isModelDir(outDir) && !fit.interrupted) {
+      const best = loadTensors(join(outDir, CHECKPOINT_FILES.model));
+      model.loadStateDict(best.tensors, { strict: true });
+      for (const t of Object.values(best.tensors)) t.dispose();
+    }
+    const classes = labels.classes.map(String);
+    const validation = encoded.validation.length > 0 ? trainer.evaluate(encoded.validation, classes) : null;
+    const test = encoded.test.length > 0 ? trainer.evaluate(encoded.test, classes) : null;
+    return { config, model, fit, validation, test };
+  };
+
+  if (o.outDir) {
+    fs.mkdirSync(o.outDir, { recursive: true });
+    if (!options.resume) writeJsonAtomic(join(o.outDir, 'train-options.json'), { ...o, log: undefined, trainer: { ...o.trainer, log: undefined } });
+  }
+  const main = await runModel(o.model, o.outDir, options.resume ?? null);
+  let baseline: TrainReport['baseline'] = null;
+  if (o.baseline && o.model !== 'bow' && !main.fit.interrupted) {
+    log('training the bag-of-words baseline for comparison…');
+    const bow = await runModel('bow', null, null);
+    baseline = { model: 'bow', validation: bow.validation, test: bow.test };
+    disposeModel(bow.model);
+  }
+  const report: TrainReport = {
+    outDir: o.outDir,
+    dataset: {
+      name: dataset.name, summary: dataset.summary(), train: splits.train.length, validation: splits.validation.length, test: splits.test.length,
+      classes: labels.classes.map(String), skipped: dataset.skipped.length,
+    },
+    model: { type: o.model, parameters: main.model.numParameters(), config: main.config },
+    fit: main.fit,
+    validation: main.validation,
+    test: main.test,
+    baseline,
+    seconds: (performance.now() - started) / 1000,
+  };
+  if (o.outDir) writeJsonAtomic(join(o.outDir, 'metrics.json'), { ...report, fit: { ...report.fit } });
+  disposeModel(main.model);
+  return report;
+}
+
+function disposeModel(model: TextClassifier): void {
+  model.dispose();
+}
+
+export interface Prediction {
+  label: string;
+  probabilities: Record<string, number>;
+  topK: { label: string; probability: number }[];
+  /** With `attention`: the tokens the prediction weighted most, highest first. */
+  attention?: { token: string; weight: number }[];
+}
+
+/** A trained classifier loaded from a run folder. */
+export class LoadedTextClassifier {
+  constructor(
+    readonly model: TextClassifier,
+    readonly tokenizer: Tokenizer,
+    readonly labels: string[],
+    readonly config: ClassifierConfig,
+  ) {}
+
+  encode(texts: readonly string[]): number[][] {
+    return texts.map((t) => {
+      const ids = this.tokenizer.encode(t).slice(0, this.config.maxLength);
+      return ids.length > 0 ? ids : [1];
+    });
+  }
+
+  /** Predicts labels for texts; `topK` most likely classes; `attention` adds the most-attended tokens. */
+  predict(texts: readonly string[], options: { topK?: number; attention?: number } = {}): Prediction[] {
+    const topK = Math.max(1, Math.min(options.topK ?? 3, this.labels.length));
+    this.model.eval();
+    return texts.map((text, i) => {
+      const ids = this.encode([text])[0]!;
+      return tidy(() =>
+        noGrad(() => {
+          const input = fromArray(Int32Array.from(ids), [1, ids.length], { dtype: 'int32' });
+          const { logits, tokenWeights } = this.model.forwardWithAttention(input);
+          const probs = logits.softmax(-1).data();
+          const probabilities = Object.fromEntries(this.labels.map((l, c) => [l, probs[c]!]));
+          const ranked = this.labels.map((label, c) => ({ label, probability: probs[c]! })).sort((a, b) => b.probability - a.probability);
+          const prediction: Prediction = { label: ranked[0]!.label, probabilities, topK: ranked.slice(0, topK) };
+          if (options.attention && tokenWeights) {
+            const weights = tokenWeights.data();
+            const tokens = this.tokenizer.tokenize(text).slice(0, ids.length);
+            prediction.attention = tokens
+              .map((token, j) => ({ token, weight: weights[j]! }))
+              .sort((a, b) => b.weight - a.weight)
+              .slice(0, options.attention);
+          }
+          void i;
+          return prediction;
+        }),
+      );
+    });
+  }
+
+  /** Metrics on labelled examples (labels unseen in training are refused). */
+  evaluate(examples: TextExample[], source: string): ClassificationMetrics {
+    checkTestLabels(this.labels, examples.map((e) => e.label), source);
+    const encoder = new LabelEncoder().fit(this.labels);
+    const trainer = new Trainer(this.model, { maxLength: this.config.maxLength, batchSize: 32 }, { config: this.config, tokenizer: null, labels: this.labels });
+    return trainer.evaluate(encode(examples, this.tokenizer, encoder, this.config.maxLength), this.labels);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/** Loads `config.json`, `model.safetensors`, `tokenizer.json` and `labels.json` from a run folder. */
+export function loadTextClassifier(dir: string): LoadedTextClassifier {
+  if (!fs.existsSync(dir)) throw new Error(`--model ${dir}: no such folder`);
+  if (!isModelDir(dir)) throw new Error(`--model ${dir}: not a trained model folder (expected ${CHECKPOINT_FILES.config} and ${CHECKPOINT_FILES.model}; train one with 'attn train --out ${dir}')`);
+  const config = parseModelConfig(readJson(dir, CHECKPOINT_FILES.config, 'model config'), join(dir, CHECKPOINT_FILES.config));
+  const tokenizer = tokenizerFromJSON(readJson(dir, CHECKPOINT_FILES.tokenizer, 'tokenizer'));
+  const labels = readJson<string[]>(dir, CHECKPOINT_FILES.labels, 'labels');
+  if (!Array.isArray(labels) || labels.length !== config.numClasses || labels.some((l) => typeof l !== 'string')) {
+    throw new Error(`${join(dir, CHECKPOINT_FILES.labels)}: expected a list of ${config.numClasses} class names`);
+  }
+  const model = createClassifier(config);
+  const weights = loadTensors(join(dir, CHECKPOINT_FILES.model));
+  try {
+    model.loadStateDict(weights.tensors, { strict: true });
+  } catch (err) {
+    throw new Error(`${join(dir, CHECKPOINT_FILES.model)}: does not match ${CHECKPOINT_FILES.config}: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    for (const t of Object.values(weights.tensors)) t.dispose();
+  }
+  model.eval();
+  return new LoadedTextClassifier(model, tokenizer, labels, config);
+}

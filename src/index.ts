@@ -3,6 +3,8 @@
  * This file only re-exports; see the folders for the code.
  */
 import './autograd/grads/index.js';
+// Registers the WebAssembly SIMD backend; it becomes the default on first use when it starts.
+import './backends/wasm/index.js';
 
 export { Tensor, isTensor } from './tensor/tensor.js';
 export type { NestedArray, TensorOrScalar } from './tensor/tensor.js';
@@ -13,6 +15,7 @@ export { DisposedTensorError } from './engine/engine.js';
 export type { MemoryInfo } from './engine/engine.js';
 export { OutOfMemoryError } from './engine/arena.js';
 export { tidy, keep, dispose, memory, resetPeakMemory, setBackend, getBackend, listBackends } from './engine/scope.js';
+export { setNumThreads, getNumThreads } from './engine/thread-pool.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/apply.js';
 export {
   tensor, fromArray, zeros, ones, full, zerosLike, onesLike, fullLike, arange, eye, rand, randn, randint, scalar,

@@ -22,6 +22,12 @@ export function parsePositiveNumber(value: string, option: string): number {
   return n;
 }
 
+export function parseNonNegativeNumber(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${option} must be a non-negative number, got '${value}'`);
+  return n;
+}
+
 export function parseFraction(value: string, option: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`${option} must be a number in [0, 1), got '${value}'`);

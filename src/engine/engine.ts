@@ -61,8 +61,13 @@ export interface MemoryInfo {
 class Engine {
   readonly arena = new Arena();
   private readonly backends = new Map<string, Backend>([[refBackend.name, refBackend]]);
-  private active: Backend = refBackend;
-  private readonly initialized = new Set<string>();
+  /** Null until the first kernel runs (or setBackend): then the preferred backend is chosen. */
+  private activeBackend: Backend | null = null;
+  private readonly initialized = new Set<string>(['ref']);
+  /** Backends in order of preference for the default choice (ATTN_BACKEND overrides). */
+  private readonly preference = ['wasm', 'ref'];
+  /** Why the preferred backend could not start, if it could not. */
+  defaultBackendError: string | null = null;
   private readonly scopes: Set<Disposable>[] = [];
   gradEnabled = true;
   liveTensors = 0;
@@ -82,8 +87,33 @@ class Engine {
       backend.initialize?.(this.arena.memory);
       this.initialized.add(name);
     }
-    this.active = backend;
+    this.activeBackend = backend;
   }
+
+  /**
+   * The active backend. The first use picks the fastest one that starts: `ATTN_BACKEND` if set,
+   * else wasm, else ref (a wasm start-up failure is remembered in `defaultBackendError`).
+   */
+  private get active(): Backend {
+    if (this.activeBackend) return this.activeBackend;
+    const requested = typeof process !== 'undefined' ? process.env?.ATTN_BACKEND : undefined;
+    if (requested) {
+      this.setBackend(requested);
+      return this.activeBackend!;
+    }
+    for (const name of this.preference) {
+      if (!this.backends.has(name)) continue;
+      try {
+        this.setBackend(name);
+        return this.activeBackend!;
+      } catch (err) {
+        this.defaultBackendError = `${name}: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    this.activeBackend = refBackend;
+    return refBackend;
+  }
+
   get backendName(): string {
     return this.active.name;
   }

@@ -1,7 +1,7 @@
 /**
  * `bow`: bag-of-words logistic regression, the baseline every run is compared with. The logits are
- * the mean over a text's tokens of a per-word class-score row, plus a bias: a linear model on
- * term frequencies, trained by the same Trainer.
+ * the sum over a text's tokens of a per-word class-score row divided by √(number of tokens), plus
+ * a bias: a linear model on length-normalized word counts, trained by the same Trainer.
  *
  * ```ts
  * const model = new BowClassifier({ type: 'bow', vocabSize: 20000, numClasses: 2, maxLength: 256 });
@@ -36,9 +36,10 @@ export class BowClassifier extends TextClassifier {
 
   forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
     const real = realTokens(ids).float(); // (B, T)
-    const counts = real.sum(1, true).maximum(1); // (B, 1)
+    // √n keeps long and short texts on one scale without drowning either (n would, 1 would not).
+    const norm = real.sum(1, true).maximum(1).sqrt(); // (B, 1)
     const perToken = this.scores.forward(ids); // (B, T, C)
-    const logits = perToken.sum(1).div(counts).add(this.bias); // (B, C)
+    const logits = perToken.sum(1).div(norm).add(this.bias); // (B, C)
     // A token's weight: the size of its push towards the predicted class, normalized per row.
     const predicted = logits.argmax(-1, true).unsqueeze(1).expand([-1, ids.shape[1]!, 1]); // (B, T, 1)
     const push = perToken.gather(2, predicted).squeeze(2).maximum(0).mul(real); // (B, T)

@@ -52,6 +52,21 @@ export function defaultModelConfig(type: ModelType, vocabSize: number, numClasse
   }
 }
 
+/**
+ * Training settings that suit each model (the CLI's --epochs / --lr override them). A linear
+ * bag-of-words model wants a much larger learning rate than a Transformer.
+ */
+export function defaultTrainingOptions(type: ModelType): { epochs: number; lr: number; weightDecay: number; warmupRatio: number } {
+  switch (type) {
+    case 'transformer':
+      return { epochs: 4, lr: 1e-3, weightDecay: 0.01, warmupRatio: 0.1 };
+    case 'bilstm-attention':
+      return { epochs: 4, lr: 2e-3, weightDecay: 0.01, warmupRatio: 0.1 };
+    case 'bow':
+      return { epochs: 10, lr: 5e-2, weightDecay: 0, warmupRatio: 0 };
+  }
+}
+
 const FIELDS: Record<ModelType, Record<string, 'int' | 'prob' | string[]>> = {
   transformer: {
     vocabSize: 'int', numClasses: 'int', maxLength: 'int', dModel: 'int', numHeads: 'int', numLayers: 'int', dimFeedforward: 'int',

@@ -17,7 +17,7 @@ import { manualSeed } from '../tensor/random.js';
 import { fromArray } from '../ops/creation.js';
 import { tidy } from '../engine/scope.js';
 import { noGrad } from '../autograd/apply.js';
-import { createClassifier, defaultModelConfig, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
+import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
 import { Trainer, type FitResult, type TrainerOptions } from './trainer.js';
 import type { ClassificationMetrics } from './metrics.js';
 import type { EncodedExample } from './batching.js';
@@ -146,7 +146,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     manualSeed(o.seed);
     const config = parseModelConfig({ ...defaultModelConfig(type, tokenizer.vocabSize, dataset.classes.length, o.maxLength), ...(type === o.model ? o.modelOptions : {}) });
     const model = createClassifier(config);
-    const trainerOptions = { ...(type === 'bow' ? { lr: 5e-3, epochs: 5, weightDecay: 0 } : {}), ...(type === o.model ? { log, ...o.trainer } : { progress: false }), maxLength: o.maxLength, seed: o.seed, outDir };
+    const trainerOptions = { ...defaultTrainingOptions(type), ...(type === o.model ? { log, ...o.trainer } : { progress: false }), maxLength: o.maxLength, seed: o.seed, outDir };
     const trainer = new Trainer(model, trainerOptions, { config, tokenizer: tokenizer.toJSON(), labels: labels.classes.map(String) });
     const fit = await trainer.fit(encoded.train, encoded.validation, resume);
     // Evaluate the best model (the one saved), not the last.

@@ -1,4 +1,4 @@
-/** Joins tensors of equal shape except along `axis`. */
+/** Joins tensors of equal shape except along `axis`: each input contributes a block per outer index. */
 import type { KernelFn } from '../../engine/kernels.js';
 import { splitAtAxis } from './util.js';
 
@@ -7,14 +7,15 @@ export const Concat: KernelFn<'Concat'> = (ctx, inputs, { axis }) => {
   const total = inputs.reduce((s, t) => s + t.shape[axis]!, 0);
   const outShape = first.shape.map((d, i) => (i === axis ? total : d));
   const out = ctx.alloc(outShape, first.dtype);
-  const dst = out.dtype === 'float32' ? ctx.f32(out) : ctx.i32(out);
   const { outer, inner } = splitAtAxis(outShape, axis);
   let offset = 0;
   for (const t of inputs) {
-    const src = t.dtype === 'float32' ? ctx.f32(t) : ctx.i32(t);
     const rows = t.shape[axis]! * inner;
     for (let o = 0; o < outer; o++) {
-      for (let r = 0; r < rows; r++) dst[o * total * inner + offset + r] = src[o * rows + r]!;
+      // Views are re-read per copy: they are cheap, and stay valid whatever the arena does.
+      const src = t.dtype === 'float32' ? ctx.f32(t) : ctx.i32(t);
+      const dst = out.dtype === 'float32' ? ctx.f32(out) : ctx.i32(out);
+      dst.set(src.subarray(o * rows, (o + 1) * rows), o * total * inner + offset);
     }
     offset += rows;
   }

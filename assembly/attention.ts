@@ -1,0 +1,593 @@
+// Fused scaled-dot-product attention (flash style): tiles of keys with an online softmax in the
+// forward, recomputation from the row logsumexp in the backward; never a Tq x Tk buffer.
+//
+// All sizes and pointers come in a descriptor (int32/float32 words, written by JS into the
+// parameter block), see the D_* offsets below. q, k, v, dO and the mask are read through element
+// strides (batch, head, row; the last dim is contiguous); outputs are contiguous (B, H, T, D).
+//
+// Work split: forward and dQ over (b, h, block of BR queries); dK/dV over (b, h, block of BC
+// keys). Every output element is written by one thread, with a summation order fixed by the tile
+// grid, so results are identical for any thread count.
+
+import { madd, scratch, imin, hash24x4, hash24 } from './common';
+import { vexp, vlog } from './vmath';
+
+const BR: i32 = 32; // queries per tile
+const BC: i32 = 64; // keys per tile
+
+// descriptor word offsets
+const D_B = 0, D_H = 1, D_TQ = 2, D_TK = 3, D_D = 4, D_DV = 5;
+const D_Q = 6, D_K = 7, D_V = 8, D_O = 9, D_LSE = 10, D_P = 11, D_MASK = 12;
+const D_CAUSAL = 13, D_SCALE = 14, D_THRESH = 15, D_SEED = 16, D_KEEPSCALE = 17;
+const D_QS = 18, D_KS = 21, D_VS = 24, D_MS = 27; // (b, h, row) strides; mask has 4: (b, h, row, col)
+const D_DO = 31, D_DQ = 32, D_DK = 33, D_DVG = 34, D_DROW = 35, D_DOS = 36; // backward
+export const ATTN_DESC_WORDS: i32 = 40;
+
+// @ts-ignore: decorator
+@inline function di(desc: usize, w: i32): i32 {
+  return load<i32>(desc + (<usize>w << 2));
+}
+// @ts-ignore: decorator
+@inline function df(desc: usize, w: i32): f32 {
+  return load<f32>(desc + (<usize>w << 2));
+}
+// @ts-ignore: decorator
+@inline function r4(n: i32): i32 {
+  return (n + 3) & ~3;
+}
+// @ts-ignore: decorator
+@inline function r8(n: i32): i32 {
+  return (n + 7) & ~7;
+}
+
+/** Scratch bytes the attention kernels need for head dims D, Dv (JS checks it fits). */
+export function attn_scratch_bytes(D: i32, Dv: i32): i32 {
+  const Dp = r4(D), Dvp = r4(Dv);
+  return 4 * (BR * Dp + BR * Dvp + Dp * BC + Dvp * BC + 2 * BR * BC + BR * (Dp > Dvp ? Dp : Dvp) + BC * Dp + BC * Dvp + 4 * BR) + 256;
+}
+
+
+/** Zeroes `bytes` (a multiple of 4) at p. A plain loop: memory.fill on shared memory is a slow runtime call in V8. */
+function zero(p: usize, bytes: usize): void {
+  const end = p + bytes;
+  const z = f32x4.splat(0);
+  for (; p + 16 <= end; p += 16) v128.store(p, z);
+  for (; p < end; p += 4) store<f32>(p, 0);
+}
+
+/** Copies `bytes` (a multiple of 4) from src to dst (no overlap). */
+function copy(dst: usize, src: usize, bytes: usize): void {
+  const end = dst + bytes;
+  for (; dst + 16 <= end; dst += 16, src += 16) v128.store(dst, v128.load(src));
+  for (; dst < end; dst += 4, src += 4) store<f32>(dst, load<f32>(src));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Micro-kernels. C[r, c] (+)= sum_t A(r, t) * B(t, c) for 4 rows; A read as scalars at
+// a + r*aRS + t*aTS, B rows as vectors at b + t*bRS, C at c + r*cRS (all in bytes).
+
+function mk4x8(n: i32, a: usize, aRS: usize, aTS: usize, b: usize, bRS: usize, c: usize, cRS: usize, acc: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const a1 = a + aRS, a2 = a + 2 * aRS, a3 = a + 3 * aRS;
+  let o: usize = 0;
+  for (let t = 0; t < n; t++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let x = v128.load32_splat(a + o);
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
+    x = v128.load32_splat(a1 + o);
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
+    x = v128.load32_splat(a2 + o);
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
+    x = v128.load32_splat(a3 + o);
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
+    o += aTS;
+    b += bRS;
+  }
+  if (acc) {
+    c00 = f32x4.add(v128.load(c), c00);
+    c01 = f32x4.add(v128.load(c, 16), c01);
+    c10 = f32x4.add(v128.load(c + cRS), c10);
+    c11 = f32x4.add(v128.load(c + cRS, 16), c11);
+    c20 = f32x4.add(v128.load(c + 2 * cRS), c20);
+    c21 = f32x4.add(v128.load(c + 2 * cRS, 16), c21);
+    c30 = f32x4.add(v128.load(c + 3 * cRS), c30);
+    c31 = f32x4.add(v128.load(c + 3 * cRS, 16), c31);
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + cRS, c10);
+  v128.store(c + cRS, c11, 16);
+  v128.store(c + 2 * cRS, c20);
+  v128.store(c + 2 * cRS, c21, 16);
+  v128.store(c + 3 * cRS, c30);
+  v128.store(c + 3 * cRS, c31, 16);
+}
+
+function mk4x4(n: i32, a: usize, aRS: usize, aTS: usize, b: usize, bRS: usize, c: usize, cRS: usize, acc: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const a1 = a + aRS, a2 = a + 2 * aRS, a3 = a + 3 * aRS;
+  let o: usize = 0;
+  for (let t = 0; t < n; t++) {
+    const b0 = v128.load(b);
+    c0 = madd(v128.load32_splat(a + o), b0, c0);
+    c1 = madd(v128.load32_splat(a1 + o), b0, c1);
+    c2 = madd(v128.load32_splat(a2 + o), b0, c2);
+    c3 = madd(v128.load32_splat(a3 + o), b0, c3);
+    o += aTS;
+    b += bRS;
+  }
+  if (acc) {
+    c0 = f32x4.add(v128.load(c), c0);
+    c1 = f32x4.add(v128.load(c + cRS), c1);
+    c2 = f32x4.add(v128.load(c + 2 * cRS), c2);
+    c3 = f32x4.add(v128.load(c + 3 * cRS), c3);
+  }
+  v128.store(c, c0);
+  v128.store(c + cRS, c1);
+  v128.store(c + 2 * cRS, c2);
+  v128.store(c + 3 * cRS, c3);
+}
+
+/** Rows [0, rows) (rows a multiple of 4) x columns [0, cols): blocks of 8, then 4, then scalars. */
+function mm(rows: i32, cols: i32, n: i32, a: usize, aRS: usize, aTS: usize, b: usize, bRS: usize, c: usize, cRS: usize, acc: bool): void {
+  for (let r = 0; r < rows; r += 4) {
+    const ar = a + <usize>r * aRS;
+    const cr = c + <usize>r * cRS;
+    let j = 0;
+    for (; j + 8 <= cols; j += 8) mk4x8(n, ar, aRS, aTS, b + (<usize>j << 2), bRS, cr + (<usize>j << 2), cRS, acc);
+    for (; j + 4 <= cols; j += 4) mk4x4(n, ar, aRS, aTS, b + (<usize>j << 2), bRS, cr + (<usize>j << 2), cRS, acc);
+    for (; j < cols; j++) {
+      for (let i = 0; i < 4; i++) {
+        let s: f32 = 0;
+        const ai = ar + <usize>i * aRS;
+        let bp = b + (<usize>j << 2);
+        for (let t = 0; t < n; t++) {
+          s += load<f32>(ai + <usize>t * aTS) * load<f32>(bp);
+          bp += bRS;
+        }
+        const cp = cr + <usize>i * cRS + (<usize>j << 2);
+        store<f32>(cp, acc ? load<f32>(cp) + s : s);
+      }
+    }
+  }
+}
+
+/** dst[d * BC + j] = src row j (stride srcRS bytes) element d, for j < n; zero for n <= j < BC. */
+function transposeTile(src: usize, srcRS: usize, n: i32, D: i32, dst: usize): void {
+  const dRS = <usize>BC << 2;
+  let j = 0;
+  // 4 x 4 blocks with shuffles
+  for (; j + 4 <= n; j += 4) {
+    const s0 = src + <usize>j * srcRS;
+    const s1 = s0 + srcRS, s2 = s1 + srcRS, s3 = s2 + srcRS;
+    let k = 0;
+    for (; k + 4 <= D; k += 4) {
+      const o = <usize>k << 2;
+      const r0 = v128.load(s0 + o), r1 = v128.load(s1 + o), r2 = v128.load(s2 + o), r3 = v128.load(s3 + o);
+      const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
+      const t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
+      const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
+      const t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
+      const d0 = dst + <usize>k * dRS + (<usize>j << 2);
+      v128.store(d0, i64x2.shuffle(t0, t1, 0, 2));
+      v128.store(d0 + dRS, i64x2.shuffle(t0, t1, 1, 3));
+      v128.store(d0 + 2 * dRS, i64x2.shuffle(t2, t3, 0, 2));
+      v128.store(d0 + 3 * dRS, i64x2.shuffle(t2, t3, 1, 3));
+    }
+    for (; k < D; k++) {
+      const d0 = dst + <usize>k * dRS + (<usize>j << 2);
+      const o = <usize>k << 2;
+      store<f32>(d0, load<f32>(s0 + o));
+      store<f32>(d0, load<f32>(s1 + o), 4);
+      store<f32>(d0, load<f32>(s2 + o), 8);
+      store<f32>(d0, load<f32>(s3 + o), 12);
+    }
+  }
+  for (; j < n; j++) {
+    const s = src + <usize>j * srcRS;
+    let d = dst + (<usize>j << 2);
+    for (let k = 0; k < D; k++) {
+      store<f32>(d, load<f32>(s + (<usize>k << 2)));
+      d += dRS;
+    }
+  }
+  if (n < BC) {
+    for (let k = 0; k < D; k++) zero(dst + <usize>(k * BC + n) * 4, <usize>(BC - n) * 4);
+  }
+}
+
+/** Copies n rows of D floats (row stride srcRS bytes) into dst (row stride dRS bytes), zero-padding rows to a multiple of 4. */
+function copyRows(src: usize, srcRS: usize, n: i32, D: i32, dst: usize, dRS: usize): void {
+  for (let i = 0; i < n; i++) copy(dst + <usize>i * dRS, src + <usize>i * srcRS, <usize>D << 2);
+  const n4 = r4(n);
+  for (let i = n; i < n4; i++) zero(dst + <usize>i * dRS, <usize>D << 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared score computation: S[i, j] = scale * (q_i . k_j) + mask - inf where causal hides j > i,
+// for i < nq, j < nk; then P = exp(S - L_i) when L is given (backward / weights), with masked
+// entries 0.
+
+let g_B: i32 = 0, g_H: i32 = 0, g_Tq: i32 = 0, g_Tk: i32 = 0, g_D: i32 = 0, g_Dv: i32 = 0;
+let g_q: usize = 0, g_k: usize = 0, g_v: usize = 0, g_o: usize = 0, g_lse: usize = 0, g_p: usize = 0, g_mask: usize = 0;
+let g_causal: bool = false, g_scale: f32 = 1, g_thresh: i32 = 0, g_seed: u32 = 0, g_keepScale: f32 = 1;
+let g_qsb: usize = 0, g_qsh: usize = 0, g_qst: usize = 0;
+let g_ksb: usize = 0, g_ksh: usize = 0, g_kst: usize = 0;
+let g_vsb: usize = 0, g_vsh: usize = 0, g_vst: usize = 0;
+let g_msb: usize = 0, g_msh: usize = 0, g_msr: usize = 0, g_msc: usize = 0;
+let g_dO: usize = 0, g_dq: usize = 0, g_dk: usize = 0, g_dv: usize = 0, g_drow: usize = 0;
+let g_dsb: usize = 0, g_dsh: usize = 0, g_dst: usize = 0;
+
+// The descriptor is copied into wasm globals, which are per instance (= per thread); an object
+// in linear memory would be shared by all threads.
+function readDesc(desc: usize): void {
+  g_B = di(desc, D_B); g_H = di(desc, D_H); g_Tq = di(desc, D_TQ); g_Tk = di(desc, D_TK);
+  g_D = di(desc, D_D); g_Dv = di(desc, D_DV);
+  g_q = <usize>di(desc, D_Q); g_k = <usize>di(desc, D_K); g_v = <usize>di(desc, D_V);
+  g_o = <usize>di(desc, D_O); g_lse = <usize>di(desc, D_LSE); g_p = <usize>di(desc, D_P);
+  g_mask = <usize>di(desc, D_MASK);
+  g_causal = di(desc, D_CAUSAL) != 0; g_scale = df(desc, D_SCALE);
+  g_thresh = di(desc, D_THRESH); g_seed = <u32>di(desc, D_SEED) * 0x9e3779b1; g_keepScale = df(desc, D_KEEPSCALE);
+  g_qsb = <usize>di(desc, D_QS) << 2; g_qsh = <usize>di(desc, D_QS + 1) << 2; g_qst = <usize>di(desc, D_QS + 2) << 2;
+  g_ksb = <usize>di(desc, D_KS) << 2; g_ksh = <usize>di(desc, D_KS + 1) << 2; g_kst = <usize>di(desc, D_KS + 2) << 2;
+  g_vsb = <usize>di(desc, D_VS) << 2; g_vsh = <usize>di(desc, D_VS + 1) << 2; g_vst = <usize>di(desc, D_VS + 2) << 2;
+  g_msb = <usize>di(desc, D_MS) << 2; g_msh = <usize>di(desc, D_MS + 1) << 2; g_msr = <usize>di(desc, D_MS + 2) << 2;
+  g_msc = <usize>di(desc, D_MS + 3) << 2;
+  g_dO = <usize>di(desc, D_DO); g_dq = <usize>di(desc, D_DQ); g_dk = <usize>di(desc, D_DK); g_dv = <usize>di(desc, D_DVG);
+  g_drow = <usize>di(desc, D_DROW);
+  g_dsb = <usize>di(desc, D_DOS) << 2; g_dsh = <usize>di(desc, D_DOS + 1) << 2; g_dst = <usize>di(desc, D_DOS + 2) << 2;
+}
+
+/**
+ * Scores for queries q0..q0+nq (tile already in Qs, row stride qRS bytes) against keys whose
+ * transposed tile is in Kt (k0..k0+nk). S (row stride BC floats) gets scale*qk + mask, -inf where
+ * causal hides the key. Columns >= nk are left as computed on zero keys (callers ignore them).
+ */
+function scores(b: i32, h: i32, q0: i32, nq: i32, k0: i32, nk: i32, Qs: usize, qRS: usize, Kt: usize, S: usize): void {
+  const cols = r8(nk);
+  mm(r4(nq), cols, g_D, Qs, qRS, 4, Kt, <usize>BC << 2, S, <usize>BC << 2, false);
+  const vs = f32x4.splat(g_scale);
+  for (let i = 0; i < nq; i++) {
+    const srow = S + <usize>(i * BC) * 4;
+    let j = 0;
+    for (; j + 4 <= nk; j += 4) v128.store(srow + (<usize>j << 2), f32x4.mul(v128.load(srow + (<usize>j << 2)), vs));
+    for (; j < nk; j++) store<f32>(srow + (<usize>j << 2), load<f32>(srow + (<usize>j << 2)) * g_scale);
+    if (g_mask) {
+      const mrow = g_mask + <usize>b * g_msb + <usize>h * g_msh + <usize>(q0 + i) * g_msr + <usize>k0 * g_msc;
+      if (g_msc == 4) {
+        j = 0;
+        for (; j + 4 <= nk; j += 4) v128.store(srow + (<usize>j << 2), f32x4.add(v128.load(srow + (<usize>j << 2)), v128.load(mrow + (<usize>j << 2))));
+        for (; j < nk; j++) store<f32>(srow + (<usize>j << 2), load<f32>(srow + (<usize>j << 2)) + load<f32>(mrow + (<usize>j << 2)));
+      } else {
+        for (j = 0; j < nk; j++) store<f32>(srow + (<usize>j << 2), load<f32>(srow + (<usize>j << 2)) + load<f32>(mrow + <usize>j * g_msc));
+      }
+    }
+    if (g_causal) {
+      // keys j with k0 + j > q0 + i are hidden
+      const first = imin(nk, q0 + i - k0 + 1);
+      for (j = first > 0 ? first : 0; j < nk; j++) store<f32>(srow + (<usize>j << 2), -Infinity);
+    }
+  }
+}
+
+/** Multiplies P[i, j] by keepScale or 0 per the dropout hash of (bh*Tq + q0 + i)*Tk + k0 + j. */
+function applyDropout(bh: i32, q0: i32, nq: i32, k0: i32, nk: i32, P: usize): void {
+  const vseed = i32x4.splat(g_seed);
+  const vthr = i32x4.splat(g_thresh);
+  const vks = f32x4.splat(g_keepScale);
+  for (let i = 0; i < nq; i++) {
+    const prow = P + <usize>(i * BC) * 4;
+    const base: u32 = (<u32>bh * <u32>g_Tq + <u32>(q0 + i)) * <u32>g_Tk + <u32>k0;
+    let j = 0;
+    for (; j + 4 <= nk; j += 4) {
+      const idx = i32x4.add(i32x4.splat(base + <u32>j), i32x4(0, 1, 2, 3));
+      const keep = i32x4.ge_s(hash24x4(vseed, idx), vthr);
+      v128.store(prow + (<usize>j << 2), v128.and(f32x4.mul(v128.load(prow + (<usize>j << 2)), vks), keep));
+    }
+    for (; j < nk; j++) {
+      const keep = <i32>hash24(g_seed, base + <u32>j) >= g_thresh;
+      const p = prow + (<usize>j << 2);
+      store<f32>(p, keep ? load<f32>(p) * g_keepScale : 0);
+    }
+  }
+}
+
+/** P[i, j] = exp(S[i, j] - L_i) (0 where S = -inf or the row is empty: L = -inf). */
+function probs(nq: i32, nk: i32, S: usize, Lrow: usize): void {
+  for (let i = 0; i < nq; i++) {
+    let L = load<f32>(Lrow + (<usize>i << 2));
+    if (L == -Infinity) L = Infinity; // empty row: every p is 0
+    const vL = f32x4.splat(L);
+    const srow = S + <usize>(i * BC) * 4;
+    let j = 0;
+    for (; j + 4 <= nk; j += 4) v128.store(srow + (<usize>j << 2), vexp(f32x4.sub(v128.load(srow + (<usize>j << 2)), vL)));
+    for (; j < nk; j++) {
+      const p = srow + (<usize>j << 2);
+      store<f32>(p, f32x4.extract_lane(vexp(f32x4.splat(load<f32>(p) - L)), 0));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forward
+
+/** Work items: B * H * ceil(Tq / 32). */
+export function attn_fwd(desc: usize, start: i32, end: i32): void {
+  readDesc(desc);
+  const D = g_D, Dv = g_Dv;
+  const Dp = r4(D), Dvp = r4(Dv);
+  const sc = scratch();
+  const Qs = sc;
+  const Kt = Qs + <usize>(BR * Dp) * 4;
+  const S = Kt + <usize>(Dp * BC) * 4;
+  const O = S + <usize>(BR * BC) * 4;
+  const mrow = O + <usize>(BR * Dvp) * 4;
+  const lrow = mrow + <usize>BR * 4;
+  const nqb = (g_Tq + BR - 1) / BR;
+  for (let item = start; item < end; item++) {
+    const bh = item / nqb;
+    const qb = item - bh * nqb;
+    const b = bh / g_H, h = bh - (bh / g_H) * g_H;
+    const q0 = qb * BR;
+    const nq = imin(BR, g_Tq - q0);
+    const qbase = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
+    const kbase = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
+    const vbase = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
+    copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
+    for (let i = 0; i < BR; i++) {
+      store<f32>(mrow + (<usize>i << 2), -Infinity);
+      store<f32>(lrow + (<usize>i << 2), 0);
+    }
+    zero(O, <usize>(BR * Dvp) * 4);
+    const kEnd = g_causal ? imin(g_Tk, q0 + nq) : g_Tk;
+    for (let k0 = 0; k0 < kEnd; k0 += BC) {
+      const nk = imin(BC, kEnd - k0);
+      transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
+      scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
+      // online softmax
+      for (let i = 0; i < nq; i++) {
+        const srow = S + <usize>(i * BC) * 4;
+        let vmt = f32x4.splat(-Infinity);
+        let jj = 0;
+        for (; jj + 4 <= nk; jj += 4) vmt = f32x4.max(vmt, v128.load(srow + (<usize>jj << 2)));
+        let mt: f32 = max(max(f32x4.extract_lane(vmt, 0), f32x4.extract_lane(vmt, 1)), max(f32x4.extract_lane(vmt, 2), f32x4.extract_lane(vmt, 3)));
+        for (; jj < nk; jj++) mt = max(mt, load<f32>(srow + (<usize>jj << 2)));
+        const mold = load<f32>(mrow + (<usize>i << 2));
+        const mnew = max(mold, mt);
+        if (mnew == -Infinity) {
+          zero(srow, <usize>nk * 4);
+          continue;
+        }
+        const vm = f32x4.splat(mnew);
+        let acc = f32x4.splat(0);
+        let j = 0;
+        for (; j + 4 <= nk; j += 4) {
+          const e = vexp(f32x4.sub(v128.load(srow + (<usize>j << 2)), vm));
+          v128.store(srow + (<usize>j << 2), e);
+          acc = f32x4.add(acc, e);
+        }
+        let rs = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+        for (; j < nk; j++) {
+          const e = f32x4.extract_lane(vexp(f32x4.splat(load<f32>(srow + (<usize>j << 2)) - mnew)), 0);
+          store<f32>(srow + (<usize>j << 2), e);
+          rs += e;
+        }
+        if (mold != mnew) {
+          const alpha = f32x4.extract_lane(vexp(f32x4.splat(mold - mnew)), 0);
+          store<f32>(lrow + (<usize>i << 2), load<f32>(lrow + (<usize>i << 2)) * alpha + rs);
+          const orow = O + <usize>(i * Dvp) * 4;
+          const va = f32x4.splat(alpha);
+          for (let d = 0; d < Dvp; d += 4) v128.store(orow + (<usize>d << 2), f32x4.mul(v128.load(orow + (<usize>d << 2)), va));
+        } else {
+          store<f32>(lrow + (<usize>i << 2), load<f32>(lrow + (<usize>i << 2)) + rs);
+        }
+        store<f32>(mrow + (<usize>i << 2), mnew);
+      }
+      for (let i = nq; i < r4(nq); i++) zero(S + <usize>(i * BC) * 4, <usize>BC * 4);
+      if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
+      // O += P V
+      mm(r4(nq), Dv, nk, S, <usize>BC << 2, 4, vbase + <usize>k0 * g_vst, g_vst, O, <usize>Dvp << 2, true);
+    }
+    // finalize
+    const obase = g_o + (<usize>bh * <usize>g_Tq + <usize>q0) * <usize>Dv * 4;
+    for (let i = 0; i < nq; i++) {
+      const l = load<f32>(lrow + (<usize>i << 2));
+      const orow = O + <usize>(i * Dvp) * 4;
+      const dst = obase + <usize>(i * Dv) * 4;
+      let L: f32;
+      if (l == 0) {
+        zero(dst, <usize>Dv * 4);
+        L = -Infinity;
+      } else {
+        const inv = f32x4.splat(l);
+        let d = 0;
+        for (; d + 4 <= Dv; d += 4) v128.store(dst + (<usize>d << 2), f32x4.div(v128.load(orow + (<usize>d << 2)), inv));
+        for (; d < Dv; d++) store<f32>(dst + (<usize>d << 2), load<f32>(orow + (<usize>d << 2)) / l);
+        L = load<f32>(mrow + (<usize>i << 2)) + f32x4.extract_lane(vlog(f32x4.splat(l)), 0);
+      }
+      store<f32>(g_lse + ((<usize>bh * <usize>g_Tq + <usize>(q0 + i)) << 2), L);
+    }
+    // optional weights (softmax probabilities, before dropout)
+    if (g_p) {
+      const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+      for (let k0 = 0; k0 < g_Tk; k0 += BC) {
+        const nk = imin(BC, g_Tk - k0);
+        transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
+        scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
+        probs(nq, nk, S, Lrow);
+        for (let i = 0; i < nq; i++) {
+          copy(g_p + ((<usize>(bh * g_Tq + q0 + i) * <usize>g_Tk + <usize>k0) << 2), S + <usize>(i * BC) * 4, <usize>nk * 4);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backward
+
+/** Drow[r] = sum_c dO[r, c] * O[r, c] for rows r = (b, h, i) in [start, end). */
+export function attn_bwd_prep(desc: usize, start: i32, end: i32): void {
+  readDesc(desc);
+  const Dv = g_Dv;
+  for (let r = start; r < end; r++) {
+    const bh = r / g_Tq;
+    const i = r - bh * g_Tq;
+    const b = bh / g_H, h = bh - b * g_H;
+    const dorow = g_dO + <usize>b * g_dsb + <usize>h * g_dsh + <usize>i * g_dst;
+    const orow = g_o + <usize>r * <usize>Dv * 4;
+    let acc = f32x4.splat(0);
+    let d = 0;
+    for (; d + 4 <= Dv; d += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(dorow + (<usize>d << 2)), v128.load(orow + (<usize>d << 2))));
+    let s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    for (; d < Dv; d++) s += load<f32>(dorow + (<usize>d << 2)) * load<f32>(orow + (<usize>d << 2));
+    store<f32>(g_drow + (<usize>r << 2), s);
+  }
+}
+
+/** dS = P * (dP * keep - Drow_i), in place in P (dP in dPbuf); keep applies dropout to dP. */
+function dsoftmax(bh: i32, q0: i32, nq: i32, k0: i32, nk: i32, P: usize, dP: usize, Drow: usize): void {
+  if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, dP);
+  for (let i = 0; i < nq; i++) {
+    const prow = P + <usize>(i * BC) * 4;
+    const dprow = dP + <usize>(i * BC) * 4;
+    const Di = load<f32>(Drow + (<usize>i << 2));
+    const vD = f32x4.splat(Di);
+    let j = 0;
+    for (; j + 4 <= nk; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(dprow + o, f32x4.mul(v128.load(prow + o), f32x4.sub(v128.load(dprow + o), vD)));
+    }
+    for (; j < nk; j++) {
+      const o = <usize>j << 2;
+      store<f32>(dprow + o, load<f32>(prow + o) * (load<f32>(dprow + o) - Di));
+    }
+  }
+}
+
+/** dQ for query blocks. Work items: B * H * ceil(Tq / 32). */
+export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
+  readDesc(desc);
+  const D = g_D, Dv = g_Dv;
+  const Dp = r4(D), Dvp = r4(Dv);
+  const sc = scratch();
+  const Qs = sc;
+  const dOs = Qs + <usize>(BR * Dp) * 4;
+  const Kt = dOs + <usize>(BR * Dvp) * 4;
+  const Vt = Kt + <usize>(Dp * BC) * 4;
+  const S = Vt + <usize>(Dvp * BC) * 4;
+  const dP = S + <usize>(BR * BC) * 4;
+  const dQ = dP + <usize>(BR * BC) * 4;
+  const nqb = (g_Tq + BR - 1) / BR;
+  for (let item = start; item < end; item++) {
+    const bh = item / nqb;
+    const qb = item - bh * nqb;
+    const b = bh / g_H, h = bh - (bh / g_H) * g_H;
+    const q0 = qb * BR;
+    const nq = imin(BR, g_Tq - q0);
+    const qbase = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
+    const kbase = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
+    const vbase = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
+    const dobase = g_dO + <usize>b * g_dsb + <usize>h * g_dsh;
+    const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+    const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+    copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
+    copyRows(dobase + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
+    zero(dQ, <usize>(BR * Dp) * 4);
+    const kEnd = g_causal ? imin(g_Tk, q0 + nq) : g_Tk;
+    for (let k0 = 0; k0 < kEnd; k0 += BC) {
+      const nk = imin(BC, kEnd - k0);
+      transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
+      transposeTile(vbase + <usize>k0 * g_vst, g_vst, nk, Dv, Vt);
+      scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
+      probs(nq, nk, S, Lrow);
+      mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
+      dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
+      for (let i = nq; i < r4(nq); i++) zero(dP + <usize>(i * BC) * 4, <usize>BC * 4);
+      // dQ += dS K
+      mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, kbase + <usize>k0 * g_kst, g_kst, dQ, <usize>Dp << 2, true);
+    }
+    const dst = g_dq + (<usize>bh * <usize>g_Tq + <usize>q0) * <usize>D * 4;
+    const vs = f32x4.splat(g_scale);
+    for (let i = 0; i < nq; i++) {
+      const src = dQ + <usize>(i * Dp) * 4;
+      const drow = dst + <usize>(i * D) * 4;
+      let d = 0;
+      for (; d + 4 <= D; d += 4) v128.store(drow + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
+      for (; d < D; d++) store<f32>(drow + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
+    }
+  }
+}
+
+/** dK and dV for key blocks. Work items: B * H * ceil(Tk / 64). */
+export function attn_bwd_dkv(desc: usize, start: i32, end: i32): void {
+  readDesc(desc);
+  const D = g_D, Dv = g_Dv;
+  const Dp = r4(D), Dvp = r4(Dv);
+  const sc = scratch();
+  const Qs = sc;
+  const dOs = Qs + <usize>(BR * Dp) * 4;
+  const Kt = dOs + <usize>(BR * Dvp) * 4;
+  const Vt = Kt + <usize>(Dp * BC) * 4;
+  const S = Vt + <usize>(Dvp * BC) * 4;
+  const dP = S + <usize>(BR * BC) * 4;
+  const dK = dP + <usize>(BR * BC) * 4;
+  const dV = dK + <usize>(BC * Dp) * 4;
+  const nkb = (g_Tk + BC - 1) / BC;
+  for (let item = start; item < end; item++) {
+    const bh = item / nkb;
+    const kb = item - bh * nkb;
+    const b = bh / g_H, h = bh - (bh / g_H) * g_H;
+    const k0 = kb * BC;
+    const nk = imin(BC, g_Tk - k0);
+    const qbase = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
+    const kbase = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
+    const vbase = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
+    const dobase = g_dO + <usize>b * g_dsb + <usize>h * g_dsh;
+    transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
+    transposeTile(vbase + <usize>k0 * g_vst, g_vst, nk, Dv, Vt);
+    zero(dK, <usize>(BC * Dp) * 4);
+    zero(dV, <usize>(BC * Dvp) * 4);
+    const qStart = g_causal ? k0 : 0;
+    for (let q0 = qStart; q0 < g_Tq; q0 += BR) {
+      const nq = imin(BR, g_Tq - q0);
+      const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+      const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+      copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
+      copyRows(dobase + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
+      scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
+      probs(nq, nk, S, Lrow);
+      mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
+      dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
+      // S becomes the dropped-out P for dV
+      if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
+      // zero the columns >= nk and rows >= nq so they add nothing
+      for (let i = 0; i < nq; i++) {
+        if (nk < BC) {
+          zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+          zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+        }
+      }
+      // dV[j, :] += sum_i P[i, j] dO[i, :];  dK[j, :] += sum_i dS[i, j] Q[i, :]
+      mm(r4(nk), Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
+      mm(r4(nk), D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
+    }
+    const dkdst = g_dk + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>D * 4;
+    const dvdst = g_dv + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>Dv * 4;
+    const vs = f32x4.splat(g_scale);
+    for (let j = 0; j < nk; j++) {
+      const src = dK + <usize>(j * Dp) * 4;
+      const row = dkdst + <usize>(j * D) * 4;
+      let d = 0;
+      for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
+      for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
+      copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
+    }
+  }
+}

@@ -1,0 +1,373 @@
+// GEMM: C[M,N] = alpha * op(A)[M,K] . op(B)[K,N] + beta * C, batched with element strides.
+//
+// BLIS-style: for each (NC columns, KC depth) block this thread packs B into NR-wide panels and,
+// for each MC rows, packs A into MR-tall panels (both zero-padded), then runs an MR x NR
+// register-tiled micro-kernel. Every output element is computed the same way wherever it sits
+// (padding instead of edge kernels, fixed KC partition of K), so results do not depend on how
+// rows or columns are split between threads.
+
+import { madd, scratch, imin } from './common';
+
+const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
+const NR: i32 = 8;
+const KC: i32 = 256;
+const MC: i32 = 120; // multiple of MR (4 and 6)
+const NC: i32 = 512; // multiple of NR
+// Scratch layout: [Ap: MC*KC floats][Bp: KC*NC floats][tile: MR*NR floats]
+const AP_OFF: usize = 0;
+const BP_OFF: usize = <usize>(MC * KC * 4);
+const TILE_OFF: usize = BP_OFF + <usize>(KC * NC * 4);
+
+/** Packs rows [i0, i0+mc) x depth [p0, p0+kc) of op(A) into MR-row panels (k-major). */
+function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  for (let ip = 0; ip < mc; ip += MR) {
+    const rows = imin(MR, mc - ip);
+    const panel = dst + <usize>(ip * kc) * 4;
+    if (csA == 1) {
+      // rows contiguous along k
+      for (let i = 0; i < MR; i++) {
+        let d = panel + <usize>i * 4;
+        if (i < rows) {
+          let s = a + (<usize>(i0 + ip + i) * <usize>rsA + <usize>p0) * 4;
+          for (let k = 0; k < kc; k++) {
+            store<f32>(d, load<f32>(s));
+            s += 4;
+            d += MR * 4;
+          }
+        } else {
+          for (let k = 0; k < kc; k++) {
+            store<f32>(d, 0);
+            d += MR * 4;
+          }
+        }
+      }
+    } else {
+      // column-contiguous (transposed A): for each k, `rows` floats are adjacent
+      let d = panel;
+      for (let k = 0; k < kc; k++) {
+        const s = a + (<usize>(i0 + ip) * <usize>rsA + <usize>(p0 + k) * <usize>csA) * 4;
+        if (rows == MR && rsA == 1) {
+          v128.store(d, v128.load(s));
+          if (MR == 6) store<u64>(d, load<u64>(s, 16), 16);
+        } else {
+          for (let i = 0; i < MR; i++) {
+            store<f32>(d + <usize>i * 4, i < rows ? load<f32>(s + <usize>(i * rsA) * 4) : 0);
+          }
+        }
+        d += MR * 4;
+      }
+    }
+  }
+}
+
+/** Packs depth [p0, p0+kc) x columns [j0, j0+nc) of op(B) into NR-column panels (k-major). */
+function packB(b: usize, rsB: i32, csB: i32, p0: i32, kc: i32, j0: i32, nc: i32, dst: usize): void {
+  for (let jp = 0; jp < nc; jp += NR) {
+    const cols = imin(NR, nc - jp);
+    let d = dst + <usize>(jp * kc) * 4;
+    if (csB == 1) {
+      let s = b + (<usize>p0 * <usize>rsB + <usize>(j0 + jp)) * 4;
+      const step = <usize>rsB * 4;
+      if (cols == NR) {
+        for (let k = 0; k < kc; k++) {
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+          s += step;
+          d += NR * 4;
+        }
+      } else {
+        for (let k = 0; k < kc; k++) {
+          for (let j = 0; j < NR; j++) store<f32>(d + <usize>j * 4, j < cols ? load<f32>(s + <usize>j * 4) : 0);
+          s += step;
+          d += NR * 4;
+        }
+      }
+    } else {
+      // transposed B (stored N x K): column j of op(B) is contiguous along k
+      for (let j = 0; j < NR; j++) {
+        let dd = d + <usize>j * 4;
+        if (j < cols) {
+          let s = b + (<usize>p0 * <usize>rsB + <usize>(j0 + jp + j) * <usize>csB) * 4;
+          const step = <usize>rsB * 4;
+          for (let k = 0; k < kc; k++) {
+            store<f32>(dd, load<f32>(s));
+            s += step;
+            dd += NR * 4;
+          }
+        } else {
+          for (let k = 0; k < kc; k++) {
+            store<f32>(dd, 0);
+            dd += NR * 4;
+          }
+        }
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function epilogue(c: usize, acc: v128, alpha: v128, beta: v128, mode: i32): void {
+  // mode 0: C = alpha*acc; 1: C = alpha*acc + beta*C; 2: C = C + alpha*acc
+  const t = f32x4.mul(alpha, acc);
+  if (mode == 0) v128.store(c, t);
+  else if (mode == 1) v128.store(c, f32x4.add(t, f32x4.mul(beta, v128.load(c))));
+  else v128.store(c, f32x4.add(v128.load(c), t));
+}
+
+function storeTile(c: usize, ldc: i32, alpha: f32, beta: f32, mode: i32, mr: i32, nr: i32, tile: usize): void {
+  for (let i = 0; i < mr; i++) {
+    const crow = c + <usize>(i * ldc) * 4;
+    const trow = tile + <usize>(i * NR) * 4;
+    for (let j = 0; j < nr; j++) {
+      const t = alpha * load<f32>(trow + <usize>j * 4);
+      const p = crow + <usize>j * 4;
+      if (mode == 0) store<f32>(p, t);
+      else if (mode == 1) store<f32>(p, t + beta * load<f32>(p));
+      else store<f32>(p, load<f32>(p) + t);
+    }
+  }
+}
+
+/*
+ * MR x 8 micro-kernels: acc(MR x 8) = sum_k Ap[k] (x) Bp[k]. A full tile is written to C directly;
+ * an edge tile goes through `tile` and is copied with the same arithmetic. 6 rows need 12
+ * accumulators + 3 operands, which fits the 15 usable xmm registers only with fused madd
+ * (relaxed build); the plain build uses 4 rows.
+ */
+function micro4(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mode: i32, mr: i32, nr: i32, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    // one load of the 4 A values and lane broadcasts: fewer instructions than 4 splat loads
+    // with offsets (V8 materializes each offset address), and the front end is the limit here
+    const av = v128.load(ap);
+    let a: v128;
+    a = i32x4.shuffle(av, av, 0, 0, 0, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = i32x4.shuffle(av, av, 1, 1, 1, 1);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = i32x4.shuffle(av, av, 2, 2, 2, 2);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = i32x4.shuffle(av, av, 3, 3, 3, 3);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    ap += 16;
+    bp += 32;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  if (mr == 4 && nr == NR) {
+    const ld = <usize>ldc * 4;
+    epilogue(c, c00, va, vb, mode);
+    epilogue(c + 16, c01, va, vb, mode);
+    c += ld;
+    epilogue(c, c10, va, vb, mode);
+    epilogue(c + 16, c11, va, vb, mode);
+    c += ld;
+    epilogue(c, c20, va, vb, mode);
+    epilogue(c + 16, c21, va, vb, mode);
+    c += ld;
+    epilogue(c, c30, va, vb, mode);
+    epilogue(c + 16, c31, va, vb, mode);
+    return;
+  }
+  v128.store(tile, c00, 0);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
+  storeTile(c, ldc, alpha, beta, mode, mr, nr, tile);
+}
+
+function micro6(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mode: i32, mr: i32, nr: i32, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  let c50 = f32x4.splat(0), c51 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a: v128;
+    a = v128.load32_splat(ap, 0);
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
+    a = v128.load32_splat(ap, 16);
+    c40 = madd(a, b0, c40);
+    c41 = madd(a, b1, c41);
+    a = v128.load32_splat(ap, 20);
+    c50 = madd(a, b0, c50);
+    c51 = madd(a, b1, c51);
+    ap += 24;
+    bp += NR * 4;
+  }
+  const va = f32x4.splat(alpha);
+  const vb = f32x4.splat(beta);
+  if (mr == 6 && nr == NR) {
+    const ld = <usize>ldc * 4;
+    epilogue(c, c00, va, vb, mode);
+    epilogue(c + 16, c01, va, vb, mode);
+    c += ld;
+    epilogue(c, c10, va, vb, mode);
+    epilogue(c + 16, c11, va, vb, mode);
+    c += ld;
+    epilogue(c, c20, va, vb, mode);
+    epilogue(c + 16, c21, va, vb, mode);
+    c += ld;
+    epilogue(c, c30, va, vb, mode);
+    epilogue(c + 16, c31, va, vb, mode);
+    c += ld;
+    epilogue(c, c40, va, vb, mode);
+    epilogue(c + 16, c41, va, vb, mode);
+    c += ld;
+    epilogue(c, c50, va, vb, mode);
+    epilogue(c + 16, c51, va, vb, mode);
+    return;
+  }
+  v128.store(tile, c00, 0);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
+  v128.store(tile, c40, 128);
+  v128.store(tile, c41, 144);
+  v128.store(tile, c50, 160);
+  v128.store(tile, c51, 176);
+  storeTile(c, ldc, alpha, beta, mode, mr, nr, tile);
+}
+
+// @ts-ignore: decorator
+@inline function micro(kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, alpha: f32, beta: f32, mode: i32, mr: i32, nr: i32, tile: usize): void {
+  if (MR == 6) micro6(kc, ap, bp, c, ldc, alpha, beta, mode, mr, nr, tile);
+  else micro4(kc, ap, bp, c, ldc, alpha, beta, mode, mr, nr, tile);
+}
+
+/** Rows per work item of gemm_rows (the micro-kernel height of this build). */
+export function gemm_row_block(): i32 {
+  return MR;
+}
+
+/** One batch element, rows [r0, r1) x columns [c0, c1) of C. */
+function gemmBlock(
+  a: usize, rsA: i32, csA: i32,
+  b: usize, rsB: i32, csB: i32,
+  c: usize, ldc: i32,
+  r0: i32, r1: i32, c0: i32, c1: i32, K: i32,
+  alpha: f32, beta: f32,
+): void {
+  if (r0 >= r1 || c0 >= c1) return;
+  if (K <= 0) {
+    for (let i = r0; i < r1; i++) {
+      for (let j = c0; j < c1; j++) {
+        const p = c + (<usize>i * <usize>ldc + <usize>j) * 4;
+        store<f32>(p, beta == 0 ? <f32>0 : beta * load<f32>(p));
+      }
+    }
+    return;
+  }
+  const sc = scratch();
+  const ap = sc + AP_OFF;
+  const bp = sc + BP_OFF;
+  const tile = sc + TILE_OFF;
+  for (let jc = c0; jc < c1; jc += NC) {
+    const nc = imin(NC, c1 - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = imin(KC, K - pc);
+      const mode = pc > 0 ? 2 : (beta == 0 ? 0 : 1);
+      packB(b, rsB, csB, pc, kc, jc, nc, bp);
+      for (let ic = r0; ic < r1; ic += MC) {
+        const mc = imin(MC, r1 - ic);
+        packA(a, rsA, csA, ic, mc, pc, kc, ap);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = imin(NR, nc - jr);
+          const bpp = bp + <usize>(jr * kc) * 4;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = imin(MR, mc - ir);
+            const cp = c + (<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) * 4;
+            micro(kc, ap + <usize>(ir * kc) * 4, bpp, cp, ldc, alpha, beta, mode, mr, nr, tile);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Split over rows. Work items: batch * ceil(M / R) blocks of R = gemm_row_block() rows.
+ * transA: A stored K x M (row stride lda) instead of M x K; transB: B stored N x K instead of K x N.
+ * sA, sB, sC: batch strides in elements (0 broadcasts that operand).
+ */
+export function gemm_rows(
+  a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
+  lda: i32, ldb: i32, ldc: i32, transA: i32, transB: i32, alpha: f32, beta: f32,
+  batch: i32, sA: i32, sB: i32, sC: i32, start: i32, end: i32,
+): void {
+  const rsA = transA ? 1 : lda, csA = transA ? lda : 1;
+  const rsB = transB ? 1 : ldb, csB = transB ? ldb : 1;
+  const blocks = (M + MR - 1) / MR;
+  let item = start;
+  while (item < end) {
+    const bi = item / blocks;
+    const blk = item - bi * blocks;
+    const last = imin(end, (bi + 1) * blocks); // items of this batch element in range
+    const r0 = blk * MR;
+    const r1 = imin(M, (last - bi * blocks) * MR);
+    gemmBlock(
+      a + <usize>bi * <usize>sA * 4, rsA, csA,
+      b + <usize>bi * <usize>sB * 4, rsB, csB,
+      c + <usize>bi * <usize>sC * 4, ldc,
+      r0, r1, 0, N, K, alpha, beta,
+    );
+    item = last;
+  }
+}
+
+/** Split over columns. Work items: batch * ceil(N / 64) blocks of 64 columns. Same arguments. */
+export function gemm_cols(
+  a: usize, b: usize, c: usize, M: i32, N: i32, K: i32,
+  lda: i32, ldb: i32, ldc: i32, transA: i32, transB: i32, alpha: f32, beta: f32,
+  batch: i32, sA: i32, sB: i32, sC: i32, start: i32, end: i32,
+): void {
+  const rsA = transA ? 1 : lda, csA = transA ? lda : 1;
+  const rsB = transB ? 1 : ldb, csB = transB ? ldb : 1;
+  const CB = 64;
+  const blocks = (N + CB - 1) / CB;
+  let item = start;
+  while (item < end) {
+    const bi = item / blocks;
+    const blk = item - bi * blocks;
+    const last = imin(end, (bi + 1) * blocks);
+    const j0 = blk * CB;
+    const j1 = imin(N, (last - bi * blocks) * CB);
+    gemmBlock(
+      a + <usize>bi * <usize>sA * 4, rsA, csA,
+      b + <usize>bi * <usize>sB * 4, rsB, csB,
+      c + <usize>bi * <usize>sC * 4, ldc,
+      0, M, j0, j1, K, alpha, beta,
+    );
+    item = last;
+  }
+}

@@ -1,0 +1,11 @@
+// attn kernels: every export is a pure function over byte offsets into the shared memory.
+// Kernels that the thread pool splits take (start, end) as their last two arguments.
+export { set_thread_index, get_thread_index, debug_trap_on_thread } from './common';
+export { gemm_rows, gemm_cols, gemm_row_block } from './gemm';
+export { unary_f32, gelu_grad_f32, binary_same, binary_strided, where_strided, copy_strided, dropout_f32 } from './elementwise';
+export {
+  reduce_last, reduce_mid, argreduce, softmax_last, softmax_mid,
+  layernorm_fwd, layernorm_bwd_dx, layernorm_bwd_params,
+  cross_entropy_fwd, cross_entropy_bwd, index_select, index_add, adamw_step,
+} from './nn';
+export { attn_fwd, attn_bwd_prep, attn_bwd_dq, attn_bwd_dkv, attn_scratch_bytes } from './attention';

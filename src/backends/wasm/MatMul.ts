@@ -1,0 +1,71 @@
+/** Batched matrix product on wasm: one GEMM call per run of batch elements with a constant stride. */
+import type { KernelFn } from '../../engine/kernels.js';
+import { broadcastShapes, broadcastStrides, sizeOf } from '../../tensor/shape.js';
+import { MatMul as refMatMul } from '../ref/MatMul.js';
+import { collapseDims, gemm } from './kernels.js';
+import { pool } from './state.js';
+
+export const MatMul: KernelFn<'MatMul'> = (ctx, inputs, attrs) => {
+  const [a, b] = inputs;
+  const { transA, transB } = attrs;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2 || a.dtype !== 'float32' || b.dtype !== 'float32') return refMatMul(ctx, inputs, attrs);
+  const [M, K] = transA ? [a.shape[ra - 1]!, a.shape[ra - 2]!] : [a.shape[ra - 2]!, a.shape[ra - 1]!];
+  const [kb, N] = transB ? [b.shape[rb - 1]!, b.shape[rb - 2]!] : [b.shape[rb - 2]!, b.shape[rb - 1]!];
+  if (K !== kb) throw new Error(`matmul: inner dimensions differ (${K} vs ${kb})`);
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  const batch = broadcastShapes('matmul', batchA, batchB);
+  const out = ctx.alloc([...batch, M, N], 'float32');
+  const nb = sizeOf(batch);
+  if (nb === 0 || M === 0 || N === 0) return [out];
+  // batch strides in matrices, collapsed so a plain batch is a single dim
+  const sA = broadcastStrides(batchA, batch);
+  const sB = broadcastStrides(batchB, batch);
+  const sC = broadcastStrides(batch, batch);
+  const c = collapseDims(batch, [sA, sB, sC]);
+  const dims = c.shape;
+  const [stA, stB, stC] = c.strides as [number[], number[], number[]];
+  const last = dims.length - 1;
+  const inner = dims[last]!;
+  const outerCount = sizeOf(dims.slice(0, last));
+  const p = pool();
+  for (let o = 0; o < outerCount; o++) {
+    // matrix offsets of this run of `inner` batch elements
+    let rest = o;
+    let offA = 0;
+    let offB = 0;
+    let offC = 0;
+    for (let d = last - 1; d >= 0; d--) {
+      const i = rest % dims[d]!;
+      rest = Math.floor(rest / dims[d]!);
+      offA += i * stA[d]!;
+      offB += i * stB[d]!;
+      offC += i * stC[d]!;
+    }
+    let m = M;
+    let count = inner;
+    let strideA = stA[last]! * M * K;
+    // A (not transposed) contiguous over the batch with B shared: one tall GEMM packs B once
+    if (!transA && stB[last] === 0 && stA[last] === 1 && stC[last] === 1) {
+      m = M * inner;
+      count = 1;
+      strideA = 0;
+    }
+    gemm(p, {
+      a: a.ptr + offA * M * K * 4,
+      b: b.ptr + offB * K * N * 4,
+      c: out.ptr + offC * M * N * 4,
+      M: m, N, K, transA, transB,
+      lda: transA ? M : K,
+      ldb: transB ? K : N,
+      ldc: N,
+      batch: count,
+      strideA,
+      strideB: stB[last]! * K * N,
+      strideC: stC[last]! * M * N,
+    });
+  }
+  return [out];
+};

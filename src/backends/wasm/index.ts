@@ -1,0 +1,75 @@
+/**
+ * The wasm backend: AssemblyScript SIMD kernels on a worker-thread pool, over the engine's shared
+ * memory. Kernels not listed here (Cast, Pad, Concat, GatherElements, ScatterAdd) and cases a
+ * wrapper does not handle (e.g. int32 unary ops) run on the reference backend.
+ *
+ * Importing this module registers the backend with the engine (cheap: nothing is loaded or
+ * started until it is selected).
+ *
+ * @example
+ *   import 'attn/backends/wasm';   // or any import of this file
+ *   setBackend('wasm');            // compiles the kernels, starts the thread pool
+ */
+import { ENGINE } from '../../engine/engine.js';
+import type { Backend, KernelTable } from '../../engine/kernels.js';
+import { AdamWUpdate } from './AdamWUpdate.js';
+import { ArgReduce } from './ArgReduce.js';
+import { Binary } from './Binary.js';
+import { BroadcastTo } from './BroadcastTo.js';
+import { Compare } from './Compare.js';
+import { CrossEntropy } from './CrossEntropy.js';
+import { CrossEntropyGrad } from './CrossEntropyGrad.js';
+import { Dropout } from './Dropout.js';
+import { IndexAdd } from './IndexAdd.js';
+import { IndexSelect } from './IndexSelect.js';
+import { LayerNorm } from './LayerNorm.js';
+import { LayerNormGrad } from './LayerNormGrad.js';
+import { LogSoftmax } from './LogSoftmax.js';
+import { MatMul } from './MatMul.js';
+import { Reduce } from './Reduce.js';
+import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
+import { ScaledDotProductAttentionGrad } from './ScaledDotProductAttentionGrad.js';
+import { Slice } from './Slice.js';
+import { Softmax } from './Softmax.js';
+import { Transpose } from './Transpose.js';
+import { Unary } from './Unary.js';
+import { UnaryGrad } from './UnaryGrad.js';
+import { Where } from './Where.js';
+import { initializeWasm } from './state.js';
+
+export const wasmKernels: Partial<KernelTable> = {
+  AdamWUpdate,
+  ArgReduce,
+  Binary,
+  BroadcastTo,
+  Compare,
+  CrossEntropy,
+  CrossEntropyGrad,
+  Dropout,
+  IndexAdd,
+  IndexSelect,
+  LayerNorm,
+  LayerNormGrad,
+  LogSoftmax,
+  MatMul,
+  Reduce,
+  ScaledDotProductAttention,
+  ScaledDotProductAttentionGrad,
+  Slice,
+  Softmax,
+  Transpose,
+  Unary,
+  UnaryGrad,
+  Where,
+};
+
+export const wasmBackend: Backend = {
+  name: 'wasm',
+  kernels: wasmKernels,
+  initialize: (memory) => initializeWasm(memory),
+};
+
+ENGINE.registerBackend(wasmBackend);
+
+export { setKernelModule, usingRelaxedSimd } from './state.js';
+export { getNumThreads, setNumThreads } from '../../engine/thread-pool.js';

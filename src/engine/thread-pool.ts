@@ -1,0 +1,216 @@
+/**
+ * A pool of worker threads that run wasm kernels on the engine's shared memory.
+ *
+ * `run(kernel, args, workItems)` splits [0, workItems) into contiguous chunks (a few per thread)
+ * that the threads (the caller included) take in turn, each calling
+ * `exports[kernel](...args, start, end)` on its own instance of the same module. Kernels compute each output element on exactly one thread, in a
+ * fixed order, so results are bitwise identical for any thread count. `run` is synchronous: the
+ * caller spins briefly, then sleeps in `Atomics.wait` until the workers are done. A failure in
+ * any thread is rethrown on the caller.
+ *
+ * @example
+ *   const pool = new ThreadPool(memory, module, 2);
+ *   pool.run('gemm_rows', [a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, 1, 0, 0, 0], Math.ceil(M / 6));
+ */
+import { CTL, type WorkerInit } from './thread-worker.js';
+import { defaultThreadCount, spawnWorker, type WorkerHandle } from './thread-node.js';
+import { MAX_KERNEL_THREADS, instantiateKernels, type KernelExports } from '../backends/wasm/load-kernels.js';
+
+/** Busy-wait iterations before sleeping (workers between jobs, caller waiting for workers). */
+const SPIN = 20000;
+/** Chunks per participating thread (dynamic load balancing). */
+const CHUNKS_PER_THREAD = 4;
+
+let globalThreads: number | undefined;
+const livePools = new Set<WeakRef<ThreadPool>>();
+
+/** Threads used by pools that were not given an explicit count (default: available cores). */
+export function getNumThreads(): number {
+  if (globalThreads === undefined) globalThreads = Math.min(MAX_KERNEL_THREADS, defaultThreadCount());
+  return globalThreads;
+}
+
+/**
+ * Sets the thread count of every live pool and of pools created later (1..16).
+ *
+ * @example
+ *   setNumThreads(1); // deterministic either way; 1 makes timings easier to read
+ */
+export function setNumThreads(n: number): void {
+  globalThreads = checkThreads(n);
+  for (const ref of livePools) {
+    const pool = ref.deref();
+    if (pool === undefined) livePools.delete(ref);
+    else pool.setNumThreads(globalThreads);
+  }
+}
+
+function checkThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_KERNEL_THREADS) {
+    throw new RangeError(`setNumThreads: expected an integer in [1, ${MAX_KERNEL_THREADS}], got ${n}`);
+  }
+  return n;
+}
+
+export class ThreadPool {
+  /** The calling thread's instance (thread index 0); use it for kernels that are not split. */
+  readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
+  private readonly shared: boolean;
+  private readonly module: WebAssembly.Module;
+  private readonly control = new SharedArrayBuffer(CTL.BYTES);
+  private readonly ctl = new Int32Array(this.control);
+  private readonly args = new Float64Array(this.control, CTL.ARGS_BYTE, CTL.MAX_ARGS);
+  private readonly msg = new Uint16Array(this.control, CTL.MSG_BYTE, CTL.MSG_CHARS);
+  private readonly names: string[];
+  private readonly kernelIndex = new Map<string, number>();
+  private readonly fns: ((...a: number[]) => unknown)[];
+  private readonly workers: WorkerHandle[] = [];
+  private asyncError: Error | null = null;
+  private threads: number;
+  private terminated = false;
+
+  constructor(memory: WebAssembly.Memory, wasmModule: WebAssembly.Module, numThreads: number = getNumThreads()) {
+    this.shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    if (!this.shared && numThreads > 1) {
+      throw new Error('ThreadPool: worker threads need a shared WebAssembly.Memory ({ shared: true })');
+    }
+    this.memory = memory;
+    this.module = wasmModule;
+    this.exports = instantiateKernels(wasmModule, memory, 0);
+    this.names = WebAssembly.Module.exports(wasmModule).filter((e) => e.kind === 'function').map((e) => e.name);
+    this.names.forEach((n, i) => this.kernelIndex.set(n, i));
+    this.fns = this.names.map((n) => this.exports[n] as (...a: number[]) => unknown);
+    this.threads = checkThreads(numThreads);
+    this.ensureWorkers(this.threads - 1);
+    livePools.add(new WeakRef(this));
+  }
+
+  /** Threads a job may use, the caller included. */
+  get numThreads(): number {
+    return this.threads;
+  }
+
+  /**
+   * Changes the thread count; new workers start in the background and join once ready. A pool on
+   * a non-shared memory stays at one thread.
+   */
+  setNumThreads(n: number): void {
+    this.threads = this.shared ? checkThreads(n) : 1;
+    this.ensureWorkers(this.threads - 1);
+  }
+
+  /** Blocks until every started worker has instantiated the module (or throws after timeoutMs). */
+  waitReady(timeoutMs = 30000): void {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const ready = Atomics.load(this.ctl, CTL.READY);
+      if (ready >= this.workers.length) break;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`ThreadPool: only ${ready} of ${this.workers.length} workers started within ${timeoutMs} ms`);
+      Atomics.wait(this.ctl, CTL.READY, ready, Math.min(left, 100));
+    }
+    this.throwIfFailed();
+  }
+
+  /**
+   * Runs `kernel(...args, start, end)` over [0, workItems) on up to numThreads threads.
+   * Jobs with fewer than 2 * minItemsPerThread items run on the calling thread alone.
+   */
+  run(kernel: string, args: readonly number[], workItems: number, minItemsPerThread = 1): void {
+    if (this.terminated) throw new Error('ThreadPool: run() after terminate()');
+    const k = this.kernelIndex.get(kernel);
+    if (k === undefined) throw new Error(`ThreadPool: the kernel module has no export "${kernel}"`);
+    if (args.length > CTL.MAX_ARGS) throw new Error(`ThreadPool: ${kernel} has ${args.length} arguments, at most ${CTL.MAX_ARGS}`);
+    if (!(workItems > 0)) return;
+    const fn = this.fns[k]!;
+    this.throwIfFailed();
+    // Workers that are up; those still starting are skipped (results do not depend on it).
+    const ready: number[] = [];
+    const maxWorkers = Math.min(this.threads - 1, this.workers.length);
+    for (let w = 1; w <= maxWorkers; w++) {
+      if (Atomics.load(this.ctl, CTL.SLOTS + CTL.SLOT_INTS * w + 3) === 1) ready.push(w);
+    }
+    const maxUseful = Math.floor(workItems / Math.max(1, minItemsPerThread));
+    const n = Math.max(1, Math.min(ready.length + 1, maxUseful));
+    if (n === 1) {
+      fn(...args, 0, workItems);
+      return;
+    }
+    const ctl = this.ctl;
+    for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
+    ctl[CTL.NARGS] = args.length;
+    ctl[CTL.KERNEL] = k;
+    // A few chunks per thread, taken dynamically: a thread that another process slows down takes
+    // fewer. Results do not depend on who computes which chunk.
+    const chunks = Math.min(maxUseful, n * CHUNKS_PER_THREAD);
+    ctl[CTL.CHUNKS] = chunks;
+    ctl[CTL.ITEMS] = workItems;
+    Atomics.store(ctl, CTL.NEXT, 0);
+    Atomics.store(ctl, CTL.ERROR, 0);
+    const gen = (ctl[CTL.GEN]! + 1) | 0;
+    for (let t = 1; t < n; t++) Atomics.store(ctl, CTL.SLOTS + CTL.SLOT_INTS * ready[t - 1]!, gen);
+    Atomics.store(ctl, CTL.PENDING, n - 1);
+    Atomics.store(ctl, CTL.GEN, gen);
+    Atomics.notify(ctl, CTL.GEN);
+    let own: unknown = null;
+    try {
+      for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
+        fn(...args, Math.floor((c * workItems) / chunks), Math.floor(((c + 1) * workItems) / chunks));
+      }
+    } catch (e) {
+      own = e;
+      Atomics.store(ctl, CTL.NEXT, chunks); // stop handing out chunks
+    }
+    let pending = Atomics.load(ctl, CTL.PENDING);
+    for (let spins = 0; pending !== 0 && spins < SPIN; spins++) pending = Atomics.load(ctl, CTL.PENDING);
+    while (pending !== 0) {
+      Atomics.wait(ctl, CTL.PENDING, pending, 1000);
+      pending = Atomics.load(ctl, CTL.PENDING);
+    }
+    if (own !== null) throw own;
+    if (Atomics.load(ctl, CTL.ERROR) !== 0) {
+      throw new Error(`ThreadPool: kernel ${kernel} failed on a worker: ${this.errorText()}`);
+    }
+  }
+
+  /** Stops the workers. The pool cannot be used afterwards. */
+  terminate(): void {
+    if (this.terminated) return;
+    this.terminated = true;
+    Atomics.store(this.ctl, CTL.STOP, 1);
+    Atomics.add(this.ctl, CTL.GEN, 1);
+    Atomics.notify(this.ctl, CTL.GEN);
+    for (const w of this.workers) w.terminate();
+    this.workers.length = 0;
+    for (const ref of livePools) if (ref.deref() === this) livePools.delete(ref);
+  }
+
+  private ensureWorkers(count: number): void {
+    while (this.workers.length < count) {
+      const index = this.workers.length + 1;
+      const init: WorkerInit = { memory: this.memory, module: this.module, control: this.control, index, names: this.names, spin: SPIN };
+      this.workers.push(
+        spawnWorker(init, (e) => {
+          this.asyncError ??= e;
+        }),
+      );
+    }
+  }
+
+  private errorText(): string {
+    const n = Atomics.load(this.ctl, CTL.ERRLEN);
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(this.msg[i]!);
+    return s;
+  }
+
+  private throwIfFailed(): void {
+    if (this.asyncError) throw new Error(`ThreadPool: a worker failed: ${this.asyncError.message}`);
+    for (let w = 1; w <= this.workers.length; w++) {
+      if (Atomics.load(this.ctl, CTL.SLOTS + CTL.SLOT_INTS * w + 3) === 2) {
+        throw new Error(`ThreadPool: worker ${w} failed to start: ${this.errorText()}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The code a pool worker runs, as source text, so it can be started without a separate file on
+ * disk (Node: `new Worker(src, { eval: true })`; browser: a Blob URL) and without a TypeScript
+ * loader in the worker. It only uses WebAssembly and Atomics, nothing Node-specific, apart from
+ * the tiny Node wrapper below.
+ *
+ * Control block (Int32Array over a SharedArrayBuffer), shared with thread-pool.ts:
+ *   [0] GEN      job generation; workers wait on it
+ *   [1] PENDING  workers still running the current job; the caller waits on it
+ *   [2] ERROR    set to 1 by the first failing thread; message in the text area
+ *   [3] KERNEL   index into the kernel-name list
+ *   [4] NARGS    number of arguments (Float64 area)
+ *   [5] STOP     workers return when set
+ *   [6] READY    workers that finished instantiating (or failed to)
+ *   [7] ERRLEN   length of the error message
+ *   [8] NEXT     next chunk to take (every thread takes chunks with Atomics.add until none is left,
+ *                so a thread slowed down by another process does less of the job)
+ *   [9] CHUNKS   number of chunks; chunk c covers [floor(c*W/CHUNKS), floor((c+1)*W/CHUNKS))
+ *   [10] ITEMS   W, the job's work items
+ *   [16 + 4w ..] worker w's slot: [gen, -, -, state(1 ready, 2 failed)]
+ *   bytes [512, 768)    Float64 arguments (32)
+ *   bytes [1024, 5120)  error message, UTF-16 (2048 chars)
+ */
+
+export const CTL = {
+  GEN: 0,
+  PENDING: 1,
+  ERROR: 2,
+  KERNEL: 3,
+  NARGS: 4,
+  STOP: 5,
+  READY: 6,
+  ERRLEN: 7,
+  NEXT: 8,
+  CHUNKS: 9,
+  ITEMS: 10,
+  SLOTS: 16,
+  SLOT_INTS: 4,
+  ARGS_BYTE: 512,
+  MAX_ARGS: 32,
+  MSG_BYTE: 1024,
+  MSG_CHARS: 2048,
+  BYTES: 5120,
+} as const;
+
+/** What the caller hands each worker. */
+export interface WorkerInit {
+  memory: WebAssembly.Memory;
+  module: WebAssembly.Module;
+  control: SharedArrayBuffer;
+  index: number;
+  names: string[];
+  spin: number;
+}
+
+/**
+ * Defines `attnThreadMain(init)`: instantiate, report ready, then loop on jobs until STOP.
+ * Kept in plain JS (ES2020) on purpose; see the layout above.
+ */
+export const WORKER_MAIN_SOURCE = String.raw`
+function attnThreadMain(d) {
+  const C = ${JSON.stringify(CTL)};
+  const ctl = new Int32Array(d.control);
+  const args = new Float64Array(d.control, C.ARGS_BYTE, C.MAX_ARGS);
+  const msg = new Uint16Array(d.control, C.MSG_BYTE, C.MSG_CHARS);
+  const slot = C.SLOTS + C.SLOT_INTS * d.index;
+  const fail = (e) => {
+    const s = 'thread ' + d.index + ': ' + String((e && e.stack) || e);
+    if (Atomics.compareExchange(ctl, C.ERROR, 0, 1) === 0) {
+      const n = Math.min(s.length, C.MSG_CHARS);
+      for (let i = 0; i < n; i++) msg[i] = s.charCodeAt(i);
+      Atomics.store(ctl, C.ERRLEN, n);
+    }
+  };
+  let fns;
+  try {
+    const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+    inst.exports.set_thread_index(d.index);
+    fns = d.names.map((n) => inst.exports[n]);
+  } catch (e) {
+    fail(e);
+    Atomics.store(ctl, slot + 3, 2);
+    Atomics.add(ctl, C.READY, 1);
+    Atomics.notify(ctl, C.READY);
+    return;
+  }
+  let gen = Atomics.load(ctl, C.GEN);
+  Atomics.store(ctl, slot + 3, 1);
+  Atomics.add(ctl, C.READY, 1);
+  Atomics.notify(ctl, C.READY);
+  const callArgs = [];
+  for (;;) {
+    let g = Atomics.load(ctl, C.GEN);
+    for (let spins = 0; g === gen; spins++) {
+      if (spins >= d.spin) Atomics.wait(ctl, C.GEN, gen);
+      g = Atomics.load(ctl, C.GEN);
+    }
+    gen = g;
+    if (Atomics.load(ctl, C.STOP) !== 0) return;
+    if (Atomics.load(ctl, slot) !== gen) continue; // not part of this job
+    try {
+      const n = ctl[C.NARGS];
+      const fn = fns[ctl[C.KERNEL]];
+      const chunks = ctl[C.CHUNKS];
+      const items = ctl[C.ITEMS];
+      callArgs.length = n + 2;
+      for (let i = 0; i < n; i++) callArgs[i] = args[i];
+      for (let c = Atomics.add(ctl, C.NEXT, 1); c < chunks; c = Atomics.add(ctl, C.NEXT, 1)) {
+        callArgs[n] = Math.floor((c * items) / chunks);
+        callArgs[n + 1] = Math.floor(((c + 1) * items) / chunks);
+        fn.apply(null, callArgs);
+      }
+    } catch (e) {
+      fail(e);
+    }
+    if (Atomics.sub(ctl, C.PENDING, 1) === 1) Atomics.notify(ctl, C.PENDING);
+  }
+}
+`;
+
+/** Node wrapper: a CommonJS script for `new Worker(src, { eval: true, workerData })`. */
+export const NODE_WORKER_SOURCE = `${WORKER_MAIN_SOURCE}
+const { workerData } = require('node:worker_threads');
+attnThreadMain(workerData);
+`;

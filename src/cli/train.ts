@@ -29,6 +29,7 @@ interface TrainFlags {
   layers?: string;
   heads?: string;
   dropout?: string;
+  pooling?: string;
   maxSteps?: string;
   seed: string;
   out?: string;
@@ -66,6 +67,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--layers <n>', 'transformer layers')
     .option('--heads <n>', 'attention heads')
     .option('--dropout <p>', 'dropout probability')
+    .option('--pooling <kind>', 'transformer pooling: mean, attention or cls')
     .option('--max-steps <n>', 'stop after n steps (quick runs)')
     .option('--seed <n>', 'random seed (split, init, dropout, order)', '0')
     .option('--out <dir>', 'run folder (default runs/<timestamp>)')
@@ -96,6 +98,7 @@ Examples:
       if (flags.layers) modelOptions.numLayers = parsePositiveInt(flags.layers, '--layers');
       if (flags.heads) modelOptions.numHeads = parsePositiveInt(flags.heads, '--heads');
       if (flags.dropout) modelOptions.dropout = parseFraction(flags.dropout, '--dropout');
+      if (flags.pooling) modelOptions.pooling = parseChoice(flags.pooling, '--pooling', ['mean', 'attention', 'cls'] as const);
       const log = (m: string) => (flags.json ? process.stderr : process.stdout).write(`${m}\n`);
       const report = await trainTextClassifier({
         data: flags.data,

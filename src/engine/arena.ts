@@ -67,18 +67,20 @@ export class Arena {
     this.u8View = new Uint8Array(buffer);
   }
 
-  /** Allocates `bytes` (rounded to a size class); returns the byte offset. Contents are undefined. */
+  /**
+   * Allocates `bytes` (rounded to a size class); returns the byte offset. Contents are undefined.
+   * Order of preference: a free block of exactly this class (the steady state of a training
+   * loop); fresh space below the current end of memory; the smallest larger free block, split;
+   * the same after merging adjacent free blocks; and only then growing the memory.
+   */
   alloc(bytes: number): number {
     const size = sizeClass(bytes);
-    const list = this.freeLists.get(size);
-    let ptr: number;
-    if (list && list.length > 0) {
-      ptr = list.pop()!;
-    } else {
-      ptr = this.top;
-      this.ensureCapacity(ptr + size, bytes);
-      this.top = ptr + size;
-    }
+    const ptr =
+      this.freeLists.get(size)?.pop() ??
+      this.bump(size, false) ??
+      this.takeBestFit(size) ??
+      (this.coalesce(), this.takeBestFit(size)) ??
+      this.bump(size, true, bytes)!;
     this.blockSize.set(ptr, size);
     this.inUse += size;
     if (this.inUse > this.peak) this.peak = this.inUse;
@@ -90,9 +92,56 @@ export class Arena {
     if (size === undefined) throw new Error(`Arena.free: ${ptr} is not a live block (double free?)`);
     this.blockSize.delete(ptr);
     this.inUse -= size;
+    this.pushFree(ptr, size);
+  }
+
+  private pushFree(ptr: number, size: number): void {
     let list = this.freeLists.get(size);
     if (!list) this.freeLists.set(size, (list = []));
     list.push(ptr);
+  }
+
+  /** New space at the top; grows the memory only when `grow` is set. */
+  private bump(size: number, grow: boolean, asked = size): number | undefined {
+    const ptr = this.top;
+    if (ptr + size > this.memory.buffer.byteLength) {
+      if (!grow) return undefined;
+      this.ensureCapacity(ptr + size, asked);
+    }
+    this.top = ptr + size;
+    return ptr;
+  }
+
+  /** The smallest free block larger than `size`, split; the rest stays free. */
+  private takeBestFit(size: number): number | undefined {
+    let best = Infinity;
+    for (const [blockSize, list] of this.freeLists) {
+      if (blockSize > size && blockSize < best && list.length > 0) best = blockSize;
+    }
+    if (best === Infinity) return undefined;
+    const ptr = this.freeLists.get(best)!.pop()!;
+    this.pushFree(ptr + size, best - size);
+    return ptr;
+  }
+
+  /** Merges adjacent free blocks (and gives a free block at the top back to the bump pointer). */
+  private coalesce(): void {
+    const blocks: [number, number][] = [];
+    for (const [size, list] of this.freeLists) for (const ptr of list) blocks.push([ptr, size]);
+    if (blocks.length === 0) return;
+    blocks.sort((a, b) => a[0] - b[0]);
+    this.freeLists.clear();
+    let [start, size] = blocks[0]!;
+    for (let i = 1; i <= blocks.length; i++) {
+      const next = blocks[i];
+      if (next && next[0] === start + size) {
+        size += next[1];
+        continue;
+      }
+      if (start + size === this.top) this.top = start;
+      else this.pushFree(start, size);
+      if (next) [start, size] = next;
+    }
   }
 
   private ensureCapacity(end: number, asked: number): void {

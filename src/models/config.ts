@@ -21,8 +21,8 @@ export interface TransformerClassifierConfig extends BaseConfig {
   dimFeedforward: number;
   dropout: number;
   activation: 'gelu' | 'relu';
-  /** Padding-masked mean over tokens, or the first token's state. */
-  pooling: 'mean' | 'cls';
+  /** Padding-masked mean over tokens, a learned attention query over them, or a prepended [CLS] token. */
+  pooling: 'mean' | 'attention' | 'cls';
   positional: 'sinusoidal' | 'learned';
 }
 
@@ -70,7 +70,7 @@ export function defaultTrainingOptions(type: ModelType): { epochs: number; lr: n
 const FIELDS: Record<ModelType, Record<string, 'int' | 'prob' | string[]>> = {
   transformer: {
     vocabSize: 'int', numClasses: 'int', maxLength: 'int', dModel: 'int', numHeads: 'int', numLayers: 'int', dimFeedforward: 'int',
-    dropout: 'prob', activation: ['gelu', 'relu'], pooling: ['mean', 'cls'], positional: ['sinusoidal', 'learned'],
+    dropout: 'prob', activation: ['gelu', 'relu'], pooling: ['mean', 'attention', 'cls'], positional: ['sinusoidal', 'learned'],
   },
   'bilstm-attention': { vocabSize: 'int', numClasses: 'int', maxLength: 'int', embedDim: 'int', hiddenSize: 'int', attentionDim: 'int', dropout: 'prob' },
   bow: { vocabSize: 'int', numClasses: 'int', maxLength: 'int' },

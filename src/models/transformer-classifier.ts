@@ -1,7 +1,7 @@
 /**
  * `transformer`: a pre-norm Transformer encoder classifier.
  *
- *   ids → token embedding + positional encoding → dropout → N pre-norm encoder layers
+ *   ids → token embedding · √d + positional encoding → dropout → N pre-norm encoder layers
  *   (padding keys masked) → final LayerNorm → padding-masked mean (or [CLS]) pooling → Linear
  *
  * ```ts
@@ -14,9 +14,10 @@ import { Linear } from '../nn/linear.js';
 import { LayerNorm } from '../nn/layer-norm.js';
 import { Dropout } from '../nn/dropout.js';
 import { ModuleList } from '../nn/container.js';
+import { AttentionPooling } from '../nn/attention-pooling.js';
 import { PositionalEmbedding, SinusoidalPositionalEncoding } from '../nn/positional.js';
 import { TransformerEncoderLayer } from '../nn/transformer-encoder.js';
-import { normal_ } from '../nn/init.js';
+import { copy_, normal_ } from '../nn/init.js';
 import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -31,6 +32,7 @@ export class TransformerClassifier extends TextClassifier {
   readonly layers: ModuleList<TransformerEncoderLayer>;
   readonly norm: LayerNorm;
   readonly classifier: Linear;
+  readonly attentionPooling: AttentionPooling | null;
   /** The learned [CLS] vector prepended when pooling is 'cls'. */
   readonly clsToken: Tensor | null;
 
@@ -40,6 +42,11 @@ export class TransformerClassifier extends TextClassifier {
     const { vocabSize, dModel, numHeads, numLayers, dimFeedforward, dropout, activation, numClasses, maxLength, pooling, positional } = config;
     const positions = maxLength + (pooling === 'cls' ? 1 : 0);
     this.embedding = this.registerModule('embedding', new Embedding(vocabSize, dModel, { paddingIdx: 0 }));
+    // Vaswani et al.: weights N(0, 1/d), scaled by √d in forward. Same starting scale as N(0, 1), but
+    // AdamW's fixed-size steps move the embeddings √d times faster relative to it, which matters
+    // when most parameters are a 20000-word embedding learned from a few thousand texts.
+    normal_(this.embedding.weight, 0, 1 / Math.sqrt(dModel));
+    zeroRow(this.embedding.weight, 0);
     this.positional = this.registerModule(
       'positional',
       positional === 'learned' ? new PositionalEmbedding(positions, dModel) : new SinusoidalPositionalEncoding(dModel, { maxLen: positions }),
@@ -52,6 +59,7 @@ export class TransformerClassifier extends TextClassifier {
     }
     this.layers = this.registerModule('layers', new ModuleList(layers));
     this.norm = this.registerModule('norm', new LayerNorm(dModel));
+    this.attentionPooling = pooling === 'attention' ? this.registerModule('pooling', new AttentionPooling(dModel)) : null;
     this.classifier = this.registerModule('classifier', new Linear(dModel, numClasses));
   }
 
@@ -67,8 +75,7 @@ export class TransformerClassifier extends TextClassifier {
     const { dModel, pooling } = this.config;
     const batch = ids.shape[0]!;
     let real = realTokens(ids); // (B, T) bool
-    // No √d scaling: Embedding starts at N(0, 1), already on the scale of the sinusoids.
-    let x = this.embedding.forward(ids); // (B, T, D)
+    let x = this.embedding.forward(ids).mul(Math.sqrt(dModel)); // (B, T, D)
     if (this.clsToken) {
       x = cat([this.clsToken.expand([batch, 1, dModel]), x], 1); // (B, 1 + T, D)
       real = cat([zeros([batch, 1], { dtype: 'bool' }).logicalNot(), real], 1); // (B, 1 + T)
@@ -87,7 +94,9 @@ export class TransformerClassifier extends TextClassifier {
     x = this.norm.forward(x); // (B, T', D)
     let pooled: Tensor;
     let tokenWeights: Tensor | null = null;
-    if (pooling === 'cls') {
+    if (this.attentionPooling) {
+      [pooled, tokenWeights] = this.attentionPooling.forwardWithWeights(x, { keyPaddingMask: padding }); // (B, D), (B, T)
+    } else if (pooling === 'cls') {
       pooled = x.slice(1, 0, 1).squeeze(1); // (B, D)
       // What the [CLS] query attended to, over the real tokens.
       if (lastWeights) tokenWeights = (lastWeights as Tensor).slice(1, 0, 1).squeeze(1).slice(1, 1); // (B, T)
@@ -103,4 +112,12 @@ export class TransformerClassifier extends TextClassifier {
     const logits = this.classifier.forward(pooled); // (B, C)
     return { logits, tokenWeights };
   }
+}
+
+/** Zeroes one row of a 2-D parameter (the padding row after re-initialization). */
+function zeroRow(weight: Tensor, row: number): void {
+  const values = weight.data() as Float32Array;
+  const width = weight.shape[1]!;
+  values.fill(0, row * width, (row + 1) * width);
+  copy_(weight, values);
 }

@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { fromArray, zeros } from '../ops/creation.js';
 import { where } from '../ops/binary.js';
-import { cat, reshape, slice, stack } from '../ops/shape.js';
+import { cat, reshape, slice, split, stack } from '../ops/shape.js';
 import { dropout } from '../ops/dropout.js';
 import { linear } from './functional.js';
 import { uniform_ } from './init.js';
@@ -134,13 +134,16 @@ export class LSTM extends Module {
     let h = h0;
     let c = c0;
     const outs: Tensor[] = new Array(T);
+    // One split (one autograd node) rather than T slices, so backward stays linear in T.
+    const steps = split(xp, 1, 1); // T × (B, 1, 4H)
     for (let s = 0; s < T; s++) {
       const t = reverse ? T - 1 - s : s;
-      const gates = reshape(slice(xp, 1, t, t + 1), [B, 4 * H]).add(linear(h, wHh, bHh)); // (B, 4H)
-      const i = slice(gates, 1, 0, H).sigmoid(); // (B, H)
-      const f = slice(gates, 1, H, 2 * H).sigmoid(); // (B, H)
-      const g = slice(gates, 1, 2 * H, 3 * H).tanh(); // (B, H)
-      const o = slice(gates, 1, 3 * H, 4 * H).sigmoid(); // (B, H)
+      const gates = reshape(steps[t]!, [B, 4 * H]).add(linear(h, wHh, bHh)); // (B, 4H)
+      const [gi, gf, gg, go] = split(gates, H, 1) as [Tensor, Tensor, Tensor, Tensor]; // 4 × (B, H)
+      const i = gi.sigmoid(); // (B, H)
+      const f = gf.sigmoid(); // (B, H)
+      const g = gg.tanh(); // (B, H)
+      const o = go.sigmoid(); // (B, H)
       const cNew = f.mul(c).add(i.mul(g)); // (B, H)
       const hNew = o.mul(cNew.tanh()); // (B, H)
       const m = masks?.[t];

@@ -3,7 +3,8 @@
  * storage; the others copy through kernels `Transpose`, `Slice`, `Pad`, `Concat`, `BroadcastTo`.
  */
 import { ENGINE } from '../engine/engine.js';
-import { apply1, recordOp } from '../autograd/apply.js';
+import { apply1, noGrad, recordOp } from '../autograd/apply.js';
+import { zeros } from './creation.js';
 import { Tensor } from '../tensor/tensor.js';
 import { assertValidShape, formatShape, normalizeAxis, ShapeError, shapesEqual, sizeOf } from '../tensor/shape.js';
 
@@ -194,12 +195,20 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
     const total = sizes.reduce((a, b) => a + b, 0);
     if (total !== n) throw new ShapeError(`split: sections ${formatShape(sizes)} sum to ${total}, but dim ${dim} has size ${n}`);
   }
-  let start = 0;
-  return sizes.map((len) => {
-    const piece = slice(x, axis, start, start + len);
-    start += len;
-    return piece;
+  const pieceShapes = sizes.map((len) => x.shape.map((d, i) => (i === axis ? len : d)));
+  // One autograd node for all pieces: its backward concatenates their gradients (zeros for pieces
+  // that got none) in O(size). Slicing piece by piece would pad every piece's gradient back to
+  // the full size, which is quadratic when a sequence is split into its time steps.
+  const pieces = noGrad(() => {
+    let start = 0;
+    return sizes.map((len) => {
+      const piece = slice(x, axis, start, start + len);
+      start += len;
+      return piece;
+    });
   });
+  recordOp('split', [x], pieces, (grads) => [cat(grads.map((g, i) => g ?? zeros(pieceShapes[i]!)), axis)]);
+  return pieces;
 }
 
 /** Splits into `chunks` nearly equal pieces (PyTorch's chunk). */

@@ -69,3 +69,19 @@ test('toArray, item, data and dtype inference', () => {
   assert.throws(() => x.item(), /only a one-element tensor.*\[2, 2\]/);
   assert.throws(() => tensor([[1, 2], [3]]), /ragged nested array: expected length 2 at \[1\], got length 1/);
 });
+
+test('freed blocks of many sizes are merged and reused instead of growing memory', () => {
+  const arena = ENGINE.arena;
+  // Allocate and free a spread of sizes, then ask for one block larger than any of them.
+  const sizes = Array.from({ length: 40 }, (_, i) => 4096 * (i + 1));
+  const ptrs = sizes.map((s) => arena.alloc(s));
+  const reserved = arena.reservedBytes;
+  for (const p of ptrs) arena.free(p);
+  const big = arena.alloc(sizes.reduce((a, b) => a + b, 0) / 2);
+  assert.equal(arena.reservedBytes, reserved, 'no growth: the freed neighbours were merged');
+  arena.free(big);
+  // A smaller request reuses part of a larger free block.
+  const small = arena.alloc(1000);
+  assert.equal(arena.reservedBytes, reserved);
+  arena.free(small);
+});

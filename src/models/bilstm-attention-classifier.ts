@@ -1,7 +1,7 @@
 /**
  * `bilstm-attention`: the source article's architecture, done correctly.
  *
- *   ids → Embedding → BiLSTM (lengths respected) → self-attention with separate learned
+ *   ids → Embedding (· √E) → BiLSTM (lengths respected) → self-attention with separate learned
  *   W_Q, W_K, W_V and 1/√d scaling, padding keys masked → attention pooling over the real
  *   tokens → dropout → Linear → logits
  *
@@ -21,11 +21,12 @@ import { AttentionPooling } from '../nn/attention-pooling.js';
 import { scaledDotProductAttention } from '../ops/attention.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BiLstmAttentionConfig } from './config.js';
-import { realTokens, TextClassifier } from './classifier.js';
+import { initScaledEmbedding, realTokens, TextClassifier } from './classifier.js';
 
 export class BiLstmAttentionClassifier extends TextClassifier {
   readonly config: BiLstmAttentionConfig;
   readonly embedding: Embedding;
+  private readonly embeddingScale: number;
   readonly lstm: LSTM;
   readonly query: Linear;
   readonly key: Linear;
@@ -39,6 +40,7 @@ export class BiLstmAttentionClassifier extends TextClassifier {
     this.config = config;
     const { vocabSize, embedDim, hiddenSize, attentionDim, numClasses, dropout } = config;
     this.embedding = this.registerModule('embedding', new Embedding(vocabSize, embedDim, { paddingIdx: 0 }));
+    this.embeddingScale = initScaledEmbedding(this.embedding);
     this.lstm = this.registerModule('lstm', new LSTM(embedDim, hiddenSize, { bidirectional: true, batchFirst: true }));
     this.query = this.registerModule('query', new Linear(2 * hiddenSize, attentionDim));
     this.key = this.registerModule('key', new Linear(2 * hiddenSize, attentionDim));
@@ -56,7 +58,7 @@ export class BiLstmAttentionClassifier extends TextClassifier {
     const [batch, time] = ids.shape as [number, number];
     const real = realTokens(ids); // (B, T) bool
     const lengths = Array.from(real.sum(1).data()); // B numbers
-    const x = this.dropout.forward(this.embedding.forward(ids)); // (B, T, E)
+    const x = this.dropout.forward(this.embedding.forward(ids).mul(this.embeddingScale)); // (B, T, E)
     const [h] = this.lstm.forward(x, { lengths }); // (B, T, 2H), zero past each length
     const q = this.query.forward(h); // (B, T, A)
     const k = this.key.forward(h); // (B, T, A)

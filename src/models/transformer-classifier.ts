@@ -17,16 +17,17 @@ import { ModuleList } from '../nn/container.js';
 import { AttentionPooling } from '../nn/attention-pooling.js';
 import { PositionalEmbedding, SinusoidalPositionalEncoding } from '../nn/positional.js';
 import { TransformerEncoderLayer } from '../nn/transformer-encoder.js';
-import { copy_, normal_ } from '../nn/init.js';
+import { normal_ } from '../nn/init.js';
 import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TransformerClassifierConfig } from './config.js';
-import { realTokens, TextClassifier } from './classifier.js';
+import { initScaledEmbedding, realTokens, TextClassifier } from './classifier.js';
 
 export class TransformerClassifier extends TextClassifier {
   readonly config: TransformerClassifierConfig;
   readonly embedding: Embedding;
+  private readonly embeddingScale: number;
   readonly positional: SinusoidalPositionalEncoding | PositionalEmbedding;
   readonly dropout: Dropout;
   readonly layers: ModuleList<TransformerEncoderLayer>;
@@ -42,11 +43,7 @@ export class TransformerClassifier extends TextClassifier {
     const { vocabSize, dModel, numHeads, numLayers, dimFeedforward, dropout, activation, numClasses, maxLength, pooling, positional } = config;
     const positions = maxLength + (pooling === 'cls' ? 1 : 0);
     this.embedding = this.registerModule('embedding', new Embedding(vocabSize, dModel, { paddingIdx: 0 }));
-    // Vaswani et al.: weights N(0, 1/d), scaled by √d in forward. Same starting scale as N(0, 1), but
-    // AdamW's fixed-size steps move the embeddings √d times faster relative to it, which matters
-    // when most parameters are a 20000-word embedding learned from a few thousand texts.
-    normal_(this.embedding.weight, 0, 1 / Math.sqrt(dModel));
-    zeroRow(this.embedding.weight, 0);
+    this.embeddingScale = initScaledEmbedding(this.embedding);
     this.positional = this.registerModule(
       'positional',
       positional === 'learned' ? new PositionalEmbedding(positions, dModel) : new SinusoidalPositionalEncoding(dModel, { maxLen: positions }),
@@ -75,7 +72,7 @@ export class TransformerClassifier extends TextClassifier {
     const { dModel, pooling } = this.config;
     const batch = ids.shape[0]!;
     let real = realTokens(ids); // (B, T) bool
-    let x = this.embedding.forward(ids).mul(Math.sqrt(dModel)); // (B, T, D)
+    let x = this.embedding.forward(ids).mul(this.embeddingScale); // (B, T, D)
     if (this.clsToken) {
       x = cat([this.clsToken.expand([batch, 1, dModel]), x], 1); // (B, 1 + T, D)
       real = cat([zeros([batch, 1], { dtype: 'bool' }).logicalNot(), real], 1); // (B, 1 + T)
@@ -114,10 +111,3 @@ export class TransformerClassifier extends TextClassifier {
   }
 }
 
-/** Zeroes one row of a 2-D parameter (the padding row after re-initialization). */
-function zeroRow(weight: Tensor, row: number): void {
-  const values = weight.data() as Float32Array;
-  const width = weight.shape[1]!;
-  values.fill(0, row * width, (row + 1) * width);
-  copy_(weight, values);
-}

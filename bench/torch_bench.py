@@ -1,0 +1,283 @@
+#!/usr/bin/env python3
+"""PyTorch side of `npm run bench` (bench/run.mjs starts it; PyTorch 1.13 CPU).
+
+Runs the benchmarks named by --only at each thread count of --threads (torch.set_num_threads),
+with the same shapes, formulas and timing rule as bench/suite.ts: the median of at least 5 timed
+runs after warm-up (more for cheap cases, up to 2 s of timed work). Writes result records as JSON
+(the same fields as bench/lib/measure.ts ResultRecord) to --out.
+
+    /usr/bin/python3 bench/torch_bench.py --only B1,B2 --threads 1,2 [--quick] --out r.json
+"""
+import argparse
+import json
+import math
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+MASKED = -1e9  # additive mask value, as the JavaScript peers
+
+
+class Recorder:
+    def __init__(self, out):
+        self.out = out
+        self.records = []
+        self.notes = []
+        self.meta = {}
+
+    def add(self, **r):
+        self.records.append(r)
+        who = f"{r['bench']} {r['case']} | {r['impl']}" + (f" ×{r['threads']}" if r.get('threads') else '')
+        if 'na' in r:
+            print(f"  {who}: n/a: {r['na']}", flush=True)
+        else:
+            metric = f"  {r['metric']['value']:.1f} {r['metric']['name']}" if 'metric' in r else ''
+            print(f"  {who}: {r['medianMs']:.2f} ms (median of {r['runs']}){metric}", flush=True)
+
+    def note(self, bench, text):
+        self.notes.append({'bench': bench, 'text': text})
+        print(f"  {bench} note: {text}", flush=True)
+
+    def save(self):
+        if self.out:
+            with open(self.out, 'w') as f:
+                json.dump({'meta': self.meta, 'records': self.records, 'notes': self.notes}, f, indent=1)
+
+
+def measure(fn, quick, budget_seconds=None):
+    """Median of >= 5 timed runs (3 with --quick) after 1-2 warm-ups, within a per-case wall-clock
+    budget (25 s, 10 s with --quick) as bench/lib/measure.ts: slow cases get as many runs as fit,
+    at least one; a warm-up longer than half the budget is itself the one sample."""
+    min_runs, min_seconds, max_runs, budget = (3, 0.3, 20, 10.0) if quick else (5, 2.0, 50, 25.0)
+    if budget_seconds is not None:
+        budget = budget_seconds
+    start = time.perf_counter()
+
+    def summary(samples):
+        r = {'medianMs': statistics.median(samples), 'minMs': min(samples), 'runs': len(samples)}
+        if len(samples) < min_runs:
+            r['limited'] = True
+        return r
+
+    t = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t
+    if first > budget / 2:
+        return summary([first * 1000])
+    if first < 0.5:
+        fn()
+    samples = []
+    total = 0.0
+    while len(samples) < min_runs or (total < min_seconds and len(samples) < max_runs):
+        if samples and (time.perf_counter() - start) + samples[-1] / 1000 > budget:
+            break
+        t = time.perf_counter()
+        fn()
+        dt = time.perf_counter() - t
+        samples.append(dt * 1000)
+        total += dt
+    return summary(samples)
+
+
+def error_message(e):
+    msg = str(e).strip().split('\n')[0] or type(e).__name__
+    return msg if len(msg) <= 160 else msg[:157] + '...'
+
+
+def lcg(n, seed, spread=1.0):
+    # The JavaScript side's generator would be slow in Python; the values do not affect timing.
+    g = torch.Generator().manual_seed(seed)
+    return (torch.rand(n, generator=g) - 0.5) * spread
+
+
+# ---- B1 GEMM ----------------------------------------------------------------------------------
+
+def b1(rec, threads, quick):
+    for (M, K, N, label) in [(512, 512, 512, '512×512×512'), (8192, 128, 512, '8192×128 · 128×512')]:
+        a = lcg(M * K, 1).reshape(M, K)
+        b = lcg(K * N, 2).reshape(K, N)
+        for n in threads:
+            torch.set_num_threads(n)
+            try:
+                with torch.no_grad():
+                    t = measure(lambda: a @ b, quick)
+                rec.add(bench='B1', case=label, impl='PyTorch', threads=n, **t,
+                        metric={'name': 'GFLOP/s', 'value': 2 * M * N * K / (t['medianMs'] * 1e6)})
+            except Exception as e:  # noqa: BLE001 — one failure must not stop the run
+                rec.add(bench='B1', case=label, impl='PyTorch', threads=n, na=error_message(e))
+
+
+# ---- B2 attention -----------------------------------------------------------------------------
+
+def attention(q, k, v, scale, mask):
+    # PyTorch 1.13 has no fused CPU attention: the formula, with autograd.
+    s = q @ k.transpose(-2, -1) * scale  # (B, H, T, T)
+    if mask is not None:
+        s = s + mask
+    return torch.softmax(s, dim=-1) @ v  # (B, H, T, D)
+
+
+def b2(rec, threads, quick):
+    B, H, D = 4, 8, 64
+    seqs = [128, 256] if quick else [512, 2048]
+    scale = 1 / math.sqrt(D)
+    for T in seqs:
+        n = B * H * T * D
+        q0, k0, v0, dy = (lcg(n, s, 2.0).reshape(B, H, T, D) for s in (11, 12, 13, 14))
+        for causal in (False, True):
+            mask = torch.triu(torch.full((T, T), MASKED), diagonal=1) if causal else None
+            label = lambda p: f"seq {T}, {'causal' if causal else 'full'}, {p}"  # noqa: E731
+            for nt in threads:
+                torch.set_num_threads(nt)
+                try:
+                    with torch.no_grad():
+                        t = measure(lambda: attention(q0, k0, v0, scale, mask), quick)
+                    rec.add(bench='B2', case=label('fwd'), impl='PyTorch', threads=nt, **t, note='unfused formula')
+                except Exception as e:  # noqa: BLE001
+                    rec.add(bench='B2', case=label('fwd'), impl='PyTorch', threads=nt, na=error_message(e))
+                try:
+                    q, k, v = (x.clone().requires_grad_() for x in (q0, k0, v0))
+
+                    def step():
+                        attention(q, k, v, scale, mask).backward(dy)
+                        for x in (q, k, v):
+                            x.grad = None
+
+                    t = measure(step, quick)
+                    rec.add(bench='B2', case=label('fwd+bwd'), impl='PyTorch', threads=nt, **t, note='unfused formula, autograd')
+                except Exception as e:  # noqa: BLE001
+                    rec.add(bench='B2', case=label('fwd+bwd'), impl='PyTorch', threads=nt, na=error_message(e))
+
+
+# ---- B4 classifier ----------------------------------------------------------------------------
+
+CLF = dict(vocab=20000, d=128, heads=4, layers=2, ffn=512, classes=20, seq=256, batch=32)
+
+
+class Classifier(nn.Module):
+    """clf-small as attn's TransformerClassifier: embedding + sinusoidal positions, pre-norm GELU
+    encoder layers, final LayerNorm, padding-masked mean pooling, Linear."""
+
+    def __init__(self, vocab, d, heads, layers, ffn, classes, max_len):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, d, padding_idx=0)
+        pos = torch.arange(max_len).unsqueeze(1)
+        div = torch.exp(torch.arange(0, d, 2) * (-math.log(10000.0) / d))
+        pe = torch.zeros(max_len, d)
+        pe[:, 0::2] = torch.sin(pos * div)
+        pe[:, 1::2] = torch.cos(pos * div)
+        self.register_buffer('pe', pe)
+        self.layers = nn.ModuleList([
+            nn.TransformerEncoderLayer(d, heads, dim_feedforward=ffn, dropout=0.0, activation='gelu',
+                                       batch_first=True, norm_first=True)
+            for _ in range(layers)
+        ])
+        self.norm = nn.LayerNorm(d)
+        self.classifier = nn.Linear(d, classes)
+
+    def forward(self, ids):
+        real = ids != 0  # (B, T)
+        x = self.embedding(ids) + self.pe[: ids.shape[1]]  # (B, T, d)
+        for layer in self.layers:
+            x = layer(x, src_key_padding_mask=~real)  # (B, T, d)
+        x = self.norm(x)
+        m = real.unsqueeze(-1).float()  # (B, T, 1)
+        pooled = (x * m).sum(1) / m.sum(1).clamp(min=1)  # (B, d)
+        return self.classifier(pooled)  # (B, C)
+
+
+def b4(rec, threads, quick):
+    batch, seq = (4, 128) if quick else (CLF['batch'], CLF['seq'])
+    shape_note = '' if (batch, seq) == (CLF['batch'], CLF['seq']) else f' (batch {batch}, seq {seq})'
+    tokens = batch * seq
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(1, CLF['vocab'], (batch, seq), generator=g)
+    labels = torch.randint(0, CLF['classes'], (batch,), generator=g)
+    for nt in threads:
+        torch.set_num_threads(nt)
+        torch.manual_seed(0)
+        model = Classifier(CLF['vocab'], CLF['d'], CLF['heads'], CLF['layers'], CLF['ffn'], CLF['classes'], seq)
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
+        case = f'train step{shape_note}'
+        try:
+            model.train()
+
+            def step():
+                loss = F.cross_entropy(model(ids), labels)
+                loss.backward()
+                opt.step()
+                opt.zero_grad(set_to_none=True)
+
+            t = measure(step, quick)
+            rec.add(bench='B4', case=case, impl='PyTorch', threads=nt, **t,
+                    metric={'name': 'tokens/s', 'value': tokens / (t['medianMs'] / 1000)}, note='AdamW')
+        except Exception as e:  # noqa: BLE001
+            rec.add(bench='B4', case=case, impl='PyTorch', threads=nt, na=error_message(e))
+        case = f'inference{shape_note}'
+        try:
+            model.eval()
+            with torch.no_grad():
+                t = measure(lambda: model(ids), quick)
+            rec.add(bench='B4', case=case, impl='PyTorch', threads=nt, **t,
+                    metric={'name': 'tokens/s', 'value': tokens / (t['medianMs'] / 1000)})
+        except Exception as e:  # noqa: BLE001
+            rec.add(bench='B4', case=case, impl='PyTorch', threads=nt, na=error_message(e))
+
+
+def b3(rec, threads, quick):
+    # Not run: bench/b3-memory.ts reports the size the unfused formula would need.
+    pass
+
+
+def blas_library():
+    """The BLAS shared library this process loaded (PyTorch's GEMM speed depends on it: Debian's
+    python3-torch uses whatever libblas.so.3 points to, the reference BLAS unless OpenBLAS or
+    BLIS is installed)."""
+    torch.ones(2, 2) @ torch.ones(2, 2)
+    import os
+    try:
+        with open('/proc/self/maps') as f:
+            libs = {line.split()[-1] for line in f if 'blas' in line.lower() and '/' in line}
+    except OSError:
+        return 'unknown'
+    if not libs:
+        return 'none loaded (MKL or built-in)'
+    real = sorted({os.path.realpath(p) for p in libs})
+    kind = 'OpenBLAS' if any('openblas' in p for p in real) else 'BLIS' if any('blis' in p for p in real) else 'MKL' if any('mkl' in p for p in real) else 'reference BLAS (netlib)' if any('/blas/libblas' in p for p in real) else 'other'
+    return f"{kind}: {', '.join(real)}"
+
+
+BENCHMARKS = {'B1': b1, 'B2': b2, 'B3': b3, 'B4': b4}
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--only', default=','.join(BENCHMARKS))
+    p.add_argument('--threads', default='1,2')
+    p.add_argument('--quick', action='store_true')
+    p.add_argument('--out')
+    args = p.parse_args()
+    threads = [int(x) for x in args.threads.split(',') if x.strip()]
+    rec = Recorder(args.out)
+    torch.set_num_interop_threads(1)
+    rec.meta = {'torch': torch.__version__, 'blas': blas_library(), 'threads': threads}
+    print(f"  PyTorch {torch.__version__}, BLAS: {rec.meta['blas']}", flush=True)
+    for name in [s.strip().upper() for s in args.only.split(',') if s.strip()]:
+        fn = BENCHMARKS.get(name)
+        if fn is None:
+            print(f'torch_bench: unknown benchmark {name}', file=sys.stderr)
+            continue
+        try:
+            fn(rec, threads, args.quick)
+        except Exception as e:  # noqa: BLE001
+            rec.note(name, f'PyTorch aborted: {error_message(e)}')
+        rec.save()
+    rec.save()
+
+
+if __name__ == '__main__':
+    main()

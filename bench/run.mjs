@@ -2,6 +2,7 @@
 // `npm run bench`: attn beside every peer present on this machine, in one run.
 //
 //   node bench/run.mjs [--only B1,B2] [--quick] [--threads 1,2] [--no-docs | --docs] [--no-install]
+//   node bench/run.mjs --report-only /tmp/attn-bench-XXXX [--docs]
 //
 // 1. Installs the JavaScript peers into bench/node_modules when missing (tfjs, tfjs-backend-cpu,
 //    tfjs-backend-wasm, onnxruntime-node; ONNXRUNTIME_NODE_INSTALL=skip). They are never
@@ -9,10 +10,12 @@
 // 2. Per benchmark: runs attn and the JavaScript peers in one process (bench/suite.ts via tsx),
 //    then PyTorch (bench/torch_bench.py) at the same thread counts, when a python3 with torch
 //    exists.
-// 3. Prints one table per benchmark and writes docs/benchmarks.md (full runs only: not with
-//    --quick or --only, unless --docs).
+// 3. Prints one table per benchmark and the targets, and writes docs/benchmarks.md (full runs
+//    only: not with --quick or --only, unless --docs). The raw results go to <tmp>/all.json.
+// --report-only <dir> measures nothing: it renders <dir>/all.json of an earlier run again (into
+//    <dir>/benchmarks.md, and docs/benchmarks.md with --docs).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +26,7 @@ const ROOT = dirname(BENCH_DIR);
 const ALL = ['B1', 'B2', 'B3', 'B4'];
 
 function parseArgs(argv) {
-  const opts = { only: ALL, quick: false, threads: null, docs: null, install: true };
+  const opts = { only: ALL, quick: false, threads: null, docs: null, install: true, reportOnly: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -38,16 +41,18 @@ function parseArgs(argv) {
     else if (a === '--docs') opts.docs = true;
     else if (a === '--no-docs') opts.docs = false;
     else if (a === '--no-install') opts.install = false;
+    else if (a === '--report-only') opts.reportOnly = value();
     else if (a === '--help' || a === '-h') {
-      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else fail(`unknown argument '${a}' (try --help)`);
   }
   const unknown = opts.only.filter((b) => !ALL.includes(b));
   if (unknown.length) fail(`unknown benchmark(s) ${unknown.join(', ')} (known: ${ALL.join(', ')})`);
   opts.threads ??= os.availableParallelism() >= 2 ? '1,2' : '1';
-  // A quick or partial run must not replace the full table in the docs.
-  opts.docs ??= !opts.quick && opts.only.length === ALL.length;
+  // A quick or partial run must not replace the full table in the docs; nor does re-rendering
+  // an old run unless asked.
+  opts.docs ??= !opts.reportOnly && !opts.quick && opts.only.length === ALL.length;
   return opts;
 }
 
@@ -166,6 +171,7 @@ function machine() {
 }
 
 function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapsedMin, contention }) {
+  const fmtLoad = (x) => (typeof x === 'number' ? x.toFixed(2) : 'unknown');
   const peers = Object.entries(meta.peers ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none installed';
   const lines = [
     '# Benchmarks',
@@ -179,18 +185,18 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
     `- Date: ${date.toISOString().replace(/\.\d+Z$/, 'Z')} (${elapsedMin.toFixed(1)} min)`,
     `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB.toFixed(1)} GiB RAM, ${m.os}`,
     `- Node ${m.node}; attn backends: ${(meta.attnBackends ?? []).join(', ') || 'unknown'}`,
-    `- Threads measured: ${opts.threads.split(',').map((t) => `×${t}`).join(' and ')} (attn wasm pool, onnxruntime intra-op, torch.set_num_threads); tfjs-backend-wasm and tfjs-backend-cpu run on one thread`,
+    `- Threads measured: ${opts.threads.split(',').map((t) => `×${t}`).join(' and ')} (attn wasm pool, onnxruntime intra-op, torch.set_num_threads${meta.torchBlasThreads ? ' and openblas_set_num_threads' : ''}); tfjs-backend-wasm and tfjs-backend-cpu run on one thread`,
     `- Peers: ${peers}`,
-    `- PyTorch: ${torch ? `${torch.version} via ${torch.python}; BLAS: ${meta.torchBlas ?? 'unknown'}` : 'not found'}`,
-    `- Load average (1 min) at start / end: ${load.start.toFixed(2)} / ${load.end.toFixed(2)}. Cores used by other processes during each benchmark: ${Object.entries(contention).map(([b, c]) => `${b} ${c.toFixed(2)}`).join(', ') || 'unknown'} (from /proc/stat minus this run's own CPU time). The machine is shared: with a neighbour on one core, ×2 rows run on about one core and medians move between runs`,
+    `- PyTorch: ${torch ? `${torch.version} via ${torch.python}; BLAS loaded: ${meta.torchBlas ?? 'unknown'}${blasThreadsNote(meta.torchBlasThreads)}` : 'not found'}`,
+    `- Load average (1 min) at start / end: ${fmtLoad(load.start)} / ${fmtLoad(load.end)}. Cores used by other processes during each benchmark: ${Object.entries(contention).map(([b, c]) => `${b} ${c.toFixed(2)}`).join(', ') || 'unknown'} (from /proc/stat minus this run's own CPU time). The machine is shared: with a neighbour on one core, ×2 rows run on about one core and medians move between runs`,
     `- Mode: ${opts.quick ? '--quick' : 'full'}${opts.only.length < ALL.length ? `, --only ${opts.only.join(',')}` : ''}`,
     '',
     ...caveats(meta),
     '## Targets',
     '',
-    'DESIGN.md sets no numbers; these are derived from it (the probed naive GEMM kernel and its',
-    'two-thread scaling, tfjs as the JavaScript peer to beat, the fused attention that keeps no',
-    'seq×seq buffer).',
+    "The project's targets (from its issues), judged on this run. Where a target compares attn with",
+    'PyTorch, each side is taken at its best thread count (the faster of ×1 and ×2, named in the',
+    'row); "missed by" gives the measured ratio against the one asked for.',
     '',
     ...renderTargets(targets),
     '',
@@ -219,18 +225,26 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
   return lines.join('\n');
 }
 
+/** torch_bench.py's meta.blasThreads, as a clause of the PyTorch line. */
+function blasThreadsNote(text) {
+  if (!text) return '';
+  const m = /^OpenBLAS thread count set to the torch thread count.*default here is (\d+)/.exec(text);
+  if (!m) return `; ${text}`;
+  return `; OpenBLAS threads follow torch.set_num_threads via openblas_set_num_threads (OpenBLAS's own default here is ${m[1]} threads, so without it a "×1" PyTorch GEMM would run on ${m[1]} cores)`;
+}
+
 function caveats(meta) {
   const out = [];
+  // Debian's python3-torch calls whatever libblas.so.3 points to; with the reference BLAS every
+  // PyTorch column is ~30× slower than with OpenBLAS and the comparisons mean little.
   if (/reference BLAS/.test(meta.torchBlas ?? '')) {
     out.push(
       '## Caveat: PyTorch on this machine',
       '',
-      "Debian's python3-torch calls whatever `libblas.so.3` points to, and here that is the reference",
-      '(netlib) BLAS: PyTorch GEMM runs at ~6 GFLOP/s (B1), not the ~190 GFLOP/s DESIGN.md probed with',
-      'OpenBLAS. Every PyTorch column below (B1, B2, B4) is that slow path, so the speed-ups over',
-      'PyTorch overstate what attn would show against a PyTorch with OpenBLAS or MKL',
-      '(`apt-get install libopenblas0-pthread` switches the alternative; not done here because it changes',
-      'the machine for everyone). The tfjs and onnxruntime columns are unaffected.',
+      "PyTorch loaded the reference (netlib) BLAS, which Debian's python3-torch uses when no optimised",
+      'BLAS is installed: its GEMM runs at ~6 GFLOP/s (B1) instead of ~100–190 with OpenBLAS, so every',
+      'PyTorch column below (B1, B2, B4) is that slow path and the targets against PyTorch flatter attn',
+      '(`apt-get install libopenblas0-pthread` switches the libblas.so.3 alternative).',
       '',
     );
   }
@@ -240,6 +254,10 @@ function caveats(meta) {
 // ---- main -----------------------------------------------------------------------------------
 
 const opts = parseArgs(process.argv.slice(2));
+if (opts.reportOnly) {
+  reportOnly(opts);
+  process.exit(0);
+}
 const started = Date.now();
 const load = { start: os.loadavg()[0], end: 0 };
 ensurePeers(opts.install);
@@ -247,7 +265,6 @@ const torch = findTorchPython();
 console.log(`bench: ${opts.only.join(', ')}${opts.quick ? ' (quick)' : ''}; threads ${opts.threads}; PyTorch: ${torch ? `${torch.version} (${torch.python})` : 'not found'}`);
 const tmp = mkdtempSync(join(os.tmpdir(), 'attn-bench-'));
 const all = { records: [], notes: [], meta: {} };
-const sections = [];
 const contention = {};
 for (const bench of opts.only) {
   console.log(`\n== ${TITLES[bench]} ==`);
@@ -263,33 +280,91 @@ for (const bench of opts.only) {
   }
   Object.assign(all.meta, js.meta);
   if (py.meta?.blas) all.meta.torchBlas = py.meta.blas;
+  if (py.meta?.blasThreads) all.meta.torchBlasThreads = py.meta.blasThreads;
   all.records.push(...js.records, ...py.records);
   all.notes.push(...js.notes, ...py.notes);
   const lines = renderBenchmark(bench, [...js.records, ...py.records], [...js.notes, ...py.notes]);
   console.log(`\n${lines.join('\n')}`);
-  sections.push(...lines);
 }
 load.end = os.loadavg()[0];
-const targets = evaluateTargets(all.records);
-for (const t of targets) {
-  // The thread-scaling target cannot be judged while a neighbour holds a core.
-  if (t.id === 'T2' && t.status === 'not met' && (contention.B1 ?? 0) >= 0.25) {
-    t.status = 'inconclusive';
-    t.detail += ` — other processes used ${contention.B1.toFixed(2)} cores during B1, so ×2 ran on about ${Math.max(1, os.availableParallelism() - contention.B1).toFixed(1)} cores`;
-  }
-  if (t.id === 'T5' && t.status === 'met' && /reference BLAS/.test(all.meta.torchBlas ?? '')) t.detail += ' (PyTorch on reference BLAS: see the caveat)';
-}
-console.log('\nTargets (derived from DESIGN.md):');
-for (const t of targets) console.log(`  ${t.id} ${t.status.padEnd(12)} ${t.text}: ${t.detail}`);
+const elapsedMin = (Date.now() - started) / 60000;
+// Everything the report needs, so --report-only can render this run again.
+all.run = { date: new Date().toISOString(), elapsedMin, load, contention, cores: os.availableParallelism(), machine: machine(), torch, opts: { threads: opts.threads, quick: opts.quick, only: opts.only } };
 const rawPath = join(tmp, 'all.json');
 writeFileSync(rawPath, JSON.stringify(all, null, 1));
-const elapsedMin = (Date.now() - started) / 60000;
 console.log(`\nbench: done in ${elapsedMin.toFixed(1)} min; raw results: ${rawPath}`);
+const doc = report(all, opts);
 if (opts.docs) {
-  const doc = renderDoc({ m: machine(), date: new Date(), opts, meta: all.meta, torch, targets, sections, load, elapsedMin, contention });
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
   writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), doc);
   console.log(`bench: wrote ${relative(process.cwd(), join(ROOT, 'docs', 'benchmarks.md'))}`);
 } else {
   console.log('bench: docs/benchmarks.md not written (quick or partial run; pass --docs to write it anyway)');
+}
+
+/** Judges the targets, prints them and returns docs/benchmarks.md for one run's all.json. */
+function report(all, opts) {
+  const run = all.run;
+  const targets = evaluateTargets(all.records, { contention: run.contention, cores: run.cores });
+  console.log("\nTargets (the project's, from its issues):");
+  for (const t of targets) console.log(`  ${t.id.padEnd(5)} ${t.status.padEnd(12)} ${t.text}: ${t.detail}${t.short && t.status !== 'met' ? ` — missed by: ${t.short}` : ''}`);
+  const sections = [];
+  const benches = ALL.filter((b) => all.records.some((r) => r.bench === b) || all.notes.some((n) => n.bench === b));
+  for (const bench of benches) sections.push(...renderBenchmark(bench, all.records, all.notes));
+  return renderDoc({
+    m: run.machine,
+    date: new Date(run.date),
+    opts: { ...opts, ...run.opts },
+    meta: all.meta,
+    torch: run.torch,
+    targets,
+    sections,
+    load: run.load,
+    elapsedMin: run.elapsedMin,
+    contention: run.contention,
+  });
+}
+
+/**
+ * --report-only <dir>: render an earlier run's <dir>/all.json again. Runs from before all.json
+ * kept a `run` record get what can be recovered: contention from the notes, the date and the
+ * duration from the file times, this machine and this PyTorch.
+ */
+function reportOnly(opts) {
+  const dir = opts.reportOnly;
+  const path = join(dir, 'all.json');
+  if (!existsSync(path)) fail(`--report-only: ${path} not found`);
+  const all = readResults(path);
+  if (!all.run) {
+    const contention = {};
+    let cores = os.availableParallelism();
+    for (const n of all.notes) {
+      const m = /Other processes used ([\d.]+) of (\d+) cores/.exec(n.text);
+      if (m) {
+        contention[n.bench] = Number(m[1]);
+        cores = Number(m[2]);
+      }
+    }
+    const times = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => statSync(join(dir, f)).mtimeMs);
+    const benches = ALL.filter((b) => all.records.some((r) => r.bench === b));
+    const quick = !all.records.some((r) => r.bench === 'B2' && r.case.startsWith('seq 2048')) && all.records.some((r) => r.bench === 'B2');
+    all.run = {
+      date: new Date(Math.max(...times)).toISOString(),
+      elapsedMin: (Math.max(...times) - Math.min(...times)) / 60000,
+      load: { start: null, end: null },
+      contention,
+      cores,
+      machine: machine(),
+      torch: findTorchPython(),
+      opts: { threads: (all.meta.threads ?? [1, 2]).join(','), quick, only: benches },
+    };
+  }
+  const doc = report(all, opts);
+  const out = join(dir, 'benchmarks.md');
+  writeFileSync(out, doc);
+  console.log(`\nbench: rendered ${path} into ${out}`);
+  if (opts.docs) {
+    writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), doc);
+    console.log(`bench: wrote ${relative(process.cwd(), join(ROOT, 'docs', 'benchmarks.md'))}`);
+  }
 }

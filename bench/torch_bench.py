@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """PyTorch side of `npm run bench` (bench/run.mjs starts it; PyTorch 1.13 CPU).
 
-Runs the benchmarks named by --only at each thread count of --threads (torch.set_num_threads),
-with the same shapes, formulas and timing rule as bench/suite.ts: the median of at least 5 timed
-runs after warm-up (more for cheap cases, up to 2 s of timed work). Writes result records as JSON
-(the same fields as bench/lib/measure.ts ResultRecord) to --out.
+Runs the benchmarks named by --only at each thread count of --threads (torch.set_num_threads,
+and openblas_set_num_threads when PyTorch loaded OpenBLAS), with the same shapes, formulas and
+timing rule as bench/suite.ts: the median of at least 5 timed runs after warm-up (more for cheap
+cases, up to 2 s of timed work). Writes result records as JSON (the same fields as
+bench/lib/measure.ts ResultRecord) to --out.
 
     /usr/bin/python3 bench/torch_bench.py --only B1,B2 --threads 1,2 [--quick] --out r.json
 """
 import argparse
+import ctypes
 import json
 import math
 import statistics
@@ -88,6 +90,18 @@ def error_message(e):
     return msg if len(msg) <= 160 else msg[:157] + '...'
 
 
+_OPENBLAS = None  # ctypes handle of the OpenBLAS this process loaded, set by blas_library()
+
+
+def set_threads(n):
+    """torch.set_num_threads(n), and the same count for OpenBLAS: Debian's OpenBLAS (pthread
+    build) keeps its own pool, one thread per core, whatever torch.set_num_threads says, so
+    without this a "×1" PyTorch GEMM runs on every core."""
+    torch.set_num_threads(n)
+    if _OPENBLAS is not None:
+        _OPENBLAS.openblas_set_num_threads(n)
+
+
 def lcg(n, seed, spread=1.0):
     # The JavaScript side's generator would be slow in Python; the values do not affect timing.
     g = torch.Generator().manual_seed(seed)
@@ -101,7 +115,7 @@ def b1(rec, threads, quick):
         a = lcg(M * K, 1).reshape(M, K)
         b = lcg(K * N, 2).reshape(K, N)
         for n in threads:
-            torch.set_num_threads(n)
+            set_threads(n)
             try:
                 with torch.no_grad():
                     t = measure(lambda: a @ b, quick)
@@ -132,7 +146,7 @@ def b2(rec, threads, quick):
             mask = torch.triu(torch.full((T, T), MASKED), diagonal=1) if causal else None
             label = lambda p: f"seq {T}, {'causal' if causal else 'full'}, {p}"  # noqa: E731
             for nt in threads:
-                torch.set_num_threads(nt)
+                set_threads(nt)
                 try:
                     with torch.no_grad():
                         t = measure(lambda: attention(q0, k0, v0, scale, mask), quick)
@@ -198,7 +212,7 @@ def b4(rec, threads, quick):
     ids = torch.randint(1, CLF['vocab'], (batch, seq), generator=g)
     labels = torch.randint(0, CLF['classes'], (batch,), generator=g)
     for nt in threads:
-        torch.set_num_threads(nt)
+        set_threads(nt)
         torch.manual_seed(0)
         model = Classifier(CLF['vocab'], CLF['d'], CLF['heads'], CLF['layers'], CLF['ffn'], CLF['classes'], seq)
         opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
@@ -247,6 +261,17 @@ def blas_library():
     if not libs:
         return 'none loaded (MKL or built-in)'
     real = sorted({os.path.realpath(p) for p in libs})
+    global _OPENBLAS
+    for path in real:
+        if 'openblas' in path:
+            try:
+                lib = ctypes.CDLL(path)
+                lib.openblas_set_num_threads
+                lib.openblas_get_num_threads
+                _OPENBLAS = lib
+                break
+            except (OSError, AttributeError):
+                pass
     kind = 'OpenBLAS' if any('openblas' in p for p in real) else 'BLIS' if any('blis' in p for p in real) else 'MKL' if any('mkl' in p for p in real) else 'reference BLAS (netlib)' if any('/blas/libblas' in p for p in real) else 'other'
     return f"{kind}: {', '.join(real)}"
 
@@ -265,7 +290,13 @@ def main():
     rec = Recorder(args.out)
     torch.set_num_interop_threads(1)
     rec.meta = {'torch': torch.__version__, 'blas': blas_library(), 'threads': threads}
-    print(f"  PyTorch {torch.__version__}, BLAS: {rec.meta['blas']}", flush=True)
+    if _OPENBLAS is not None:
+        default = _OPENBLAS.openblas_get_num_threads()
+        set_threads(threads[0] if threads else 1)
+        ok = _OPENBLAS.openblas_get_num_threads() == (threads[0] if threads else 1)
+        rec.meta['blasThreads'] = (f'OpenBLAS thread count set to the torch thread count (openblas_set_num_threads; its default here is {default})'
+                                   if ok else f'openblas_set_num_threads had no effect: OpenBLAS runs on {default} threads at every torch thread count')
+    print(f"  PyTorch {torch.__version__}, BLAS: {rec.meta['blas']}" + (f"; {rec.meta['blasThreads']}" if 'blasThreads' in rec.meta else ''), flush=True)
     for name in [s.strip().upper() for s in args.only.split(',') if s.strip()]:
         fn = BENCHMARKS.get(name)
         if fn is None:

@@ -85,8 +85,8 @@ function fromDelimited(
     }
     return at;
   };
-  const textAt = column(textField, 'textField');
-  const labelAt = column(labelField, 'labelField');
+  const textAt = column(textField, '--text-field (textField)');
+  const labelAt = column(labelField, '--label-field (labelField)');
   if (records.length === 1) {
     throw new DataError(`${path}: has a header row but no data rows`);
   }
@@ -126,14 +126,14 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
     const obj = row as Record<string, unknown>;
     const text = obj[textField];
     if (text === undefined || text === null) {
-      throw new DataError(`${path}:${line}: no '${textField}' field (keys: ${Object.keys(obj).join(', ')}); set textField`);
+      throw new DataError(`${path}:${line}: no '${textField}' field (keys: ${Object.keys(obj).join(', ')}); set --text-field (textField)`);
     }
     if (typeof text !== 'string') {
       throw new DataError(`${path}:${line}: '${textField}' must be a string, found ${typeof text}`);
     }
     const rawLabel = obj[labelField];
     if (rawLabel === undefined || rawLabel === null) {
-      throw new DataError(`${path}:${line}: no '${labelField}' field (keys: ${Object.keys(obj).join(', ')}); set labelField`);
+      throw new DataError(`${path}:${line}: no '${labelField}' field (keys: ${Object.keys(obj).join(', ')}); set --label-field (labelField)`);
     }
     if (typeof rawLabel !== 'string' && typeof rawLabel !== 'number' && typeof rawLabel !== 'boolean') {
       throw new DataError(`${path}:${line}: '${labelField}' must be a string or a number, found ${JSON.stringify(rawLabel)}`);

@@ -353,10 +353,19 @@ export function attn_fwd(desc: usize, start: i32, end: i32): void {
       // online softmax
       for (let i = 0; i < nq; i++) {
         const srow = S + <usize>(i * BC) * 4;
+        // pmax (one instruction; f32x4.max needs a NaN / -0 fix-up sequence) with NaNs tracked on
+        // the side, so mt is NaN exactly when f32x4.max would give NaN (a -0 / +0 tie may differ,
+        // which no result sees).
         let vmt = f32x4.splat(-Infinity);
+        let vnan = f32x4.splat(0);
         let jj = 0;
-        for (; jj + 4 <= nk; jj += 4) vmt = f32x4.max(vmt, v128.load(srow + (<usize>jj << 2)));
+        for (; jj + 4 <= nk; jj += 4) {
+          const sv = v128.load(srow + (<usize>jj << 2));
+          vmt = f32x4.pmax(vmt, sv);
+          vnan = v128.or(vnan, f32x4.ne(sv, sv));
+        }
         let mt: f32 = max(max(f32x4.extract_lane(vmt, 0), f32x4.extract_lane(vmt, 1)), max(f32x4.extract_lane(vmt, 2), f32x4.extract_lane(vmt, 3)));
+        if (v128.any_true(vnan)) mt = NaN;
         for (; jj < nk; jj++) mt = max(mt, load<f32>(srow + (<usize>jj << 2)));
         const mold = load<f32>(mrow + (<usize>i << 2));
         const mnew = max(mold, mt);

@@ -20,7 +20,10 @@
 
 /** e^x. Overflows to +inf above ~88.72, underflows (through subnormals) to 0 below ~-103.9. */
 export function vexp(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, fsplat(-104.0)), fsplat(88.8));
+  // pmax/pmin (x < c ? c : x): one instruction each, where min/max need a NaN and -0 fix-up
+  // sequence. Same results for every non-NaN x (-0 is kept either way); a NaN input now comes
+  // out as that NaN instead of the engine's default NaN (only the NaN bit pattern differs).
+  x = f32x4.pmin(f32x4.pmax(x, fsplat(-104.0)), fsplat(88.8));
   const fx = f32x4.nearest(f32x4.mul(x, fsplat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(fx, fsplat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, fsplat(-2.12194440e-4)));
@@ -46,7 +49,7 @@ export function vexp(x: v128): v128 {
  * makes exp(-a*a) accurate when a*a is given as an exact hi/lo pair.
  */
 function vexp2(xh: v128, xl: v128): v128 {
-  xh = f32x4.min(f32x4.max(xh, fsplat(-104.0)), fsplat(88.8));
+  xh = f32x4.pmin(f32x4.pmax(xh, fsplat(-104.0)), fsplat(88.8));
   const fx = f32x4.nearest(f32x4.mul(xh, fsplat(1.44269504088896341)));
   let r = f32x4.sub(xh, f32x4.mul(fx, fsplat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(fx, fsplat(-2.12194440e-4)));

@@ -3,16 +3,8 @@ import assert from 'node:assert/strict';
 import { flashAttentionBackward, flashAttentionForward, type AttentionBackwardParams } from '../../src/backends/wasm/kernels.js';
 import type { ThreadPool } from '../../src/engine/thread-pool.js';
 import { alloc, assertClose, assertSameBytes, buildPools, f32, fromArray, mark, pool1, pool2, randF32, release, rng, SplitPool } from './helpers.js';
+import { hashUniform } from '../../src/tensor/random.js'; // the reference definition the kernels must match
 
-function hashUniform(seed: number, i: number): number {
-  let h = (i ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 8) / 16777216;
-}
 
 interface Case {
   B: number; H: number; Tq: number; Tk: number; D: number; Dv: number;

@@ -8,6 +8,7 @@ import type { ThreadPool } from '../../src/engine/thread-pool.js';
 import {
   alloc, assertClose, assertSameBytes, erf, erfc, f32, fromArray, fromInts, i32, mark, pool1, pool2, randF32, release, rng, SplitPool,
 } from './helpers.js';
+import { hashUniform } from '../../src/tensor/random.js'; // the reference definition the kernels must match
 
 const SQRT1_2 = Math.SQRT1_2;
 const C = Math.sqrt(2 / Math.PI);
@@ -206,16 +207,6 @@ test('where and strided copy (transpose, expand)', () => {
   release(m0);
 });
 
-/** hashUniform as specified (the reference backend's definition). */
-function hashUniform(seed: number, i: number): number {
-  let h = (i ^ Math.imul(seed, 0x9e3779b1)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return (h >>> 8) / 16777216;
-}
 
 test('dropout matches the reference bit for bit', () => {
   for (const [p, seed, n] of [[0.1, 1, 1001], [0.5, 12345, 4099], [0.9, -7, 17], [0.3333333, 0x7fffffff, 63]] as const) {

@@ -20,7 +20,7 @@ import { noGrad } from '../autograd/apply.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
 import { Trainer, type FitResult, type TrainerOptions } from './trainer.js';
 import type { ClassificationMetrics } from './metrics.js';
-import type { EncodedExample } from './batching.js';
+import type { EncodedExample } from '../data/batching.js';
 import { CHECKPOINT_FILES, isModelDir, loadTensors, readJson } from './checkpoint.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 

@@ -18,7 +18,7 @@ import { noGrad } from '../autograd/apply.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { globalGenerator, Generator } from '../tensor/random.js';
 import { AdamW, clipGradNorm, warmupLinearDecay, type LrScheduler } from '../optim/index.js';
-import { bucketedBatchIndices, makeBatch, sequentialBatchIndices, type Batch, type EncodedExample } from './batching.js';
+import { bucketedBatchIndices, makeBatch, sequentialBatchIndices, type Batch, type EncodedExample } from '../data/batching.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
 import { TrainingProgress } from './progress.js';
 import { CHECKPOINT_FILES, checkpointDir, encodeTensors, loadTensors, readJson } from './checkpoint.js';

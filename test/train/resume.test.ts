@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { manualSeed } from '../../src/index.js';
 import { createClassifier, defaultModelConfig, type TextClassifier } from '../../src/models/index.js';
 import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
-import type { EncodedExample } from '../../src/train/batching.js';
+import type { EncodedExample } from '../../src/data/batching.js';
 
 function toyData(n: number, seed: number): EncodedExample[] {
   let s = seed;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bucketedBatchIndices, makeBatch, sequentialBatchIndices } from '../../src/train/batching.js';
+import { bucketedBatchIndices, makeBatch, sequentialBatchIndices } from '../../src/data/batching.js';
 import { Generator } from '../../src/tensor/random.js';
 
 test('makeBatch pads at the end, truncates at maxLength and counts real tokens', () => {

@@ -1,5 +1,5 @@
 /** `--backend` / `--threads` handling shared by the commands. */
-import { getBackend, listBackends, setBackend } from '../engine/scope.js';
+import { listBackends, setBackend } from '../engine/scope.js';
 import { UsageError, parsePositiveInt } from './options.js';
 import { setNumThreads } from '../engine/thread-pool.js';
 
@@ -9,5 +9,4 @@ export function applyBackendOption(backend: string | undefined, threads: string 
     setBackend(backend);
   }
   if (threads) setNumThreads(parsePositiveInt(threads, '--threads'));
-  void getBackend;
 }

@@ -4,7 +4,7 @@
  * occurrence of token 1 (0 if none) — solvable only by looking at other positions, i.e. attention.
  */
 import { F, Tensor, manualSeed, noGrad, randn, tensor, tidy, zeros, memory, getBackend } from '../index.js';
-import { adamwUpdate_ } from '../ops/adamw-update.js';
+import { AdamW } from '../optim/index.js';
 
 const VOCAB = 5;
 const SEQ = 8;
@@ -45,7 +45,7 @@ export function runDemo(options: { steps?: number; log?: (line: string) => void 
     wo: init([VOCAB, DIM], 1 / Math.sqrt(DIM)),
     bo: zeros([VOCAB]).requiresGrad_(),
   };
-  const moments = Object.values(params).map((p) => [zeros(p.shape), zeros(p.shape)] as const);
+  const optimizer = new AdamW(Object.values(params), { lr: 1e-2, weightDecay: 0 });
   const forward = (ids: Tensor): Tensor => {
     const x = F.embedding(ids, params.embed!).add(params.pos!); // (B, T, D)
     const q = F.linear(x, params.wq!); // (B, T, D)
@@ -63,13 +63,8 @@ export function runDemo(options: { steps?: number; log?: (line: string) => void 
       l.backward();
       return l.item();
     });
-    noGrad(() => {
-      Object.values(params).forEach((p, i) => {
-        const [m, v] = moments[i]!;
-        adamwUpdate_(p, p.grad!, m, v, { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, stepSize: 1e-2 / (1 - 0.9 ** step), biasCorrection2Sqrt: Math.sqrt(1 - 0.999 ** step) });
-        p.zeroGrad();
-      });
-    });
+    optimizer.step();
+    optimizer.zeroGrad();
     if (step === 1) firstLoss = loss;
     lastLoss = loss;
     if (step === 1 || step % 25 === 0) log(`step ${String(step).padStart(4)}  loss ${loss.toFixed(4)}  live tensors ${memory().numTensors}`);

@@ -113,8 +113,7 @@ export class TransformerDecoder extends Module {
 
   constructor(layer: TransformerDecoderLayer | ((i: number) => TransformerDecoderLayer), numLayers: number, options: { norm?: LayerNorm | null } = {}) {
     super();
-    if (!Number.isInteger(numLayers) || numLayers <= 0) throw new RangeError(`TransformerDecoder: numLayers must be a positive integer, got ${numLayers}`);
-    this.layers = this.registerModule('layers', new ModuleList(stackLayers(layer, numLayers)));
+    this.layers = this.registerModule('layers', new ModuleList(stackLayers(layer, numLayers, 'TransformerDecoder')));
     this.norm = options.norm ? this.registerModule('norm', options.norm) : null;
   }
 

@@ -121,8 +121,7 @@ export class TransformerEncoder extends Module {
 
   constructor(layer: TransformerEncoderLayer | ((i: number) => TransformerEncoderLayer), numLayers: number, options: { norm?: LayerNorm | null } = {}) {
     super();
-    if (!Number.isInteger(numLayers) || numLayers <= 0) throw new RangeError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
-    this.layers = this.registerModule('layers', new ModuleList(stackLayers(layer, numLayers)));
+    this.layers = this.registerModule('layers', new ModuleList(stackLayers(layer, numLayers, 'TransformerEncoder')));
     this.norm = options.norm ? this.registerModule('norm', options.norm) : null;
   }
 
@@ -138,7 +137,8 @@ export class TransformerEncoder extends Module {
  * numLayers layers: factory(i), or deep copies of `layer`. As in PyTorch the template itself is
  * not part of the stack (it is freed when garbage-collected, or dispose it yourself).
  */
-export function stackLayers<L extends Module>(layer: L | ((i: number) => L), numLayers: number): L[] {
+export function stackLayers<L extends Module>(layer: L | ((i: number) => L), numLayers: number, owner: string): L[] {
+  if (!Number.isInteger(numLayers) || numLayers <= 0) throw new RangeError(`${owner}: numLayers must be a positive integer, got ${numLayers}`);
   if (typeof layer === 'function') return Array.from({ length: numLayers }, (_, i) => layer(i));
   return Array.from({ length: numLayers }, () => deepCopy(layer));
 }

@@ -21,7 +21,8 @@ import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseMode
 import { Trainer, type FitResult, type TrainerOptions } from './trainer.js';
 import type { ClassificationMetrics } from './metrics.js';
 import type { EncodedExample } from '../data/batching.js';
-import { CHECKPOINT_FILES, isModelDir, loadTensors, readJson } from './checkpoint.js';
+import { CHECKPOINT_FILES, isModelDir, readJson } from './checkpoint.js';
+import { loadSafetensors } from '../io/tensors.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 
 export type TokenizerType = 'word' | 'bpe' | 'char';
@@ -105,13 +106,18 @@ function fitTokenizer(type: TokenizerType, texts: string[], vocabSize: number): 
   }
 }
 
+/**
+ * Token ids of a text, truncated to `maxLength`. An empty text becomes one non-padding token (id 1)
+ * so it still has a position to pool over, in training and at prediction alike.
+ */
+function encodeText(tokenizer: Tokenizer, text: string, maxLength: number): number[] {
+  const tokens = tokenizer.encode(text).slice(0, maxLength);
+  return tokens.length > 0 ? tokens : [1];
+}
+
 function encode(examples: TextExample[], tokenizer: Tokenizer, labels: LabelEncoder, maxLength: number): EncodedExample[] {
   const ids = labels.transform(examples.map((e) => e.label));
-  // Keep at least one token so an empty text still has a (padding-free) position to pool.
-  return examples.map((e, i) => {
-    const tokens = tokenizer.encode(e.text).slice(0, maxLength);
-    return { ids: tokens.length > 0 ? tokens : [tokenizer.vocabSize > 1 ? 1 : 0], label: ids[i]! };
-  });
+  return examples.map((e, i) => ({ ids: encodeText(tokenizer, e.text, maxLength), label: ids[i]! }));
 }
 
 /** Trains a classifier end to end; see the module comment. */
@@ -151,7 +157,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     const fit = await trainer.fit(encoded.train, encoded.validation, resume);
     // Evaluate the best model (the one saved), not the last.
     if (outDir && isModelDir(outDir) && !fit.interrupted) {
-      const best = loadTensors(join(outDir, CHECKPOINT_FILES.model));
+      const best = loadSafetensors(join(outDir, CHECKPOINT_FILES.model));
       model.loadStateDict(best.tensors, { strict: true });
       for (const t of Object.values(best.tensors)) t.dispose();
     }
@@ -171,7 +177,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     log('training the bag-of-words baseline for comparison…');
     const bow = await runModel('bow', null, null);
     baseline = { model: 'bow', validation: bow.validation, test: bow.test };
-    disposeModel(bow.model);
+    bow.model.dispose();
   }
   const report: TrainReport = {
     outDir: o.outDir,
@@ -187,12 +193,8 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     seconds: (performance.now() - started) / 1000,
   };
   if (o.outDir) writeJsonAtomic(join(o.outDir, 'metrics.json'), { ...report, fit: { ...report.fit } });
-  disposeModel(main.model);
+  main.model.dispose();
   return report;
-}
-
-function disposeModel(model: TextClassifier): void {
-  model.dispose();
 }
 
 export interface Prediction {
@@ -213,17 +215,14 @@ export class LoadedTextClassifier {
   ) {}
 
   encode(texts: readonly string[]): number[][] {
-    return texts.map((t) => {
-      const ids = this.tokenizer.encode(t).slice(0, this.config.maxLength);
-      return ids.length > 0 ? ids : [1];
-    });
+    return texts.map((t) => encodeText(this.tokenizer, t, this.config.maxLength));
   }
 
   /** Predicts labels for texts; `topK` most likely classes; `attention` adds the most-attended tokens. */
   predict(texts: readonly string[], options: { topK?: number; attention?: number } = {}): Prediction[] {
     const topK = Math.max(1, Math.min(options.topK ?? 3, this.labels.length));
     this.model.eval();
-    return texts.map((text, i) => {
+    return texts.map((text) => {
       const ids = this.encode([text])[0]!;
       return tidy(() =>
         noGrad(() => {
@@ -241,7 +240,6 @@ export class LoadedTextClassifier {
               .sort((a, b) => b.weight - a.weight)
               .slice(0, options.attention);
           }
-          void i;
           return prediction;
         }),
       );
@@ -272,7 +270,7 @@ export function loadTextClassifier(dir: string): LoadedTextClassifier {
     throw new Error(`${join(dir, CHECKPOINT_FILES.labels)}: expected a list of ${config.numClasses} class names`);
   }
   const model = createClassifier(config);
-  const weights = loadTensors(join(dir, CHECKPOINT_FILES.model));
+  const weights = loadSafetensors(join(dir, CHECKPOINT_FILES.model));
   try {
     model.loadStateDict(weights.tensors, { strict: true });
   } catch (err) {

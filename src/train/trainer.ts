@@ -21,7 +21,8 @@ import { AdamW, clipGradNorm, warmupLinearDecay, type LrScheduler } from '../opt
 import { bucketedBatchIndices, makeBatch, sequentialBatchIndices, type Batch, type EncodedExample } from '../data/batching.js';
 import { classificationMetrics, type ClassificationMetrics } from './metrics.js';
 import { TrainingProgress } from './progress.js';
-import { CHECKPOINT_FILES, checkpointDir, encodeTensors, loadTensors, readJson } from './checkpoint.js';
+import { CHECKPOINT_FILES, checkpointDir, encodeTensors, readJson } from './checkpoint.js';
+import { loadSafetensors } from '../io/tensors.js';
 import { writeCheckpointFolder } from '../io/checkpoint-files.js';
 
 /** What the trainer needs of a model: a classifier from token ids (B, T) to logits (B, C). */
@@ -350,10 +351,10 @@ export class Trainer {
       throw new Error(`--resume ${runDir}: no checkpoint found (expected ${join(dir, CHECKPOINT_FILES.trainingState)})`);
     }
     readJson(dir, CHECKPOINT_FILES.config, 'model config');
-    const weights = loadTensors(join(dir, CHECKPOINT_FILES.model));
+    const weights = loadSafetensors(join(dir, CHECKPOINT_FILES.model));
     this.model.loadStateDict(weights.tensors, { strict: true });
     for (const t of Object.values(weights.tensors)) t.dispose();
-    const { tensors, metadata } = loadTensors(join(dir, CHECKPOINT_FILES.trainingState));
+    const { tensors, metadata } = loadSafetensors(join(dir, CHECKPOINT_FILES.trainingState));
     const optimizerMeta = JSON.parse(metadata.optimizer ?? 'null') as { steps: (number | null)[]; paramGroups: never } | null;
     if (!optimizerMeta) throw new Error(`${join(dir, CHECKPOINT_FILES.trainingState)}: missing optimizer state`);
     this.optimizer.loadStateDict({

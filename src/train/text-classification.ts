@@ -20,7 +20,7 @@ import { noGrad } from '../autograd/apply.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
 import { Trainer, type FitResult, type TrainerOptions } from './trainer.js';
 import type { ClassificationMetrics } from './metrics.js';
-import type { EncodedExample } from '../data/batching.js';
+import { makeBatch, sequentialBatchIndices, type EncodedExample } from '../data/batching.js';
 import { CHECKPOINT_FILES, isModelDir, readJson } from './checkpoint.js';
 import { loadSafetensors } from '../io/tensors.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
@@ -218,32 +218,47 @@ export class LoadedTextClassifier {
     return texts.map((t) => encodeText(this.tokenizer, t, this.config.maxLength));
   }
 
-  /** Predicts labels for texts; `topK` most likely classes; `attention` adds the most-attended tokens. */
-  predict(texts: readonly string[], options: { topK?: number; attention?: number } = {}): Prediction[] {
+  /**
+   * Predicts labels for texts: the `topK` most likely classes, and with `attention` the tokens the
+   * prediction weighted most. Texts run in padded batches of `batchSize`, grouped by length.
+   */
+  predict(texts: readonly string[], options: { topK?: number; attention?: number; batchSize?: number } = {}): Prediction[] {
     const topK = Math.max(1, Math.min(options.topK ?? 3, this.labels.length));
     this.model.eval();
-    return texts.map((text) => {
-      const ids = this.encode([text])[0]!;
-      return tidy(() =>
+    const examples = this.encode(texts).map((ids) => ({ ids, label: 0 }));
+    const predictions: Prediction[] = new Array(texts.length);
+    for (const indices of sequentialBatchIndices(examples.map((e) => e.ids.length), options.batchSize ?? 32)) {
+      const batch = makeBatch(examples, indices, this.config.maxLength);
+      tidy(() =>
         noGrad(() => {
-          const input = fromArray(Int32Array.from(ids), [1, ids.length], { dtype: 'int32' });
-          const { logits, tokenWeights } = this.model.forwardWithAttention(input);
-          const probs = logits.softmax(-1).data();
-          const probabilities = Object.fromEntries(this.labels.map((l, c) => [l, probs[c]!]));
-          const ranked = this.labels.map((label, c) => ({ label, probability: probs[c]! })).sort((a, b) => b.probability - a.probability);
-          const prediction: Prediction = { label: ranked[0]!.label, probabilities, topK: ranked.slice(0, topK) };
-          if (options.attention && tokenWeights) {
-            const weights = tokenWeights.data();
-            const tokens = this.tokenizer.tokenize(text).slice(0, ids.length);
-            prediction.attention = tokens
-              .map((token, j) => ({ token, weight: weights[j]! }))
-              .sort((a, b) => b.weight - a.weight)
-              .slice(0, options.attention);
-          }
-          return prediction;
+          const input = fromArray(batch.ids, [batch.size, batch.length], { dtype: 'int32' });
+          const { logits, tokenWeights } = options.attention ? this.model.forwardWithAttention(input) : { logits: this.model.forward(input), tokenWeights: null };
+          const probs = logits.softmax(-1).data(); // (B, C)
+          const weights = tokenWeights?.data(); // (B, T)
+          indices.forEach((index, row) => {
+            const rowProbs = probs.subarray(row * this.labels.length, (row + 1) * this.labels.length);
+            const rowWeights = weights?.subarray(row * batch.length, (row + 1) * batch.length);
+            predictions[index] = this.prediction(texts[index]!, examples[index]!.ids.length, rowProbs, rowWeights, topK, options.attention ?? 0);
+          });
         }),
       );
-    });
+    }
+    return predictions;
+  }
+
+  private prediction(text: string, length: number, probs: ArrayLike<number>, weights: ArrayLike<number> | undefined, topK: number, attention: number): Prediction {
+    const probabilities = Object.fromEntries(this.labels.map((l, c) => [l, probs[c]!]));
+    const ranked = this.labels.map((label, c) => ({ label, probability: probs[c]! })).sort((a, b) => b.probability - a.probability);
+    const prediction: Prediction = { label: ranked[0]!.label, probabilities, topK: ranked.slice(0, topK) };
+    if (attention > 0 && weights) {
+      prediction.attention = this.tokenizer
+        .tokenize(text)
+        .slice(0, length)
+        .map((token, j) => ({ token, weight: weights[j]! }))
+        .sort((a, b) => b.weight - a.weight)
+        .slice(0, attention);
+    }
+    return prediction;
   }
 
   /** Metrics on labelled examples (labels unseen in training are refused). */

@@ -6,8 +6,9 @@
 // strides (batch, head, row; the last dim is contiguous); outputs are contiguous (B, H, T, D).
 //
 // Work split: forward and dQ over (b, h, block of BR queries); dK/dV over (b, h, block of BC
-// keys). Every output element is written by one thread, with a summation order fixed by the tile
-// grid, so results are identical for any thread count.
+// keys); the one-pass backward (attn_bwd_fused) over (b, h). Every output element is written by
+// one thread, with a summation order fixed by the tile grid, so results are identical for any
+// thread count, and the one-pass and two-pass backwards give the same bits.
 
 import { madd, scratch, imin, hash24x4, hash24 } from './common';
 import { vexp, vlog } from './vmath';
@@ -598,5 +599,90 @@ export function attn_bwd_dkv(desc: usize, start: i32, end: i32): void {
       for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
       copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
     }
+  }
+}
+
+/**
+ * dQ, dK and dV of whole heads in one pass (FlashAttention-2 order): for each key block, the
+ * scores, probabilities and dS of every query block are computed once and feed dV, dK and dQ
+ * together, where the split kernels above recompute them for dQ. dQ accumulates in the output
+ * (each head belongs to one thread), key block by key block in order: the same sums as
+ * attn_bwd_dq, for any thread count. Work items: B * H.
+ */
+export function attn_bwd_fused(desc: usize, start: i32, end: i32): void {
+  readDesc(desc);
+  const D = g_D, Dv = g_Dv;
+  const Dp = r4(D), Dvp = r4(Dv);
+  const sc = scratch();
+  const Qs = sc;
+  const dOs = Qs + <usize>(BR * Dp) * 4;
+  const Kt = dOs + <usize>(BR * Dvp) * 4;
+  const Vt = Kt + <usize>(Dp * BC) * 4;
+  const S = Vt + <usize>(Dvp * BC) * 4;
+  const dP = S + <usize>(BR * BC) * 4;
+  const dQt = dP + <usize>(BR * BC) * 4;
+  const dK = dQt + <usize>(BR * (Dp > Dvp ? Dp : Dvp)) * 4;
+  const dV = dK + <usize>(BC * Dp) * 4;
+  const dqRS = <usize>D << 2;
+  for (let bh = start; bh < end; bh++) {
+    const b = bh / g_H, h = bh - (bh / g_H) * g_H;
+    const qbase = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
+    const kbase = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
+    const vbase = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
+    const dobase = g_dO + <usize>b * g_dsb + <usize>h * g_dsh;
+    const dqHead = g_dq + <usize>bh * <usize>g_Tq * dqRS;
+    zero(dqHead, <usize>g_Tq * dqRS);
+    for (let k0 = 0; k0 < g_Tk; k0 += BC) {
+      const nk = imin(BC, g_Tk - k0);
+      transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
+      transposeTile(vbase + <usize>k0 * g_vst, g_vst, nk, Dv, Vt);
+      zero(dK, <usize>(BC * Dp) * 4);
+      zero(dV, <usize>(BC * Dvp) * 4);
+      const qStart = g_causal ? k0 : 0;
+      for (let q0 = qStart; q0 < g_Tq; q0 += BR) {
+        const nq = imin(BR, g_Tq - q0);
+        const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+        const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+        copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
+        copyRows(dobase + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
+        scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
+        probs(nq, nk, S, Lrow);
+        mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
+        dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
+        // dQ[q0 .. q0 + nq] += dS K, through a tile (rows padded to 4 stay out of the output)
+        const dqRows = dqHead + <usize>q0 * dqRS;
+        copyRows(dqRows, dqRS, nq, D, dQt, <usize>Dp << 2);
+        mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, kbase + <usize>k0 * g_kst, g_kst, dQt, <usize>Dp << 2, true);
+        for (let i = 0; i < nq; i++) copy(dqRows + <usize>i * dqRS, dQt + <usize>(i * Dp) * 4, dqRS);
+        // S becomes the dropped-out P for dV
+        if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
+        for (let i = 0; i < nq; i++) {
+          if (nk < BC) {
+            zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+            zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+          }
+        }
+        // dV[j, :] += sum_i P[i, j] dO[i, :];  dK[j, :] += sum_i dS[i, j] Q[i, :]
+        mm(r4(nk), Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
+        mm(r4(nk), D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
+      }
+      const dkdst = g_dk + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>D * 4;
+      const dvdst = g_dv + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>Dv * 4;
+      const vs = f32x4.splat(g_scale);
+      for (let j = 0; j < nk; j++) {
+        const src = dK + <usize>(j * Dp) * 4;
+        const row = dkdst + <usize>(j * D) * 4;
+        let d = 0;
+        for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
+        for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
+        copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
+      }
+    }
+    // dQ = scale * sum over key blocks of dS K
+    const vs = f32x4.splat(g_scale);
+    const n = g_Tq * D;
+    let e = 0;
+    for (; e + 4 <= n; e += 4) v128.store(dqHead + (<usize>e << 2), f32x4.mul(v128.load(dqHead + (<usize>e << 2)), vs));
+    for (; e < n; e++) store<f32>(dqHead + (<usize>e << 2), load<f32>(dqHead + (<usize>e << 2)) * g_scale);
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { flashAttentionBackward, flashAttentionForward, type AttentionBackwardParams } from '../../src/backends/wasm/kernels.js';
+import { flashAttentionBackward, flashAttentionForward, fusedAttentionBackward, type AttentionBackwardParams } from '../../src/backends/wasm/kernels.js';
 import type { ThreadPool } from '../../src/engine/thread-pool.js';
 import { alloc, assertClose, assertSameBytes, buildPools, f32, fromArray, mark, pool1, pool2, randF32, release, rng, SplitPool } from './helpers.js';
 import { hashUniform } from '../../src/tensor/random.js'; // the reference definition the kernels must match
@@ -69,7 +69,7 @@ function naive(c: Case, q: Float64Array, k: Float64Array, v: Float64Array, mask:
   return { o, lse, w, dq, dk, dv };
 }
 
-function run(c: Case, pool: ThreadPool, seed: number) {
+function run(c: Case, pool: ThreadPool, seed: number, strategy: AttentionBackwardParams['strategy'] = 'auto') {
   const { B, H, Tq, Tk, D, Dv } = c;
   const r = rng(seed);
   const qArr = randF32(r, B * H * Tq * D, -1.5, 1.5);
@@ -119,7 +119,7 @@ function run(c: Case, pool: ThreadPool, seed: number) {
   const dq = alloc(B * H * Tq * D), dk = alloc(B * H * Tk * D), dv = alloc(B * H * Tk * Dv), dRow = alloc(B * H * Tq);
   const params: AttentionBackwardParams = {
     B, H, Tq, Tk, D, Dv, q, k, v, o, lse, weights, mask: maskPtr, maskStrides, qStrides, causal: c.causal,
-    scale: c.scale, dropoutP: c.dropoutP, seed: c.seed, dO, dOStrides, dq, dk, dv, dRow,
+    scale: c.scale, dropoutP: c.dropoutP, seed: c.seed, dO, dOStrides, dq, dk, dv, dRow, strategy,
   };
   flashAttentionForward(pool, params);
   flashAttentionBackward(pool, params);
@@ -141,14 +141,14 @@ const CASES: Case[] = [
   { B: 1, H: 1, Tq: 5, Tk: 129, D: 33, Dv: 1, scale: 0.3 },
 ];
 
-test('flash attention forward/backward match a naive float64 implementation (both builds)', () => {
+test('flash attention forward/backward match a naive float64 implementation (both builds, both backward strategies)', () => {
   let seed = 1;
-  for (const pool of buildPools) for (const c of CASES) {
+  for (const pool of buildPools) for (const strategy of ['fused', 'split'] as const) for (const c of CASES) {
     const m0 = mark();
-    const { ptrs, ref } = run(c, pool, seed++);
+    const { ptrs, ref } = run(c, pool, seed++, strategy);
     const e = ref();
     const { B, H, Tq, Tk, D, Dv } = c;
-    const what = JSON.stringify(c);
+    const what = `${strategy} ${JSON.stringify(c)}`;
     assertClose(f32(ptrs.o, B * H * Tq * Dv), e.o, 2e-5, 2e-6, `o ${what}`);
     assertClose(f32(ptrs.lse, B * H * Tq), e.lse, 2e-5, 2e-6, `lse ${what}`);
     assertClose(f32(ptrs.weights, B * H * Tq * Tk), e.w, 2e-5, 2e-7, `weights ${what}`);
@@ -164,16 +164,27 @@ test('flash attention forward/backward match a naive float64 implementation (bot
   }
 });
 
-test('flash attention is bitwise identical for 1 thread, 2 threads and random splits', () => {
-  for (const c of [CASES[5]!, CASES[6]!, { B: 2, H: 4, Tq: 100, Tk: 100, D: 32, Dv: 32, causal: true, mask: 'full' } as Case]) {
+test('flash attention is bitwise identical for 1 thread, 2 threads, random splits and either backward strategy', () => {
+  for (const c of [CASES[1]!, CASES[3]!, CASES[5]!, CASES[6]!, { B: 2, H: 4, Tq: 100, Tk: 100, D: 32, Dv: 32, causal: true, mask: 'full' } as Case]) {
     const m0 = mark();
-    const runs = [pool1, pool2, new SplitPool(rng(3)) as unknown as ThreadPool].map((p) => run(c, p, 99).ptrs);
+    const split = new SplitPool(rng(3)) as unknown as ThreadPool;
+    const runs = [
+      ...(['auto', 'fused', 'split'] as const).flatMap((strategy) => [pool1, pool2, split].map((p) => ({ how: `${strategy} on ${p === split ? 'random splits' : `${p.numThreads} thread(s)`}`, ptrs: run(c, p, 99, strategy).ptrs }))),
+    ];
     const { B, H, Tq, Tk, D, Dv } = c;
     const sizes = { o: B * H * Tq * Dv, lse: B * H * Tq, weights: B * H * Tq * Tk, dq: B * H * Tq * D, dk: B * H * Tk * D, dv: B * H * Tk * Dv };
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) {
-      assertSameBytes(runs[0]![key], runs[1]![key], sizes[key], `${key} 1 vs 2 threads`);
-      assertSameBytes(runs[0]![key], runs[2]![key], sizes[key], `${key} random split`);
+      for (const other of runs.slice(1)) assertSameBytes(runs[0]!.ptrs[key], other.ptrs[key], sizes[key], `${key}: ${runs[0]!.how} vs ${other.how} ${JSON.stringify(c)}`);
     }
     release(m0);
   }
+});
+
+test('the one-pass backward is chosen unless heads would leave threads idle', () => {
+  assert.equal(fusedAttentionBackward(1, 1), true);
+  assert.equal(fusedAttentionBackward(1, 2), false); // one of two threads would idle
+  assert.equal(fusedAttentionBackward(2, 2), true);
+  assert.equal(fusedAttentionBackward(3, 2), true); // 2 rounds for 1.5 heads per thread: still ahead
+  assert.equal(fusedAttentionBackward(32, 2), true);
+  assert.equal(fusedAttentionBackward(5, 4), false); // 2 rounds for 1.25 heads per thread
 });

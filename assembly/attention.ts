@@ -481,6 +481,41 @@ function dsoftmax(bh: i32, q0: i32, nq: i32, k0: i32, nk: i32, P: usize, dP: usi
   }
 }
 
+/**
+ * dV[j, :] += sum_i P[i, j] dO[i, :] and dK[j, :] += sum_i dS[i, j] Q[i, :] for one tile pair,
+ * after dsoftmax: S holds P (dropout is applied here), dP holds dS.
+ */
+function accumulateKeyGrads(bh: i32, q0: i32, nq: i32, k0: i32, nk: i32, Qs: usize, dOs: usize, S: usize, dP: usize, dK: usize, dV: usize): void {
+  const Dp = r4(g_D), Dvp = r4(g_Dv);
+  if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
+  // zero the columns >= nk so they add nothing
+  if (nk < BC) {
+    for (let i = 0; i < nq; i++) {
+      zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+      zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+    }
+  }
+  mm(r4(nk), g_Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
+  mm(r4(nk), g_D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
+}
+
+/** Writes scale * dK and dV of keys k0 .. k0 + nk of head bh from the tile accumulators. */
+function storeKeyGrads(bh: i32, k0: i32, nk: i32, dK: usize, dV: usize): void {
+  const D = g_D, Dv = g_Dv;
+  const Dp = r4(D), Dvp = r4(Dv);
+  const dkdst = g_dk + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>D * 4;
+  const dvdst = g_dv + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>Dv * 4;
+  const vs = f32x4.splat(g_scale);
+  for (let j = 0; j < nk; j++) {
+    const src = dK + <usize>(j * Dp) * 4;
+    const row = dkdst + <usize>(j * D) * 4;
+    let d = 0;
+    for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
+    for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
+    copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
+  }
+}
+
 /** dQ for query blocks. Work items: B * H * ceil(Tq / 32). */
 export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
   readDesc(desc);
@@ -575,30 +610,9 @@ export function attn_bwd_dkv(desc: usize, start: i32, end: i32): void {
       probs(nq, nk, S, Lrow);
       mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
       dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
-      // S becomes the dropped-out P for dV
-      if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
-      // zero the columns >= nk and rows >= nq so they add nothing
-      for (let i = 0; i < nq; i++) {
-        if (nk < BC) {
-          zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
-          zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
-        }
-      }
-      // dV[j, :] += sum_i P[i, j] dO[i, :];  dK[j, :] += sum_i dS[i, j] Q[i, :]
-      mm(r4(nk), Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
-      mm(r4(nk), D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
+      accumulateKeyGrads(bh, q0, nq, k0, nk, Qs, dOs, S, dP, dK, dV);
     }
-    const dkdst = g_dk + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>D * 4;
-    const dvdst = g_dv + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>Dv * 4;
-    const vs = f32x4.splat(g_scale);
-    for (let j = 0; j < nk; j++) {
-      const src = dK + <usize>(j * Dp) * 4;
-      const row = dkdst + <usize>(j * D) * 4;
-      let d = 0;
-      for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
-      for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
-      copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
-    }
+    storeKeyGrads(bh, k0, nk, dK, dV);
   }
 }
 
@@ -654,29 +668,9 @@ export function attn_bwd_fused(desc: usize, start: i32, end: i32): void {
         copyRows(dqRows, dqRS, nq, D, dQt, <usize>Dp << 2);
         mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, kbase + <usize>k0 * g_kst, g_kst, dQt, <usize>Dp << 2, true);
         for (let i = 0; i < nq; i++) copy(dqRows + <usize>i * dqRS, dQt + <usize>(i * Dp) * 4, dqRS);
-        // S becomes the dropped-out P for dV
-        if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
-        for (let i = 0; i < nq; i++) {
-          if (nk < BC) {
-            zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
-            zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
-          }
-        }
-        // dV[j, :] += sum_i P[i, j] dO[i, :];  dK[j, :] += sum_i dS[i, j] Q[i, :]
-        mm(r4(nk), Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
-        mm(r4(nk), D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
+        accumulateKeyGrads(bh, q0, nq, k0, nk, Qs, dOs, S, dP, dK, dV);
       }
-      const dkdst = g_dk + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>D * 4;
-      const dvdst = g_dv + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>Dv * 4;
-      const vs = f32x4.splat(g_scale);
-      for (let j = 0; j < nk; j++) {
-        const src = dK + <usize>(j * Dp) * 4;
-        const row = dkdst + <usize>(j * D) * 4;
-        let d = 0;
-        for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
-        for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
-        copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
-      }
+      storeKeyGrads(bh, k0, nk, dK, dV);
     }
     // dQ = scale * sum over key blocks of dS K
     const vs = f32x4.splat(g_scale);

@@ -482,38 +482,31 @@ function dsoftmax(bh: i32, q0: i32, nq: i32, k0: i32, nk: i32, P: usize, dP: usi
 }
 
 /**
- * dV[j, :] += sum_i P[i, j] dO[i, :] and dK[j, :] += sum_i dS[i, j] Q[i, :] for one tile pair,
- * after dsoftmax: S holds P (dropout is applied here), dP holds dS.
+ * The backward kernels' per-thread scratch: Q and dO tiles (BR rows), transposed K and V tiles,
+ * S and dP (BR x BC), a dQ tile, and the dK and dV accumulators (BC rows). Sets the b_* globals.
  */
-function accumulateKeyGrads(bh: i32, q0: i32, nq: i32, k0: i32, nk: i32, Qs: usize, dOs: usize, S: usize, dP: usize, dK: usize, dV: usize): void {
+let b_Qs: usize = 0, b_dOs: usize = 0, b_Kt: usize = 0, b_Vt: usize = 0, b_S: usize = 0, b_dP: usize = 0;
+let b_dQ: usize = 0, b_dK: usize = 0, b_dV: usize = 0;
+function backwardScratch(): void {
   const Dp = r4(g_D), Dvp = r4(g_Dv);
-  if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
-  // zero the columns >= nk so they add nothing
-  if (nk < BC) {
-    for (let i = 0; i < nq; i++) {
-      zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
-      zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
-    }
-  }
-  mm(r4(nk), g_Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
-  mm(r4(nk), g_D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
+  b_Qs = scratch();
+  b_dOs = b_Qs + <usize>(BR * Dp) * 4;
+  b_Kt = b_dOs + <usize>(BR * Dvp) * 4;
+  b_Vt = b_Kt + <usize>(Dp * BC) * 4;
+  b_S = b_Vt + <usize>(Dvp * BC) * 4;
+  b_dP = b_S + <usize>(BR * BC) * 4;
+  b_dQ = b_dP + <usize>(BR * BC) * 4;
+  b_dK = b_dQ + <usize>(BR * (Dp > Dvp ? Dp : Dvp)) * 4;
+  b_dV = b_dK + <usize>(BC * Dp) * 4;
 }
 
-/** Writes scale * dK and dV of keys k0 .. k0 + nk of head bh from the tile accumulators. */
-function storeKeyGrads(bh: i32, k0: i32, nk: i32, dK: usize, dV: usize): void {
-  const D = g_D, Dv = g_Dv;
-  const Dp = r4(D), Dvp = r4(Dv);
-  const dkdst = g_dk + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>D * 4;
-  const dvdst = g_dv + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>Dv * 4;
-  const vs = f32x4.splat(g_scale);
-  for (let j = 0; j < nk; j++) {
-    const src = dK + <usize>(j * Dp) * 4;
-    const row = dkdst + <usize>(j * D) * 4;
-    let d = 0;
-    for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
-    for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
-    copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
-  }
+/** Start of head (b, h) in q, k, v and dO (the h_* globals). */
+let h_q: usize = 0, h_k: usize = 0, h_v: usize = 0, h_dO: usize = 0;
+function headBases(b: i32, h: i32): void {
+  h_q = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
+  h_k = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
+  h_v = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
+  h_dO = g_dO + <usize>b * g_dsb + <usize>h * g_dsh;
 }
 
 /** dQ for query blocks. Work items: B * H * ceil(Tq / 32). */
@@ -521,14 +514,8 @@ export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
   readDesc(desc);
   const D = g_D, Dv = g_Dv;
   const Dp = r4(D), Dvp = r4(Dv);
-  const sc = scratch();
-  const Qs = sc;
-  const dOs = Qs + <usize>(BR * Dp) * 4;
-  const Kt = dOs + <usize>(BR * Dvp) * 4;
-  const Vt = Kt + <usize>(Dp * BC) * 4;
-  const S = Vt + <usize>(Dvp * BC) * 4;
-  const dP = S + <usize>(BR * BC) * 4;
-  const dQ = dP + <usize>(BR * BC) * 4;
+  backwardScratch();
+  const Qs = b_Qs, dOs = b_dOs, Kt = b_Kt, Vt = b_Vt, S = b_S, dP = b_dP, dQ = b_dQ;
   const nqb = (g_Tq + BR - 1) / BR;
   for (let item = start; item < end; item++) {
     const bh = item / nqb;
@@ -536,10 +523,8 @@ export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
     const b = bh / g_H, h = bh - (bh / g_H) * g_H;
     const q0 = qb * BR;
     const nq = imin(BR, g_Tq - q0);
-    const qbase = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
-    const kbase = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
-    const vbase = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
-    const dobase = g_dO + <usize>b * g_dsb + <usize>h * g_dsh;
+    headBases(b, h);
+    const qbase = h_q, kbase = h_k, vbase = h_v, dobase = h_dO;
     const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
     const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
     copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
@@ -570,111 +555,97 @@ export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
   }
 }
 
+/**
+ * The backward of one key block k0 of head (b, h), after backwardScratch and headBases: dK and dV
+ * of its keys from every query block that sees them (written out at the end), and with `dqHead`
+ * (non-zero: the head's dQ rows, row stride D) also dQ += dS K for those query blocks, unscaled.
+ */
+function keyBlockBackward(bh: i32, b: i32, h: i32, k0: i32, dqHead: usize): void {
+  const D = g_D, Dv = g_Dv;
+  const Dp = r4(D), Dvp = r4(Dv);
+  const Qs = b_Qs, dOs = b_dOs, Kt = b_Kt, Vt = b_Vt, S = b_S, dP = b_dP, dQt = b_dQ, dK = b_dK, dV = b_dV;
+  const nk = imin(BC, g_Tk - k0);
+  transposeTile(h_k + <usize>k0 * g_kst, g_kst, nk, D, Kt);
+  transposeTile(h_v + <usize>k0 * g_vst, g_vst, nk, Dv, Vt);
+  zero(dK, <usize>(BC * Dp) * 4);
+  zero(dV, <usize>(BC * Dvp) * 4);
+  const dqRS = <usize>D << 2;
+  const qStart = g_causal ? k0 : 0;
+  for (let q0 = qStart; q0 < g_Tq; q0 += BR) {
+    const nq = imin(BR, g_Tq - q0);
+    const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+    const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+    copyRows(h_q + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
+    copyRows(h_dO + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
+    scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
+    probs(nq, nk, S, Lrow);
+    mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
+    dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
+    if (dqHead) {
+      // dQ[q0 .. q0 + nq] += dS K, through a tile (rows padded to 4 stay out of the output)
+      const dqRows = dqHead + <usize>q0 * dqRS;
+      copyRows(dqRows, dqRS, nq, D, dQt, <usize>Dp << 2);
+      mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, h_k + <usize>k0 * g_kst, g_kst, dQt, <usize>Dp << 2, true);
+      for (let i = 0; i < nq; i++) copy(dqRows + <usize>i * dqRS, dQt + <usize>(i * Dp) * 4, dqRS);
+    }
+    // S becomes the dropped-out P for dV
+    if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
+    // zero the columns >= nk so they add nothing
+    if (nk < BC) {
+      for (let i = 0; i < nq; i++) {
+        zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+        zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+      }
+    }
+    // dV[j, :] += sum_i P[i, j] dO[i, :];  dK[j, :] += sum_i dS[i, j] Q[i, :]
+    mm(r4(nk), Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
+    mm(r4(nk), D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
+  }
+  const dkdst = g_dk + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>D * 4;
+  const dvdst = g_dv + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>Dv * 4;
+  const vs = f32x4.splat(g_scale);
+  for (let j = 0; j < nk; j++) {
+    const src = dK + <usize>(j * Dp) * 4;
+    const row = dkdst + <usize>(j * D) * 4;
+    let d = 0;
+    for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
+    for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
+    copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
+  }
+}
+
 /** dK and dV for key blocks. Work items: B * H * ceil(Tk / 64). */
 export function attn_bwd_dkv(desc: usize, start: i32, end: i32): void {
   readDesc(desc);
-  const D = g_D, Dv = g_Dv;
-  const Dp = r4(D), Dvp = r4(Dv);
-  const sc = scratch();
-  const Qs = sc;
-  const dOs = Qs + <usize>(BR * Dp) * 4;
-  const Kt = dOs + <usize>(BR * Dvp) * 4;
-  const Vt = Kt + <usize>(Dp * BC) * 4;
-  const S = Vt + <usize>(Dvp * BC) * 4;
-  const dP = S + <usize>(BR * BC) * 4;
-  const dK = dP + <usize>(BR * BC) * 4;
-  const dV = dK + <usize>(BC * Dp) * 4;
+  backwardScratch();
   const nkb = (g_Tk + BC - 1) / BC;
   for (let item = start; item < end; item++) {
     const bh = item / nkb;
-    const kb = item - bh * nkb;
     const b = bh / g_H, h = bh - (bh / g_H) * g_H;
-    const k0 = kb * BC;
-    const nk = imin(BC, g_Tk - k0);
-    const qbase = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
-    const kbase = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
-    const vbase = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
-    const dobase = g_dO + <usize>b * g_dsb + <usize>h * g_dsh;
-    transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
-    transposeTile(vbase + <usize>k0 * g_vst, g_vst, nk, Dv, Vt);
-    zero(dK, <usize>(BC * Dp) * 4);
-    zero(dV, <usize>(BC * Dvp) * 4);
-    const qStart = g_causal ? k0 : 0;
-    for (let q0 = qStart; q0 < g_Tq; q0 += BR) {
-      const nq = imin(BR, g_Tq - q0);
-      const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
-      const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
-      copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
-      copyRows(dobase + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
-      scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
-      probs(nq, nk, S, Lrow);
-      mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
-      dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
-      accumulateKeyGrads(bh, q0, nq, k0, nk, Qs, dOs, S, dP, dK, dV);
-    }
-    storeKeyGrads(bh, k0, nk, dK, dV);
+    headBases(b, h);
+    keyBlockBackward(bh, b, h, (item - bh * nkb) * BC, 0);
   }
 }
 
 /**
  * dQ, dK and dV of whole heads in one pass (FlashAttention-2 order): for each key block, the
  * scores, probabilities and dS of every query block are computed once and feed dV, dK and dQ
- * together, where the split kernels above recompute them for dQ. dQ accumulates in the output
- * (each head belongs to one thread), key block by key block in order: the same sums as
- * attn_bwd_dq, for any thread count. Work items: B * H.
+ * together, where the split kernels recompute them for dQ. dQ accumulates in the output (each
+ * head belongs to one thread), key block by key block in order: the same sums as attn_bwd_dq,
+ * for any thread count. Work items: B * H.
  */
 export function attn_bwd_fused(desc: usize, start: i32, end: i32): void {
   readDesc(desc);
-  const D = g_D, Dv = g_Dv;
-  const Dp = r4(D), Dvp = r4(Dv);
-  const sc = scratch();
-  const Qs = sc;
-  const dOs = Qs + <usize>(BR * Dp) * 4;
-  const Kt = dOs + <usize>(BR * Dvp) * 4;
-  const Vt = Kt + <usize>(Dp * BC) * 4;
-  const S = Vt + <usize>(Dvp * BC) * 4;
-  const dP = S + <usize>(BR * BC) * 4;
-  const dQt = dP + <usize>(BR * BC) * 4;
-  const dK = dQt + <usize>(BR * (Dp > Dvp ? Dp : Dvp)) * 4;
-  const dV = dK + <usize>(BC * Dp) * 4;
-  const dqRS = <usize>D << 2;
+  backwardScratch();
+  const n = g_Tq * g_D;
   for (let bh = start; bh < end; bh++) {
     const b = bh / g_H, h = bh - (bh / g_H) * g_H;
-    const qbase = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
-    const kbase = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
-    const vbase = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
-    const dobase = g_dO + <usize>b * g_dsb + <usize>h * g_dsh;
-    const dqHead = g_dq + <usize>bh * <usize>g_Tq * dqRS;
-    zero(dqHead, <usize>g_Tq * dqRS);
-    for (let k0 = 0; k0 < g_Tk; k0 += BC) {
-      const nk = imin(BC, g_Tk - k0);
-      transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
-      transposeTile(vbase + <usize>k0 * g_vst, g_vst, nk, Dv, Vt);
-      zero(dK, <usize>(BC * Dp) * 4);
-      zero(dV, <usize>(BC * Dvp) * 4);
-      const qStart = g_causal ? k0 : 0;
-      for (let q0 = qStart; q0 < g_Tq; q0 += BR) {
-        const nq = imin(BR, g_Tq - q0);
-        const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
-        const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
-        copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
-        copyRows(dobase + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
-        scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
-        probs(nq, nk, S, Lrow);
-        mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
-        dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
-        // dQ[q0 .. q0 + nq] += dS K, through a tile (rows padded to 4 stay out of the output)
-        const dqRows = dqHead + <usize>q0 * dqRS;
-        copyRows(dqRows, dqRS, nq, D, dQt, <usize>Dp << 2);
-        mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, kbase + <usize>k0 * g_kst, g_kst, dQt, <usize>Dp << 2, true);
-        for (let i = 0; i < nq; i++) copy(dqRows + <usize>i * dqRS, dQt + <usize>(i * Dp) * 4, dqRS);
-        accumulateKeyGrads(bh, q0, nq, k0, nk, Qs, dOs, S, dP, dK, dV);
-      }
-      storeKeyGrads(bh, k0, nk, dK, dV);
-    }
+    headBases(b, h);
+    const dqHead = g_dq + <usize>bh * <usize>n * 4;
+    zero(dqHead, <usize>n * 4);
+    for (let k0 = 0; k0 < g_Tk; k0 += BC) keyBlockBackward(bh, b, h, k0, dqHead);
     // dQ = scale * sum over key blocks of dS K
     const vs = f32x4.splat(g_scale);
-    const n = g_Tq * D;
     let e = 0;
     for (; e + 4 <= n; e += 4) v128.store(dqHead + (<usize>e << 2), f32x4.mul(v128.load(dqHead + (<usize>e << 2)), vs));
     for (; e < n; e++) store<f32>(dqHead + (<usize>e << 2), load<f32>(dqHead + (<usize>e << 2)) * g_scale);

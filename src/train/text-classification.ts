@@ -14,13 +14,10 @@ import { join } from 'node:path';
 import { loadTextDataset, checkTestLabels, DataError, type LoadedDataset, type StripPart, type TextExample } from '../data/index.js';
 import { WordTokenizer, BpeTokenizer, CharTokenizer, LabelEncoder, tokenizerFromJSON, trainValTestSplit, trainTestSplit, type Tokenizer } from '../text/index.js';
 import { manualSeed } from '../tensor/random.js';
-import { fromArray } from '../ops/creation.js';
-import { tidy } from '../engine/scope.js';
-import { noGrad } from '../autograd/apply.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
-import { Trainer, type FitResult, type TrainerOptions } from './trainer.js';
+import { forEachInferenceBatch, Trainer, type FitResult, type TrainerOptions } from './trainer.js';
 import type { ClassificationMetrics } from './metrics.js';
-import { makeBatch, sequentialBatchIndices, type EncodedExample } from '../data/batching.js';
+import type { EncodedExample } from '../data/batching.js';
 import { CHECKPOINT_FILES, isModelDir, readJson } from './checkpoint.js';
 import { loadSafetensors } from '../io/tensors.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
@@ -225,24 +222,18 @@ export class LoadedTextClassifier {
   predict(texts: readonly string[], options: { topK?: number; attention?: number; batchSize?: number } = {}): Prediction[] {
     const topK = Math.max(1, Math.min(options.topK ?? 3, this.labels.length));
     this.model.eval();
-    const examples = this.encode(texts).map((ids) => ({ ids, label: 0 }));
+    const sequences = this.encode(texts);
     const predictions: Prediction[] = new Array(texts.length);
-    for (const indices of sequentialBatchIndices(examples.map((e) => e.ids.length), options.batchSize ?? 32)) {
-      const batch = makeBatch(examples, indices, this.config.maxLength);
-      tidy(() =>
-        noGrad(() => {
-          const input = fromArray(batch.ids, [batch.size, batch.length], { dtype: 'int32' });
-          const { logits, tokenWeights } = options.attention ? this.model.forwardWithAttention(input) : { logits: this.model.forward(input), tokenWeights: null };
-          const probs = logits.softmax(-1).data(); // (B, C)
-          const weights = tokenWeights?.data(); // (B, T)
-          indices.forEach((index, row) => {
-            const rowProbs = probs.subarray(row * this.labels.length, (row + 1) * this.labels.length);
-            const rowWeights = weights?.subarray(row * batch.length, (row + 1) * batch.length);
-            predictions[index] = this.prediction(texts[index]!, examples[index]!.ids.length, rowProbs, rowWeights, topK, options.attention ?? 0);
-          });
-        }),
-      );
-    }
+    forEachInferenceBatch(sequences, this.config.maxLength, options.batchSize ?? 32, (ids, batch) => {
+      const { logits, tokenWeights } = options.attention ? this.model.forwardWithAttention(ids) : { logits: this.model.forward(ids), tokenWeights: null };
+      const probs = logits.softmax(-1).data(); // (B, C)
+      const weights = tokenWeights?.data(); // (B, T)
+      batch.indices.forEach((index, row) => {
+        const rowProbs = probs.subarray(row * this.labels.length, (row + 1) * this.labels.length);
+        const rowWeights = weights?.subarray(row * batch.length, (row + 1) * batch.length);
+        predictions[index] = this.prediction(texts[index]!, sequences[index]!.length, rowProbs, rowWeights, topK, options.attention ?? 0);
+      });
+    });
     return predictions;
   }
 

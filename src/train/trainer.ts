@@ -282,17 +282,12 @@ export class Trainer {
   /** Class probabilities (N, C) for encoded sequences, in input order. */
   predictProbabilities(sequences: readonly number[][], batchSize = this.options.batchSize): Float32Array[] {
     this.model.eval();
-    const examples = sequences.map((ids) => ({ ids, label: 0 }));
     const out: Float32Array[] = new Array(sequences.length);
-    const lengths = examples.map((e) => Math.min(e.ids.length, this.options.maxLength));
-    for (const indices of sequentialBatchIndices(lengths, batchSize)) {
-      const batch = makeBatch(examples, indices, this.options.maxLength);
-      const probs = tidy(() =>
-        noGrad(() => this.model.forward(fromArray(batch.ids, [batch.size, batch.length], { dtype: 'int32' })).softmax(-1).data() as Float32Array),
-      );
+    forEachInferenceBatch(sequences, this.options.maxLength, batchSize, (ids, batch) => {
+      const probs = this.model.forward(ids).softmax(-1).data() as Float32Array;
       const classes = probs.length / batch.size;
-      indices.forEach((index, row) => (out[index] = probs.slice(row * classes, (row + 1) * classes)));
-    }
+      batch.indices.forEach((index, row) => (out[index] = probs.slice(row * classes, (row + 1) * classes)));
+    });
     return out;
   }
 
@@ -370,3 +365,15 @@ export class Trainer {
   }
 }
 
+/**
+ * Runs `step` on the sequences in padded batches (grouped by length, truncated at `maxLength`),
+ * each inside `tidy` and `noGrad`; `batch.indices` maps rows back to the input order.
+ */
+export function forEachInferenceBatch(sequences: readonly number[][], maxLength: number, batchSize: number, step: (ids: Tensor, batch: Batch) => void): void {
+  const examples = sequences.map((ids) => ({ ids, label: 0 }));
+  const lengths = examples.map((e) => Math.min(e.ids.length, maxLength));
+  for (const indices of sequentialBatchIndices(lengths, batchSize)) {
+    const batch = makeBatch(examples, indices, maxLength);
+    tidy(() => noGrad(() => step(fromArray(batch.ids, [batch.size, batch.length], { dtype: 'int32' }), batch)));
+  }
+}

@@ -14,7 +14,7 @@ async function run(model: 'transformer' | 'bilstm-attention' | 'bow'): Promise<T
   results[model] = report;
   const pct = (x: number | undefined) => ((x ?? NaN) * 100).toFixed(2);
   console.log(`${model} on ${getBackend()}: test accuracy ${pct(report.test?.accuracy)}%, validation ${pct(report.validation?.accuracy)}%, ` +
-    `${report.fit.steps} steps, ${Math.round(report.fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
+    `${report.fit?.steps ?? 0} steps, ${Math.round(report.fit?.tokensPerSecond ?? 0)} tokens/s, ${report.seconds.toFixed(0)} s`);
   return report;
 }
 

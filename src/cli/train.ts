@@ -31,6 +31,8 @@ interface TrainFlags {
   dropout?: string;
   pooling?: string;
   maxSteps?: string;
+  pretrainEpochs: string;
+  pretrainLr: string;
   seed: string;
   out?: string;
   resume?: string;
@@ -68,7 +70,9 @@ export function registerTrainCommand(program: Command): void {
     .option('--heads <n>', 'attention heads')
     .option('--dropout <p>', 'dropout probability')
     .option('--pooling <kind>', 'transformer pooling: mean, attention or cls')
-    .option('--max-steps <n>', 'stop after n steps (quick runs)')
+    .option('--pretrain-epochs <n>', 'first pretrain the encoder as a masked language model on the training texts for n epochs (transformer, bilstm-attention)', '0')
+    .option('--pretrain-lr <rate>', 'peak learning rate of the pretraining', '1e-3')
+    .option('--max-steps <n>', 'stop after n steps (quick runs; per phase with --pretrain-epochs)')
     .option('--seed <n>', 'random seed (split, init, dropout, order)', '0')
     .option('--out <dir>', 'run folder (default runs/<timestamp>)')
     .option('--resume <dir>', 'continue an interrupted run exactly where it stopped')
@@ -84,6 +88,7 @@ Examples:
   attn train                                   # spam-assassin, transformer, runs/<timestamp>
   attn train --data ./20news-bydate-train --test ./20news-bydate-test --strip headers,footers,quotes
   attn train --data reviews.csv --text-field review --label-field sentiment --model bilstm-attention
+  attn train --pretrain-epochs 20               # masked-LM pretraining on the training texts first
   attn train --resume runs/2026-11-28T21-11-39   # after Ctrl-C`,
     )
     .action(async (flags: TrainFlags) => {
@@ -113,6 +118,8 @@ Examples:
         vocabSize: parsePositiveInt(flags.vocabSize, '--vocab-size'),
         maxLength: parsePositiveInt(flags.maxLength, '--max-length'),
         seed: parseNonNegativeInt(flags.seed, '--seed'),
+        pretrainEpochs: parseNonNegativeInt(flags.pretrainEpochs, '--pretrain-epochs'),
+        pretrainLr: parsePositiveNumber(flags.pretrainLr, '--pretrain-lr'),
         outDir: flags.resume ?? flags.out ?? timestampedRunDir(),
         resume: flags.resume,
         baseline: flags.baseline,
@@ -136,14 +143,20 @@ Examples:
       } else {
         printReport(report);
       }
-      if (report.fit.interrupted) process.exitCode = 130;
-      else if (report.fit.diverged) process.exitCode = 1;
+      if (report.interrupted) process.exitCode = 130;
+      else if (report.diverged) process.exitCode = 1;
     });
 }
 
 function printReport(report: TrainReport): void {
   const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
-  console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${report.fit.steps} steps, ${Math.round(report.fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
+  const { pretraining, fit } = report;
+  if (pretraining) {
+    console.log(`\npretraining (masked LM): ${pretraining.epochs} epochs, ${pretraining.steps} steps, ${pretraining.tokensPerSecond} tokens/s, ` +
+      `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`);
+  }
+  if (!fit) return; // stopped during pretraining; the message said how to resume
+  console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${fit.steps} steps, ${Math.round(fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
   if (report.validation) console.log(formatMetrics(report.validation, 'validation'));
   if (report.test) console.log(formatMetrics(report.test, 'test'));
   if (report.baseline) {

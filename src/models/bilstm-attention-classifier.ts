@@ -21,9 +21,9 @@ import { AttentionPooling } from '../nn/attention-pooling.js';
 import { scaledDotProductAttention } from '../ops/attention.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BiLstmAttentionConfig } from './config.js';
-import { initScaledEmbedding, realTokens, TextClassifier } from './classifier.js';
+import { initScaledEmbedding, realTokens, TextClassifier, type TokenEncoder } from './classifier.js';
 
-export class BiLstmAttentionClassifier extends TextClassifier {
+export class BiLstmAttentionClassifier extends TextClassifier implements TokenEncoder {
   readonly config: BiLstmAttentionConfig;
   readonly embedding: Embedding;
   private readonly embeddingScale: number;
@@ -50,11 +50,28 @@ export class BiLstmAttentionClassifier extends TextClassifier {
     this.classifier = this.registerModule('classifier', new Linear(attentionDim, numClasses));
   }
 
+  get encoderWidth(): number {
+    return this.config.attentionDim;
+  }
+
   forward(ids: Tensor): Tensor {
     return this.forwardWithAttention(ids).logits;
   }
 
+  /** The self-attention layer's output for each token (B, T, A). */
+  encodeTokens(ids: Tensor): Tensor {
+    return this.encode(ids).attended;
+  }
+
   forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
+    const { attended, real } = this.encode(ids);
+    const [pooled, weights] = this.pooling.forwardWithWeights(attended, { keyPaddingMask: real.logicalNot() }); // (B, A), (B, T)
+    const logits = this.classifier.forward(this.dropout.forward(pooled)); // (B, C)
+    return { logits, tokenWeights: weights };
+  }
+
+  /** Embedding → BiLSTM → self-attention: (B, T, A), and which positions are real tokens (B, T). */
+  private encode(ids: Tensor): { attended: Tensor; real: Tensor } {
     const [batch, time] = ids.shape as [number, number];
     const real = realTokens(ids); // (B, T) bool
     const lengths = Array.from(real.sum(1).data()); // B numbers
@@ -65,8 +82,6 @@ export class BiLstmAttentionClassifier extends TextClassifier {
     const v = this.value.forward(h); // (B, T, A)
     const mayAttend = real.reshape([batch, 1, time]); // (B, 1, T): keys that are real tokens
     const attended = scaledDotProductAttention(q, k, v, { attnMask: mayAttend }); // (B, T, A)
-    const [pooled, weights] = this.pooling.forwardWithWeights(attended, { keyPaddingMask: real.logicalNot() }); // (B, A), (B, T)
-    const logits = this.classifier.forward(this.dropout.forward(pooled)); // (B, C)
-    return { logits, tokenWeights: weights };
+    return { attended, real };
   }
 }

@@ -18,6 +18,24 @@ export abstract class TextClassifier extends Module {
   abstract forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null };
 }
 
+/**
+ * A classifier with a contextual token encoder below its pooling and output layer — what
+ * masked-language-model pretraining trains (`src/train/masked-lm.ts`). The bag-of-words model
+ * has none.
+ */
+export interface TokenEncoder {
+  /** The token embedding; a masked-LM head's output layer shares its weights. */
+  readonly embedding: Embedding;
+  /** Width of the hidden states `encodeTokens` returns. */
+  readonly encoderWidth: number;
+  /** Token ids (B, T), 0 = padding → one hidden state per token (B, T, encoderWidth). */
+  encodeTokens(ids: Tensor): Tensor;
+}
+
+export function hasTokenEncoder(model: TextClassifier): model is TextClassifier & TokenEncoder {
+  return typeof (model as Partial<TokenEncoder>).encodeTokens === 'function';
+}
+
 /** (B, T) bool: true at real tokens. */
 export function realTokens(ids: Tensor): Tensor {
   return ids.ne(0);

@@ -6,7 +6,7 @@ import { BiLstmAttentionClassifier } from './bilstm-attention-classifier.js';
 import { TransformerClassifier } from './transformer-classifier.js';
 
 export * from './config.js';
-export { TextClassifier } from './classifier.js';
+export { TextClassifier, hasTokenEncoder, type TokenEncoder } from './classifier.js';
 export { BowClassifier } from './bow-classifier.js';
 export { BiLstmAttentionClassifier } from './bilstm-attention-classifier.js';
 export { TransformerClassifier } from './transformer-classifier.js';
@@ -22,3 +22,4 @@ export function createClassifier(config: ClassifierConfig): TextClassifier {
       return new BowClassifier(config);
   }
 }
+export { MaskedLanguageModel } from './masked-lm.js';

@@ -22,9 +22,9 @@ import { zeros } from '../ops/creation.js';
 import { cat } from '../ops/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TransformerClassifierConfig } from './config.js';
-import { initScaledEmbedding, realTokens, TextClassifier } from './classifier.js';
+import { initScaledEmbedding, realTokens, TextClassifier, type TokenEncoder } from './classifier.js';
 
-export class TransformerClassifier extends TextClassifier {
+export class TransformerClassifier extends TextClassifier implements TokenEncoder {
   readonly config: TransformerClassifierConfig;
   readonly embedding: Embedding;
   private readonly embeddingScale: number;
@@ -60,16 +60,30 @@ export class TransformerClassifier extends TextClassifier {
     this.classifier = this.registerModule('classifier', new Linear(dModel, numClasses));
   }
 
+  get encoderWidth(): number {
+    return this.config.dModel;
+  }
+
   forward(ids: Tensor): Tensor {
     return this.run(ids, false).logits;
+  }
+
+  /** The final LayerNorm's output for each token (B, T, D) (without the [CLS] position). */
+  encodeTokens(ids: Tensor): Tensor {
+    const { hidden } = this.encode(ids, false);
+    return this.clsToken ? hidden.slice(1, 1) : hidden;
   }
 
   forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
     return this.run(ids, true);
   }
 
-  private run(ids: Tensor, withWeights: boolean): { logits: Tensor; tokenWeights: Tensor | null } {
-    const { dModel, pooling } = this.config;
+  /**
+   * Embedding → encoder layers → final norm: hidden states (B, T', D) (T' = 1 + T with [CLS]),
+   * which positions are real tokens, and with `withWeights` the last layer's attention (B, T', T').
+   */
+  private encode(ids: Tensor, withWeights: boolean): { hidden: Tensor; real: Tensor; padding: Tensor; lastWeights: Tensor | null } {
+    const { dModel } = this.config;
     const batch = ids.shape[0]!;
     let real = realTokens(ids); // (B, T) bool
     let x = this.embedding.forward(ids).mul(this.embeddingScale); // (B, T, D)
@@ -88,7 +102,12 @@ export class TransformerClassifier extends TextClassifier {
       }
       x = layer.forward(x, { srcKeyPaddingMask: padding }); // (B, T', D)
     }
-    x = this.norm.forward(x); // (B, T', D)
+    return { hidden: this.norm.forward(x), real, padding, lastWeights }; // (B, T', D)
+  }
+
+  private run(ids: Tensor, withWeights: boolean): { logits: Tensor; tokenWeights: Tensor | null } {
+    const { pooling } = this.config;
+    const { hidden: x, real, padding, lastWeights } = this.encode(ids, withWeights);
     let pooled: Tensor;
     let tokenWeights: Tensor | null = null;
     if (this.attentionPooling) {

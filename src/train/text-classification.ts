@@ -16,9 +16,10 @@ import { WordTokenizer, BpeTokenizer, CharTokenizer, LabelEncoder, tokenizerFrom
 import { manualSeed } from '../tensor/random.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
 import { forEachInferenceBatch, Trainer, type FitResult, type TrainerOptions } from './trainer.js';
+import { pretrainEncoder, readPretrainingReport, type PretrainingReport } from './pretraining.js';
 import type { ClassificationMetrics } from './metrics.js';
 import type { EncodedExample } from '../data/batching.js';
-import { CHECKPOINT_FILES, isModelDir, readJson } from './checkpoint.js';
+import { CHECKPOINT_FILES, checkpointDir, isModelDir, readJson } from './checkpoint.js';
 import { loadSafetensors } from '../io/tensors.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
 
@@ -41,6 +42,13 @@ export interface TrainTextClassifierOptions {
   vocabSize: number;
   maxLength: number;
   trainer: Partial<TrainerOptions>;
+  /**
+   * Epochs of masked-language-model pretraining of the model's encoder on the training texts
+   * before it learns the labels (0 = none; transformer and bilstm-attention).
+   */
+  pretrainEpochs: number;
+  /** Peak learning rate of the pretraining. */
+  pretrainLr: number;
   seed: number;
   /** Run folder; null keeps the model in memory only. */
   outDir: string | null;
@@ -56,6 +64,8 @@ export const DEFAULT_TRAIN_OPTIONS: TrainTextClassifierOptions = {
   vocabSize: 20000,
   maxLength: 256,
   trainer: {},
+  pretrainEpochs: 0,
+  pretrainLr: 1e-3,
   seed: 0,
   outDir: null,
   baseline: true,
@@ -66,7 +76,14 @@ export interface TrainReport {
   outDir: string | null;
   dataset: { name: string; summary: string; train: number; validation: number; test: number; classes: string[]; skipped: number };
   model: { type: ModelType; parameters: number; config: ClassifierConfig };
-  fit: FitResult;
+  /** The masked-LM pretraining, when the run had one. */
+  pretraining: PretrainingReport | null;
+  /** Learning the labels; null when the run stopped during pretraining. */
+  fit: FitResult | null;
+  /** Stopped by Ctrl-C (continue with `resume`). */
+  interrupted: boolean;
+  /** Stopped by a non-finite loss. */
+  diverged: boolean;
   validation: ClassificationMetrics | null;
   test: ClassificationMetrics | null;
   baseline: { model: 'bow'; validation: ClassificationMetrics | null; test: ClassificationMetrics | null } | null;
@@ -124,9 +141,12 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   if (options.resume) {
     // Continue with the options the run started with; only the progress display may change.
     const saved = readJson<Partial<TrainTextClassifierOptions>>(options.resume, 'train-options.json', 'training options');
-    o = { ...DEFAULT_TRAIN_OPTIONS, ...saved, outDir: options.resume, log: o.log, trainer: { ...saved.trainer, progress: o.trainer.progress } };
+    o = { ...DEFAULT_TRAIN_OPTIONS, ...saved, outDir: options.resume, log: o.log, trainer: { ...saved.trainer, progress: o.trainer.progress, onStep: o.trainer.onStep, signal: o.trainer.signal } };
   }
   const log = o.log;
+  if (o.pretrainEpochs > 0 && o.model === 'bow') {
+    throw new Error('--pretrain-epochs: the bow model has no token encoder to pretrain; use --model transformer or bilstm-attention');
+  }
   const dataset = loadTextDataset(o.data, { textField: o.textField, labelField: o.labelField, strip: o.strip, maxExamples: o.maxExamples, test: o.test });
   log(dataset.summary());
   if (dataset.classes.length < 2) throw new DataError(`${o.data}: found ${dataset.classes.length} class(es); a classifier needs at least two`);
@@ -149,9 +169,25 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     manualSeed(o.seed);
     const config = parseModelConfig({ ...defaultModelConfig(type, tokenizer.vocabSize, dataset.classes.length, o.maxLength), ...(type === o.model ? o.modelOptions : {}) });
     const model = createClassifier(config);
-    const trainerOptions = { ...defaultTrainingOptions(type), ...(type === o.model ? { log, ...o.trainer } : { progress: false }), maxLength: o.maxLength, seed: o.seed, outDir };
+    const trainerOptions = { ...defaultTrainingOptions(type), ...(type === o.model ? { log, ...o.trainer } : { progress: false }), maxLength: o.maxLength, seed: o.seed, outDir, resumeFolder: outDir };
+    let pretraining: PretrainingReport | null = null;
+    // Once fine-tuning has a checkpoint, it holds the (pretrained) weights: nothing left to pretrain.
+    const fineTuningStarted = resume !== null && fs.existsSync(join(checkpointDir(resume), CHECKPOINT_FILES.trainingState));
+    if (type === o.model && o.pretrainEpochs > 0 && fineTuningStarted) {
+      pretraining = readPretrainingReport(join(resume!, 'pretrain'));
+    } else if (type === o.model && o.pretrainEpochs > 0) {
+      pretraining = await pretrainEncoder(model, { train: fullSequences(splits.train), validation: fullSequences(splits.validation) }, tokenizer, {
+        epochs: o.pretrainEpochs, lr: o.pretrainLr, maxLength: o.maxLength, outDir: outDir && join(outDir, 'pretrain'), resume: resume !== null,
+        trainer: { ...trainerOptions, weightDecay: 0.01, warmupRatio: 0.1 },
+      });
+      if (pretraining.interrupted || pretraining.diverged) {
+        return { config, model, pretraining, fit: null, validation: null, test: null };
+      }
+      log(`pretraining: validation masked-token accuracy ${(pretraining.maskedTokenAccuracy * 100).toFixed(2)}%, loss ${pretraining.validationLoss.toFixed(4)}; now learning the labels`);
+    }
     const trainer = new Trainer(model, trainerOptions, { config, tokenizer: tokenizer.toJSON(), labels: labels.classes.map(String) });
-    const fit = await trainer.fit(encoded.train, encoded.validation, resume);
+    // A run resumed after its pretraining finished but before fine-tuning saved anything starts fine-tuning afresh.
+    const fit = await trainer.fit(encoded.train, encoded.validation, o.pretrainEpochs > 0 && type === o.model && !fineTuningStarted ? null : resume);
     // Evaluate the best model (the one saved), not the last.
     if (outDir && isModelDir(outDir) && !fit.interrupted) {
       const best = loadSafetensors(join(outDir, CHECKPOINT_FILES.model));
@@ -161,16 +197,23 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     const classes = labels.classes.map(String);
     const validation = encoded.validation.length > 0 ? trainer.evaluate(encoded.validation, classes) : null;
     const test = encoded.test.length > 0 ? trainer.evaluate(encoded.test, classes) : null;
-    return { config, model, fit, validation, test };
+    return { config, model, pretraining, fit, validation, test };
   };
+  const fullSequences = (examples: TextExample[]) => examples.map((e) => tokenizer.encode(e.text));
 
   if (o.outDir) {
     fs.mkdirSync(o.outDir, { recursive: true });
-    if (!options.resume) writeJsonAtomic(join(o.outDir, 'train-options.json'), { ...o, log: undefined, trainer: { ...o.trainer, log: undefined } });
+    if (!options.resume) {
+      // What `--resume` rebuilds the run from, saved before training so a stop at any step can resume.
+      writeJsonAtomic(join(o.outDir, 'train-options.json'), { ...o, log: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined } });
+      writeJsonAtomic(join(o.outDir, CHECKPOINT_FILES.tokenizer), tokenizer.toJSON());
+    }
   }
   const main = await runModel(o.model, o.outDir, options.resume ?? null);
   let baseline: TrainReport['baseline'] = null;
-  if (o.baseline && o.model !== 'bow' && !main.fit.interrupted) {
+  const interrupted = main.pretraining?.interrupted === true || main.fit?.interrupted === true;
+  const diverged = main.pretraining?.diverged === true || main.fit?.diverged === true;
+  if (o.baseline && o.model !== 'bow' && !interrupted && !diverged) {
     log('training the bag-of-words baseline for comparison…');
     const bow = await runModel('bow', null, null);
     baseline = { model: 'bow', validation: bow.validation, test: bow.test };
@@ -183,13 +226,16 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
       classes: labels.classes.map(String), skipped: dataset.skipped.length,
     },
     model: { type: o.model, parameters: main.model.numParameters(), config: main.config },
+    pretraining: main.pretraining,
     fit: main.fit,
+    interrupted,
+    diverged,
     validation: main.validation,
     test: main.test,
     baseline,
     seconds: (performance.now() - started) / 1000,
   };
-  if (o.outDir) writeJsonAtomic(join(o.outDir, 'metrics.json'), { ...report, fit: { ...report.fit } });
+  if (o.outDir) writeJsonAtomic(join(o.outDir, 'metrics.json'), report);
   main.model.dispose();
   return report;
 }
@@ -269,7 +315,11 @@ export class LoadedTextClassifier {
 export function loadTextClassifier(dir: string): LoadedTextClassifier {
   if (!fs.existsSync(dir)) throw new Error(`--model ${dir}: no such folder`);
   if (!isModelDir(dir)) throw new Error(`--model ${dir}: not a trained model folder (expected ${CHECKPOINT_FILES.config} and ${CHECKPOINT_FILES.model}; train one with 'attn train --out ${dir}')`);
-  const config = parseModelConfig(readJson(dir, CHECKPOINT_FILES.config, 'model config'), join(dir, CHECKPOINT_FILES.config));
+  const rawConfig = readJson<{ type?: unknown }>(dir, CHECKPOINT_FILES.config, 'model config');
+  if (rawConfig?.type === 'masked-lm') {
+    throw new Error(`--model ${dir}: this folder holds a masked-LM pretraining, not a classifier; use the run folder that contains it`);
+  }
+  const config = parseModelConfig(rawConfig, join(dir, CHECKPOINT_FILES.config));
   const tokenizer = tokenizerFromJSON(readJson(dir, CHECKPOINT_FILES.tokenizer, 'tokenizer'));
   const labels = readJson<string[]>(dir, CHECKPOINT_FILES.labels, 'labels');
   if (!Array.isArray(labels) || labels.length !== config.numClasses || labels.some((l) => typeof l !== 'string')) {

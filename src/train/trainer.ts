@@ -25,7 +25,10 @@ import { CHECKPOINT_FILES, checkpointDir, encodeTensors, readJson } from './chec
 import { loadSafetensors } from '../io/tensors.js';
 import { writeCheckpointFolder } from '../io/checkpoint-files.js';
 
-/** What the trainer needs of a model: a classifier from token ids (B, T) to logits (B, C). */
+/**
+ * What the trainer needs of a model: token ids (B, T) → logits — class logits (B, C) for a
+ * classifier, which the default objective and `evaluate`/`predictProbabilities` assume.
+ */
 export interface TrainableClassifier {
   forward(ids: Tensor): Tensor;
   parameters(): Tensor[];
@@ -52,6 +55,8 @@ export interface TrainerOptions {
   seed: number;
   /** Run folder; null keeps everything in memory (tests, baselines). */
   outDir: string | null;
+  /** The folder the Ctrl-C message tells the user to pass to `attn train --resume`; default `outDir`. */
+  resumeFolder: string | null;
   /** Show the progress bar / progress lines on stderr. */
   progress: boolean;
   /** Stop after this many optimizer steps in total (for quick runs); 0 = no limit. */
@@ -60,6 +65,8 @@ export interface TrainerOptions {
   log: (message: string) => void;
   /** Called after every optimizer step (e.g. to stop a run from code with `requestStop`). */
   onStep: ((step: number) => void) | null;
+  /** Aborting it stops the run as Ctrl-C does: a checkpoint is saved after the current step. */
+  signal: AbortSignal | null;
 }
 
 export const DEFAULT_TRAINER_OPTIONS: TrainerOptions = {
@@ -74,17 +81,36 @@ export const DEFAULT_TRAINER_OPTIONS: TrainerOptions = {
   labelSmoothing: 0,
   seed: 0,
   outDir: null,
+  resumeFolder: null,
   progress: false,
   maxSteps: 0,
   log: () => {},
   onStep: null,
+  signal: null,
 };
 
 /** Files saved with the model so a run folder is usable on its own. */
 export interface RunArtifacts {
   config: unknown;
   tokenizer: unknown;
-  labels: string[];
+  /** Class names (`labels.json`); null for a model without classes (masked-LM pretraining). */
+  labels: string[] | null;
+}
+
+/**
+ * What a run minimizes. The default is cross-entropy on the batch's class labels; masked-LM
+ * pretraining (`./masked-lm.ts`) supplies its own.
+ */
+export interface TrainingObjective {
+  /**
+   * The scalar loss of a training batch. Randomness (e.g. which tokens to mask) must come from
+   * the global generator: checkpoints save its state, so a resumed run draws the same.
+   */
+  batchLoss(batch: Batch): Tensor;
+  /** After each epoch, on held-out examples: mean loss and an accuracy (named by `accuracyName`). */
+  validate(examples: EncodedExample[]): { loss: number; accuracy: number };
+  /** How epoch summaries name the accuracy, e.g. 'validation accuracy'. */
+  readonly accuracyName: string;
 }
 
 export interface FitResult {
@@ -120,14 +146,33 @@ export class Trainer {
   private readonly optimizer: AdamW;
   private scheduler: LrScheduler | null = null;
   private interruptRequested = false;
+  private readonly objective: TrainingObjective;
 
+  /** `objective` defaults to classification (cross-entropy on labels, with `labelSmoothing`). */
   constructor(
     readonly model: TrainableClassifier,
     options: Partial<TrainerOptions>,
     private readonly artifacts: RunArtifacts,
+    objective?: TrainingObjective,
   ) {
     this.options = { ...DEFAULT_TRAINER_OPTIONS, ...options };
     this.optimizer = new AdamW(model.parameters(), { lr: this.options.lr, weightDecay: this.options.weightDecay });
+    this.objective = objective ?? this.classificationObjective();
+  }
+
+  private classificationObjective(): TrainingObjective {
+    return {
+      accuracyName: 'validation accuracy',
+      batchLoss: (batch) => {
+        const ids = fromArray(batch.ids, [batch.size, batch.length], { dtype: 'int32' });
+        const labels = fromArray(batch.labels, [batch.size], { dtype: 'int32' });
+        return crossEntropy(this.model.forward(ids), labels, { labelSmoothing: this.options.labelSmoothing }); // logits (B, C)
+      },
+      validate: (examples) => {
+        const { loss, accuracy } = this.evaluate(examples, this.artifacts.labels ?? []);
+        return { loss: loss!, accuracy };
+      },
+    };
   }
 
   /** Asks a running `fit` to save a checkpoint and return after the current step (Ctrl-C does this). */
@@ -203,23 +248,24 @@ export class Trainer {
           o.onStep?.(state.step);
           // Let Ctrl-C (SIGINT) be delivered between steps.
           await new Promise<void>((resolve) => setImmediate(resolve));
-          if (this.interruptRequested) {
+          if (this.interruptRequested || o.signal?.aborted) {
             state.batchInEpoch++;
             state.rng = globalGenerator.getState();
             if (o.outDir) this.saveCheckpoint(state);
-            say(`attn: interrupted at step ${state.step}; checkpoint saved${o.outDir ? `. Continue with: attn train --resume ${o.outDir}` : ''}`);
+            say(`attn: interrupted at step ${state.step}; checkpoint saved${o.outDir ? `. Continue with: attn train --resume ${o.resumeFolder ?? o.outDir}` : ''}`);
             result.interrupted = true;
             break epochs;
           }
         }
         // End of epoch: validate, keep the best model, maybe stop early.
         const trainLoss = state.epochLossSum / Math.max(1, state.epochBatches);
-        const valMetrics = val.length > 0 ? this.evaluate(val, this.artifacts.labels) : null;
+        const valMetrics = val.length > 0 ? this.objective.validate(val) : null;
+        this.model.train();
         const valLoss = valMetrics?.loss ?? trainLoss;
         state.history.push({ epoch: state.epoch, trainLoss, valLoss, valAccuracy: valMetrics?.accuracy ?? NaN });
         result.epochsRun++;
         say(`epoch ${state.epoch}/${o.epochs}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}` +
-          (valMetrics ? `, validation accuracy ${(valMetrics.accuracy * 100).toFixed(2)}%` : ''));
+          (valMetrics ? `, ${this.objective.accuracyName} ${(valMetrics.accuracy * 100).toFixed(2)}%` : ''));
         if (valLoss < state.bestValLoss) {
           state.bestValLoss = valLoss;
           state.bestEpoch = state.epoch;
@@ -256,10 +302,7 @@ export class Trainer {
   private trainStep(batch: Batch): { loss: number; gradNorm: number } {
     const o = this.options;
     const loss = tidy(() => {
-      const ids = fromArray(batch.ids, [batch.size, batch.length], { dtype: 'int32' });
-      const labels = fromArray(batch.labels, [batch.size], { dtype: 'int32' });
-      const logits = this.model.forward(ids); // (B, C)
-      const l = crossEntropy(logits, labels, { labelSmoothing: o.labelSmoothing });
+      const l = this.objective.batchLoss(batch);
       const value = l.item();
       if (Number.isFinite(value)) l.backward();
       return value;
@@ -313,7 +356,7 @@ export class Trainer {
       [CHECKPOINT_FILES.config]: `${JSON.stringify(this.artifacts.config, null, 2)}\n`,
       [CHECKPOINT_FILES.model]: encodeTensors(this.model.stateDict(), { format: 'pt' }),
       [CHECKPOINT_FILES.tokenizer]: `${JSON.stringify(this.artifacts.tokenizer)}\n`,
-      [CHECKPOINT_FILES.labels]: `${JSON.stringify(this.artifacts.labels, null, 2)}\n`,
+      ...(this.artifacts.labels ? { [CHECKPOINT_FILES.labels]: `${JSON.stringify(this.artifacts.labels, null, 2)}\n` } : {}),
     });
   }
 
@@ -331,7 +374,7 @@ export class Trainer {
       trainer: JSON.stringify(state),
       optimizer: JSON.stringify({ steps: optimizerState.state.map((s) => (s ? s.step : null)), paramGroups: optimizerState.paramGroups }),
       scheduler: JSON.stringify(this.scheduler?.stateDict() ?? null),
-      trainerOptions: JSON.stringify({ ...this.options, log: undefined, onStep: undefined }),
+      trainerOptions: JSON.stringify({ ...this.options, log: undefined, onStep: undefined, signal: undefined }),
     };
     writeCheckpointFolder(dir, {
       [CHECKPOINT_FILES.config]: `${JSON.stringify(this.artifacts.config, null, 2)}\n`,
@@ -361,7 +404,10 @@ export class Trainer {
     for (const t of Object.values(tensors)) t.dispose();
     const schedulerState = JSON.parse(metadata.scheduler ?? 'null');
     if (schedulerState) this.scheduler?.loadStateDict(schedulerState);
-    return JSON.parse(metadata.trainer!) as TrainingState;
+    const state = JSON.parse(metadata.trainer!) as TrainingState;
+    // JSON writes Infinity (no validation yet) as null.
+    state.bestValLoss ??= Infinity;
+    return state;
   }
 }
 

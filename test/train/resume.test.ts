@@ -7,6 +7,7 @@ import { manualSeed } from '../../src/index.js';
 import { createClassifier, defaultModelConfig, type TextClassifier } from '../../src/models/index.js';
 import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
 import type { EncodedExample } from '../../src/data/batching.js';
+import { loadSafetensors } from '../../src/io/tensors.js';
 
 function toyData(n: number, seed: number): EncodedExample[] {
   let s = seed;
@@ -33,7 +34,8 @@ test('an interrupted run resumed from its checkpoint ends bit-identical to an un
   const labels = { config: {}, tokenizer: null, labels: ['a', 'b'] };
 
   const straight = build();
-  await new Trainer(straight, { ...options, outDir: mkdtempSync(join(tmpdir(), 'attn-straight-')) }, labels).fit(train, val);
+  const straightDir = mkdtempSync(join(tmpdir(), 'attn-straight-'));
+  const straightFit = await new Trainer(straight, { ...options, outDir: straightDir }, labels).fit(train, val);
 
   const dir = mkdtempSync(join(tmpdir(), 'attn-resume-'));
   const first = build();
@@ -49,6 +51,11 @@ test('an interrupted run resumed from its checkpoint ends bit-identical to an un
   const result = await new Trainer(second, { ...options, outDir: dir }, labels).fit(train, val, dir);
   assert.equal(result.steps, 12);
   assert.deepEqual(weightsOf(second), weightsOf(straight));
+  // The best model saved (what eval and predict load) is the same too, though the stop came before the first validation.
+  assert.equal(result.bestEpoch, straightFit.bestEpoch);
+  assert.equal(result.bestValLoss, straightFit.bestValLoss);
+  const savedBest = (runDir: string) => Object.fromEntries(Object.entries(loadSafetensors(join(runDir, 'model.safetensors')).tensors).map(([k, t]) => [k, Array.from(t.data())]));
+  assert.deepEqual(savedBest(dir), savedBest(straightDir));
   for (const m of [straight, first, second]) m.dispose();
 });
 

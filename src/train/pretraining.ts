@@ -1,0 +1,220 @@
+/**
+ * Masked-language-model pretraining of a classifier's token encoder on the training texts
+ * (no labels needed) before it learns the labels — what `attn train --pretrain-epochs N` runs.
+ *
+ * Every token of every text is used, in windows of `maxLength` tokens. In each batch 15% of the
+ * ordinary tokens are chosen; of those 80% are replaced by the mask id, 10% by a random word and
+ * 10% left as they are, and the model predicts the original of each chosen token (BERT's recipe).
+ *
+ * ```ts
+ * const mlm = new MaskedLanguageModel(classifier);
+ * const vocabulary = maskingVocabulary(tokenizer);
+ * const trainer = new Trainer(mlm, options, artifacts, maskedLanguageModelObjective(mlm, vocabulary));
+ * await trainer.fit(pretrainingWindows(trainIds, 256, vocabulary), pretrainingWindows(valIds, 256, vocabulary));
+ * ```
+ */
+import fs from 'node:fs';
+import { join } from 'node:path';
+import { fromArray } from '../ops/creation.js';
+import { crossEntropy } from '../ops/cross-entropy.js';
+import { globalGenerator, Generator } from '../tensor/random.js';
+import { maskingVocabulary, type MaskingVocabulary } from '../text/masking-vocabulary.js';
+import type { Tokenizer } from '../text/tokenizer.js';
+import { MaskedLanguageModel } from '../models/masked-lm.js';
+import { hasTokenEncoder, type TextClassifier } from '../models/classifier.js';
+import type { Batch, EncodedExample } from '../data/batching.js';
+import { loadSafetensors } from '../io/tensors.js';
+import { writeJsonAtomic } from '../io/atomic-write.js';
+import { forEachInferenceBatch, Trainer, type TrainerOptions, type TrainingObjective } from './trainer.js';
+import { CHECKPOINT_FILES, checkpointDir, isModelDir, readJson } from './checkpoint.js';
+
+/** Fraction of ordinary tokens chosen for prediction in each batch. */
+export const DEFAULT_MASK_PROBABILITY = 0.15;
+
+export interface MaskedTokens {
+  /** The ids with the chosen tokens replaced (same layout as the input). */
+  input: Int32Array;
+  /** Flat indices of the chosen tokens, ascending. */
+  positions: Int32Array;
+  /** The original id at each chosen position. */
+  targets: Int32Array;
+}
+
+/**
+ * Chooses tokens to predict and corrupts them: each ordinary (non-special) token with
+ * `probability`; a chosen token becomes `maskId` (80%), a random ordinary id (10%) or stays
+ * (10%). At least one token is chosen whenever there is an ordinary one. Draws from `generator`.
+ */
+export function maskTokens(ids: Int32Array, vocabulary: MaskingVocabulary, generator: Generator, probability = DEFAULT_MASK_PROBABILITY): MaskedTokens {
+  if (!(probability > 0 && probability < 1)) throw new RangeError(`maskTokens: probability must be in (0, 1), got ${probability}`);
+  const special = new Set(vocabulary.specialIds);
+  const input = Int32Array.from(ids);
+  const positions: number[] = [];
+  const candidates: number[] = [];
+  for (let q = 0; q < ids.length; q++) {
+    if (special.has(ids[q]!)) continue;
+    candidates.push(q);
+    if (generator.nextFloat() < probability) positions.push(q);
+  }
+  if (positions.length === 0 && candidates.length > 0) positions.push(candidates[generator.nextInt(0, candidates.length)]!);
+  const targets = Int32Array.from(positions, (q) => ids[q]!);
+  for (const q of positions) {
+    const r = generator.nextFloat();
+    if (r < 0.8) input[q] = vocabulary.maskId;
+    else if (r < 0.9) input[q] = randomOrdinaryId(vocabulary, special, generator);
+  }
+  return { input, positions: Int32Array.from(positions), targets };
+}
+
+function randomOrdinaryId(vocabulary: MaskingVocabulary, special: Set<number>, generator: Generator): number {
+  for (;;) {
+    const id = generator.nextInt(0, vocabulary.vocabSize);
+    if (!special.has(id)) return id;
+  }
+}
+
+/**
+ * Token-id sequences cut into windows of at most `maxLength` (a last piece shorter than a
+ * quarter window joins nothing and is dropped, unless it is the whole text); windows without an
+ * ordinary token are left out. Labels are 0: pretraining does not use them.
+ */
+export function pretrainingWindows(sequences: readonly number[][], maxLength: number, vocabulary: MaskingVocabulary): EncodedExample[] {
+  const special = new Set(vocabulary.specialIds);
+  const minimum = Math.max(1, Math.floor(maxLength / 4));
+  const windows: EncodedExample[] = [];
+  for (const ids of sequences) {
+    for (let start = 0; start < ids.length; start += maxLength) {
+      const window = ids.slice(start, start + maxLength);
+      if (start > 0 && window.length < minimum) break;
+      if (window.some((id) => !special.has(id))) windows.push({ ids: window, label: 0 });
+    }
+  }
+  return windows;
+}
+
+/**
+ * The Trainer objective for masked-LM pretraining: cross-entropy of the original tokens at the
+ * chosen positions. Validation masks with a fixed seed, so its loss and masked-token accuracy
+ * compare across epochs.
+ */
+export function maskedLanguageModelObjective(model: MaskedLanguageModel, vocabulary: MaskingVocabulary, probability = DEFAULT_MASK_PROBABILITY): TrainingObjective {
+  const maskedLogits = (batch: Batch, generator: Generator) => {
+    const masked = maskTokens(batch.ids, vocabulary, generator, probability);
+    const ids = fromArray(masked.input, [batch.size, batch.length], { dtype: 'int32' });
+    const positions = fromArray(masked.positions, [masked.positions.length], { dtype: 'int32' });
+    return { logits: model.predictMasked(ids, positions), targets: masked.targets }; // (N, V), N
+  };
+  return {
+    accuracyName: 'masked-token accuracy',
+    batchLoss(batch) {
+      const { logits, targets } = maskedLogits(batch, globalGenerator);
+      return crossEntropy(logits, fromArray(targets, [targets.length], { dtype: 'int32' }));
+    },
+    validate(examples) {
+      model.eval();
+      const generator = new Generator(VALIDATION_MASK_SEED);
+      let lossSum = 0;
+      let correct = 0;
+      let count = 0;
+      forEachInferenceBatch(examples.map((e) => e.ids), Infinity, 32, (_, batch) => {
+        const { logits, targets } = maskedLogits(batch, generator);
+        const n = targets.length;
+        if (n === 0) return;
+        lossSum += crossEntropy(logits, fromArray(targets, [n], { dtype: 'int32' }), { reduction: 'sum' }).item();
+        const predicted = logits.argmax(1).data();
+        for (let i = 0; i < n; i++) if (predicted[i] === targets[i]) correct++;
+        count += n;
+      });
+      return { loss: lossSum / Math.max(1, count), accuracy: correct / Math.max(1, count) };
+    },
+  };
+}
+
+const VALIDATION_MASK_SEED = 20261129;
+
+export interface PretrainingOptions {
+  epochs: number;
+  lr: number;
+  /** Window length in tokens (the classifier's maxLength). */
+  maxLength: number;
+  /** Folder for the pretrained weights and checkpoint (`<run>/pretrain`); null keeps them in memory. */
+  outDir: string | null;
+  /** Continue the pretraining checkpoint in `outDir` (from `attn train --resume`). */
+  resume: boolean;
+  /** Trainer settings shared with fine-tuning: batch size, seed, progress, log, maxSteps, … */
+  trainer: Partial<TrainerOptions>;
+  maskProbability?: number;
+}
+
+export interface PretrainingReport {
+  epochs: number;
+  steps: number;
+  /** Windows of up to maxLength tokens cut from the training texts. */
+  windows: number;
+  /** On the validation texts, masked with a fixed seed. */
+  validationLoss: number;
+  maskedTokenAccuracy: number;
+  tokensPerSecond: number;
+  seconds: number;
+  interrupted: boolean;
+  diverged: boolean;
+}
+
+const PRETRAINING_REPORT = 'metrics.json';
+
+/** The report a finished pretraining left in its folder, or null. */
+export function readPretrainingReport(dir: string): PretrainingReport | null {
+  return fs.existsSync(join(dir, PRETRAINING_REPORT)) ? readJson<PretrainingReport>(dir, PRETRAINING_REPORT, 'pretraining report') : null;
+}
+
+/**
+ * Pretrains `classifier`'s token encoder as a masked language model on `train` (full token
+ * sequences; cut into windows here), validating on `validation`, and leaves the best weights in
+ * the classifier. With an `outDir`, a finished pretraining is recorded there and not repeated
+ * when the run is resumed; an interrupted one continues from its checkpoint.
+ */
+export async function pretrainEncoder(
+  classifier: TextClassifier,
+  data: { train: readonly number[][]; validation: readonly number[][] },
+  tokenizer: Tokenizer,
+  options: PretrainingOptions,
+): Promise<PretrainingReport> {
+  if (!hasTokenEncoder(classifier)) {
+    throw new Error(`--pretrain-epochs: a ${classifier.config.type} model has no token encoder to pretrain; use transformer or bilstm-attention`);
+  }
+  const started = performance.now();
+  const vocabulary = maskingVocabulary(tokenizer);
+  const mlm = new MaskedLanguageModel(classifier);
+  const { outDir } = options;
+  const loadBest = () => {
+    const best = loadSafetensors(join(outDir!, CHECKPOINT_FILES.model));
+    mlm.loadStateDict(best.tensors, { strict: true });
+    for (const t of Object.values(best.tensors)) t.dispose();
+  };
+  const finished = outDir ? readPretrainingReport(outDir) : null;
+  if (finished) {
+    loadBest();
+    return finished;
+  }
+  const train = pretrainingWindows(data.train, options.maxLength, vocabulary);
+  const validation = pretrainingWindows(data.validation, options.maxLength, vocabulary);
+  if (train.length === 0) throw new Error('--pretrain-epochs: the training texts have no ordinary tokens to pretrain on');
+  const log = options.trainer.log ?? (() => {});
+  log(`pretraining the ${classifier.config.type} encoder as a masked language model: ${train.length} windows of up to ${options.maxLength} tokens, ${options.epochs} epochs`);
+  const trainer = new Trainer(
+    mlm,
+    { ...options.trainer, epochs: options.epochs, lr: options.lr, maxLength: options.maxLength, labelSmoothing: 0, outDir },
+    { config: { type: 'masked-lm', encoder: classifier.config, maskProbability: options.maskProbability ?? DEFAULT_MASK_PROBABILITY }, tokenizer: tokenizer.toJSON(), labels: null },
+    maskedLanguageModelObjective(mlm, vocabulary, options.maskProbability),
+  );
+  const resumable = outDir !== null && options.resume && fs.existsSync(join(checkpointDir(outDir), CHECKPOINT_FILES.trainingState));
+  const fit = await trainer.fit(train, validation, resumable ? outDir : null);
+  if (outDir && !fit.interrupted && isModelDir(outDir)) loadBest();
+  const last = fit.history.find((h) => h.epoch === fit.bestEpoch) ?? fit.history.at(-1);
+  const report: PretrainingReport = {
+    epochs: fit.epochsRun, steps: fit.steps, windows: train.length, validationLoss: last?.valLoss ?? NaN, maskedTokenAccuracy: last?.valAccuracy ?? NaN,
+    tokensPerSecond: Math.round(fit.tokensPerSecond), seconds: (performance.now() - started) / 1000, interrupted: fit.interrupted, diverged: fit.diverged,
+  };
+  if (outDir && !fit.interrupted && !fit.diverged) writeJsonAtomic(join(outDir, PRETRAINING_REPORT), report);
+  return report;
+}

@@ -203,7 +203,7 @@ export async function pretrainEncoder(
   log(`pretraining the ${classifier.config.type} encoder as a masked language model: ${train.length} windows of up to ${options.maxLength} tokens, ${options.epochs} epochs`);
   const trainer = new Trainer(
     mlm,
-    { ...options.trainer, epochs: options.epochs, lr: options.lr, maxLength: options.maxLength, labelSmoothing: 0, outDir },
+    { ...options.trainer, epochs: options.epochs, lr: options.lr, maxLength: options.maxLength, labelSmoothing: 0, outDir, phase: 'pretraining' },
     { config: { type: 'masked-lm', encoder: classifier.config, maskProbability: options.maskProbability ?? DEFAULT_MASK_PROBABILITY }, tokenizer: tokenizer.toJSON(), labels: null },
     maskedLanguageModelObjective(mlm, vocabulary, options.maskProbability),
   );

@@ -59,6 +59,8 @@ export interface TrainerOptions {
   resumeFolder: string | null;
   /** Show the progress bar / progress lines on stderr. */
   progress: boolean;
+  /** Names the phase in progress lines and epoch summaries, e.g. 'pretraining'; '' for plain training. */
+  phase: string;
   /** Stop after this many optimizer steps in total (for quick runs); 0 = no limit. */
   maxSteps: number;
   /** Called with human-readable messages (epoch summaries). */
@@ -83,6 +85,7 @@ export const DEFAULT_TRAINER_OPTIONS: TrainerOptions = {
   outDir: null,
   resumeFolder: null,
   progress: false,
+  phase: '',
   maxSteps: 0,
   log: () => {},
   onStep: null,
@@ -215,7 +218,7 @@ export class Trainer {
     };
     let tokensSeen = 0;
     const started = performance.now();
-    progress.start({ epoch: state.epoch, epochs: o.epochs, step: state.step, totalSteps, loss: NaN, tokensPerSecond: 0 });
+    progress.start({ phase: o.phase, epoch: state.epoch, epochs: o.epochs, step: state.step, totalSteps, loss: NaN, tokensPerSecond: 0 });
     try {
       epochs: for (; state.epoch <= o.epochs; state.epoch++) {
         // The batch order of an epoch is a function of the generator state at its start, so a
@@ -244,7 +247,7 @@ export class Trainer {
           if (logPath) {
             fs.appendFileSync(logPath, `${JSON.stringify({ step: state.step, epoch: state.epoch, loss, lr: this.scheduler.getLastLr(), gradNorm, tokens: batch.tokens, tokensPerSecond: Math.round(tokensPerSecond), time: new Date().toISOString() })}\n`);
           }
-          progress.update({ epoch: state.epoch, epochs: o.epochs, step: state.step, totalSteps, loss, tokensPerSecond });
+          progress.update({ phase: o.phase, epoch: state.epoch, epochs: o.epochs, step: state.step, totalSteps, loss, tokensPerSecond });
           o.onStep?.(state.step);
           // Let Ctrl-C (SIGINT) be delivered between steps.
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -264,7 +267,7 @@ export class Trainer {
         const valLoss = valMetrics?.loss ?? trainLoss;
         state.history.push({ epoch: state.epoch, trainLoss, valLoss, valAccuracy: valMetrics?.accuracy ?? NaN });
         result.epochsRun++;
-        say(`epoch ${state.epoch}/${o.epochs}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}` +
+        say(`${o.phase ? `${o.phase} ` : ''}epoch ${state.epoch}/${o.epochs}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}` +
           (valMetrics ? `, ${this.objective.accuracyName} ${(valMetrics.accuracy * 100).toFixed(2)}%` : ''));
         if (valLoss < state.bestValLoss) {
           state.bestValLoss = valLoss;

@@ -211,7 +211,8 @@ test('trainTextClassifier with pretrainEpochs: pretrains, then fine-tunes from t
   assert.equal(report.interrupted, false);
   for (const file of ['metrics.json', 'model.safetensors', 'log.jsonl', 'config.json']) assert.ok(existsSync(join(out, 'pretrain', file)), `pretrain/${file}`);
   assert.ok(messages.some((m) => /pretraining the transformer encoder as a masked language model/.test(m)), messages.join('\n'));
-  assert.ok(messages.some((m) => /masked-token accuracy/.test(m)), messages.join('\n'));
+  assert.ok(messages.some((m) => /^pretraining epoch 2\/2: train loss .*, masked-token accuracy \d+\.\d\d%$/.test(m)), messages.join('\n'));
+  assert.ok(messages.some((m) => /^epoch 1\/1: .*validation accuracy/.test(m)), messages.join('\n'));
 
   const pretrained = (await import('../../src/io/tensors.js')).loadSafetensors(join(out, 'pretrain', 'model.safetensors')).tensors;
   const finalWeights = weightsOf(out);

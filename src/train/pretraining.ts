@@ -31,6 +31,12 @@ import { CHECKPOINT_FILES, checkpointDir, isModelDir, readJson } from './checkpo
 /** Fraction of ordinary tokens chosen for prediction in each batch. */
 export const DEFAULT_MASK_PROBABILITY = 0.15;
 
+/** Where a run folder keeps its pretraining: `<run>/pretrain/` (weights, log, checkpoint, metrics). */
+export const PRETRAINING_FOLDER = 'pretrain';
+
+/** Optimizer settings of the pretraining (BERT's): the fine-tuning flags do not change them. */
+export const PRETRAINING_TRAINER_DEFAULTS = { weightDecay: 0.01, warmupRatio: 0.1 } as const;
+
 export interface MaskedTokens {
   /** The ids with the chosen tokens replaced (same layout as the input). */
   input: Int32Array;

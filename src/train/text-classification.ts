@@ -16,7 +16,7 @@ import { WordTokenizer, BpeTokenizer, CharTokenizer, LabelEncoder, tokenizerFrom
 import { manualSeed } from '../tensor/random.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
 import { forEachInferenceBatch, Trainer, type FitResult, type TrainerOptions } from './trainer.js';
-import { pretrainEncoder, readPretrainingReport, type PretrainingReport } from './pretraining.js';
+import { PRETRAINING_FOLDER, PRETRAINING_TRAINER_DEFAULTS, pretrainEncoder, readPretrainingReport, type PretrainingReport } from './pretraining.js';
 import type { ClassificationMetrics } from './metrics.js';
 import type { EncodedExample } from '../data/batching.js';
 import { CHECKPOINT_FILES, checkpointDir, isModelDir, readJson } from './checkpoint.js';
@@ -170,24 +170,23 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     const config = parseModelConfig({ ...defaultModelConfig(type, tokenizer.vocabSize, dataset.classes.length, o.maxLength), ...(type === o.model ? o.modelOptions : {}) });
     const model = createClassifier(config);
     const trainerOptions = { ...defaultTrainingOptions(type), ...(type === o.model ? { log, ...o.trainer } : { progress: false }), maxLength: o.maxLength, seed: o.seed, outDir, resumeFolder: outDir };
-    let pretraining: PretrainingReport | null = null;
-    // Once fine-tuning has a checkpoint, it holds the (pretrained) weights: nothing left to pretrain.
+    const pretrains = type === o.model && o.pretrainEpochs > 0;
+    // Once fine-tuning has a checkpoint, it holds the (pretrained) weights: nothing is left to pretrain.
     const fineTuningStarted = resume !== null && fs.existsSync(join(checkpointDir(resume), CHECKPOINT_FILES.trainingState));
-    if (type === o.model && o.pretrainEpochs > 0 && fineTuningStarted) {
-      pretraining = readPretrainingReport(join(resume!, 'pretrain'));
-    } else if (type === o.model && o.pretrainEpochs > 0) {
+    let pretraining: PretrainingReport | null = null;
+    if (pretrains && fineTuningStarted) {
+      pretraining = readPretrainingReport(join(resume!, PRETRAINING_FOLDER));
+    } else if (pretrains) {
       pretraining = await pretrainEncoder(model, { train: fullSequences(splits.train), validation: fullSequences(splits.validation) }, tokenizer, {
-        epochs: o.pretrainEpochs, lr: o.pretrainLr, maxLength: o.maxLength, outDir: outDir && join(outDir, 'pretrain'), resume: resume !== null,
-        trainer: { ...trainerOptions, weightDecay: 0.01, warmupRatio: 0.1 },
+        epochs: o.pretrainEpochs, lr: o.pretrainLr, maxLength: o.maxLength, outDir: outDir && join(outDir, PRETRAINING_FOLDER), resume: resume !== null,
+        trainer: { ...trainerOptions, ...PRETRAINING_TRAINER_DEFAULTS },
       });
-      if (pretraining.interrupted || pretraining.diverged) {
-        return { config, model, pretraining, fit: null, validation: null, test: null };
-      }
+      if (pretraining.interrupted || pretraining.diverged) return { config, model, pretraining, fit: null, validation: null, test: null };
       log(`pretraining: validation masked-token accuracy ${(pretraining.maskedTokenAccuracy * 100).toFixed(2)}%, loss ${pretraining.validationLoss.toFixed(4)}; now learning the labels`);
     }
     const trainer = new Trainer(model, trainerOptions, { config, tokenizer: tokenizer.toJSON(), labels: labels.classes.map(String) });
-    // A run resumed after its pretraining finished but before fine-tuning saved anything starts fine-tuning afresh.
-    const fit = await trainer.fit(encoded.train, encoded.validation, o.pretrainEpochs > 0 && type === o.model && !fineTuningStarted ? null : resume);
+    // A run resumed after pretraining finished but before fine-tuning saved a checkpoint starts fine-tuning afresh.
+    const fit = await trainer.fit(encoded.train, encoded.validation, pretrains && !fineTuningStarted ? null : resume);
     // Evaluate the best model (the one saved), not the last.
     if (outDir && isModelDir(outDir) && !fit.interrupted) {
       const best = loadSafetensors(join(outDir, CHECKPOINT_FILES.model));

@@ -152,7 +152,8 @@ function printReport(report: TrainReport): void {
   const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
   const { pretraining, fit } = report;
   if (pretraining) {
-    console.log(`\npretraining (masked LM): ${pretraining.epochs} epochs, ${pretraining.steps} steps, ${pretraining.tokensPerSecond} tokens/s, ` +
+    const state = pretraining.interrupted ? ', interrupted' : pretraining.diverged ? ', stopped: the loss diverged' : '';
+    console.log(`\npretraining (masked LM${state}): ${pretraining.epochs} epoch${pretraining.epochs === 1 ? '' : 's'} done, ${pretraining.steps} steps, ${pretraining.tokensPerSecond} tokens/s, ` +
       `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`);
   }
   if (!fit) return; // stopped during pretraining; the message said how to resume

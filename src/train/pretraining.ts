@@ -153,6 +153,7 @@ export interface PretrainingOptions {
 }
 
 export interface PretrainingReport {
+  /** Epochs completed, counting those before a resume. */
   epochs: number;
   steps: number;
   /** Windows of up to maxLength tokens cut from the training texts. */
@@ -218,7 +219,7 @@ export async function pretrainEncoder(
   if (outDir && !fit.interrupted && isModelDir(outDir)) loadBest();
   const last = fit.history.find((h) => h.epoch === fit.bestEpoch) ?? fit.history.at(-1);
   const report: PretrainingReport = {
-    epochs: fit.epochsRun, steps: fit.steps, windows: train.length, validationLoss: last?.valLoss ?? NaN, maskedTokenAccuracy: last?.valAccuracy ?? NaN,
+    epochs: fit.history.length, steps: fit.steps, windows: train.length, validationLoss: last?.valLoss ?? NaN, maskedTokenAccuracy: last?.valAccuracy ?? NaN,
     tokensPerSecond: Math.round(fit.tokensPerSecond), seconds: (performance.now() - started) / 1000, interrupted: fit.interrupted, diverged: fit.diverged,
   };
   if (outDir && !fit.interrupted && !fit.diverged) writeJsonAtomic(join(outDir, PRETRAINING_REPORT), report);

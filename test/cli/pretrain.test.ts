@@ -29,7 +29,7 @@ test('attn train --pretrain-epochs pretrains, reports it and saves it under pret
   assert.equal(run.status, 0, run.stderr + run.stdout);
   assert.match(run.stdout, /pretraining the transformer encoder as a masked language model: \d+ windows of up to 24 tokens, 2 epochs/);
   assert.match(run.stdout, /pretraining epoch 2\/2: .*masked-token accuracy/);
-  assert.match(run.stdout, /pretraining \(masked LM\): 2 epochs, \d+ steps/);
+  assert.match(run.stdout, /pretraining \(masked LM\): 2 epochs done, \d+ steps/);
   assert.ok(existsSync(join(out, 'pretrain', 'model.safetensors')) && existsSync(join(out, 'model.safetensors')));
 
   const predict = cli(['predict', '--model', join(out, 'pretrain'), 'free cash']);

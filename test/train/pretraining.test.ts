@@ -249,6 +249,7 @@ test('trainTextClassifier with pretrainEpochs: runs stopped in pretraining or in
     const resumed = await trainTextClassifier({ resume: dir, trainer: { progress: false } });
     assert.equal(resumed.interrupted, false);
     assert.equal(resumed.pretraining?.steps, pretrainSteps);
+    assert.equal(resumed.pretraining.epochs, 2, 'epochs count those before the stop');
     assert.deepEqual(weightsOf(dir), expected, `resumed after a stop at step ${stopAt} ≠ uninterrupted`);
   }
 });

@@ -207,7 +207,7 @@ export async function pretrainEncoder(
   const validation = pretrainingWindows(data.validation, options.maxLength, vocabulary);
   if (train.length === 0) throw new Error('--pretrain-epochs: the training texts have no ordinary tokens to pretrain on');
   const log = options.trainer.log ?? (() => {});
-  log(`pretraining the ${classifier.config.type} encoder as a masked language model: ${train.length} windows of up to ${options.maxLength} tokens, ${options.epochs} epochs`);
+  log(`pretraining the ${classifier.config.type} encoder as a masked language model: ${train.length} windows of up to ${options.maxLength} tokens, ${options.epochs} epoch${options.epochs === 1 ? '' : 's'}`);
   const trainer = new Trainer(
     mlm,
     { ...options.trainer, epochs: options.epochs, lr: options.lr, maxLength: options.maxLength, labelSmoothing: 0, outDir, phase: 'pretraining' },

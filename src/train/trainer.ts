@@ -26,10 +26,11 @@ import { loadSafetensors } from '../io/tensors.js';
 import { writeCheckpointFolder } from '../io/checkpoint-files.js';
 
 /**
- * What the trainer needs of a model: token ids (B, T) → logits — class logits (B, C) for a
- * classifier, which the default objective and `evaluate`/`predictProbabilities` assume.
+ * What the trainer needs of a model: token ids (B, T) → logits. The default (classification)
+ * objective and `evaluate`/`predictProbabilities` take them as class logits (B, C); a model
+ * trained with another objective (a masked language model) may return anything that objective reads.
  */
-export interface TrainableClassifier {
+export interface TrainableModel {
   forward(ids: Tensor): Tensor;
   parameters(): Tensor[];
   stateDict(): Record<string, Tensor>;
@@ -102,7 +103,7 @@ export interface RunArtifacts {
 
 /**
  * What a run minimizes. The default is cross-entropy on the batch's class labels; masked-LM
- * pretraining (`./masked-lm.ts`) supplies its own.
+ * pretraining (`./pretraining.ts`) supplies its own.
  */
 export interface TrainingObjective {
   /**
@@ -153,7 +154,7 @@ export class Trainer {
 
   /** `objective` defaults to classification (cross-entropy on labels, with `labelSmoothing`). */
   constructor(
-    readonly model: TrainableClassifier,
+    readonly model: TrainableModel,
     options: Partial<TrainerOptions>,
     private readonly artifacts: RunArtifacts,
     objective?: TrainingObjective,

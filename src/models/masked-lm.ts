@@ -50,6 +50,13 @@ export class MaskedLanguageModel extends Module {
     return this.vocabularyLogits(hidden.reshape([batch * time, width]).indexSelect(0, positions)); // (N, V)
   }
 
+  /** Frees the head's own weights and leaves the encoder (the classifier) alive, for fine-tuning. */
+  disposeHead(): void {
+    this.transform.dispose();
+    this.norm.dispose();
+    this.outputBias.dispose();
+  }
+
   /** (…, W) hidden states → (…, V) logits through the tied embedding. */
   private vocabularyLogits(hidden: Tensor): Tensor {
     const z = this.norm.forward(this.transform.forward(hidden).gelu()); // (…, E)

@@ -201,6 +201,7 @@ export async function pretrainEncoder(
   const finished = outDir ? readPretrainingReport(outDir) : null;
   if (finished) {
     loadBest();
+    mlm.disposeHead();
     return finished;
   }
   const train = pretrainingWindows(data.train, options.maxLength, vocabulary);
@@ -217,9 +218,11 @@ export async function pretrainEncoder(
   const resumable = outDir !== null && options.resume && fs.existsSync(join(checkpointDir(outDir), CHECKPOINT_FILES.trainingState));
   const fit = await trainer.fit(train, validation, resumable ? outDir : null);
   if (outDir && !fit.interrupted && isModelDir(outDir)) loadBest();
-  const last = fit.history.find((h) => h.epoch === fit.bestEpoch) ?? fit.history.at(-1);
+  trainer.dispose();
+  mlm.disposeHead();
+  const best = fit.history.find((h) => h.epoch === fit.bestEpoch) ?? fit.history.at(-1);
   const report: PretrainingReport = {
-    epochs: fit.history.length, steps: fit.steps, windows: train.length, validationLoss: last?.valLoss ?? NaN, maskedTokenAccuracy: last?.valAccuracy ?? NaN,
+    epochs: fit.history.length, steps: fit.steps, windows: train.length, validationLoss: best?.valLoss ?? NaN, maskedTokenAccuracy: best?.valAccuracy ?? NaN,
     tokensPerSecond: Math.round(fit.tokensPerSecond), seconds: (performance.now() - started) / 1000, interrupted: fit.interrupted, diverged: fit.diverged,
   };
   if (outDir && !fit.interrupted && !fit.diverged) writeJsonAtomic(join(outDir, PRETRAINING_REPORT), report);

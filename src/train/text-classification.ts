@@ -196,6 +196,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     const classes = labels.classes.map(String);
     const validation = encoded.validation.length > 0 ? trainer.evaluate(encoded.validation, classes) : null;
     const test = encoded.test.length > 0 ? trainer.evaluate(encoded.test, classes) : null;
+    trainer.dispose();
     return { config, model, pretraining, fit, validation, test };
   };
   const fullSequences = (examples: TextExample[]) => examples.map((e) => tokenizer.encode(e.text));

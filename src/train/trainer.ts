@@ -179,6 +179,11 @@ export class Trainer {
     };
   }
 
+  /** Frees the optimizer's state (the moments of every parameter); the model is the caller's. */
+  dispose(): void {
+    this.optimizer.dispose();
+  }
+
   /** Asks a running `fit` to save a checkpoint and return after the current step (Ctrl-C does this). */
   requestStop(): void {
     this.interruptRequested = true;

@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { fromArray, manualSeed, Generator, tidy, noGrad } from '../../src/index.js';
+import { fromArray, manualSeed, Generator, tidy, noGrad, memory } from '../../src/index.js';
 import { crossEntropy } from '../../src/ops/cross-entropy.js';
 import { copy_ } from '../../src/nn/init.js';
 import { BpeTokenizer, CharTokenizer, WordPieceTokenizer, WordTokenizer, maskingVocabulary, type MaskingVocabulary } from '../../src/text/index.js';
 import { createClassifier, defaultModelConfig, MaskedLanguageModel, hasTokenEncoder, type TextClassifier, type TokenEncoder } from '../../src/models/index.js';
-import { maskTokens, maskedLanguageModelObjective, pretrainingWindows } from '../../src/train/pretraining.js';
+import { maskTokens, maskedLanguageModelObjective, pretrainEncoder, pretrainingWindows } from '../../src/train/pretraining.js';
 import { Trainer } from '../../src/train/trainer.js';
 import { loadTextClassifier, trainTextClassifier, type TrainTextClassifierOptions } from '../../src/train/text-classification.js';
 
@@ -265,4 +265,17 @@ test('trainTextClassifier pretrains the bilstm-attention encoder too, and refuse
   assert.equal(report.pretraining?.epochs, 1);
   assert.ok(report.pretraining.steps > 0 && report.fit !== null);
   await assert.rejects(trainTextClassifier({ data: 'unused.jsonl', model: 'bow', pretrainEpochs: 1 }), /the bow model has no token encoder to pretrain/);
+});
+
+test('pretrainEncoder leaves no tensors behind but the classifier\'s own', async () => {
+  const tokenizer = new WordTokenizer({ oovToken: '<oov>' }).fitOnTexts(['a b c d e f g h', 'b c d e f g h a']);
+  const sequences = Array.from({ length: 24 }, (_, i) => Array.from({ length: 8 }, (_, j) => 2 + ((i + j) % 8)));
+  const model = tinyTransformer(tokenizer.vocabSize);
+  const live = () => ({ tensors: memory().numTensors, bytes: memory().numBytes });
+  const before = live();
+  await pretrainEncoder(model, { train: sequences, validation: sequences.slice(0, 4) }, tokenizer, {
+    epochs: 2, lr: 1e-2, maxLength: 8, outDir: null, resume: false, trainer: { batchSize: 8 },
+  });
+  assert.deepEqual(live(), before);
+  model.dispose();
 });

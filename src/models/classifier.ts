@@ -20,7 +20,7 @@ export abstract class TextClassifier extends Module {
 
 /**
  * A classifier with a contextual token encoder below its pooling and output layer — what
- * masked-language-model pretraining trains (`src/train/masked-lm.ts`). The bag-of-words model
+ * masked-language-model pretraining trains (`src/train/pretraining.ts`). The bag-of-words model
  * has none.
  */
 export interface TokenEncoder {

@@ -22,10 +22,12 @@ import { maskingVocabulary, type MaskingVocabulary } from '../text/masking-vocab
 import type { Tokenizer } from '../text/tokenizer.js';
 import { MaskedLanguageModel } from '../models/masked-lm.js';
 import { hasTokenEncoder, type TextClassifier } from '../models/classifier.js';
-import type { Batch, EncodedExample } from '../data/batching.js';
+import { makeBatch, sequentialBatchIndices, type Batch, type EncodedExample } from '../data/batching.js';
+import { tidy } from '../engine/scope.js';
+import { noGrad } from '../autograd/apply.js';
 import { loadSafetensors } from '../io/tensors.js';
 import { writeJsonAtomic } from '../io/atomic-write.js';
-import { forEachInferenceBatch, Trainer, type TrainerOptions, type TrainingObjective } from './trainer.js';
+import { Trainer, type TrainerOptions, type TrainingObjective } from './trainer.js';
 import { CHECKPOINT_FILES, checkpointDir, isModelDir, readJson } from './checkpoint.js';
 
 /** Fraction of ordinary tokens chosen for prediction in each batch. */
@@ -122,15 +124,19 @@ export function maskedLanguageModelObjective(model: MaskedLanguageModel, vocabul
       let lossSum = 0;
       let correct = 0;
       let count = 0;
-      forEachInferenceBatch(examples.map((e) => e.ids), Infinity, 32, (_, batch) => {
-        const { logits, targets } = maskedLogits(batch, generator);
-        const n = targets.length;
-        if (n === 0) return;
-        lossSum += crossEntropy(logits, fromArray(targets, [n], { dtype: 'int32' }), { reduction: 'sum' }).item();
-        const predicted = logits.argmax(1).data();
-        for (let i = 0; i < n; i++) if (predicted[i] === targets[i]) correct++;
-        count += n;
-      });
+      // The masked ids are the model's input, so batches are built here rather than by forEachInferenceBatch.
+      for (const indices of sequentialBatchIndices(examples.map((e) => e.ids.length), 32)) {
+        const batch = makeBatch(examples, indices, Infinity);
+        tidy(() => noGrad(() => {
+          const { logits, targets } = maskedLogits(batch, generator);
+          const n = targets.length;
+          if (n === 0) return;
+          lossSum += crossEntropy(logits, fromArray(targets, [n], { dtype: 'int32' }), { reduction: 'sum' }).item();
+          const predicted = logits.argmax(1).data();
+          for (let i = 0; i < n; i++) if (predicted[i] === targets[i]) correct++;
+          count += n;
+        }));
+      }
       return { loss: lossSum / Math.max(1, count), accuracy: correct / Math.max(1, count) };
     },
   };

@@ -1,7 +1,9 @@
 /** `attn eval`: metrics of a trained model on a labelled dataset. */
 import type { Command } from 'commander';
-import { loadTextDataset, type StripPart } from '../data/index.js';
-import { loadTextClassifier } from '../train/text-classification.js';
+import { loadTextDataset, type StripPart, type TextExample } from '../data/index.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadRunSplit, loadTextClassifier, readTrainOptions, SPLIT_NAMES, TRAIN_OPTIONS_FILE, type SplitName } from '../train/text-classification.js';
 import { formatMetrics } from '../train/metrics.js';
 import { parseList, parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
@@ -9,6 +11,7 @@ import { applyBackendOption } from './backend-option.js';
 interface EvalFlags {
   model?: string;
   data?: string;
+  split?: string;
   textField: string;
   labelField: string;
   strip?: string;
@@ -24,6 +27,7 @@ export function registerEvalCommand(program: Command): void {
     .description('evaluate a trained model on labelled data: accuracy, F1, per-class metrics, confusion matrix')
     .option('--model <dir>', 'run folder written by attn train')
     .option('--data <source>', "labelled data: 'spam-assassin', a folder per class, or .csv/.tsv/.jsonl")
+    .option('--split <name>', 'instead of --data: the train, validation or test split of the data the run was trained on')
     .option('--text-field <name>', 'CSV/TSV column or JSONL key with the text', 'text')
     .option('--label-field <name>', 'CSV/TSV column or JSONL key with the label', 'label')
     .option('--strip <parts>', 'remove news headers,footers,quotes')
@@ -33,22 +37,53 @@ export function registerEvalCommand(program: Command): void {
     .option('--threads <n>', 'worker threads for the wasm backend')
     .addHelpText('after', `
 Examples:
-  attn eval --model runs/spam --data spam-assassin
+  attn eval --model runs/spam --split test
+  attn eval --model runs/spam --data ./my-labelled-mail.csv --text-field body --label-field class
   attn eval --model runs/news --data ./20news-bydate-test --strip headers,footers,quotes --json`)
     .action((flags: EvalFlags) => {
-      if (!flags.model) throw new UsageError('attn eval: --model <dir> is required (a run folder written by attn train)');
-      if (!flags.data) throw new UsageError('attn eval: --data <source> is required');
+      if (!flags.model) throw new UsageError('--model <dir> is required (a run folder written by attn train)');
+      if (flags.data && flags.split) throw new UsageError('give --data or --split, not both (--split reads the data the run was trained on)');
+      if (!flags.data && !flags.split) {
+        throw new UsageError('--data <source> is required, or --split test to evaluate on the held-out test split of the data the run was trained on');
+      }
+      const split = flags.split ? parseSplit(flags.split) : null;
+      const recordedOptions = existsSync(join(flags.model, TRAIN_OPTIONS_FILE));
+      if (split && !recordedOptions) {
+        throw new UsageError(`--split: ${flags.model} has no ${TRAIN_OPTIONS_FILE}, so the data it was trained on is unknown; give --data instead`);
+      }
       applyBackendOption(flags.backend, flags.threads);
       const classifier = loadTextClassifier(flags.model);
-      const dataset = loadTextDataset(flags.data, {
-        textField: flags.textField,
-        labelField: flags.labelField,
-        strip: flags.strip ? parseList(flags.strip, '--strip', ['headers', 'footers', 'quotes'] as const as readonly StripPart[]) : undefined,
-        maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined,
-      });
-      const metrics = classifier.evaluate(dataset.examples, dataset.name);
-      if (flags.json) process.stdout.write(`${JSON.stringify({ dataset: dataset.summary(), metrics }, null, 2)}\n`);
-      else console.log(`${dataset.summary()}\n${formatMetrics(metrics, 'eval')}`);
+      let summary: string;
+      let examples: TextExample[];
+      let name: string;
+      if (split) {
+        const loaded = loadRunSplit(flags.model, split);
+        summary = `${loaded.dataset.summary()}; ${split} split: ${loaded.examples.length} examples`;
+        examples = loaded.examples;
+        name = `${loaded.dataset.name} (${split} split)`;
+      } else {
+        const dataset = loadTextDataset(flags.data!, {
+          textField: flags.textField,
+          labelField: flags.labelField,
+          strip: flags.strip ? parseList(flags.strip, '--strip', ['headers', 'footers', 'quotes'] as const as readonly StripPart[]) : undefined,
+          maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined,
+        });
+        summary = dataset.summary();
+        examples = dataset.examples;
+        name = dataset.name;
+        if (recordedOptions && resolve(readTrainOptions(flags.model).data) === resolve(flags.data!)) {
+          console.error(`note: ${flags.data} is the data this run was trained on; all ${examples.length} examples are measured, ` +
+            `the ones it learned from included. --split test measures its held-out test split only.`);
+        }
+      }
+      const metrics = classifier.evaluate(examples, name);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ dataset: summary, split, metrics }, null, 2)}\n`);
+      else console.log(`${summary}\n${formatMetrics(metrics, split ?? 'eval')}`);
       classifier.dispose();
     });
+}
+
+function parseSplit(value: string): SplitName {
+  if ((SPLIT_NAMES as readonly string[]).includes(value)) return value as SplitName;
+  throw new UsageError(`--split must be one of ${SPLIT_NAMES.join(', ')}, got '${value}'`);
 }

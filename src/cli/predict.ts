@@ -58,10 +58,10 @@ Examples:
   attn predict --model runs/spam "Congratulations, you won a free cruise" --attention
   attn predict --model runs/spam --input emails.jsonl --json > predictions.jsonl`)
     .action((texts: string[], flags: PredictFlags) => {
-      if (!flags.model) throw new UsageError('attn predict: --model <dir> is required (a run folder written by attn train)');
+      if (!flags.model) throw new UsageError('--model <dir> is required (a run folder written by attn train)');
       applyBackendOption(flags.backend, flags.threads);
       const inputs = [...texts, ...(flags.input ? readInputTexts(flags.input, flags.textField) : [])];
-      if (inputs.length === 0) throw new UsageError('attn predict: give texts as arguments or --input <file>');
+      if (inputs.length === 0) throw new UsageError('give texts as arguments or --input <file>');
       const topK = parsePositiveInt(flags.topK, '--top-k');
       const attention = flags.attention === undefined || flags.attention === false ? 0 : flags.attention === true ? 8 : parsePositiveInt(flags.attention, '--attention');
       const classifier = loadTextClassifier(flags.model);

@@ -109,6 +109,28 @@ export function splitDataset(dataset: LoadedDataset, seed: number): Splits {
   return { train: pick(train), validation: pick(val), test: pick(test) };
 }
 
+/** Where a run folder records the options `attn train` ran with (read by `--resume` and `attn eval --split`). */
+export const TRAIN_OPTIONS_FILE = 'train-options.json';
+
+export type SplitName = 'train' | 'validation' | 'test';
+export const SPLIT_NAMES: readonly SplitName[] = ['train', 'validation', 'test'];
+
+/** The options a run folder was trained with, from its train-options.json. */
+export function readTrainOptions(runDir: string): TrainTextClassifierOptions {
+  const saved = readJson<Partial<TrainTextClassifierOptions>>(runDir, TRAIN_OPTIONS_FILE, 'training options');
+  return { ...DEFAULT_TRAIN_OPTIONS, ...saved };
+}
+
+/**
+ * One split of the data a run was trained on, derived again as `attn train` derived it: the same
+ * source, reading options and seed give the same examples in the same order.
+ */
+export function loadRunSplit(runDir: string, split: SplitName): { dataset: LoadedDataset; examples: TextExample[] } {
+  const o = readTrainOptions(runDir);
+  const dataset = loadTextDataset(o.data, { textField: o.textField, labelField: o.labelField, strip: o.strip, maxExamples: o.maxExamples, test: o.test });
+  return { dataset, examples: splitDataset(dataset, o.seed)[split] };
+}
+
 function fitTokenizer(type: TokenizerType, texts: string[], vocabSize: number): Tokenizer {
   switch (type) {
     case 'word':
@@ -140,7 +162,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   let o: TrainTextClassifierOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   if (options.resume) {
     // Continue with the options the run started with; only the progress display may change.
-    const saved = readJson<Partial<TrainTextClassifierOptions>>(options.resume, 'train-options.json', 'training options');
+    const saved = readJson<Partial<TrainTextClassifierOptions>>(options.resume, TRAIN_OPTIONS_FILE, 'training options');
     o = { ...DEFAULT_TRAIN_OPTIONS, ...saved, outDir: options.resume, log: o.log, trainer: { ...saved.trainer, progress: o.trainer.progress, onStep: o.trainer.onStep, signal: o.trainer.signal } };
   }
   const log = o.log;
@@ -205,7 +227,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     fs.mkdirSync(o.outDir, { recursive: true });
     if (!options.resume) {
       // What `--resume` rebuilds the run from, saved before training so a stop at any step can resume.
-      writeJsonAtomic(join(o.outDir, 'train-options.json'), { ...o, log: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined } });
+      writeJsonAtomic(join(o.outDir, TRAIN_OPTIONS_FILE), { ...o, log: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined } });
       writeJsonAtomic(join(o.outDir, CHECKPOINT_FILES.tokenizer), tokenizer.toJSON());
     }
   }

@@ -29,6 +29,11 @@ async function run(model: 'transformer' | 'bilstm-attention' | 'bow', pretrainEp
   return report;
 }
 
+/** The baseline's report, trained here when a name pattern left out its own test (3 seconds). */
+async function baseline(): Promise<TrainReport> {
+  return results.bow ?? run('bow');
+}
+
 test('bow baseline', { timeout: 30 * 60_000 }, async () => {
   const report = await run('bow');
   assert.ok(report.test!.accuracy > 0.9);
@@ -37,11 +42,11 @@ test('bow baseline', { timeout: 30 * 60_000 }, async () => {
 test('transformer, pretrained, reaches 99.0% test accuracy and beats bag-of-words', { timeout: 180 * 60_000 }, async () => {
   const report = await run('transformer', 60);
   assert.ok(report.test!.accuracy >= 0.99, `transformer test accuracy ${report.test!.accuracy}`);
-  assert.ok(report.test!.accuracy > results.bow!.test!.accuracy, 'transformer beats bow');
+  assert.ok(report.test!.accuracy > (await baseline()).test!.accuracy, 'transformer beats bow');
 });
 
 test('bilstm-attention, pretrained, reaches 98.5% test accuracy and beats bag-of-words', { timeout: 90 * 60_000 }, async () => {
   const report = await run('bilstm-attention', 10);
   assert.ok(report.test!.accuracy >= 0.985, `bilstm-attention test accuracy ${report.test!.accuracy}`);
-  assert.ok(report.test!.accuracy > results.bow!.test!.accuracy, 'bilstm-attention beats bow');
+  assert.ok(report.test!.accuracy > (await baseline()).test!.accuracy, 'bilstm-attention beats bow');
 });

@@ -2,23 +2,20 @@
 // the run's train-options.json, so `--split test` gives the test metrics `attn train` reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
-
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', resolve('src/cli/main.ts'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+import { cli, writeJsonl } from '../helpers/cli.js';
 
 /** 60 short labelled texts whose classes overlap, so the model makes some mistakes to count. */
 function writeCorpus(path: string): void {
-  const lines = Array.from({ length: 60 }, (_, i) => {
+  const records = Array.from({ length: 60 }, (_, i) => {
     const spam = i % 3 !== 0;
     const words = spam ? ['free', 'cash', 'prize', 'click', 'meeting'] : ['meeting', 'patch', 'review', 'build', 'free'];
     const text = Array.from({ length: 4 + (i % 5) }, (_, j) => words[(i * 7 + j * 3) % 5]).join(' ');
-    return JSON.stringify({ text, label: spam ? 'spam' : 'ham' });
+    return { text, label: spam ? 'spam' : 'ham' };
   });
-  writeFileSync(path, `${lines.join('\n')}\n`);
+  writeJsonl(path, records);
 }
 
 test('attn eval --split re-derives the split attn train measured', () => {

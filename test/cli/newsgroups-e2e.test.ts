@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
+import { cli } from '../helpers/cli.js';
 
 const TOPICS: Record<string, string[]> = {
   'sci.space': ['orbit', 'launch', 'rocket', 'nasa', 'shuttle', 'moon', 'satellite', 'payload'],
@@ -43,9 +43,6 @@ function makeCorpus(root: string, perClass: number, seed: number): void {
     }
   }
 }
-
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', resolve('src/cli/main.ts'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
 test('attn train / eval / predict on a 20 Newsgroups-layout folder', () => {
   const root = mkdtempSync(join(tmpdir(), 'attn-20news-'));

@@ -1,22 +1,19 @@
 // `attn train --pretrain-epochs`: a masked-LM pretraining phase before fine-tuning, from the command line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { spawnSync } from 'node:child_process';
-
-const cli = (args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', resolve('src/cli/main.ts'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+import { cli, writeJsonl } from '../helpers/cli.js';
 
 function writeCorpus(path: string): void {
-  const lines = Array.from({ length: 40 }, (_, i) => {
+  const records = Array.from({ length: 40 }, (_, i) => {
     const spam = i % 2 === 0;
     const words = spam ? ['free', 'cash', 'prize', 'click', 'offer'] : ['meeting', 'patch', 'review', 'build', 'notes'];
     const text = Array.from({ length: 10 + (i % 7) }, (_, j) => (j % 3 === 0 ? words[(i + j) % 5] : ['the', 'a', 'for', 'you', 'now'][(i * j) % 5])).join(' ');
-    return JSON.stringify({ text, label: spam ? 'spam' : 'ham' });
+    return { text, label: spam ? 'spam' : 'ham' };
   });
-  writeFileSync(path, `${lines.join('\n')}\n`);
+  writeJsonl(path, records);
 }
 
 test('attn train --pretrain-epochs pretrains, reports it and saves it under pretrain/', () => {

@@ -1,8 +1,8 @@
 // Accuracy targets on the default split of spam-assassin (npm run test:slow): transformer ≥ 99.0%,
 // bilstm-attention ≥ 98.5%, both above the bag-of-words baseline. Each run's metrics are printed.
 // The attention models are measured with masked-LM pretraining on the training texts first, as
-// `attn train --pretrain-epochs 60` (transformer, about 95 minutes on 2 cores) and
-// `attn train --model bilstm-attention --pretrain-epochs 10` (about 25 minutes) run them.
+// `attn train --pretrain-epochs 60` (transformer, about 90 minutes on 2 cores) and
+// `attn train --model bilstm-attention --pretrain-epochs 10` (about 27 minutes) run them.
 import { test } from 'node:test';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';

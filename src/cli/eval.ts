@@ -47,6 +47,9 @@ Examples:
         throw new UsageError('--data <source> is required, or --split test to evaluate on the held-out test split of the data the run was trained on');
       }
       const split = flags.split ? parseSplit(flags.split) : null;
+      if (split && (flags.strip || flags.maxExamples)) {
+        throw new UsageError('--strip and --max-examples apply to --data; --split reads the data as the run was trained on it');
+      }
       const recordedOptions = existsSync(join(flags.model, TRAIN_OPTIONS_FILE));
       if (split && !recordedOptions) {
         throw new UsageError(`--split: ${flags.model} has no ${TRAIN_OPTIONS_FILE}, so the data it was trained on is unknown; give --data instead`);

@@ -52,6 +52,9 @@ test('attn eval --split re-derives the split attn train measured', () => {
   const bothSources = cli(['eval', '--model', out, '--data', data, '--split', 'test']);
   assert.equal(bothSources.status, 2);
   assert.equal(bothSources.stderr.trim(), 'attn: give --data or --split, not both (--split reads the data the run was trained on)');
+  const readingOptions = cli(['eval', '--model', out, '--split', 'test', '--max-examples', '10']);
+  assert.equal(readingOptions.status, 2);
+  assert.equal(readingOptions.stderr.trim(), 'attn: --strip and --max-examples apply to --data; --split reads the data as the run was trained on it');
   const noSource = cli(['eval', '--model', out]);
   assert.equal(noSource.status, 2);
   assert.match(noSource.stderr, /^attn: --data <source> is required, or --split test/);

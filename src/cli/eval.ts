@@ -50,35 +50,12 @@ Examples:
       if (split && (flags.strip || flags.maxExamples)) {
         throw new UsageError('--strip and --max-examples apply to --data; --split reads the data as the run was trained on it');
       }
-      const recordedOptions = existsSync(join(flags.model, TRAIN_OPTIONS_FILE));
-      if (split && !recordedOptions) {
+      if (split && !existsSync(join(flags.model, TRAIN_OPTIONS_FILE))) {
         throw new UsageError(`--split: ${flags.model} has no ${TRAIN_OPTIONS_FILE}, so the data it was trained on is unknown; give --data instead`);
       }
       applyBackendOption(flags.backend, flags.threads);
       const classifier = loadTextClassifier(flags.model);
-      let summary: string;
-      let examples: TextExample[];
-      let name: string;
-      if (split) {
-        const loaded = loadRunSplit(flags.model, split);
-        summary = `${loaded.dataset.summary()}; ${split} split: ${loaded.examples.length} examples`;
-        examples = loaded.examples;
-        name = `${loaded.dataset.name} (${split} split)`;
-      } else {
-        const dataset = loadTextDataset(flags.data!, {
-          textField: flags.textField,
-          labelField: flags.labelField,
-          strip: flags.strip ? parseList(flags.strip, '--strip', ['headers', 'footers', 'quotes'] as const as readonly StripPart[]) : undefined,
-          maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined,
-        });
-        summary = dataset.summary();
-        examples = dataset.examples;
-        name = dataset.name;
-        if (recordedOptions && resolve(readTrainOptions(flags.model).data) === resolve(flags.data!)) {
-          console.error(`note: ${flags.data} is the data this run was trained on; all ${examples.length} examples are measured, ` +
-            `the ones it learned from included. --split test measures its held-out test split only.`);
-        }
-      }
+      const { summary, examples, name } = split ? runSplitData(flags.model, split) : labelledData(flags);
       const metrics = classifier.evaluate(examples, name);
       if (flags.json) process.stdout.write(`${JSON.stringify({ dataset: summary, split, metrics }, null, 2)}\n`);
       else console.log(`${summary}\n${formatMetrics(metrics, split ?? 'eval')}`);
@@ -89,4 +66,32 @@ Examples:
 function parseSplit(value: string): SplitName {
   if ((SPLIT_NAMES as readonly string[]).includes(value)) return value as SplitName;
   throw new UsageError(`--split must be one of ${SPLIT_NAMES.join(', ')}, got '${value}'`);
+}
+
+interface EvaluationData {
+  summary: string;
+  examples: TextExample[];
+  /** What the metrics are named after. */
+  name: string;
+}
+
+/** A split of the data the run was trained on, derived again from its train-options.json. */
+function runSplitData(runDir: string, split: SplitName): EvaluationData {
+  const { dataset, examples } = loadRunSplit(runDir, split);
+  return { summary: `${dataset.summary()}; ${split} split: ${examples.length} examples`, examples, name: `${dataset.name} (${split} split)` };
+}
+
+/** The data `--data` names; a note on stderr when it is the run's own training data. */
+function labelledData(flags: EvalFlags): EvaluationData {
+  const dataset = loadTextDataset(flags.data!, {
+    textField: flags.textField,
+    labelField: flags.labelField,
+    strip: flags.strip ? parseList(flags.strip, '--strip', ['headers', 'footers', 'quotes'] as const as readonly StripPart[]) : undefined,
+    maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined,
+  });
+  if (existsSync(join(flags.model!, TRAIN_OPTIONS_FILE)) && resolve(readTrainOptions(flags.model!).data) === resolve(flags.data!)) {
+    console.error(`note: ${flags.data} is the data this run was trained on; all ${dataset.examples.length} examples are measured, ` +
+      `the ones it learned from included. --split test measures its held-out test split only.`);
+  }
+  return { summary: dataset.summary(), examples: dataset.examples, name: dataset.name };
 }

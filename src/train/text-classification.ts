@@ -127,8 +127,13 @@ export function readTrainOptions(runDir: string): TrainTextClassifierOptions {
  */
 export function loadRunSplit(runDir: string, split: SplitName): { dataset: LoadedDataset; examples: TextExample[] } {
   const o = readTrainOptions(runDir);
-  const dataset = loadTextDataset(o.data, { textField: o.textField, labelField: o.labelField, strip: o.strip, maxExamples: o.maxExamples, test: o.test });
+  const dataset = loadTrainingData(o);
   return { dataset, examples: splitDataset(dataset, o.seed)[split] };
+}
+
+/** The labelled data (and separate test set, if any) named by a run's options, read as they say. */
+function loadTrainingData(o: TrainTextClassifierOptions): LoadedDataset {
+  return loadTextDataset(o.data, { textField: o.textField, labelField: o.labelField, strip: o.strip, maxExamples: o.maxExamples, test: o.test });
 }
 
 function fitTokenizer(type: TokenizerType, texts: string[], vocabSize: number): Tokenizer {
@@ -162,14 +167,14 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   let o: TrainTextClassifierOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   if (options.resume) {
     // Continue with the options the run started with; only the progress display may change.
-    const saved = readJson<Partial<TrainTextClassifierOptions>>(options.resume, TRAIN_OPTIONS_FILE, 'training options');
-    o = { ...DEFAULT_TRAIN_OPTIONS, ...saved, outDir: options.resume, log: o.log, trainer: { ...saved.trainer, progress: o.trainer.progress, onStep: o.trainer.onStep, signal: o.trainer.signal } };
+    const saved = readTrainOptions(options.resume);
+    o = { ...saved, outDir: options.resume, log: o.log, trainer: { ...saved.trainer, progress: o.trainer.progress, onStep: o.trainer.onStep, signal: o.trainer.signal } };
   }
   const log = o.log;
   if (o.pretrainEpochs > 0 && o.model === 'bow') {
     throw new Error('--pretrain-epochs: the bow model has no token encoder to pretrain; use --model transformer or bilstm-attention');
   }
-  const dataset = loadTextDataset(o.data, { textField: o.textField, labelField: o.labelField, strip: o.strip, maxExamples: o.maxExamples, test: o.test });
+  const dataset = loadTrainingData(o);
   log(dataset.summary());
   if (dataset.classes.length < 2) throw new DataError(`${o.data}: found ${dataset.classes.length} class(es); a classifier needs at least two`);
   const splits = splitDataset(dataset, o.seed);

@@ -55,6 +55,15 @@ export interface MemoryInfo {
   peakBytes: number;
   /** Size of the underlying WebAssembly.Memory. */
   reservedBytes: number;
+  /**
+   * Tensors that were never disposed and that the garbage collector released since start: leaks
+   * the finalizer caught. A count that keeps growing points to a missing `dispose()` or `tidy`.
+   * `numTensors + collectedTensors` only rises when tensors are created, so leak checks that span
+   * an `await` compare that sum (the collector may free earlier garbage in between).
+   */
+  collectedTensors: number;
+  /** Bytes of the arena those collected tensors released. */
+  collectedBytes: number;
   backend: string;
 }
 
@@ -71,8 +80,14 @@ class Engine {
   private readonly scopes: Set<Disposable>[] = [];
   gradEnabled = true;
   liveTensors = 0;
+  private collectedTensors = 0;
+  private collectedBytes = 0;
   private readonly finalizer = new FinalizationRegistry<TensorHandle>((handle) => {
-    if (!handle.disposed) disposeHandle(handle, this);
+    if (handle.disposed) return;
+    const bytesBefore = this.arena.bytesInUse;
+    disposeHandle(handle, this);
+    this.collectedTensors++;
+    this.collectedBytes += bytesBefore - this.arena.bytesInUse;
   });
 
   registerBackend(backend: Backend): void {
@@ -215,6 +230,8 @@ class Engine {
       numBytes: this.arena.bytesInUse,
       peakBytes: this.arena.peakBytesInUse,
       reservedBytes: this.arena.reservedBytes,
+      collectedTensors: this.collectedTensors,
+      collectedBytes: this.collectedBytes,
       backend: this.active.name,
     };
   }

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { F, memory, randn, tensor, tidy, zeros, noGrad, keep, dispose, randint, manualSeed, type Tensor } from '../../src/index.js';
 import { adamwUpdate_ } from '../../src/ops/adamw-update.js';
 
@@ -94,4 +96,30 @@ test('noGrad records nothing', () => {
   const y = noGrad(() => x.mul(3));
   assert.equal(y.requiresGrad, false);
   assert.equal(y.gradFn, null);
+});
+
+test('a tensor nobody disposed is released by the garbage collector and counted as collected', () => {
+  // In a child process with --expose-gc, so the collection is forced and the count is exact.
+  const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+  const script = `
+    import { memory, randn, keep } from '${index}';
+    const before = memory();
+    (() => { keep(randn([256])); keep(randn([4, 4])); })(); // two leaks, 1 KiB and 64 B
+    const leaked = memory();
+    for (let i = 0; i < 20 && memory().collectedTensors < 2; i++) {
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const after = memory();
+    console.log(JSON.stringify({ before, leaked, after }));
+  `;
+  const res = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(res.status, 0, res.stderr);
+  const { before, leaked, after } = JSON.parse(res.stdout) as Record<'before' | 'leaked' | 'after', ReturnType<typeof memory>>;
+  assert.equal(leaked.numTensors, before.numTensors + 2);
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numBytes, before.numBytes);
+  assert.equal(after.collectedTensors, before.collectedTensors + 2);
+  assert.equal(after.collectedBytes - before.collectedBytes, leaked.numBytes - before.numBytes);
+  assert.ok(after.collectedBytes - before.collectedBytes >= 256 * 4 + 16 * 4);
 });

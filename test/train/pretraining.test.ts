@@ -267,19 +267,29 @@ test('trainTextClassifier pretrains the bilstm-attention encoder too, and refuse
   await assert.rejects(trainTextClassifier({ data: 'unused.jsonl', model: 'bow', pretrainEpochs: 1 }), /the bow model has no token encoder to pretrain/);
 });
 
+/** Live plus collected tensors and bytes: the garbage collector may free earlier tests' garbage during an await. */
+function allocatedSoFar(): { tensors: number; bytes: number } {
+  const m = memory();
+  return { tensors: m.numTensors + m.collectedTensors, bytes: m.numBytes + m.collectedBytes };
+}
+
 test('pretrainEncoder leaves no tensors behind but the classifier\'s own', async () => {
   const tokenizer = new WordTokenizer({ oovToken: '<oov>' }).fitOnTexts(['a b c d e f g h', 'b c d e f g h a']);
   const sequences = Array.from({ length: 24 }, (_, i) => Array.from({ length: 8 }, (_, j) => 2 + ((i + j) % 8)));
   const model = tinyTransformer(tokenizer.vocabSize);
-  // Live plus collected: the garbage collector may free earlier tests' garbage while this awaits.
-  const live = () => {
-    const m = memory();
-    return { tensors: m.numTensors + m.collectedTensors, bytes: m.numBytes + m.collectedBytes };
-  };
-  const before = live();
+  const before = allocatedSoFar();
   await pretrainEncoder(model, { train: sequences, validation: sequences.slice(0, 4) }, tokenizer, {
     epochs: 2, lr: 1e-2, maxLength: 8, outDir: null, resume: false, trainer: { batchSize: 8 },
   });
-  assert.deepEqual(live(), before);
+  assert.deepEqual(allocatedSoFar(), before);
   model.dispose();
+});
+
+test('trainTextClassifier, with pretraining and the baseline, leaves no tensor behind', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'attn-pretrain-leak-'));
+  const data = join(root, 'data.jsonl');
+  writeCorpus(data, 32, 5);
+  const before = allocatedSoFar();
+  await trainTextClassifier(pipelineOptions(data, join(root, 'run'), { baseline: true, pretrainEpochs: 1, trainer: { epochs: 1 } }));
+  assert.deepEqual(allocatedSoFar(), before);
 });

@@ -16,6 +16,19 @@ const FORMS =
   `or a ${TABLE_EXTENSIONS.join(' / ')} file`;
 
 /**
+ * The same data source named so that it resolves from any working directory: a built-in corpus
+ * keeps its name, a path becomes absolute. Run folders record this, so `--resume` and
+ * `attn eval --split` find the data wherever they are run from.
+ *
+ * @example
+ * absoluteDataSpec('spam-assassin'); // 'spam-assassin'
+ * absoluteDataSpec('data/reviews.csv'); // '/home/me/project/data/reviews.csv'
+ */
+export function absoluteDataSpec(spec: string): string {
+  return (BUILTIN_DATASETS as readonly string[]).includes(spec) ? spec : resolve(spec);
+}
+
+/**
  * Loads a labelled text dataset from a `--data` value.
  *
  * `spec` is one of:

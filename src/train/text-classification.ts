@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import { join } from 'node:path';
-import { loadTextDataset, checkTestLabels, DataError, type LoadedDataset, type StripPart, type TextExample } from '../data/index.js';
+import { absoluteDataSpec, loadTextDataset, checkTestLabels, DataError, type LoadedDataset, type StripPart, type TextExample } from '../data/index.js';
 import { WordTokenizer, BpeTokenizer, CharTokenizer, LabelEncoder, tokenizerFromJSON, trainValTestSplit, trainTestSplit, type Tokenizer } from '../text/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType, type TextClassifier } from '../models/index.js';
@@ -232,7 +232,10 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     fs.mkdirSync(o.outDir, { recursive: true });
     if (!options.resume) {
       // What `--resume` rebuilds the run from, saved before training so a stop at any step can resume.
-      writeJsonAtomic(join(o.outDir, TRAIN_OPTIONS_FILE), { ...o, log: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined } });
+      // Paths are saved absolute, so --resume and eval --split find the data from any directory.
+      const data = absoluteDataSpec(o.data);
+      const test = o.test === undefined ? undefined : absoluteDataSpec(o.test);
+      writeJsonAtomic(join(o.outDir, TRAIN_OPTIONS_FILE), { ...o, data, test, log: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined } });
       writeJsonAtomic(join(o.outDir, CHECKPOINT_FILES.tokenizer), tokenizer.toJSON());
     }
   }

@@ -66,3 +66,19 @@ test('attn eval --split re-derives the split attn train measured', () => {
   assert.equal(unknownData.status, 2);
   assert.match(unknownData.stderr, /^attn: --split: .*run has no train-options\.json, so the data it was trained on is unknown; give --data instead/);
 });
+
+test('a run trained on a relative --data path is measured and resumed from any directory', () => {
+  const root = mkdtempSync(join(tmpdir(), 'attn-eval-split-cwd-'));
+  writeCorpus(join(root, 'data.jsonl'));
+  const train = cli(['train', '--data', 'data.jsonl', '--model', 'bow', '--epochs', '2', '--no-progress', '--backend', 'ref', '--out', 'run'], { cwd: root });
+  assert.equal(train.status, 0, train.stderr + train.stdout);
+  const out = join(root, 'run');
+  assert.equal(JSON.parse(readFileSync(join(out, 'train-options.json'), 'utf8')).data, join(root, 'data.jsonl'));
+  const reported = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  // From the project folder, not the one the run was trained in.
+  const evaluation = cli(['eval', '--model', out, '--split', 'test', '--json', '--backend', 'ref']);
+  assert.equal(evaluation.status, 0, evaluation.stderr);
+  assert.deepEqual(JSON.parse(evaluation.stdout).metrics.confusion, reported.test.confusion);
+  const resumed = cli(['train', '--resume', out, '--no-progress', '--backend', 'ref']);
+  assert.equal(resumed.status, 0, resumed.stderr + resumed.stdout);
+});

@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { checkTestLabels, DataError, loadTextDataset, makeDataset } from '../../src/data/index.js';
+import { join, resolve } from 'node:path';
+import { absoluteDataSpec, checkTestLabels, DataError, loadTextDataset, makeDataset } from '../../src/data/index.js';
 import { tempDir, writeTree } from './fixtures.js';
 
 const { dir, cleanup } = tempDir();
@@ -114,4 +114,10 @@ test('makeDataset and DataError', () => {
   const e = new DataError('x');
   assert.ok(e instanceof Error);
   assert.equal(e.name, 'DataError');
+});
+
+test('absoluteDataSpec: a built-in corpus keeps its name, a path becomes absolute', () => {
+  assert.equal(absoluteDataSpec('spam-assassin'), 'spam-assassin');
+  assert.equal(absoluteDataSpec('data/reviews.csv'), resolve(process.cwd(), 'data/reviews.csv'));
+  assert.equal(absoluteDataSpec(at('train')), at('train'));
 });

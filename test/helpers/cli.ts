@@ -3,9 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 
-/** Runs `attn <args>` in a child process (through tsx, no build needed), colour off. */
-export function cli(args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ['--import', 'tsx', resolve('src/cli/main.ts'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+/** Runs `attn <args>` in a child process (through tsx, no build needed), colour off; `cwd` is its working directory. */
+export function cli(args: string[], { cwd }: { cwd?: string } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), resolve('src/cli/main.ts'), ...args], { encoding: 'utf8', cwd, env: { ...process.env, NO_COLOR: '1' } });
 }
 
 /** Writes one JSON object per line. */

@@ -25,7 +25,12 @@ const FORMS =
  * absoluteDataSpec('data/reviews.csv'); // '/home/me/project/data/reviews.csv'
  */
 export function absoluteDataSpec(spec: string): string {
-  return (BUILTIN_DATASETS as readonly string[]).includes(spec) ? spec : resolve(spec);
+  return isBuiltinDataset(spec) ? spec : resolve(spec);
+}
+
+/** Whether `spec` names a corpus that ships with attn (it takes precedence over a path). */
+function isBuiltinDataset(spec: string): boolean {
+  return (BUILTIN_DATASETS as readonly string[]).includes(spec);
 }
 
 /**
@@ -116,7 +121,7 @@ function loadOne(spec: string, opts: LoadOptions): LoadedDataset {
 }
 
 function readSource(spec: string, opts: LoadOptions): { name: string; read: LoadedExamples; classHint: string } {
-  if ((BUILTIN_DATASETS as readonly string[]).includes(spec)) {
+  if (isBuiltinDataset(spec)) {
     return { name: spec, read: loadSpamAssassin(), classHint: '' };
   }
   let isDir: boolean;

@@ -2,27 +2,32 @@
 // forward, recomputation from the row logsumexp in the backward; never a Tq x Tk buffer.
 //
 // All sizes and pointers come in a descriptor (int32/float32 words, written by JS into the
-// parameter block), see the D_* offsets below. q, k, v, dO and the mask are read through element
-// strides (batch, head, row; the last dim is contiguous); outputs are contiguous (B, H, T, D).
+// parameter block) whose word offsets, like the tile sizes, are defined once for both sides in
+// src/backends/wasm/abi.ts. q, k, v, dO and the mask are read through element strides (batch,
+// head, row; the last dim is contiguous); outputs are contiguous (B, H, T, D).
 //
-// Work split: forward and dQ over (b, h, block of BR queries); dK/dV over (b, h, block of BC
-// keys); the one-pass backward (attn_bwd_fused) over (b, h). Every output element is written by
-// one thread, with a summation order fixed by the tile grid, so results are identical for any
-// thread count, and the one-pass and two-pass backwards give the same bits.
+// Tk is the number of keys attended to (kvLength): k and v may hold more rows (a KV cache's
+// buffer, Tmax), which their strides step over. Query head h reads kv head h / (H / Hkv)
+// (grouped-query attention). The causal mask is aligned bottom-right: query i sees keys
+// j <= i + Tk - Tq, an offset applied per tile (the key range of a query block, the query range
+// of a key block), never tested per element in the inner loops.
+//
+// Work split: forward and dQ over (b, h, block of BR queries); dK/dV over (b, kv head, block of
+// BC keys), summing the group's query heads inside the item; the one-pass backward
+// (attn_bwd_fused) over (b, kv head). Every output element is written by one thread, with a
+// summation order fixed by the tile grid, so results are identical for any thread count, and the
+// one-pass and two-pass backwards give the same bits.
 
-import { madd, scratch, imin, hash24x4, hash24 } from './common';
+import { madd, scratch, imin, imax, hash24x4, hash24 } from './common';
 import { vexp, vlog } from './vmath';
+import {
+  ATTN_BR, ATTN_BC, ATTN_B, ATTN_H, ATTN_TQ, ATTN_TK, ATTN_D, ATTN_DV, ATTN_Q, ATTN_K, ATTN_V, ATTN_O, ATTN_LSE, ATTN_P,
+  ATTN_MASK, ATTN_CAUSAL, ATTN_SCALE, ATTN_THRESH, ATTN_SEED, ATTN_KEEPSCALE, ATTN_QS, ATTN_KS, ATTN_VS, ATTN_MS,
+  ATTN_DO, ATTN_DQ, ATTN_DK, ATTN_DVG, ATTN_DROW, ATTN_DOS, ATTN_HKV, ATTN_TKOUT,
+} from '../src/backends/wasm/abi';
 
-const BR: i32 = 32; // queries per tile
-const BC: i32 = 64; // keys per tile
-
-// descriptor word offsets
-const D_B = 0, D_H = 1, D_TQ = 2, D_TK = 3, D_D = 4, D_DV = 5;
-const D_Q = 6, D_K = 7, D_V = 8, D_O = 9, D_LSE = 10, D_P = 11, D_MASK = 12;
-const D_CAUSAL = 13, D_SCALE = 14, D_THRESH = 15, D_SEED = 16, D_KEEPSCALE = 17;
-const D_QS = 18, D_KS = 21, D_VS = 24, D_MS = 27; // (b, h, row) strides; mask has 4: (b, h, row, col)
-const D_DO = 31, D_DQ = 32, D_DK = 33, D_DVG = 34, D_DROW = 35, D_DOS = 36; // backward
-export const ATTN_DESC_WORDS: i32 = 40;
+const BR: i32 = ATTN_BR; // queries per tile
+const BC: i32 = ATTN_BC; // keys per tile
 
 // @ts-ignore: decorator
 @inline function di(desc: usize, w: i32): i32 {
@@ -216,6 +221,8 @@ function copyRows(src: usize, srcRS: usize, n: i32, D: i32, dst: usize, dRS: usi
 // entries 0.
 
 let g_B: i32 = 0, g_H: i32 = 0, g_Tq: i32 = 0, g_Tk: i32 = 0, g_D: i32 = 0, g_Dv: i32 = 0;
+// kv heads, query heads per kv head, causal offset Tk - Tq, rows per kv head of dk/dv
+let g_Hkv: i32 = 0, g_group: i32 = 1, g_off: i32 = 0, g_TkOut: i32 = 0;
 let g_q: usize = 0, g_k: usize = 0, g_v: usize = 0, g_o: usize = 0, g_lse: usize = 0, g_p: usize = 0, g_mask: usize = 0;
 let g_causal: bool = false, g_scale: f32 = 1, g_thresh: i32 = 0, g_seed: u32 = 0, g_keepScale: f32 = 1;
 let g_qsb: usize = 0, g_qsh: usize = 0, g_qst: usize = 0;
@@ -228,21 +235,42 @@ let g_dsb: usize = 0, g_dsh: usize = 0, g_dst: usize = 0;
 // The descriptor is copied into wasm globals, which are per instance (= per thread); an object
 // in linear memory would be shared by all threads.
 function readDesc(desc: usize): void {
-  g_B = di(desc, D_B); g_H = di(desc, D_H); g_Tq = di(desc, D_TQ); g_Tk = di(desc, D_TK);
-  g_D = di(desc, D_D); g_Dv = di(desc, D_DV);
-  g_q = <usize>di(desc, D_Q); g_k = <usize>di(desc, D_K); g_v = <usize>di(desc, D_V);
-  g_o = <usize>di(desc, D_O); g_lse = <usize>di(desc, D_LSE); g_p = <usize>di(desc, D_P);
-  g_mask = <usize>di(desc, D_MASK);
-  g_causal = di(desc, D_CAUSAL) != 0; g_scale = df(desc, D_SCALE);
-  g_thresh = di(desc, D_THRESH); g_seed = <u32>di(desc, D_SEED) * 0x9e3779b1; g_keepScale = df(desc, D_KEEPSCALE);
-  g_qsb = <usize>di(desc, D_QS) << 2; g_qsh = <usize>di(desc, D_QS + 1) << 2; g_qst = <usize>di(desc, D_QS + 2) << 2;
-  g_ksb = <usize>di(desc, D_KS) << 2; g_ksh = <usize>di(desc, D_KS + 1) << 2; g_kst = <usize>di(desc, D_KS + 2) << 2;
-  g_vsb = <usize>di(desc, D_VS) << 2; g_vsh = <usize>di(desc, D_VS + 1) << 2; g_vst = <usize>di(desc, D_VS + 2) << 2;
-  g_msb = <usize>di(desc, D_MS) << 2; g_msh = <usize>di(desc, D_MS + 1) << 2; g_msr = <usize>di(desc, D_MS + 2) << 2;
-  g_msc = <usize>di(desc, D_MS + 3) << 2;
-  g_dO = <usize>di(desc, D_DO); g_dq = <usize>di(desc, D_DQ); g_dk = <usize>di(desc, D_DK); g_dv = <usize>di(desc, D_DVG);
-  g_drow = <usize>di(desc, D_DROW);
-  g_dsb = <usize>di(desc, D_DOS) << 2; g_dsh = <usize>di(desc, D_DOS + 1) << 2; g_dst = <usize>di(desc, D_DOS + 2) << 2;
+  g_B = di(desc, ATTN_B); g_H = di(desc, ATTN_H); g_Tq = di(desc, ATTN_TQ); g_Tk = di(desc, ATTN_TK);
+  g_D = di(desc, ATTN_D); g_Dv = di(desc, ATTN_DV);
+  g_Hkv = di(desc, ATTN_HKV); g_group = g_H / g_Hkv; g_off = g_Tk - g_Tq; g_TkOut = di(desc, ATTN_TKOUT);
+  g_q = <usize>di(desc, ATTN_Q); g_k = <usize>di(desc, ATTN_K); g_v = <usize>di(desc, ATTN_V);
+  g_o = <usize>di(desc, ATTN_O); g_lse = <usize>di(desc, ATTN_LSE); g_p = <usize>di(desc, ATTN_P);
+  g_mask = <usize>di(desc, ATTN_MASK);
+  g_causal = di(desc, ATTN_CAUSAL) != 0; g_scale = df(desc, ATTN_SCALE);
+  g_thresh = di(desc, ATTN_THRESH); g_seed = <u32>di(desc, ATTN_SEED) * 0x9e3779b1; g_keepScale = df(desc, ATTN_KEEPSCALE);
+  g_qsb = <usize>di(desc, ATTN_QS) << 2; g_qsh = <usize>di(desc, ATTN_QS + 1) << 2; g_qst = <usize>di(desc, ATTN_QS + 2) << 2;
+  g_ksb = <usize>di(desc, ATTN_KS) << 2; g_ksh = <usize>di(desc, ATTN_KS + 1) << 2; g_kst = <usize>di(desc, ATTN_KS + 2) << 2;
+  g_vsb = <usize>di(desc, ATTN_VS) << 2; g_vsh = <usize>di(desc, ATTN_VS + 1) << 2; g_vst = <usize>di(desc, ATTN_VS + 2) << 2;
+  g_msb = <usize>di(desc, ATTN_MS) << 2; g_msh = <usize>di(desc, ATTN_MS + 1) << 2; g_msr = <usize>di(desc, ATTN_MS + 2) << 2;
+  g_msc = <usize>di(desc, ATTN_MS + 3) << 2;
+  g_dO = <usize>di(desc, ATTN_DO); g_dq = <usize>di(desc, ATTN_DQ); g_dk = <usize>di(desc, ATTN_DK); g_dv = <usize>di(desc, ATTN_DVG);
+  g_drow = <usize>di(desc, ATTN_DROW);
+  g_dsb = <usize>di(desc, ATTN_DOS) << 2; g_dsh = <usize>di(desc, ATTN_DOS + 1) << 2; g_dst = <usize>di(desc, ATTN_DOS + 2) << 2;
+}
+
+/**
+ * The descriptor as this module reads it, one word per field in ATTN_* order (pointers and
+ * strides as given, in elements; the seed as premultiplied by 0x9e3779b1), into `out`: lets a test check that the JS side writes every
+ * field where the kernels read it.
+ */
+export function attn_desc_echo(desc: usize, out: usize): void {
+  readDesc(desc);
+  const ints: StaticArray<i32> = [
+    g_B, g_H, g_Tq, g_Tk, g_D, g_Dv, <i32>g_q, <i32>g_k, <i32>g_v, <i32>g_o, <i32>g_lse, <i32>g_p, <i32>g_mask,
+    g_causal ? 1 : 0, 0, g_thresh, <i32>g_seed, 0,
+    <i32>(g_qsb >> 2), <i32>(g_qsh >> 2), <i32>(g_qst >> 2), <i32>(g_ksb >> 2), <i32>(g_ksh >> 2), <i32>(g_kst >> 2),
+    <i32>(g_vsb >> 2), <i32>(g_vsh >> 2), <i32>(g_vst >> 2), <i32>(g_msb >> 2), <i32>(g_msh >> 2), <i32>(g_msr >> 2), <i32>(g_msc >> 2),
+    <i32>g_dO, <i32>g_dq, <i32>g_dk, <i32>g_dv, <i32>g_drow, <i32>(g_dsb >> 2), <i32>(g_dsh >> 2), <i32>(g_dst >> 2),
+    g_Hkv, g_TkOut,
+  ];
+  for (let i = 0; i < ints.length; i++) store<i32>(out + (<usize>i << 2), ints[i]);
+  store<f32>(out + (<usize>ATTN_SCALE << 2), g_scale);
+  store<f32>(out + (<usize>ATTN_KEEPSCALE << 2), g_keepScale);
 }
 
 /**
@@ -270,8 +298,8 @@ function scores(b: i32, h: i32, q0: i32, nq: i32, k0: i32, nk: i32, Qs: usize, q
       }
     }
     if (g_causal) {
-      // keys j with k0 + j > q0 + i are hidden
-      const first = imin(nk, q0 + i - k0 + 1);
+      // keys j with k0 + j > q0 + i + off are hidden
+      const first = imin(nk, q0 + i + g_off - k0 + 1);
       for (j = first > 0 ? first : 0; j < nk; j++) store<f32>(srow + (<usize>j << 2), -Infinity);
     }
   }
@@ -337,16 +365,17 @@ export function attn_fwd(desc: usize, start: i32, end: i32): void {
     const b = bh / g_H, h = bh - (bh / g_H) * g_H;
     const q0 = qb * BR;
     const nq = imin(BR, g_Tq - q0);
+    const hk = h / g_group;
     const qbase = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
-    const kbase = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
-    const vbase = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
+    const kbase = g_k + <usize>b * g_ksb + <usize>hk * g_ksh;
+    const vbase = g_v + <usize>b * g_vsb + <usize>hk * g_vsh;
     copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
     for (let i = 0; i < BR; i++) {
       store<f32>(mrow + (<usize>i << 2), -Infinity);
       store<f32>(lrow + (<usize>i << 2), 0);
     }
     zero(O, <usize>(BR * Dvp) * 4);
-    const kEnd = g_causal ? imin(g_Tk, q0 + nq) : g_Tk;
+    const kEnd = g_causal ? imin(g_Tk, q0 + nq + g_off) : g_Tk; // may be <= 0: the block sees no key
     for (let k0 = 0; k0 < kEnd; k0 += BC) {
       const nk = imin(BC, kEnd - k0);
       transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
@@ -500,13 +529,15 @@ function backwardScratch(): void {
   b_dV = b_dK + <usize>(BC * Dp) * 4;
 }
 
-/** Start of head (b, h) in q, k, v and dO (the h_* globals). */
+/** Start of query head (b, h) in q and dO, and of the kv head it reads in k and v (the h_* globals). */
 let h_q: usize = 0, h_k: usize = 0, h_v: usize = 0, h_dO: usize = 0;
-function headBases(b: i32, h: i32): void {
+function queryBases(b: i32, h: i32): void {
   h_q = g_q + <usize>b * g_qsb + <usize>h * g_qsh;
-  h_k = g_k + <usize>b * g_ksb + <usize>h * g_ksh;
-  h_v = g_v + <usize>b * g_vsb + <usize>h * g_vsh;
   h_dO = g_dO + <usize>b * g_dsb + <usize>h * g_dsh;
+}
+function kvBases(b: i32, hk: i32): void {
+  h_k = g_k + <usize>b * g_ksb + <usize>hk * g_ksh;
+  h_v = g_v + <usize>b * g_vsb + <usize>hk * g_vsh;
 }
 
 /** dQ for query blocks. Work items: B * H * ceil(Tq / 32). */
@@ -523,14 +554,15 @@ export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
     const b = bh / g_H, h = bh - (bh / g_H) * g_H;
     const q0 = qb * BR;
     const nq = imin(BR, g_Tq - q0);
-    headBases(b, h);
+    queryBases(b, h);
+    kvBases(b, h / g_group);
     const qbase = h_q, kbase = h_k, vbase = h_v, dobase = h_dO;
     const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
     const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
     copyRows(qbase + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
     copyRows(dobase + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
     zero(dQ, <usize>(BR * Dp) * 4);
-    const kEnd = g_causal ? imin(g_Tk, q0 + nq) : g_Tk;
+    const kEnd = g_causal ? imin(g_Tk, q0 + nq + g_off) : g_Tk; // may be <= 0: the block sees no key
     for (let k0 = 0; k0 < kEnd; k0 += BC) {
       const nk = imin(BC, kEnd - k0);
       transposeTile(kbase + <usize>k0 * g_kst, g_kst, nk, D, Kt);
@@ -556,53 +588,63 @@ export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
 }
 
 /**
- * The backward of one key block k0 of head (b, h), after backwardScratch and headBases: dK and dV
- * of its keys from every query block that sees them (written out at the end), and with `dqHead`
- * (non-zero: the head's dQ rows, row stride D) also dQ += dS K for those query blocks, unscaled.
+ * The backward of key block k0 of kv head (b, hk), after backwardScratch: dK and dV of its keys
+ * from every query block of every query head of the group that sees them (written out at the
+ * end, into rows of TkOut per kv head), and with `withDq` also dQ += dS K for those query blocks,
+ * unscaled, accumulated in the dq output (the one-pass backward owns the group's dQ rows).
  */
-function keyBlockBackward(bh: i32, b: i32, h: i32, k0: i32, dqHead: usize): void {
+function keyBlockBackward(b: i32, hk: i32, k0: i32, withDq: bool): void {
   const D = g_D, Dv = g_Dv;
   const Dp = r4(D), Dvp = r4(Dv);
   const Qs = b_Qs, dOs = b_dOs, Kt = b_Kt, Vt = b_Vt, S = b_S, dP = b_dP, dQt = b_dQ, dK = b_dK, dV = b_dV;
   const nk = imin(BC, g_Tk - k0);
+  kvBases(b, hk);
   transposeTile(h_k + <usize>k0 * g_kst, g_kst, nk, D, Kt);
   transposeTile(h_v + <usize>k0 * g_vst, g_vst, nk, Dv, Vt);
   zero(dK, <usize>(BC * Dp) * 4);
   zero(dV, <usize>(BC * Dvp) * 4);
   const dqRS = <usize>D << 2;
-  const qStart = g_causal ? k0 : 0;
-  for (let q0 = qStart; q0 < g_Tq; q0 += BR) {
-    const nq = imin(BR, g_Tq - q0);
-    const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
-    const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
-    copyRows(h_q + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
-    copyRows(h_dO + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
-    scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
-    probs(nq, nk, S, Lrow);
-    mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
-    dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
-    if (dqHead) {
-      // dQ[q0 .. q0 + nq] += dS K, through a tile (rows padded to 4 stay out of the output)
-      const dqRows = dqHead + <usize>q0 * dqRS;
-      copyRows(dqRows, dqRS, nq, D, dQt, <usize>Dp << 2);
-      mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, h_k + <usize>k0 * g_kst, g_kst, dQt, <usize>Dp << 2, true);
-      for (let i = 0; i < nq; i++) copy(dqRows + <usize>i * dqRS, dQt + <usize>(i * Dp) * 4, dqRS);
-    }
-    // S becomes the dropped-out P for dV
-    if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
-    // zero the columns >= nk so they add nothing
-    if (nk < BC) {
-      for (let i = 0; i < nq; i++) {
-        zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
-        zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+  // Causal: query i sees key k0 first when i >= k0 - off; start at the query block holding it.
+  const qStart = g_causal ? imax(0, k0 - g_off) / BR * BR : 0;
+  for (let g = 0; g < g_group; g++) {
+    const h = hk * g_group + g;
+    const bh = b * g_H + h;
+    queryBases(b, h);
+    const dqHead = withDq ? g_dq + <usize>bh * <usize>g_Tq * dqRS : 0;
+    for (let q0 = qStart; q0 < g_Tq; q0 += BR) {
+      const nq = imin(BR, g_Tq - q0);
+      const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+      const Drow = g_drow + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
+      copyRows(h_q + <usize>q0 * g_qst, g_qst, nq, D, Qs, <usize>Dp << 2);
+      copyRows(h_dO + <usize>q0 * g_dst, g_dst, nq, Dv, dOs, <usize>Dvp << 2);
+      scores(b, h, q0, nq, k0, nk, Qs, <usize>Dp << 2, Kt, S);
+      probs(nq, nk, S, Lrow);
+      mm(r4(nq), r8(nk), Dv, dOs, <usize>Dvp << 2, 4, Vt, <usize>BC << 2, dP, <usize>BC << 2, false);
+      dsoftmax(bh, q0, nq, k0, nk, S, dP, Drow);
+      if (withDq) {
+        // dQ[q0 .. q0 + nq] += dS K, through a tile (rows padded to 4 stay out of the output)
+        const dqRows = dqHead + <usize>q0 * dqRS;
+        copyRows(dqRows, dqRS, nq, D, dQt, <usize>Dp << 2);
+        mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, h_k + <usize>k0 * g_kst, g_kst, dQt, <usize>Dp << 2, true);
+        for (let i = 0; i < nq; i++) copy(dqRows + <usize>i * dqRS, dQt + <usize>(i * Dp) * 4, dqRS);
       }
+      // S becomes the dropped-out P for dV
+      if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
+      // zero the columns >= nk so they add nothing
+      if (nk < BC) {
+        for (let i = 0; i < nq; i++) {
+          zero(S + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+          zero(dP + <usize>(i * BC + nk) * 4, <usize>(BC - nk) * 4);
+        }
+      }
+      // dV[j, :] += sum_i P[i, j] dO[i, :];  dK[j, :] += sum_i dS[i, j] Q[i, :]
+      mm(r4(nk), Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
+      mm(r4(nk), D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
     }
-    // dV[j, :] += sum_i P[i, j] dO[i, :];  dK[j, :] += sum_i dS[i, j] Q[i, :]
-    mm(r4(nk), Dv, nq, S, 4, <usize>BC << 2, dOs, <usize>Dvp << 2, dV, <usize>Dvp << 2, true);
-    mm(r4(nk), D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
   }
-  const dkdst = g_dk + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>D * 4;
-  const dvdst = g_dv + (<usize>bh * <usize>g_Tk + <usize>k0) * <usize>Dv * 4;
+  const bkv = <usize>(b * g_Hkv + hk);
+  const dkdst = g_dk + (bkv * <usize>g_TkOut + <usize>k0) * <usize>D * 4;
+  const dvdst = g_dv + (bkv * <usize>g_TkOut + <usize>k0) * <usize>Dv * 4;
   const vs = f32x4.splat(g_scale);
   for (let j = 0; j < nk; j++) {
     const src = dK + <usize>(j * Dp) * 4;
@@ -614,40 +656,39 @@ function keyBlockBackward(bh: i32, b: i32, h: i32, k0: i32, dqHead: usize): void
   }
 }
 
-/** dK and dV for key blocks. Work items: B * H * ceil(Tk / 64). */
+/** dK and dV for key blocks of kv heads. Work items: B * Hkv * ceil(Tk / 64). */
 export function attn_bwd_dkv(desc: usize, start: i32, end: i32): void {
   readDesc(desc);
   backwardScratch();
   const nkb = (g_Tk + BC - 1) / BC;
   for (let item = start; item < end; item++) {
-    const bh = item / nkb;
-    const b = bh / g_H, h = bh - (bh / g_H) * g_H;
-    headBases(b, h);
-    keyBlockBackward(bh, b, h, (item - bh * nkb) * BC, 0);
+    const bkv = item / nkb;
+    const b = bkv / g_Hkv, hk = bkv - (bkv / g_Hkv) * g_Hkv;
+    keyBlockBackward(b, hk, (item - bkv * nkb) * BC, false);
   }
 }
 
 /**
- * dQ, dK and dV of whole heads in one pass (FlashAttention-2 order): for each key block, the
- * scores, probabilities and dS of every query block are computed once and feed dV, dK and dQ
- * together, where the split kernels recompute them for dQ. dQ accumulates in the output (each
- * head belongs to one thread), key block by key block in order: the same sums as attn_bwd_dq,
- * for any thread count. Work items: B * H.
+ * dQ, dK and dV of whole kv heads and their query heads in one pass (FlashAttention-2 order): for
+ * each key block, the scores, probabilities and dS of every query block are computed once and
+ * feed dV, dK and dQ together, where the split kernels recompute them for dQ. dQ accumulates in
+ * the output (each group of heads belongs to one thread), key block by key block in order: the
+ * same sums as attn_bwd_dq, for any thread count. Work items: B * Hkv.
  */
 export function attn_bwd_fused(desc: usize, start: i32, end: i32): void {
   readDesc(desc);
   backwardScratch();
   const n = g_Tq * g_D;
-  for (let bh = start; bh < end; bh++) {
-    const b = bh / g_H, h = bh - (bh / g_H) * g_H;
-    headBases(b, h);
-    const dqHead = g_dq + <usize>bh * <usize>n * 4;
-    zero(dqHead, <usize>n * 4);
-    for (let k0 = 0; k0 < g_Tk; k0 += BC) keyBlockBackward(bh, b, h, k0, dqHead);
+  for (let bkv = start; bkv < end; bkv++) {
+    const b = bkv / g_Hkv, hk = bkv - (bkv / g_Hkv) * g_Hkv;
+    const dqGroup = g_dq + (<usize>(b * g_H + hk * g_group) * <usize>n) * 4; // the group's heads are adjacent
+    const m = n * g_group;
+    zero(dqGroup, <usize>m * 4);
+    for (let k0 = 0; k0 < g_Tk; k0 += BC) keyBlockBackward(b, hk, k0, true);
     // dQ = scale * sum over key blocks of dS K
     const vs = f32x4.splat(g_scale);
     let e = 0;
-    for (; e + 4 <= n; e += 4) v128.store(dqHead + (<usize>e << 2), f32x4.mul(v128.load(dqHead + (<usize>e << 2)), vs));
-    for (; e < n; e++) store<f32>(dqHead + (<usize>e << 2), load<f32>(dqHead + (<usize>e << 2)) * g_scale);
+    for (; e + 4 <= m; e += 4) v128.store(dqGroup + (<usize>e << 2), f32x4.mul(v128.load(dqGroup + (<usize>e << 2)), vs));
+    for (; e < m; e++) store<f32>(dqGroup + (<usize>e << 2), load<f32>(dqGroup + (<usize>e << 2)) * g_scale);
   }
 }

@@ -8,28 +8,37 @@ import { hashUniform } from '../../src/tensor/random.js'; // the reference defin
 
 interface Case {
   B: number; H: number; Tq: number; Tk: number; D: number; Dv: number;
+  /** Key/value heads (default H): grouped-query attention. */
+  Hkv?: number;
+  /** Rows of the k, v buffers (default Tk): attention over the first Tk of Tmax (a cache prefix). */
+  Tmax?: number;
   causal?: boolean; mask?: 'full' | 'keys' | 'rows-dead'; dropoutP?: number; seed?: number; scale?: number;
   /** q and dO stored as (B, Tq, H, D) instead of (B, H, Tq, D). */
   interleaved?: boolean;
 }
 
-/** Naive float64 attention with explicit backward. All arrays in (B, H, T, D) order. */
+/**
+ * Naive float64 attention with explicit backward. q, o, dO in (B, H, Tq, ·) order; k, v, dk, dv in
+ * (B, Hkv, Tk, ·) order (query head h reads kv head ⌊h / (H / Hkv)⌋); causal bottom-right.
+ */
 function naive(c: Case, q: Float64Array, k: Float64Array, v: Float64Array, mask: ((b: number, h: number, i: number, j: number) => number) | null, dO: Float64Array) {
   const { B, H, Tq, Tk, D, Dv } = c;
+  const Hkv = c.Hkv ?? H;
   const scale = c.scale ?? 1 / Math.sqrt(D);
   const p = c.dropoutP ?? 0;
   const o = new Float64Array(B * H * Tq * Dv), lse = new Float64Array(B * H * Tq), w = new Float64Array(B * H * Tq * Tk);
-  const dq = new Float64Array(B * H * Tq * D), dk = new Float64Array(B * H * Tk * D), dv = new Float64Array(B * H * Tk * Dv);
+  const dq = new Float64Array(B * H * Tq * D), dk = new Float64Array(B * Hkv * Tk * D), dv = new Float64Array(B * Hkv * Tk * Dv);
   for (let b = 0; b < B; b++) {
     for (let h = 0; h < H; h++) {
       const bh = b * H + h;
+      const bkv = b * Hkv + Math.floor(h / (H / Hkv));
       for (let i = 0; i < Tq; i++) {
         const s = new Float64Array(Tk);
         let m = -Infinity;
         for (let j = 0; j < Tk; j++) {
-          if (c.causal && j > i) { s[j] = -Infinity; continue; }
+          if (c.causal && j > i + Tk - Tq) { s[j] = -Infinity; continue; }
           let d = 0;
-          for (let x = 0; x < D; x++) d += q[(bh * Tq + i) * D + x]! * k[(bh * Tk + j) * D + x]!;
+          for (let x = 0; x < D; x++) d += q[(bh * Tq + i) * D + x]! * k[(bkv * Tk + j) * D + x]!;
           s[j] = d * scale + (mask ? mask(b, h, i, j) : 0);
           m = Math.max(m, s[j]!);
         }
@@ -43,24 +52,24 @@ function naive(c: Case, q: Float64Array, k: Float64Array, v: Float64Array, mask:
           P[j] = Math.exp(s[j]! - m) / sum;
           w[row * Tk + j] = P[j]!;
           keep[j] = p > 0 ? (hashUniform(c.seed ?? 0, (row * Tk + j) >>> 0) >= p ? 1 / (1 - p) : 0) : 1;
-          for (let x = 0; x < Dv; x++) o[row * Dv + x] += P[j]! * keep[j]! * v[(bh * Tk + j) * Dv + x]!;
+          for (let x = 0; x < Dv; x++) o[row * Dv + x] += P[j]! * keep[j]! * v[(bkv * Tk + j) * Dv + x]!;
         }
         // backward for this row
         const dP = new Float64Array(Tk);
         let Drow = 0;
         for (let j = 0; j < Tk; j++) {
           let d = 0;
-          for (let x = 0; x < Dv; x++) d += dO[row * Dv + x]! * v[(bh * Tk + j) * Dv + x]!;
+          for (let x = 0; x < Dv; x++) d += dO[row * Dv + x]! * v[(bkv * Tk + j) * Dv + x]!;
           dP[j] = d * keep[j]!;
           Drow += dP[j]! * P[j]!;
-          for (let x = 0; x < Dv; x++) dv[(bh * Tk + j) * Dv + x] += P[j]! * keep[j]! * dO[row * Dv + x]!;
+          for (let x = 0; x < Dv; x++) dv[(bkv * Tk + j) * Dv + x] += P[j]! * keep[j]! * dO[row * Dv + x]!;
         }
         for (let j = 0; j < Tk; j++) {
           const dS = P[j]! * (dP[j]! - Drow) * scale;
           if (dS === 0) continue;
           for (let x = 0; x < D; x++) {
-            dq[row * D + x] += dS * k[(bh * Tk + j) * D + x]!;
-            dk[(bh * Tk + j) * D + x] += dS * q[row * D + x]!;
+            dq[row * D + x] += dS * k[(bkv * Tk + j) * D + x]!;
+            dk[(bkv * Tk + j) * D + x] += dS * q[row * D + x]!;
           }
         }
       }
@@ -71,10 +80,11 @@ function naive(c: Case, q: Float64Array, k: Float64Array, v: Float64Array, mask:
 
 function run(c: Case, pool: ThreadPool, seed: number, strategy: AttentionBackwardParams['strategy'] = 'auto') {
   const { B, H, Tq, Tk, D, Dv } = c;
+  const Hkv = c.Hkv ?? H, Tmax = c.Tmax ?? Tk;
   const r = rng(seed);
   const qArr = randF32(r, B * H * Tq * D, -1.5, 1.5);
-  const k = randF32(r, B * H * Tk * D, -1.5, 1.5);
-  const v = randF32(r, B * H * Tk * Dv);
+  const k = randF32(r, B * Hkv * Tmax * D, -1.5, 1.5); // (B, Hkv, Tmax, D): the first Tk rows are attended to
+  const v = randF32(r, B * Hkv * Tmax * Dv);
   const dOArr = randF32(r, B * H * Tq * Dv);
   // canonical (B, H, T, D) copies for the reference
   const qs = Float64Array.from(f32(qArr, B * H * Tq * D));
@@ -116,17 +126,30 @@ function run(c: Case, pool: ThreadPool, seed: number, strategy: AttentionBackwar
     maskFn = (_b, _h, i, j) => mv[i * Tk + j]!;
   }
   const o = alloc(B * H * Tq * Dv), lse = alloc(B * H * Tq), weights = alloc(B * H * Tq * Tk);
-  const dq = alloc(B * H * Tq * D), dk = alloc(B * H * Tk * D), dv = alloc(B * H * Tk * Dv), dRow = alloc(B * H * Tq);
+  const dq = alloc(B * H * Tq * D), dk = alloc(B * Hkv * Tmax * D), dv = alloc(B * Hkv * Tmax * Dv), dRow = alloc(B * H * Tq);
+  const kvStrides = (d: number): [number, number, number] => [Hkv * Tmax * d, Tmax * d, d];
   const params: AttentionBackwardParams = {
-    B, H, Tq, Tk, D, Dv, q, k, v, o, lse, weights, mask: maskPtr, maskStrides, qStrides, causal: c.causal,
-    scale: c.scale, dropoutP: c.dropoutP, seed: c.seed, dO, dOStrides, dq, dk, dv, dRow, strategy,
+    B, H, Hkv, Tq, Tk, D, Dv, q, k, v, o, lse, weights, mask: maskPtr, maskStrides, qStrides, kStrides: kvStrides(D), vStrides: kvStrides(Dv),
+    causal: c.causal, scale: c.scale, dropoutP: c.dropoutP, seed: c.seed, dO, dOStrides, dq, dk, dv, TkOut: Tmax, dRow, strategy,
   };
   flashAttentionForward(pool, params);
   flashAttentionBackward(pool, params);
   return {
     ptrs: { o, lse, weights, dq, dk, dv },
-    ref: () => naive(c, qs, Float64Array.from(f32(k, B * H * Tk * D)), Float64Array.from(f32(v, B * H * Tk * Dv)), maskFn, dOs),
+    ref: () => naive(c, qs, prefixRows(c, k, D), prefixRows(c, v, Dv), maskFn, dOs),
   };
+}
+
+/** The first Tk rows of every kv head of a (B, Hkv, Tmax, d) buffer, as (B, Hkv, Tk, d). */
+function prefixRows(c: Case, ptr: number, d: number): Float64Array {
+  const heads = c.B * (c.Hkv ?? c.H), Tmax = c.Tmax ?? c.Tk;
+  const all = f32(ptr, heads * Tmax * d), out = new Float64Array(heads * c.Tk * d);
+  for (let r = 0; r < heads; r++) out.set(all.subarray(r * Tmax * d, (r * Tmax + c.Tk) * d), r * c.Tk * d);
+  return out;
+}
+/** Bytes of a prefix, for bitwise comparisons. */
+function prefixBits(c: Case, ptr: number, d: number): Uint32Array {
+  return new Uint32Array(Float32Array.from(prefixRows(c, ptr, d)).buffer);
 }
 
 const CASES: Case[] = [
@@ -139,6 +162,15 @@ const CASES: Case[] = [
   { B: 2, H: 1, Tq: 33, Tk: 70, D: 12, Dv: 20, mask: 'keys', dropoutP: 0.5, seed: 7, interleaved: true },
   { B: 1, H: 2, Tq: 18, Tk: 9, D: 4, Dv: 4, mask: 'rows-dead' },
   { B: 1, H: 1, Tq: 5, Tk: 129, D: 33, Dv: 1, scale: 0.3 },
+  // Grouped-query heads, bottom-right causal with Tq ≠ Tk, and the first Tk of Tmax rows (a cache).
+  { B: 1, H: 4, Hkv: 1, Tq: 1, Tk: 130, Tmax: 140, D: 64, Dv: 64, causal: true },
+  { B: 2, H: 4, Hkv: 2, Tq: 3, Tk: 65, Tmax: 70, D: 17, Dv: 17, causal: true, mask: 'keys' },
+  { B: 1, H: 6, Hkv: 3, Tq: 63, Tk: 17, D: 8, Dv: 8, causal: true },
+  { B: 1, H: 4, Hkv: 2, Tq: 65, Tk: 130, D: 8, Dv: 8, causal: true, mask: 'full' },
+  { B: 1, H: 6, Hkv: 3, Tq: 17, Tk: 63, Tmax: 65, D: 64, Dv: 64, mask: 'full', dropoutP: 0.3, seed: 9 },
+  { B: 1, H: 4, Hkv: 1, Tq: 130, Tk: 65, D: 17, Dv: 17, causal: true },
+  { B: 1, H: 2, Tq: 3, Tk: 1, Tmax: 3, D: 8, Dv: 8, causal: true },
+  { B: 1, H: 2, Hkv: 1, Tq: 2, Tk: 0, Tmax: 3, D: 8, Dv: 8, causal: true },
 ];
 
 test('flash attention forward/backward match a naive float64 implementation (both builds, both backward strategies)', () => {
@@ -153,8 +185,8 @@ test('flash attention forward/backward match a naive float64 implementation (bot
     assertClose(f32(ptrs.lse, B * H * Tq), e.lse, 2e-5, 2e-6, `lse ${what}`);
     assertClose(f32(ptrs.weights, B * H * Tq * Tk), e.w, 2e-5, 2e-7, `weights ${what}`);
     assertClose(f32(ptrs.dq, B * H * Tq * D), e.dq, 1e-4, 2e-5, `dq ${what}`);
-    assertClose(f32(ptrs.dk, B * H * Tk * D), e.dk, 1e-4, 2e-5, `dk ${what}`);
-    assertClose(f32(ptrs.dv, B * H * Tk * Dv), e.dv, 1e-4, 2e-5, `dv ${what}`);
+    assertClose(prefixRows(c, ptrs.dk, D), e.dk, 1e-4, 2e-5, `dk ${what}`);
+    assertClose(prefixRows(c, ptrs.dv, Dv), e.dv, 1e-4, 2e-5, `dv ${what}`);
     if (c.mask === 'rows-dead') {
       const o = f32(ptrs.o, B * H * Tq * Dv);
       assert.ok(o.every((x) => !Number.isNaN(x)));
@@ -165,16 +197,25 @@ test('flash attention forward/backward match a naive float64 implementation (bot
 });
 
 test('flash attention is bitwise identical for 1 thread, 2 threads, random splits and either backward strategy', () => {
-  for (const c of [CASES[1]!, CASES[3]!, CASES[5]!, CASES[6]!, { B: 2, H: 4, Tq: 100, Tk: 100, D: 32, Dv: 32, causal: true, mask: 'full' } as Case]) {
+  const more: Case[] = [
+    { B: 2, H: 4, Tq: 100, Tk: 100, D: 32, Dv: 32, causal: true, mask: 'full' },
+    { B: 1, H: 6, Hkv: 2, Tq: 70, Tk: 130, Tmax: 140, D: 17, Dv: 17, causal: true, dropoutP: 0.2, seed: 3 },
+  ];
+  for (const c of [CASES[1]!, CASES[3]!, CASES[5]!, CASES[6]!, CASES[10]!, CASES[12]!, CASES[14]!, ...more]) {
     const m0 = mark();
     const split = new SplitPool(rng(3)) as unknown as ThreadPool;
     const runs = [
       ...(['auto', 'fused', 'split'] as const).flatMap((strategy) => [pool1, pool2, split].map((p) => ({ how: `${strategy} on ${p === split ? 'random splits' : `${p.numThreads} thread(s)`}`, ptrs: run(c, p, 99, strategy).ptrs }))),
     ];
     const { B, H, Tq, Tk, D, Dv } = c;
-    const sizes = { o: B * H * Tq * Dv, lse: B * H * Tq, weights: B * H * Tq * Tk, dq: B * H * Tq * D, dk: B * H * Tk * D, dv: B * H * Tk * Dv };
+    const sizes = { o: B * H * Tq * Dv, lse: B * H * Tq, weights: B * H * Tq * Tk, dq: B * H * Tq * D };
     for (const key of Object.keys(sizes) as (keyof typeof sizes)[]) {
       for (const other of runs.slice(1)) assertSameBytes(runs[0]!.ptrs[key], other.ptrs[key], sizes[key], `${key}: ${runs[0]!.how} vs ${other.how} ${JSON.stringify(c)}`);
+    }
+    // dk, dv: the rows the kernels write (the first Tk of each kv head)
+    for (const [key, d] of [['dk', D], ['dv', Dv]] as const) {
+      const first = prefixBits(c, runs[0]!.ptrs[key], d);
+      for (const other of runs.slice(1)) assert.deepEqual(prefixBits(c, other.ptrs[key], d), first, `${key}: ${runs[0]!.how} vs ${other.how} ${JSON.stringify(c)}`);
     }
     release(m0);
   }

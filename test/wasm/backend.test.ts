@@ -142,22 +142,27 @@ test('AdamW wrapper is bit-identical to the reference', () => {
   release(m0);
 });
 
-test('attention wrappers match the reference backend (masks of several shapes, dropout, weights)', () => {
+test('attention wrappers match the reference backend (masks of several shapes, dropout, weights, GQA, kvLength)', () => {
   const m0 = mark();
   const cases = [
-    { B: 2, H: 3, Tq: 17, Tk: 17, D: 8, Dv: 8, mask: null as number[] | null, causal: true, dropoutP: 0 },
-    { B: 1, H: 2, Tq: 33, Tk: 65, D: 16, Dv: 5, mask: [1, 1, 33, 65], causal: false, dropoutP: 0.1 },
-    { B: 2, H: 2, Tq: 9, Tk: 70, D: 4, Dv: 4, mask: [2, 1, 1, 70], causal: false, dropoutP: 0 },
-    { B: 1, H: 1, Tq: 65, Tk: 65, D: 3, Dv: 3, mask: [65, 65], causal: true, dropoutP: 0.5 },
+    { B: 2, H: 3, Hkv: 3, Tq: 17, Tk: 17, Tmax: 17, D: 8, Dv: 8, mask: null as number[] | null, causal: true, dropoutP: 0 },
+    { B: 1, H: 2, Hkv: 2, Tq: 33, Tk: 65, Tmax: 65, D: 16, Dv: 5, mask: [1, 1, 33, 65], causal: false, dropoutP: 0.1 },
+    { B: 2, H: 2, Hkv: 2, Tq: 9, Tk: 70, Tmax: 70, D: 4, Dv: 4, mask: [2, 1, 1, 70], causal: false, dropoutP: 0 },
+    { B: 1, H: 1, Hkv: 1, Tq: 65, Tk: 65, Tmax: 65, D: 3, Dv: 3, mask: [65, 65], causal: true, dropoutP: 0.5 },
+    // grouped-query heads, bottom-right causal, the first Tk of Tmax rows (a cache)
+    { B: 2, H: 4, Hkv: 2, Tq: 3, Tk: 17, Tmax: 20, D: 8, Dv: 8, mask: [2, 1, 1, 17], causal: true, dropoutP: 0 },
+    { B: 1, H: 6, Hkv: 3, Tq: 1, Tk: 63, Tmax: 64, D: 17, Dv: 17, mask: null, causal: true, dropoutP: 0.2 },
+    { B: 1, H: 4, Hkv: 1, Tq: 65, Tk: 17, Tmax: 17, D: 64, Dv: 64, mask: [65, 17], causal: true, dropoutP: 0 },
   ];
   for (const c of cases) {
-    const q = tensor([c.B, c.H, c.Tq, c.D]), k = tensor([c.B, c.H, c.Tk, c.D]), v = tensor([c.B, c.H, c.Tk, c.Dv]);
+    const q = tensor([c.B, c.H, c.Tq, c.D]), k = tensor([c.B, c.Hkv, c.Tmax, c.D]), v = tensor([c.B, c.Hkv, c.Tmax, c.Dv]);
     const mask = c.mask ? tensor(c.mask, 'float32', -1, 1) : null;
     if (mask) ctx.f32(mask).forEach((x, i, arr) => (arr[i] = x < -0.7 ? -Infinity : x));
     const attrs = { causal: c.causal, scale: 1 / Math.sqrt(c.D), dropoutP: c.dropoutP, seed: 5, returnWeights: true, kvLength: c.Tk };
     compare('ScaledDotProductAttention', [q, k, v, mask], attrs, 2e-5, 2e-6);
     const [o, lse] = refKernels.ScaledDotProductAttention(ctx, [q, k, v, mask], attrs);
     const dout = tensor([c.B, c.H, c.Tq, c.Dv]);
+    // dk, dv: full (B, Hkv, Tmax, ·) shapes, zero past kvLength on both backends
     compare('ScaledDotProductAttentionGrad', [q, k, v, mask, o!, lse!, dout], attrs, 1e-4, 2e-5);
   }
   release(m0);

@@ -9,6 +9,7 @@
  */
 import type { ThreadPool } from '../../engine/thread-pool.js';
 import { MAX_KERNEL_THREADS, PARAM_BLOCK_PTR } from './load-kernels.js';
+import * as ABI from './abi.js';
 
 /** Unary op codes of `unary_f32`. */
 export const UNARY_OPS = {
@@ -302,11 +303,15 @@ export type Strides3 = readonly [number, number, number];
 
 export interface AttentionShape {
   B: number;
+  /** Query heads. */
   H: number;
   Tq: number;
+  /** Keys attended to (kvLength): k and v may hold more rows, which their strides step over. */
   Tk: number;
   D: number;
   Dv: number;
+  /** Key/value heads (default H); must divide H. Query head h reads kv head ⌊h / (H / Hkv)⌋. */
+  Hkv?: number;
 }
 
 export interface AttentionForwardParams extends AttentionShape {
@@ -320,11 +325,13 @@ export interface AttentionForwardParams extends AttentionShape {
   weights?: number;
   /** Optional additive float mask (0/-inf for boolean masks); 0 = none. */
   mask?: number;
-  /** Mask element strides (batch, head, row, col); 0 broadcasts. */
+  /** Mask element strides (batch, head, row, col) over (B, H, Tq, Tk); 0 broadcasts. */
   maskStrides?: readonly [number, number, number, number];
   qStrides?: Strides3;
+  /** Default: contiguous (B, Hkv, Tk, ·); a cache of Tmax rows is [Hkv·Tmax·D, Tmax·D, D]. */
   kStrides?: Strides3;
   vStrides?: Strides3;
+  /** Bottom-right aligned: query i sees keys j ≤ i + Tk − Tq. */
   causal?: boolean;
   /** Default 1/sqrt(D). */
   scale?: number;
@@ -336,75 +343,82 @@ export interface AttentionBackwardParams extends AttentionForwardParams {
   /** Upstream gradient (B, H, Tq, Dv), strided like q. */
   dO: number;
   dOStrides?: Strides3;
-  /** Outputs (contiguous): dq (B,H,Tq,D), dk (B,H,Tk,D), dv (B,H,Tk,Dv). */
+  /**
+   * Outputs (contiguous): dq (B,H,Tq,D), dk (B,Hkv,TkOut,D), dv (B,Hkv,TkOut,Dv). Rows ≥ Tk of
+   * dk and dv are not written (the caller zeroes them).
+   */
   dq: number;
   dk: number;
   dv: number;
+  /** Rows per kv head of dk and dv (default Tk). */
+  TkOut?: number;
   /** Scratch of B·H·Tq floats (rowsum(dO ∘ O)). */
   dRow: number;
   /**
-   * 'fused': one pass per head (dQ, dK, dV together), split over heads; 'split': a dQ pass over
-   * query blocks and a dK/dV pass over key blocks, which recompute the probabilities twice but
-   * split finer; 'auto' (default) picks by `fusedAttentionBackward`. Both add the same terms in
-   * the same order, so the results are bitwise identical either way and for any thread count.
+   * 'fused': one pass per kv head (dQ, dK, dV together), split over (b, kv head); 'split': a dQ
+   * pass over query blocks and a dK/dV pass over key blocks, which recompute the probabilities
+   * twice but split finer; 'auto' (default) picks by `fusedAttentionBackward`. Both add the same
+   * terms in the same order, so the results are bitwise identical either way and for any thread
+   * count.
    */
   strategy?: 'auto' | 'fused' | 'split';
 }
 
-const ATTN_BR = 32;
-const ATTN_BC = 64;
-
 /** Whether the fused kernels' per-thread scratch can hold head dims D, Dv. */
 export function attentionSupported(pool: ThreadPool, D: number, Dv: number): boolean {
-  return D >= 1 && Dv >= 1 && (pool.exports.attn_scratch_bytes!(D, Dv) as number) <= 896 * 1024;
+  return D >= 1 && Dv >= 1 && (pool.exports.attn_scratch_bytes!(D, Dv) as number) <= ABI.SCRATCH_BYTES;
 }
 
-function writeAttentionDesc(pool: ThreadPool, p: AttentionForwardParams, bwd?: AttentionBackwardParams): number {
+/** Writes the attention descriptor (word offsets from abi.ts) into the parameter block; returns its pointer. */
+export function writeAttentionDesc(pool: ThreadPool, p: AttentionForwardParams, bwd?: AttentionBackwardParams): number {
   const { i32, f32 } = views(pool);
-  const w = PARAM_BLOCK_PTR >> 2;
-  i32.fill(0, w, w + 40);
-  const contiguous = (T: number, D: number): Strides3 => [p.H * T * D, T * D, D];
-  const qs = p.qStrides ?? contiguous(p.Tq, p.D);
-  const ks = p.kStrides ?? contiguous(p.Tk, p.D);
-  const vs = p.vStrides ?? contiguous(p.Tk, p.Dv);
+  const w = ABI.PARAM_BASE >> 2;
+  i32.fill(0, w, w + ABI.ATTN_DESC_WORDS);
+  const Hkv = p.Hkv ?? p.H;
+  const contiguous = (H: number, T: number, D: number): Strides3 => [H * T * D, T * D, D];
   const dropoutP = p.dropoutP ?? 0;
-  i32[w + 0] = p.B;
-  i32[w + 1] = p.H;
-  i32[w + 2] = p.Tq;
-  i32[w + 3] = p.Tk;
-  i32[w + 4] = p.D;
-  i32[w + 5] = p.Dv;
-  i32[w + 6] = p.q;
-  i32[w + 7] = p.k;
-  i32[w + 8] = p.v;
-  i32[w + 9] = p.o;
-  i32[w + 10] = p.lse;
-  i32[w + 11] = p.weights ?? 0;
-  i32[w + 12] = p.mask ?? 0;
-  i32[w + 13] = b2i(p.causal);
-  f32[w + 14] = p.scale ?? 1 / Math.sqrt(p.D);
-  i32[w + 15] = dropoutP > 0 ? dropoutThreshold(dropoutP) : 0;
-  i32[w + 16] = p.seed ?? 0;
-  f32[w + 17] = dropoutP > 0 ? 1 / (1 - dropoutP) : 1;
-  i32.set(qs, w + 18);
-  i32.set(ks, w + 21);
-  i32.set(vs, w + 24);
-  i32.set(p.maskStrides ?? [0, 0, 0, 0], w + 27);
+  i32[w + ABI.ATTN_B] = p.B;
+  i32[w + ABI.ATTN_H] = p.H;
+  i32[w + ABI.ATTN_HKV] = Hkv;
+  i32[w + ABI.ATTN_TQ] = p.Tq;
+  i32[w + ABI.ATTN_TK] = p.Tk;
+  i32[w + ABI.ATTN_D] = p.D;
+  i32[w + ABI.ATTN_DV] = p.Dv;
+  i32[w + ABI.ATTN_Q] = p.q;
+  i32[w + ABI.ATTN_K] = p.k;
+  i32[w + ABI.ATTN_V] = p.v;
+  i32[w + ABI.ATTN_O] = p.o;
+  i32[w + ABI.ATTN_LSE] = p.lse;
+  i32[w + ABI.ATTN_P] = p.weights ?? 0;
+  i32[w + ABI.ATTN_MASK] = p.mask ?? 0;
+  i32[w + ABI.ATTN_CAUSAL] = b2i(p.causal);
+  f32[w + ABI.ATTN_SCALE] = p.scale ?? 1 / Math.sqrt(p.D);
+  i32[w + ABI.ATTN_THRESH] = dropoutP > 0 ? dropoutThreshold(dropoutP) : 0;
+  i32[w + ABI.ATTN_SEED] = p.seed ?? 0;
+  f32[w + ABI.ATTN_KEEPSCALE] = dropoutP > 0 ? 1 / (1 - dropoutP) : 1;
+  i32.set(p.qStrides ?? contiguous(p.H, p.Tq, p.D), w + ABI.ATTN_QS);
+  i32.set(p.kStrides ?? contiguous(Hkv, p.Tk, p.D), w + ABI.ATTN_KS);
+  i32.set(p.vStrides ?? contiguous(Hkv, p.Tk, p.Dv), w + ABI.ATTN_VS);
+  i32.set(p.maskStrides ?? [0, 0, 0, 0], w + ABI.ATTN_MS);
+  i32[w + ABI.ATTN_TKOUT] = bwd?.TkOut ?? p.Tk;
   if (bwd) {
-    i32[w + 31] = bwd.dO;
-    i32[w + 32] = bwd.dq;
-    i32[w + 33] = bwd.dk;
-    i32[w + 34] = bwd.dv;
-    i32[w + 35] = bwd.dRow;
-    i32.set(bwd.dOStrides ?? contiguous(p.Tq, p.Dv), w + 36);
+    i32[w + ABI.ATTN_DO] = bwd.dO;
+    i32[w + ABI.ATTN_DQ] = bwd.dq;
+    i32[w + ABI.ATTN_DK] = bwd.dk;
+    i32[w + ABI.ATTN_DVG] = bwd.dv;
+    i32[w + ABI.ATTN_DROW] = bwd.dRow;
+    i32.set(bwd.dOStrides ?? contiguous(p.H, p.Tq, p.Dv), w + ABI.ATTN_DOS);
   }
-  return PARAM_BLOCK_PTR;
+  return ABI.PARAM_BASE;
 }
 
-function checkAttention(pool: ThreadPool, p: AttentionShape & { dropoutP?: number }): void {
+function checkAttention(pool: ThreadPool, p: AttentionShape & { dropoutP?: number; TkOut?: number }): void {
   if (!attentionSupported(pool, p.D, p.Dv)) {
     throw new Error(`flashAttention: head dims D=${p.D}, Dv=${p.Dv} need more scratch than the wasm kernels have`);
   }
+  const Hkv = p.Hkv ?? p.H;
+  if (!(Number.isInteger(Hkv) && Hkv >= 1 && p.H % Hkv === 0)) throw new Error(`flashAttention: Hkv ${Hkv} must divide H ${p.H}`);
+  if (p.TkOut !== undefined && p.TkOut < p.Tk) throw new Error(`flashAttention: TkOut ${p.TkOut} is below Tk ${p.Tk}`);
   if (p.dropoutP !== undefined && !(p.dropoutP >= 0 && p.dropoutP < 1)) throw new Error(`flashAttention: dropoutP must be in [0, 1), got ${p.dropoutP}`);
 }
 
@@ -413,12 +427,12 @@ export function flashAttentionForward(pool: ThreadPool, p: AttentionForwardParam
   checkAttention(pool, p);
   if (p.B * p.H * p.Tq === 0) return;
   const desc = writeAttentionDesc(pool, p);
-  pool.run('attn_fwd', [desc], p.B * p.H * Math.ceil(p.Tq / ATTN_BR));
+  pool.run('attn_fwd', [desc], p.B * p.H * Math.ceil(p.Tq / ABI.ATTN_BR));
 }
 
 /**
- * Whether the one-pass backward (split over heads) beats the two-pass one (split over blocks) for
- * `heads` = B·H on `threads` threads. The one pass computes scores, probabilities and dS once
+ * Whether the one-pass backward (split over kv heads) beats the two-pass one (split over blocks)
+ * for `heads` = B·Hkv on `threads` threads. The one pass computes scores, probabilities and dS once
  * instead of twice (5 tile products instead of 9); measured 1.48× faster on one thread (B 4, H 8,
  * seq 2048, D 64). It wins unless heads spread too unevenly over the threads: 1 head on 2
  * threads leaves one idle, so that case keeps the two passes.
@@ -432,17 +446,17 @@ const FUSED_BACKWARD_SPEEDUP = 1.45;
 /** Fused attention backward from o and lse: dq, dk, dv (contiguous). */
 export function flashAttentionBackward(pool: ThreadPool, p: AttentionBackwardParams): void {
   checkAttention(pool, p);
-  const heads = p.B * p.H;
-  if (heads === 0) return;
+  const kvHeads = p.B * (p.Hkv ?? p.H);
+  if (kvHeads === 0) return;
   const desc = writeAttentionDesc(pool, p, p);
-  if (p.Tq > 0) pool.run('attn_bwd_prep', [desc], heads * p.Tq, 256);
+  if (p.Tq > 0) pool.run('attn_bwd_prep', [desc], p.B * p.H * p.Tq, 256);
   const strategy = p.strategy ?? 'auto';
-  if (strategy === 'fused' || (strategy === 'auto' && fusedAttentionBackward(heads, pool.numThreads))) {
-    pool.run('attn_bwd_fused', [desc], heads);
+  if (strategy === 'fused' || (strategy === 'auto' && fusedAttentionBackward(kvHeads, pool.numThreads))) {
+    pool.run('attn_bwd_fused', [desc], kvHeads);
     return;
   }
-  if (p.Tq > 0) pool.run('attn_bwd_dq', [desc], heads * Math.ceil(p.Tq / ATTN_BR));
-  if (p.Tk > 0) pool.run('attn_bwd_dkv', [desc], heads * Math.ceil(p.Tk / ATTN_BC));
+  if (p.Tq > 0) pool.run('attn_bwd_dq', [desc], p.B * p.H * Math.ceil(p.Tq / ABI.ATTN_BR));
+  if (p.Tk > 0) pool.run('attn_bwd_dkv', [desc], kvHeads * Math.ceil(p.Tk / ABI.ATTN_BC));
 }
 
 export { MAX_KERNEL_THREADS };

@@ -442,3 +442,19 @@ export function dropout_f32(x: usize, y: usize, seed: i32, threshold: i32, scale
     store<f32>(y + p, keep ? <f32>(<f64>load<f32>(x + p) * scale) : 0);
   }
 }
+
+/**
+ * In-place slice assignment (the KV cache's append): for rows o in [start, end),
+ * dst[o * dstStride + offset + e] = src[o * block + e] for e < block (32-bit elements). Each
+ * thread writes its own rows.
+ */
+export function slice_assign(dst: usize, src: usize, block: i32, dstStride: i32, offset: i32, start: i32, end: i32): void {
+  const bytes = <usize>block << 2;
+  for (let o = start; o < end; o++) {
+    let pd = dst + ((<usize>o * <usize>dstStride + <usize>offset) << 2);
+    let ps = src + ((<usize>o * <usize>block) << 2);
+    const stop = pd + bytes;
+    for (; pd + 16 <= stop; pd += 16, ps += 16) v128.store(pd, v128.load(ps));
+    for (; pd < stop; pd += 4, ps += 4) store<i32>(pd, load<i32>(ps));
+  }
+}

@@ -2,7 +2,7 @@
 // Kernels that the thread pool splits take (start, end) as their last two arguments.
 export { set_thread_index, get_thread_index, debug_trap_on_thread } from './common';
 export { gemm_rows, gemm_cols, gemm_row_block } from './gemm';
-export { unary_f32, gelu_grad_f32, binary_same, binary_strided, where_strided, copy_strided, dropout_f32 } from './elementwise';
+export { unary_f32, gelu_grad_f32, binary_same, binary_strided, where_strided, copy_strided, dropout_f32, slice_assign } from './elementwise';
 export {
   reduce_last, reduce_mid, argreduce, softmax_last, softmax_mid,
   layernorm_fwd, layernorm_bwd_dx, layernorm_bwd_params,

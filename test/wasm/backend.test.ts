@@ -6,7 +6,9 @@ import type { DType } from '../../src/tensor/dtype.js';
 import { refKernels } from '../../src/backends/ref/index.js';
 import { wasmKernels } from '../../src/backends/wasm/index.js';
 import { initializeWasm } from '../../src/backends/wasm/state.js';
-import { alloc, assertClose, f32, i32, mark, memory, release, rng } from './helpers.js';
+import { alloc, assertClose, f32, i32, mark, memory, pool1, pool2, release, rng, SplitPool } from './helpers.js';
+import { sliceAssign } from '../../src/backends/wasm/kernels.js';
+import type { ThreadPool } from '../../src/engine/thread-pool.js';
 
 initializeWasm(memory);
 
@@ -164,6 +166,38 @@ test('attention wrappers match the reference backend (masks of several shapes, d
     const dout = tensor([c.B, c.H, c.Tq, c.Dv]);
     // dk, dv: full (B, Hkv, Tmax, ·) shapes, zero past kvLength on both backends
     compare('ScaledDotProductAttentionGrad', [q, k, v, mask, o!, lse!, dout], attrs, 1e-4, 2e-5);
+  }
+  release(m0);
+});
+
+test('SliceAssign wrapper matches the reference (float32 and int32, several axes); the kernel under any thread split', () => {
+  const m0 = mark();
+  for (const [shape, axis, start, rows] of [[[2, 3, 7, 4], 2, 5, 2], [[2, 3, 7, 4], 0, 1, 1], [[3, 65, 17], 1, 0, 65], [[3, 65, 17], 2, 16, 1], [[130, 3], 0, 63, 67], [[1, 12, 64, 64], 2, 17, 1]] as const) {
+    for (const dtype of ['float32', 'int32'] as const) {
+      const dst = tensor([...shape], dtype, -9, 9);
+      const src = tensor(shape.map((n, d) => (d === axis ? rows : n)), dtype, -9, 9);
+      const a = copyOf(dst), b = copyOf(dst);
+      assert.deepEqual(wasmKernels.SliceAssign!(ctx, [a, src], { axis, start }), []);
+      refKernels.SliceAssign(ctx, [b, src], { axis, start });
+      assert.deepEqual(read(a), read(b), `SliceAssign ${dtype} ${JSON.stringify({ shape, axis, start, rows })}`);
+      assert.notDeepEqual(read(a), read(dst));
+    }
+  }
+  // Every row by its own thread, in any order: 1 thread, 2 threads and random splits agree.
+  const dst = tensor([6, 40, 9]), src = tensor([6, 3, 9]);
+  const results = [pool1, pool2, new SplitPool(rng(5)) as unknown as ThreadPool].map((p) => {
+    const d = copyOf(dst);
+    sliceAssign(p, d.ptr, src.ptr, 6, 3 * 9, 40 * 9, 20 * 9);
+    return read(d);
+  });
+  assert.deepEqual(results[1], results[0]);
+  assert.deepEqual(results[2], results[0]);
+  const expected = read(dst);
+  for (let o = 0; o < 6; o++) for (let e = 0; e < 27; e++) expected[o * 360 + 180 + e] = read(src)[o * 27 + e]!;
+  assert.deepEqual(results[0], expected);
+  // Bounds are checked by both backends (the op checks first, naming the shapes).
+  for (const k of [wasmKernels.SliceAssign!, refKernels.SliceAssign]) {
+    assert.throws(() => k(ctx, [copyOf(dst), src], { axis: 1, start: 38 }), /SliceAssign: rows 38\.\.41 of axis 1 exceed dst \[6, 40, 9\]/);
   }
   release(m0);
 });

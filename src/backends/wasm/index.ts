@@ -30,6 +30,7 @@ import { Reduce } from './Reduce.js';
 import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
 import { ScaledDotProductAttentionGrad } from './ScaledDotProductAttentionGrad.js';
 import { Slice } from './Slice.js';
+import { SliceAssign } from './SliceAssign.js';
 import { Softmax } from './Softmax.js';
 import { Transpose } from './Transpose.js';
 import { Unary } from './Unary.js';
@@ -56,6 +57,7 @@ export const wasmKernels: Partial<KernelTable> = {
   ScaledDotProductAttention,
   ScaledDotProductAttentionGrad,
   Slice,
+  SliceAssign,
   Softmax,
   Transpose,
   Unary,

@@ -195,6 +195,16 @@ export function copyStrided(pool: ThreadPool, x: number, out: number, shape: rea
   pool.run('copy_strided', [x, out, desc], n, MIN_ELEMS);
 }
 
+/**
+ * In place: dst[o, offset + e] = src[o, e] for `outer` rows of `block` 32-bit elements, dst rows
+ * `dstStride` apart (slice assignment along an axis: block = rows·inner, offset = start·inner).
+ * Split over rows.
+ */
+export function sliceAssign(pool: ThreadPool, dst: number, src: number, outer: number, block: number, dstStride: number, offset: number): void {
+  if (outer <= 0 || block <= 0) return;
+  pool.run('slice_assign', [dst, src, block, dstStride, offset], outer, Math.ceil(MIN_ELEMS / block));
+}
+
 /** Dropout threshold: keep iff (hash >>> 8) >= ceil(p · 2^24), i.e. hashUniform >= p exactly. */
 export function dropoutThreshold(p: number): number {
   return Math.ceil(p * 16777216);

@@ -9,11 +9,14 @@
 // Globals (like `threadIndex`) are per instance, i.e. per thread: each worker instantiates the
 // module on the same shared memory and calls `set_thread_index` once.
 
-export const PARAM_BASE: usize = 1 << 20;
-export const PARAM_BYTES: usize = 64 << 10;
-export const SCRATCH_BASE: usize = 2 << 20;
-export const SCRATCH_BYTES: usize = 896 << 10;
-export const MAX_THREADS: i32 = 16;
+// The sizes are the kernel ABI, defined once with the JavaScript side in src/backends/wasm/abi.ts.
+import { PARAM_BASE as ABI_PARAM_BASE, PARAM_BYTES as ABI_PARAM_BYTES, SCRATCH_BASE as ABI_SCRATCH_BASE, SCRATCH_BYTES as ABI_SCRATCH_BYTES, MAX_THREADS as ABI_MAX_THREADS } from '../src/backends/wasm/abi';
+
+export const PARAM_BASE: usize = <usize>ABI_PARAM_BASE;
+export const PARAM_BYTES: usize = <usize>ABI_PARAM_BYTES;
+export const SCRATCH_BASE: usize = <usize>ABI_SCRATCH_BASE;
+export const SCRATCH_BYTES: usize = <usize>ABI_SCRATCH_BYTES;
+export const MAX_THREADS: i32 = ABI_MAX_THREADS;
 
 let threadIndex: i32 = 0;
 

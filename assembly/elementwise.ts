@@ -6,11 +6,12 @@
 
 import { vexp, vlog, vtanh, vsigmoid, vgelu, vgeluTanh, vnormpdf, verf1p } from './vmath';
 import { hash24, hash24x4 } from './common';
-
-// Unary op codes (keep in sync with src/backends/wasm/kernels.ts).
-export const U_NEG = 0, U_EXP = 1, U_LOG = 2, U_SQRT = 3, U_RSQRT = 4, U_ABS = 5, U_RELU = 6,
-  U_GELU = 7, U_GELU_TANH = 8, U_TANH = 9, U_SIGMOID = 10, U_SILU = 11, U_SQUARE = 12,
-  U_RECIPROCAL = 13, U_SIGN = 14, U_COPY = 15;
+// Op codes and the strided descriptor's layout: the kernel ABI shared with JavaScript.
+import {
+  U_NEG, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_ABS, U_RELU, U_GELU, U_GELU_TANH, U_TANH, U_SIGMOID, U_SILU, U_SQUARE, U_RECIPROCAL, U_SIGN, U_COPY,
+  B_ADD, B_SUB, B_MUL, B_DIV, B_MAX, B_MIN, B_POW, C_EQ, C_NE, C_LT, C_LE, C_GT, C_GE, CI_EQ, CI_NE, CI_LT, CI_LE, CI_GT, CI_GE,
+  I_ADD, I_SUB, I_MUL, I_MAX, I_MIN, SD_MAX_RANK, SD_RANK, SD_SHAPE, SD_STRIDES,
+} from '../src/backends/wasm/abi';
 
 // @ts-ignore: decorator
 @inline function unaryVec(op: i32, x: v128): v128 {
@@ -118,14 +119,6 @@ export function gelu_grad_f32(approx: i32, x: usize, dy: usize, dx: usize, start
 
 // ---- Binary, compare, where ----------------------------------------------------------------
 
-export const B_ADD = 0, B_SUB = 1, B_MUL = 2, B_DIV = 3, B_MAX = 4, B_MIN = 5, B_POW = 6;
-// comparisons write int32 0/1
-export const C_EQ = 10, C_NE = 11, C_LT = 12, C_LE = 13, C_GT = 14, C_GE = 15;
-// the same comparisons on int32 inputs
-export const CI_EQ = 20, CI_NE = 21, CI_LT = 22, CI_LE = 23, CI_GT = 24, CI_GE = 25;
-// integer arithmetic on int32 inputs (wrapping)
-export const I_ADD = 30, I_SUB = 31, I_MUL = 32, I_MAX = 34, I_MIN = 35;
-
 /** Maximum and minimum propagate NaN, like torch.maximum/minimum. */
 // @ts-ignore: decorator
 @inline function binVec(op: i32, a: v128, b: v128): v128 {
@@ -221,15 +214,13 @@ export function binary_same(op: i32, a: usize, b: usize, out: usize, start: i32,
  * broadcast) and the output contiguous; the first `rank` entries of each array are used (rank >= 1).
  * Inner loops have vector paths for inner strides (1,1), (1,0), (0,1).
  */
-const MAXR = 6;
-
 // @ts-ignore: decorator
 @inline function descShape(desc: usize, d: i32): i32 {
-  return load<i32>(desc + 4 + (<usize>d << 2));
+  return load<i32>(desc + (<usize>(SD_SHAPE + d) << 2));
 }
 // @ts-ignore: decorator
 @inline function descStride(desc: usize, which: i32, d: i32): i32 {
-  return load<i32>(desc + 4 + (<usize>(MAXR * (which + 1) + d) << 2));
+  return load<i32>(desc + (<usize>(SD_STRIDES + SD_MAX_RANK * which + d) << 2));
 }
 
 // @ts-ignore: decorator
@@ -261,7 +252,7 @@ const MAXR = 6;
 
 // @ts-ignore: decorator
 @inline function stridedBinary(op: i32, a: usize, b: usize, out: usize, desc: usize, start: i32, end: i32): void {
-  const rank = load<i32>(desc);
+  const rank = load<i32>(desc + (<usize>SD_RANK << 2));
   const inner = descShape(desc, rank - 1);
   const isa = descStride(desc, 0, rank - 1);
   const isb = descStride(desc, 1, rank - 1);
@@ -335,7 +326,7 @@ export function binary_strided(op: i32, a: usize, b: usize, out: usize, desc: us
  * 32-bit values are moved as bits, so this works for float32 and int32 alike.
  */
 export function where_strided(cond: usize, a: usize, b: usize, out: usize, desc: usize, start: i32, end: i32): void {
-  const rank = load<i32>(desc);
+  const rank = load<i32>(desc + (<usize>SD_RANK << 2));
   const inner = descShape(desc, rank - 1);
   const sc = descStride(desc, 0, rank - 1);
   const sa = descStride(desc, 1, rank - 1);
@@ -380,7 +371,7 @@ export function where_strided(cond: usize, a: usize, b: usize, out: usize, desc:
 
 /** out (contiguous) = x viewed with the shape/strides in desc slot 0 (transpose, expand, slice). */
 export function copy_strided(x: usize, out: usize, desc: usize, start: i32, end: i32): void {
-  const rank = load<i32>(desc);
+  const rank = load<i32>(desc + (<usize>SD_RANK << 2));
   const inner = descShape(desc, rank - 1);
   const sx = descStride(desc, 0, rank - 1);
   let idx = start;

@@ -3,6 +3,7 @@
 
 import { vexp, vlog } from './vmath';
 import { hsum, hmax, hmin, imin } from './common';
+import { R_SUM, R_MAX, R_MIN } from '../src/backends/wasm/abi'; // reduce op codes (the kernel ABI)
 
 // @ts-ignore: decorator
 @inline function ptr(base: usize, i: i32): usize {
@@ -81,7 +82,6 @@ function rowExpSum(x: usize, y: usize, n: i32, m: f32, write: bool): f32 {
 
 // ---- Reductions -------------------------------------------------------------------------------
 
-export const R_SUM = 0, R_MAX = 1, R_MIN = 2;
 
 /** out[r] = reduce(x[r, 0:cols]) for rows [start, end). */
 export function reduce_last(op: i32, x: usize, out: usize, cols: i32, start: i32, end: i32): void {

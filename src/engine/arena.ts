@@ -7,8 +7,10 @@
  * after the first step it runs entirely from the free lists and live memory stays flat.
  */
 
-/** Bytes at the bottom of memory that belong to the wasm module (static data, stack, scratch). */
-export const WASM_RESERVED_BYTES = 16 * 1024 * 1024;
+import { RESERVED_BYTES } from '../backends/wasm/abi.js';
+
+/** Bytes at the bottom of memory that belong to the wasm module (static data, stack, scratch): the kernel ABI's. */
+export const WASM_RESERVED_BYTES = RESERVED_BYTES;
 /** Every block starts on a cache line, which also satisfies SIMD alignment. */
 export const ALIGNMENT = 64;
 const PAGE_BYTES = 65536;

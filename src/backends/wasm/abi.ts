@@ -17,6 +17,65 @@ export const SCRATCH_BYTES = 896 << 10;
 export const MAX_THREADS = 16;
 export const RESERVED_BYTES = 16 << 20;
 
+// ---- Op codes ----
+/** unary_f32 (assembly/elementwise.ts). */
+export const U_NEG = 0;
+export const U_EXP = 1;
+export const U_LOG = 2;
+export const U_SQRT = 3;
+export const U_RSQRT = 4;
+export const U_ABS = 5;
+export const U_RELU = 6;
+export const U_GELU = 7;
+export const U_GELU_TANH = 8;
+export const U_TANH = 9;
+export const U_SIGMOID = 10;
+export const U_SILU = 11;
+export const U_SQUARE = 12;
+export const U_RECIPROCAL = 13;
+export const U_SIGN = 14;
+export const U_COPY = 15;
+/** binary_same / binary_strided: float32 arithmetic. */
+export const B_ADD = 0;
+export const B_SUB = 1;
+export const B_MUL = 2;
+export const B_DIV = 3;
+export const B_MAX = 4;
+export const B_MIN = 5;
+export const B_POW = 6;
+/** Comparisons of float32 inputs, writing int32 0/1. */
+export const C_EQ = 10;
+export const C_NE = 11;
+export const C_LT = 12;
+export const C_LE = 13;
+export const C_GT = 14;
+export const C_GE = 15;
+/** The same comparisons of int32 inputs. */
+export const CI_EQ = 20;
+export const CI_NE = 21;
+export const CI_LT = 22;
+export const CI_LE = 23;
+export const CI_GT = 24;
+export const CI_GE = 25;
+/** int32 arithmetic (wrapping). */
+export const I_ADD = 30;
+export const I_SUB = 31;
+export const I_MUL = 32;
+export const I_MAX = 34;
+export const I_MIN = 35;
+/** reduce_last / reduce_mid. */
+export const R_SUM = 0;
+export const R_MAX = 1;
+export const R_MIN = 2;
+
+// ---- Strided descriptor (binary_strided, where_strided, copy_strided; int32 words) ----
+/** [rank, shape[MAX_RANK], strides of operand 0[MAX_RANK], of operand 1, of operand 2], element strides, 0 = broadcast. */
+export const SD_MAX_RANK = 6;
+export const SD_RANK = 0;
+export const SD_SHAPE = 1;
+export const SD_STRIDES = 1 + SD_MAX_RANK;
+export const SD_WORDS = 1 + 4 * SD_MAX_RANK;
+
 // ---- Attention descriptor (int32 / float32 words at PARAM_BASE; assembly/attention.ts) ----
 /** Tiles: queries per block (forward, dQ) and keys per block (dK/dV). */
 export const ATTN_BR = 32;

@@ -8,31 +8,33 @@
  *   gemm(pool, { a, b, c, M, N, K, transB: true, beta: 1 });       // C += A · Bᵀ
  */
 import type { ThreadPool } from '../../engine/thread-pool.js';
-import { MAX_KERNEL_THREADS, PARAM_BLOCK_PTR } from './load-kernels.js';
+import { MAX_KERNEL_THREADS } from './load-kernels.js';
 import * as ABI from './abi.js';
+import { callExport, callKernel } from './signatures.js';
 
-/** Unary op codes of `unary_f32`. */
+/** Unary op codes of `unary_f32` (values from the kernel ABI). */
 export const UNARY_OPS = {
-  neg: 0, exp: 1, log: 2, sqrt: 3, rsqrt: 4, abs: 5, relu: 6, gelu: 7, geluTanh: 8, tanh: 9,
-  sigmoid: 10, silu: 11, square: 12, reciprocal: 13, sign: 14, copy: 15,
+  neg: ABI.U_NEG, exp: ABI.U_EXP, log: ABI.U_LOG, sqrt: ABI.U_SQRT, rsqrt: ABI.U_RSQRT, abs: ABI.U_ABS, relu: ABI.U_RELU,
+  gelu: ABI.U_GELU, geluTanh: ABI.U_GELU_TANH, tanh: ABI.U_TANH, sigmoid: ABI.U_SIGMOID, silu: ABI.U_SILU,
+  square: ABI.U_SQUARE, reciprocal: ABI.U_RECIPROCAL, sign: ABI.U_SIGN, copy: ABI.U_COPY,
 } as const;
 export type WasmUnaryOp = keyof typeof UNARY_OPS;
 
 /** Binary op codes (float32 arithmetic, comparisons to int32 0/1, int32 variants). */
 export const BINARY_OPS = {
-  add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5, pow: 6,
-  eq: 10, ne: 11, lt: 12, le: 13, gt: 14, ge: 15,
-  eqInt: 20, neInt: 21, ltInt: 22, leInt: 23, gtInt: 24, geInt: 25,
-  addInt: 30, subInt: 31, mulInt: 32, maximumInt: 34, minimumInt: 35,
+  add: ABI.B_ADD, sub: ABI.B_SUB, mul: ABI.B_MUL, div: ABI.B_DIV, maximum: ABI.B_MAX, minimum: ABI.B_MIN, pow: ABI.B_POW,
+  eq: ABI.C_EQ, ne: ABI.C_NE, lt: ABI.C_LT, le: ABI.C_LE, gt: ABI.C_GT, ge: ABI.C_GE,
+  eqInt: ABI.CI_EQ, neInt: ABI.CI_NE, ltInt: ABI.CI_LT, leInt: ABI.CI_LE, gtInt: ABI.CI_GT, geInt: ABI.CI_GE,
+  addInt: ABI.I_ADD, subInt: ABI.I_SUB, mulInt: ABI.I_MUL, maximumInt: ABI.I_MAX, minimumInt: ABI.I_MIN,
 } as const;
 export type WasmBinaryOp = keyof typeof BINARY_OPS;
 
-export const REDUCE_OPS = { sum: 0, max: 1, min: 2 } as const;
+export const REDUCE_OPS = { sum: ABI.R_SUM, max: ABI.R_MAX, min: ABI.R_MIN } as const;
 export type WasmReduceOp = keyof typeof REDUCE_OPS;
 
 /** Elements per thread below which element-wise jobs stay on one thread. */
 const MIN_ELEMS = 1 << 14;
-const MAX_RANK = 6;
+const MAX_RANK = ABI.SD_MAX_RANK;
 
 let i32View: Int32Array | null = null;
 let f32View: Float32Array | null = null;
@@ -87,16 +89,16 @@ export function gemm(pool: ThreadPool, p: GemmParams): void {
   const sB = p.strideB ?? K * N;
   const sC = p.strideC ?? M * N;
   const rb = gemmRowBlock(pool);
-  const args = [p.a, p.b, p.c, M, N, K, lda, ldb, ldc, b2i(p.transA), b2i(p.transB), p.alpha ?? 1, p.beta ?? 0, batch, sA, sB, sC];
+  const args = { a: p.a, b: p.b, c: p.c, M, N, K, lda, ldb, ldc, transA: b2i(p.transA), transB: b2i(p.transB), alpha: p.alpha ?? 1, beta: p.beta ?? 0, batch, sA, sB, sC };
   const rowItems = batch * Math.ceil(M / rb);
   const colItems = batch * Math.ceil(N / 64);
   const threads = pool.numThreads;
   const work = 2 * M * N * Math.max(K, 1) * batch;
   const minFlops = 1 << 18;
   if (rowItems >= 2 * threads || rowItems >= colItems) {
-    pool.run('gemm_rows', args, rowItems, Math.ceil((minFlops * rowItems) / work));
+    callKernel(pool, 'gemm_rows', args, rowItems, Math.ceil((minFlops * rowItems) / work));
   } else {
-    pool.run('gemm_cols', args, colItems, Math.ceil((minFlops * colItems) / work));
+    callKernel(pool, 'gemm_cols', args, colItems, Math.ceil((minFlops * colItems) / work));
   }
 }
 
@@ -104,7 +106,7 @@ const rowBlockCache = new WeakMap<ThreadPool, number>();
 function gemmRowBlock(pool: ThreadPool): number {
   let rb = rowBlockCache.get(pool);
   if (rb === undefined) {
-    rb = pool.exports.gemm_row_block!() as number;
+    rb = callExport(pool, 'gemm_row_block', {});
     rowBlockCache.set(pool, rb);
   }
   return rb;
@@ -114,17 +116,17 @@ function gemmRowBlock(pool: ThreadPool): number {
 
 /** y = op(x) over n float32 elements (y may be x). */
 export function unary(pool: ThreadPool, op: WasmUnaryOp, x: number, y: number, n: number): void {
-  pool.run('unary_f32', [UNARY_OPS[op], x, y], n, MIN_ELEMS);
+  callKernel(pool, 'unary_f32', { op: UNARY_OPS[op], x, y }, n, MIN_ELEMS);
 }
 
 /** dx = dy · gelu'(x) (approximate: the tanh form). */
 export function geluGrad(pool: ThreadPool, approximate: boolean, x: number, dy: number, dx: number, n: number): void {
-  pool.run('gelu_grad_f32', [b2i(approximate), x, dy, dx], n, MIN_ELEMS / 4);
+  callKernel(pool, 'gelu_grad_f32', { approx: b2i(approximate), x, dy, dx }, n, MIN_ELEMS / 4);
 }
 
 /** out = a op b for same-shape operands of n elements. */
 export function binarySame(pool: ThreadPool, op: WasmBinaryOp, a: number, b: number, out: number, n: number): void {
-  pool.run('binary_same', [BINARY_OPS[op], a, b, out], n, MIN_ELEMS);
+  callKernel(pool, 'binary_same', { op: BINARY_OPS[op], a, b, out }, n, MIN_ELEMS);
 }
 
 /**
@@ -153,16 +155,16 @@ export function collapseDims(shape: readonly number[], strides: readonly (readon
   return { shape: outShape, strides: outStrides };
 }
 
-function writeStridedDesc(pool: ThreadPool, shape: readonly number[], strides: readonly (readonly number[])[]): number {
+export function writeStridedDesc(pool: ThreadPool, shape: readonly number[], strides: readonly (readonly number[])[]): number {
   const c = collapseDims(shape, strides);
   if (c.shape.length > MAX_RANK) throw new Error(`wasm kernels: rank ${c.shape.length} after collapsing exceeds ${MAX_RANK}`);
   const { i32 } = views(pool);
-  const base = PARAM_BLOCK_PTR >> 2;
-  i32.fill(0, base, base + 1 + 4 * MAX_RANK);
-  i32[base] = c.shape.length;
-  c.shape.forEach((n, d) => (i32[base + 1 + d] = n));
-  c.strides.forEach((s, k) => s.forEach((v, d) => (i32[base + 1 + MAX_RANK * (k + 1) + d] = v)));
-  return PARAM_BLOCK_PTR;
+  const base = ABI.PARAM_BASE >> 2;
+  i32.fill(0, base, base + ABI.SD_WORDS);
+  i32[base + ABI.SD_RANK] = c.shape.length;
+  c.shape.forEach((n, d) => (i32[base + ABI.SD_SHAPE + d] = n));
+  c.strides.forEach((s, k) => s.forEach((v, d) => (i32[base + ABI.SD_STRIDES + MAX_RANK * k + d] = v)));
+  return ABI.PARAM_BASE;
 }
 
 /** out (contiguous, `shape`) = a op b with a and b read through element strides (0 = broadcast). */
@@ -173,7 +175,7 @@ export function binaryStrided(
   const n = shape.reduce((x, y) => x * y, 1);
   if (n === 0) return;
   const desc = writeStridedDesc(pool, shape, [stridesA, stridesB]);
-  pool.run('binary_strided', [BINARY_OPS[op], a, b, out, desc], n, MIN_ELEMS);
+  callKernel(pool, 'binary_strided', { op: BINARY_OPS[op], a, b, out, desc }, n, MIN_ELEMS);
 }
 
 /** out = cond ? a : b (32-bit values of any dtype), all three strided/broadcast into `shape`. */
@@ -184,7 +186,7 @@ export function whereStrided(
   const n = shape.reduce((x, y) => x * y, 1);
   if (n === 0) return;
   const desc = writeStridedDesc(pool, shape, [stridesCond, stridesA, stridesB]);
-  pool.run('where_strided', [cond, a, b, out, desc], n, MIN_ELEMS);
+  callKernel(pool, 'where_strided', { cond, a, b, out, desc }, n, MIN_ELEMS);
 }
 
 /** out (contiguous) = x read through strides (transpose, expand, slice); 32-bit elements. */
@@ -192,7 +194,7 @@ export function copyStrided(pool: ThreadPool, x: number, out: number, shape: rea
   const n = shape.reduce((a, b) => a * b, 1);
   if (n === 0) return;
   const desc = writeStridedDesc(pool, shape, [strides]);
-  pool.run('copy_strided', [x, out, desc], n, MIN_ELEMS);
+  callKernel(pool, 'copy_strided', { x, out, desc }, n, MIN_ELEMS);
 }
 
 /**
@@ -202,7 +204,7 @@ export function copyStrided(pool: ThreadPool, x: number, out: number, shape: rea
  */
 export function sliceAssign(pool: ThreadPool, dst: number, src: number, outer: number, block: number, dstStride: number, offset: number): void {
   if (outer <= 0 || block <= 0) return;
-  pool.run('slice_assign', [dst, src, block, dstStride, offset], outer, Math.ceil(MIN_ELEMS / block));
+  callKernel(pool, 'slice_assign', { dst, src, block, dstStride, offset }, outer, Math.ceil(MIN_ELEMS / block));
 }
 
 /** Dropout threshold: keep iff (hash >>> 8) >= ceil(p · 2^24), i.e. hashUniform >= p exactly. */
@@ -212,30 +214,30 @@ export function dropoutThreshold(p: number): number {
 
 /** y = x · 1/(1-p) where hashUniform(seed, idx0 + i) >= p, else 0 (matches the reference bit for bit). */
 export function dropout(pool: ThreadPool, x: number, y: number, n: number, p: number, seed: number, idx0 = 0): void {
-  pool.run('dropout_f32', [x, y, seed | 0, dropoutThreshold(p), 1 / (1 - p), idx0 | 0], n, MIN_ELEMS);
+  callKernel(pool, 'dropout_f32', { x, y, seed: seed | 0, threshold: dropoutThreshold(p), scale: 1 / (1 - p), idx0: idx0 | 0 }, n, MIN_ELEMS);
 }
 
 // ---- Reductions and softmax ---------------------------------------------------------------------
 
 /** out[r] = reduce(x[r, :]) for x (rows, cols). */
 export function reduceLast(pool: ThreadPool, op: WasmReduceOp, x: number, out: number, rows: number, cols: number): void {
-  pool.run('reduce_last', [REDUCE_OPS[op], x, out, cols], rows, Math.ceil(MIN_ELEMS / Math.max(cols, 1)));
+  callKernel(pool, 'reduce_last', { op: REDUCE_OPS[op], x, out, cols }, rows, Math.ceil(MIN_ELEMS / Math.max(cols, 1)));
 }
 
 /** out (outer, inner) = reduce over the middle axis of x (outer, R, inner). */
 export function reduceMid(pool: ThreadPool, op: WasmReduceOp, x: number, out: number, outer: number, R: number, inner: number): void {
-  pool.run('reduce_mid', [REDUCE_OPS[op], x, out, R, inner], outer * inner, Math.ceil(MIN_ELEMS / Math.max(R, 1)));
+  callKernel(pool, 'reduce_mid', { op: REDUCE_OPS[op], x, out, R, inner }, outer * inner, Math.ceil(MIN_ELEMS / Math.max(R, 1)));
 }
 
 /** int32 index of the first max (or min) along the middle axis of x (outer, R, inner). */
 export function argReduce(pool: ThreadPool, op: 'argmax' | 'argmin', x: number, out: number, outer: number, R: number, inner: number): void {
-  pool.run('argreduce', [op === 'argmin' ? 1 : 0, x, out, R, inner], outer * inner, Math.ceil(MIN_ELEMS / Math.max(R, 1)));
+  callKernel(pool, 'argreduce', { isMin: op === 'argmin' ? 1 : 0, x, out, R, inner }, outer * inner, Math.ceil(MIN_ELEMS / Math.max(R, 1)));
 }
 
 /** Softmax (or log-softmax) along the middle axis of x (outer, R, inner); inner = 1 is the last axis. */
 export function softmax(pool: ThreadPool, log: boolean, x: number, y: number, outer: number, R: number, inner: number): void {
-  if (inner === 1) pool.run('softmax_last', [b2i(log), x, y, R], outer, Math.ceil(MIN_ELEMS / 8 / Math.max(R, 1)));
-  else pool.run('softmax_mid', [b2i(log), x, y, R, inner], outer * inner, Math.ceil(MIN_ELEMS / 8 / Math.max(R, 1)));
+  if (inner === 1) callKernel(pool, 'softmax_last', { log: b2i(log), x, y, cols: R }, outer, Math.ceil(MIN_ELEMS / 8 / Math.max(R, 1)));
+  else callKernel(pool, 'softmax_mid', { log: b2i(log), x, y, R, inner }, outer * inner, Math.ceil(MIN_ELEMS / 8 / Math.max(R, 1)));
 }
 
 // ---- Layer norm -------------------------------------------------------------------------------
@@ -245,7 +247,7 @@ export function layerNormForward(
   pool: ThreadPool,
   p: { x: number; weight: number; bias: number; y: number; mean: number; rstd: number; rows: number; cols: number; eps: number },
 ): void {
-  pool.run('layernorm_fwd', [p.x, p.weight, p.bias, p.y, p.mean, p.rstd, p.cols, p.eps], p.rows, Math.ceil(MIN_ELEMS / 4 / Math.max(p.cols, 1)));
+  callKernel(pool, 'layernorm_fwd', { x: p.x, w: p.weight, b: p.bias, y: p.y, mean: p.mean, rstd: p.rstd, cols: p.cols, eps: p.eps }, p.rows, Math.ceil(MIN_ELEMS / 4 / Math.max(p.cols, 1)));
 }
 
 /** dx (rows, cols), and dweight/dbias (cols) when their pointers are non-zero. */
@@ -253,9 +255,9 @@ export function layerNormBackward(
   pool: ThreadPool,
   p: { x: number; weight: number; mean: number; rstd: number; dy: number; dx: number; dweight: number; dbias: number; rows: number; cols: number },
 ): void {
-  if (p.dx) pool.run('layernorm_bwd_dx', [p.x, p.weight, p.mean, p.rstd, p.dy, p.dx, p.cols], p.rows, Math.ceil(MIN_ELEMS / 4 / Math.max(p.cols, 1)));
+  if (p.dx) callKernel(pool, 'layernorm_bwd_dx', { x: p.x, w: p.weight, mean: p.mean, rstd: p.rstd, dy: p.dy, dx: p.dx, cols: p.cols }, p.rows, Math.ceil(MIN_ELEMS / 4 / Math.max(p.cols, 1)));
   if (p.dweight || p.dbias) {
-    pool.run('layernorm_bwd_params', [p.x, p.mean, p.rstd, p.dy, p.dweight, p.dbias, p.rows, p.cols], p.cols, Math.max(4, Math.ceil(MIN_ELEMS / Math.max(p.rows, 1))));
+    callKernel(pool, 'layernorm_bwd_params', { x: p.x, mean: p.mean, rstd: p.rstd, dy: p.dy, dw: p.dweight, db: p.dbias, rows: p.rows, cols: p.cols }, p.cols, Math.max(4, Math.ceil(MIN_ELEMS / Math.max(p.rows, 1))));
   }
 }
 
@@ -266,7 +268,7 @@ export function crossEntropyForward(
   pool: ThreadPool,
   p: { logits: number; targets: number; loss: number; N: number; C: number; ignoreIndex: number; labelSmoothing: number },
 ): void {
-  pool.run('cross_entropy_fwd', [p.logits, p.targets, p.loss, p.C, p.ignoreIndex, p.labelSmoothing], p.N, Math.ceil(MIN_ELEMS / 8 / Math.max(p.C, 1)));
+  callKernel(pool, 'cross_entropy_fwd', { logits: p.logits, targets: p.targets, loss: p.loss, C: p.C, ignoreIndex: p.ignoreIndex, smoothing: p.labelSmoothing }, p.N, Math.ceil(MIN_ELEMS / 8 / Math.max(p.C, 1)));
 }
 
 /** dlogits (N, C) = dloss[r] · (softmax − (1−ε)·onehot − ε/C); 0 for ignored rows. */
@@ -274,12 +276,12 @@ export function crossEntropyBackward(
   pool: ThreadPool,
   p: { logits: number; targets: number; dloss: number; dlogits: number; N: number; C: number; ignoreIndex: number; labelSmoothing: number },
 ): void {
-  pool.run('cross_entropy_bwd', [p.logits, p.targets, p.dloss, p.dlogits, p.C, p.ignoreIndex, p.labelSmoothing], p.N, Math.ceil(MIN_ELEMS / 8 / Math.max(p.C, 1)));
+  callKernel(pool, 'cross_entropy_bwd', { logits: p.logits, targets: p.targets, dloss: p.dloss, dlogits: p.dlogits, C: p.C, ignoreIndex: p.ignoreIndex, smoothing: p.labelSmoothing }, p.N, Math.ceil(MIN_ELEMS / 8 / Math.max(p.C, 1)));
 }
 
 /** out (outer, n, inner) = x (outer, A, inner) gathered along the middle axis (embedding: outer = 1). */
 export function indexSelect(pool: ThreadPool, x: number, indices: number, out: number, outer: number, A: number, inner: number, n: number): void {
-  pool.run('index_select', [x, indices, out, A, inner, n], outer * n, Math.ceil(MIN_ELEMS / Math.max(inner, 1)));
+  callKernel(pool, 'index_select', { x, idx: indices, out, A, inner, n }, outer * n, Math.ceil(MIN_ELEMS / Math.max(inner, 1)));
 }
 
 /**
@@ -289,7 +291,7 @@ export function indexSelect(pool: ThreadPool, x: number, indices: number, out: n
 export function indexAdd(
   pool: ThreadPool, src: number, indices: number, out: number, outer: number, size: number, inner: number, n: number, skipIndex: number,
 ): void {
-  pool.run('index_add', [src, indices, out, size, inner, n, skipIndex], outer * inner, Math.max(4, Math.ceil(MIN_ELEMS / Math.max(n + size, 1))));
+  callKernel(pool, 'index_add', { src, idx: indices, out, size, inner, n, skipIndex }, outer * inner, Math.max(4, Math.ceil(MIN_ELEMS / Math.max(n + size, 1))));
 }
 
 /** One AdamW step in place (PyTorch's rounding; bit-identical to the reference backend). */
@@ -298,9 +300,13 @@ export function adamw(
   p: { param: number; grad: number; expAvg: number; expAvgSq: number; n: number; lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; stepSize: number; biasCorrection2Sqrt: number },
 ): void {
   const f = Math.fround;
-  pool.run(
+  callKernel(
+    pool,
     'adamw_step',
-    [p.param, p.grad, p.expAvg, p.expAvgSq, f(1 - p.lr * p.weightDecay), p.beta1, f(1 - p.beta1), p.beta2, f(1 - p.beta2), p.eps, p.biasCorrection2Sqrt, p.stepSize],
+    {
+      p: p.param, g: p.grad, m: p.expAvg, v: p.expAvgSq, decay: f(1 - p.lr * p.weightDecay), b1: p.beta1, omb1: f(1 - p.beta1),
+      b2: p.beta2, omb2: f(1 - p.beta2), eps: p.eps, bc2sqrt: p.biasCorrection2Sqrt, stepSize: p.stepSize,
+    },
     p.n,
     MIN_ELEMS,
   );
@@ -376,7 +382,7 @@ export interface AttentionBackwardParams extends AttentionForwardParams {
 
 /** Whether the fused kernels' per-thread scratch can hold head dims D, Dv. */
 export function attentionSupported(pool: ThreadPool, D: number, Dv: number): boolean {
-  return D >= 1 && Dv >= 1 && (pool.exports.attn_scratch_bytes!(D, Dv) as number) <= ABI.SCRATCH_BYTES;
+  return D >= 1 && Dv >= 1 && callExport(pool, 'attn_scratch_bytes', { D, Dv }) <= ABI.SCRATCH_BYTES;
 }
 
 /** Writes the attention descriptor (word offsets from abi.ts) into the parameter block; returns its pointer. */
@@ -437,7 +443,7 @@ export function flashAttentionForward(pool: ThreadPool, p: AttentionForwardParam
   checkAttention(pool, p);
   if (p.B * p.H * p.Tq === 0) return;
   const desc = writeAttentionDesc(pool, p);
-  pool.run('attn_fwd', [desc], p.B * p.H * Math.ceil(p.Tq / ABI.ATTN_BR));
+  callKernel(pool, 'attn_fwd', { desc }, p.B * p.H * Math.ceil(p.Tq / ABI.ATTN_BR));
 }
 
 /**
@@ -459,14 +465,14 @@ export function flashAttentionBackward(pool: ThreadPool, p: AttentionBackwardPar
   const kvHeads = p.B * (p.Hkv ?? p.H);
   if (kvHeads === 0) return;
   const desc = writeAttentionDesc(pool, p, p);
-  if (p.Tq > 0) pool.run('attn_bwd_prep', [desc], p.B * p.H * p.Tq, 256);
+  if (p.Tq > 0) callKernel(pool, 'attn_bwd_prep', { desc }, p.B * p.H * p.Tq, 256);
   const strategy = p.strategy ?? 'auto';
   if (strategy === 'fused' || (strategy === 'auto' && fusedAttentionBackward(kvHeads, pool.numThreads))) {
-    pool.run('attn_bwd_fused', [desc], kvHeads);
+    callKernel(pool, 'attn_bwd_fused', { desc }, kvHeads);
     return;
   }
-  if (p.Tq > 0) pool.run('attn_bwd_dq', [desc], p.B * p.H * Math.ceil(p.Tq / ABI.ATTN_BR));
-  if (p.Tk > 0) pool.run('attn_bwd_dkv', [desc], kvHeads * Math.ceil(p.Tk / ABI.ATTN_BC));
+  if (p.Tq > 0) callKernel(pool, 'attn_bwd_dq', { desc }, p.B * p.H * Math.ceil(p.Tq / ABI.ATTN_BR));
+  if (p.Tk > 0) callKernel(pool, 'attn_bwd_dkv', { desc }, kvHeads * Math.ceil(p.Tk / ABI.ATTN_BC));
 }
 
 export { MAX_KERNEL_THREADS };

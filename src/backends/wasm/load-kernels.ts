@@ -11,16 +11,18 @@
  *   const memory = new WebAssembly.Memory({ initial: 512, maximum: 65536, shared: true });
  *   const k = instantiateKernels(module, memory);
  */
+import * as ABI from './abi.js';
+import { checkKernelAbi } from './abi-check.js';
 
 /** Bytes at the bottom of memory owned by the module (static data, parameter block, scratch). */
-export const WASM_RESERVED_BYTES = 16 * 1024 * 1024;
+export const WASM_RESERVED_BYTES = ABI.RESERVED_BYTES;
 /** Pages the module declares as its minimum; the engine's memory must be at least this big. */
-export const WASM_MIN_PAGES = 256;
+export const WASM_MIN_PAGES = ABI.RESERVED_BYTES / 65536;
 /** Where JS writes small kernel descriptors (shapes, strides) right before a job. */
-export const PARAM_BLOCK_PTR = 1 << 20;
-export const PARAM_BLOCK_BYTES = 64 << 10;
+export const PARAM_BLOCK_PTR = ABI.PARAM_BASE;
+export const PARAM_BLOCK_BYTES = ABI.PARAM_BYTES;
 /** Highest thread index the module has scratch space for, plus one. */
-export const MAX_KERNEL_THREADS = 16;
+export const MAX_KERNEL_THREADS = ABI.MAX_THREADS;
 
 export interface KernelModule {
   module: WebAssembly.Module;
@@ -128,6 +130,7 @@ export function instantiateKernels(module: WebAssembly.Module, memory: WebAssemb
     throw new Error(`attn: kernel memory must be at least ${WASM_MIN_PAGES} pages (16 MiB), got ${memory.buffer.byteLength} bytes`);
   }
   const instance = new WebAssembly.Instance(module, { env: { memory } });
+  checkKernelAbi(instance.exports);
   const exports = instance.exports as unknown as KernelExports;
   (exports.set_thread_index as (i: number) => void)(threadIndex);
   return exports;

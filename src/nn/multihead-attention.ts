@@ -30,7 +30,7 @@ export interface MultiheadAttentionForwardOptions {
   keyPaddingMask?: Tensor | null;
   /** (L, S) or (B·H, L, S): true (bool) = NOT allowed, as PyTorch's MHA; or an additive float mask. */
   attnMask?: Tensor | null;
-  /** Query i sees keys j ≤ i (applied on top of any mask; no mask tensor needed). */
+  /** Query i sees keys j ≤ i + S − L: the usual triangle when L = S, bottom-right aligned otherwise (applied on top of any mask; no mask tensor needed). */
   isCausal?: boolean;
   /** Return the attention probabilities too (default true, as PyTorch). */
   needWeights?: boolean;

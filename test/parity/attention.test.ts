@@ -6,7 +6,7 @@
 // Every test body runs on every backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, Generator, fromArray, manualSeed, noGrad, ones, tidy, type Tensor } from '../../src/index.js';
+import { F, Generator, fromArray, getBackend, manualSeed, noGrad, ones, setBackend, tidy, type Tensor } from '../../src/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { gradcheck } from '../helpers/gradcheck.js';
 import { assertClose } from '../nn/helpers.js';
@@ -94,3 +94,52 @@ test('attention errors name the shapes, the heads and kvLength', () => forEachBa
   assert.throws(() => sdpa(q, k, k, { enableGqa: true, kvLength: 3, attnMask: X([2, 5], false) }), /attnMask \[2, 5\] cannot broadcast to the weights \(B, H, Tq, Tk\) = \[1, 4, 2, 3\]/);
   noGrad(() => assert.ok(sdpa(q, k, k, { enableGqa: true, kvLength: 3, attnMask: X([2, 3], false) })));
 })));
+
+test('wasm matches ref through the op, forward and backward, on a grid of odd shapes (Tq, Tk, heads, head dims, masks, causal, kvLength)', () => {
+  const previous = getBackend();
+  const lengths = [1, 3, 17, 63, 65, 130];
+  const heads = [[4, 1], [4, 2], [6, 3], [2, 2]] as const;
+  const dims = [8, 64, 17];
+  let n = 0;
+  for (const tq of lengths) for (const tk of lengths) {
+    const [h, hkv] = heads[n % heads.length]!;
+    const d = dims[n % dims.length]!;
+    const causal = n % 2 === 0;
+    const tmax = n % 3 === 0 ? tk + 5 : tk; // every third case reads a prefix of a longer buffer
+    const maskKind = n % 4; // none, key padding (B, 1, 1, Tk), bool (Tq, Tk), float (B, H, Tq, Tk)
+    n++;
+    const b = 2;
+    const what = `Tq ${tq} Tk ${tk} of ${tmax} H ${h}/${hkv} D ${d}${causal ? ' causal' : ''} mask ${maskKind}`;
+    const q = X([b, h, tq, d], false), k = X([b, hkv, tmax, d], false), v = X([b, hkv, tmax, d], false), r = X([b, h, tq, d], false);
+    const mask =
+      maskKind === 1 ? bools(Array.from({ length: b * tk }, (_, i) => (i === b * tk - 1 && tk > 1 ? 0 : 1)), [b, 1, 1, tk])
+      : maskKind === 2 ? bools(Array.from({ length: tq * tk }, (_, i) => (i % 5 === 3 ? 0 : 1)), [tq, tk])
+      : maskKind === 3 ? X([b, h, tq, tk], false)
+      : null;
+    const results = ['ref', 'wasm'].map((backend) => {
+      setBackend(backend);
+      try {
+        return tidy(() => {
+          const [qq, kk, vv] = [q, k, v].map((t) => t.clone().requiresGrad_());
+          const y = sdpa(qq!, kk!, vv!, { isCausal: causal, enableGqa: true, kvLength: tk, attnMask: mask });
+          y.mul(r).sum().backward();
+          const grads = [qq!.grad!.data().slice(), kk!.grad!.data().slice(), vv!.grad!.data().slice()];
+          for (const t of [qq!, kk!, vv!]) t.zeroGrad();
+          return [y.data().slice(), ...grads];
+        });
+      } finally {
+        setBackend(previous);
+      }
+    });
+    ['output', 'dq', 'dk', 'dv'].forEach((name, i) => {
+      const [want, got] = [results[0]![i]!, results[1]![i]!];
+      let worst = 0;
+      for (let e = 0; e < want.length; e++) worst = Math.max(worst, Math.abs(got[e]! - want[e]!) / Math.max(1, Math.abs(want[e]!)));
+      assert.ok(worst <= (i === 0 ? 1e-5 : 1e-4), `${what}: ${name} differs by ${worst}`);
+      if (i >= 2 && tmax > tk) {
+        // rows past kvLength get exactly zero gradient on both backends
+        for (let row = 0; row < b * hkv; row++) assert.ok(got.subarray((row * tmax + tk) * d, (row + 1) * tmax * d).every((x) => x === 0), `${what}: ${name} past kvLength`);
+      }
+    });
+  }
+});

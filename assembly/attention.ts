@@ -254,23 +254,30 @@ function readDesc(desc: usize): void {
 }
 
 /**
- * The descriptor as this module reads it, one word per field in ATTN_* order (pointers and
- * strides as given, in elements; the seed as premultiplied by 0x9e3779b1), into `out`: lets a test check that the JS side writes every
- * field where the kernels read it.
+ * The descriptor as this module reads it, each field at its ATTN_* word of `out` (pointers and
+ * strides in elements, the seed premultiplied by 0x9e3779b1 as the kernels use it): lets a test
+ * check that the JS side writes every field where the kernels read it.
  */
 export function attn_desc_echo(desc: usize, out: usize): void {
   readDesc(desc);
-  const ints: StaticArray<i32> = [
-    g_B, g_H, g_Tq, g_Tk, g_D, g_Dv, <i32>g_q, <i32>g_k, <i32>g_v, <i32>g_o, <i32>g_lse, <i32>g_p, <i32>g_mask,
-    g_causal ? 1 : 0, 0, g_thresh, <i32>g_seed, 0,
-    <i32>(g_qsb >> 2), <i32>(g_qsh >> 2), <i32>(g_qst >> 2), <i32>(g_ksb >> 2), <i32>(g_ksh >> 2), <i32>(g_kst >> 2),
-    <i32>(g_vsb >> 2), <i32>(g_vsh >> 2), <i32>(g_vst >> 2), <i32>(g_msb >> 2), <i32>(g_msh >> 2), <i32>(g_msr >> 2), <i32>(g_msc >> 2),
-    <i32>g_dO, <i32>g_dq, <i32>g_dk, <i32>g_dv, <i32>g_drow, <i32>(g_dsb >> 2), <i32>(g_dsh >> 2), <i32>(g_dst >> 2),
-    g_Hkv, g_TkOut,
-  ];
-  for (let i = 0; i < ints.length; i++) store<i32>(out + (<usize>i << 2), ints[i]);
+  // Word by word (no array: the stub runtime would allocate it in the reserved region).
+  put(out, ATTN_B, g_B); put(out, ATTN_H, g_H); put(out, ATTN_HKV, g_Hkv); put(out, ATTN_TQ, g_Tq); put(out, ATTN_TK, g_Tk);
+  put(out, ATTN_D, g_D); put(out, ATTN_DV, g_Dv); put(out, ATTN_TKOUT, g_TkOut);
+  put(out, ATTN_Q, <i32>g_q); put(out, ATTN_K, <i32>g_k); put(out, ATTN_V, <i32>g_v); put(out, ATTN_O, <i32>g_o);
+  put(out, ATTN_LSE, <i32>g_lse); put(out, ATTN_P, <i32>g_p); put(out, ATTN_MASK, <i32>g_mask);
+  put(out, ATTN_CAUSAL, g_causal ? 1 : 0); put(out, ATTN_THRESH, g_thresh); put(out, ATTN_SEED, <i32>g_seed);
   store<f32>(out + (<usize>ATTN_SCALE << 2), g_scale);
   store<f32>(out + (<usize>ATTN_KEEPSCALE << 2), g_keepScale);
+  put(out, ATTN_QS, <i32>(g_qsb >> 2)); put(out, ATTN_QS + 1, <i32>(g_qsh >> 2)); put(out, ATTN_QS + 2, <i32>(g_qst >> 2));
+  put(out, ATTN_KS, <i32>(g_ksb >> 2)); put(out, ATTN_KS + 1, <i32>(g_ksh >> 2)); put(out, ATTN_KS + 2, <i32>(g_kst >> 2));
+  put(out, ATTN_VS, <i32>(g_vsb >> 2)); put(out, ATTN_VS + 1, <i32>(g_vsh >> 2)); put(out, ATTN_VS + 2, <i32>(g_vst >> 2));
+  put(out, ATTN_MS, <i32>(g_msb >> 2)); put(out, ATTN_MS + 1, <i32>(g_msh >> 2)); put(out, ATTN_MS + 2, <i32>(g_msr >> 2)); put(out, ATTN_MS + 3, <i32>(g_msc >> 2));
+  put(out, ATTN_DO, <i32>g_dO); put(out, ATTN_DQ, <i32>g_dq); put(out, ATTN_DK, <i32>g_dk); put(out, ATTN_DVG, <i32>g_dv); put(out, ATTN_DROW, <i32>g_drow);
+  put(out, ATTN_DOS, <i32>(g_dsb >> 2)); put(out, ATTN_DOS + 1, <i32>(g_dsh >> 2)); put(out, ATTN_DOS + 2, <i32>(g_dst >> 2));
+}
+// @ts-ignore: decorator
+@inline function put(out: usize, word: i32, value: i32): void {
+  store<i32>(out + (<usize>word << 2), value);
 }
 
 /**

@@ -72,3 +72,23 @@ test('KVCache refuses writes past maxLength (naming the layer, length and maxLen
     cache.dispose();
   }
 })));
+
+test('a cache made inside tidy() keeps its buffers after the scope; dispose() frees them', () => forEachBackend((backend) => noGrad(() => {
+  const before = memory().numTensors;
+  const cache = tidy(() => {
+    const c = new nn.KVCache({ numLayers: 3, batchSize: 1, numKvHeads: 1, headDim: 4, maxLength: 6 });
+    tidy(() => c.update(2, randn([1, 1, 2, 4]), randn([1, 1, 2, 4])));
+    return c;
+  });
+  assert.equal(memory().numTensors, before + 6, `${backend}: 3 layers × (k, v) buffers`);
+  assert.equal(cache.layerLength(2), 2);
+  tidy(() => {
+    const k = randn([1, 1, 1, 4]), v = randn([1, 1, 1, 4]);
+    const { keys, values, length } = cache.update(2, k, v);
+    assert.equal(length, 3);
+    assert.deepEqual([...keys.narrow(2, 2, 1).data()], [...k.data()]);
+    assert.deepEqual([...values.narrow(2, 2, 1).data()], [...v.data()]);
+  });
+  cache.dispose();
+  assert.equal(memory().numTensors, before);
+})));

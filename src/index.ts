@@ -15,7 +15,7 @@ export { DisposedTensorError } from './engine/engine.js';
 export type { MemoryInfo } from './engine/engine.js';
 export { OutOfMemoryError } from './engine/arena.js';
 export { tidy, keep, dispose, memory, resetPeakMemory, setBackend, getBackend, listBackends } from './engine/scope.js';
-export { setNumThreads, getNumThreads } from './engine/thread-pool.js';
+export { setNumThreads, getNumThreads } from './backends/wasm/thread-pool.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/apply.js';
 export {
   tensor, fromArray, zeros, ones, full, zerosLike, onesLike, fullLike, arange, eye, rand, randn, randint, scalar,

@@ -11,6 +11,7 @@ export type { NestedArray, TensorOrScalar } from './tensor/tensor.js';
 export type { DType } from './tensor/dtype.js';
 export { ShapeError } from './tensor/shape.js';
 export { manualSeed, Generator, globalGenerator } from './tensor/random.js';
+export type { GeneratorAlgorithm, GeneratorOptions } from './tensor/random.js';
 export { DisposedTensorError } from './engine/engine.js';
 export type { MemoryInfo } from './engine/engine.js';
 export { OutOfMemoryError } from './engine/arena.js';

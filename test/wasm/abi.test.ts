@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import * as ABI from '../../src/backends/wasm/abi.js';
 import { checkKernelAbi, kernelAbiMismatches } from '../../src/backends/wasm/abi-check.js';
 import { dropoutThreshold, writeAttentionDesc, writeStridedDesc } from '../../src/backends/wasm/kernels.js';
-import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels-node.js';
+import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels.js';
 import { DIRECT_EXPORTS, SPLIT_KERNELS } from '../../src/backends/wasm/signatures.js';
 import { alloc, i32, f32, kernelModule, mark, memory, pool1, release } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { wasmKernels } from '../../src/backends/wasm/index.js';
 import { initializeWasm } from '../../src/backends/wasm/state.js';
 import { alloc, assertClose, f32, i32, mark, memory, pool1, pool2, release, rng, SplitPool } from './helpers.js';
 import { sliceAssign } from '../../src/backends/wasm/kernels.js';
-import type { ThreadPool } from '../../src/engine/thread-pool.js';
+import type { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 
 initializeWasm(memory);
 

@@ -8,7 +8,7 @@
  * Split kernels run on the thread pool and take (start, end) after these parameters; direct
  * exports are called once on the calling thread.
  */
-import type { ThreadPool } from '../../engine/thread-pool.js';
+import type { ThreadPool } from './thread-pool.js';
 
 export const SPLIT_KERNELS = {
   debug_trap_on_thread: ['thread', 'spin'],

@@ -6,7 +6,7 @@ export type { WordTokenizerOptions } from './word-tokenizer.js';
 export { CharTokenizer } from './char-tokenizer.js';
 export type { CharTokenizerOptions } from './char-tokenizer.js';
 export { BpeTokenizer, preTokenize, DEFAULT_BPE_SPECIAL_TOKENS } from './bpe-tokenizer.js';
-export type { BpeTrainOptions, BpeEncodeOptions, BpeDecodeOptions } from './bpe-tokenizer.js';
+export type { BpeTrainOptions, BpeTrainStats, BpeEncodeOptions, BpeDecodeOptions } from './bpe-tokenizer.js';
 export { WordPieceTokenizer, basicTokenize } from './wordpiece-tokenizer.js';
 export type { WordPieceOptions, WordPieceEncodeOptions, WordPieceDecodeOptions } from './wordpiece-tokenizer.js';
 export { tokenizerFromJSON, saveTokenizer, loadTokenizer } from './serialize.js';

@@ -205,6 +205,18 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   /**
+   * The end-of-text id: the special token `<eos>` (id 4 with the default special tokens), else
+   * GPT-2's `<|endoftext|>`, else undefined. A language model puts it between documents;
+   * `decode` prints it as `<eos>` unless `skipSpecialTokens`.
+   *
+   * @example
+   * BpeTokenizer.train(texts, { vocabSize: 1000 }).eosId; // 4
+   */
+  get eosId(): number | undefined {
+    return this.specialIndex.get('<eos>') ?? this.specialIndex.get('<|endoftext|>');
+  }
+
+  /**
    * Id of a special token, or undefined when it is not one.
    *
    * @example

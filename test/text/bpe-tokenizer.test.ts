@@ -313,6 +313,17 @@ test('BpeTokenizer: trains a 1 MB corpus to 8000 ids in seconds', () => {
   assert.ok(tok.encode(corpus[0]!).length < corpus[0]!.length / 2);
 });
 
+test('BpeTokenizer.eosId: <eos>, else <|endoftext|>, else none; decode shows or skips it', () => {
+  const tok = BpeTokenizer.train(['one doc', 'two docs'], { vocabSize: 280 });
+  assert.equal(tok.eosId, 4);
+  const ids = [...tok.encode('one'), tok.eosId!, ...tok.encode('two')];
+  assert.equal(tok.decode(ids), 'one<eos>two');
+  assert.equal(tok.decode(ids, { skipSpecialTokens: true }), 'onetwo');
+  assert.ok(!tok.encode('a <eos> b').includes(4), 'text never encodes to the end-of-text id');
+  assert.equal(BpeTokenizer.train(['ab'], { vocabSize: 300, specialTokens: ['[PAD]', '<|endoftext|>'] }).eosId, 1);
+  assert.equal(BpeTokenizer.train(['ab'], { vocabSize: 300, specialTokens: ['<pad>'] }).eosId, undefined);
+});
+
 test('BpeTokenizer.train: a 1 MB text without spaces trains in linear work', () => {
   // One pre-token of a million letters. The word-by-word trainer re-scanned it for every merge
   // (≈ merges × 1 M symbol visits: 34 s and 650 MB at 5 MB); counting by position visits each

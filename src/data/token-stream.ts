@@ -152,12 +152,13 @@ export function checkCorpusFitsBlock(counts: { trainTokens: number; valTokens: n
   const need = blockSize + 1;
   const { trainTokens, valTokens } = counts;
   if (trainTokens >= need && valTokens >= need) return;
+  const tokens = (n: number) => `${n} token${n === 1 ? '' : 's'}`;
   const short =
     trainTokens < need && valTokens < need
-      ? `the training part has ${trainTokens} tokens and the validation part ${valTokens}`
+      ? `the training part has ${tokens(trainTokens)} and the validation part ${valTokens}`
       : trainTokens < need
-        ? `the training part has ${trainTokens} tokens (validation ${valTokens})`
-        : `the validation part has ${valTokens} tokens (training ${trainTokens})`;
+        ? `the training part has ${tokens(trainTokens)} (validation ${valTokens})`
+        : `the validation part has ${tokens(valTokens)} (training ${trainTokens})`;
   throw new DataError(
     `${name}: too short for a block size of ${blockSize}: ${short}; each part needs at least one block of blockSize + 1 = ${need} tokens`,
   );

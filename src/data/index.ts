@@ -21,6 +21,7 @@ export { decodeLatin1, decodeText, normalizeNewlines, readTextFile, type ReadRes
 export {
   BUILTIN_TEXT_CORPORA,
   TEXT_FILE_EXTENSION,
+  absoluteCorpusSpec,
   isBuiltinTextCorpus,
   loadTextCorpus,
   makeTextCorpus,

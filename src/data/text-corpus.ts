@@ -57,6 +57,18 @@ export function isBuiltinTextCorpus(spec: string): boolean {
 }
 
 /**
+ * The same corpus named so that it resolves from any working directory: a built-in name stays,
+ * a path becomes absolute. What a run folder records, so a resumed run finds its data.
+ *
+ * @example
+ * absoluteCorpusSpec('moby-dick');       // 'moby-dick'
+ * absoluteCorpusSpec('data/input.txt');  // '/home/me/project/data/input.txt'
+ */
+export function absoluteCorpusSpec(spec: string): string {
+  return isBuiltinTextCorpus(spec) ? spec : resolvePath(spec);
+}
+
+/**
  * Loads the documents of a language-model corpus.
  *
  * `spec` is one of:

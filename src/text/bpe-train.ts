@@ -183,10 +183,13 @@ class PositionPool {
  * then one token per new merged string) and the merges as [left id, right id].
  *
  * @example
- * const { merges } = learnMerges(new Map([['aaab', 1], ['aab', 1]]), {
- *   offset: 1, vocabSize: 300, minFrequency: 1, byteTokens: BYTES,
+ * // Pre-tokens 'aaab' and 'aab' once each; byte b has id 1 + b (one special token first).
+ * const bytes = Array.from({ length: 256 }, (_, b) => String.fromCharCode(b)); // any 256 distinct strings
+ * const { merges, vocab } = learnMerges(new Map([['aaab', 1], ['aab', 1]]), {
+ *   offset: 1, vocabSize: 1 + 256 + 10, minFrequency: 1, byteTokens: bytes,
  * });
- * merges[0]; // [98, 98]: 'a' + 'a' (byte 0x61 at id 1 + 0x61)
+ * merges;          // [[98, 98], [98, 99], [257, 99], [257, 258]]: 'a a', 'a b', 'aa b', 'aa ab'
+ * vocab.slice(256); // ['aa', 'ab', 'aab', 'aaab']
  */
 export function learnMerges(
   pieces: ReadonlyMap<string, number>,

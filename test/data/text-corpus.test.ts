@@ -1,8 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { symlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { DataError, loadMobyDick, loadTextCorpus, loadTextRows, makeTextCorpus } from '../../src/data/index.js';
+import { join, resolve } from 'node:path';
+import { DataError, absoluteCorpusSpec, loadMobyDick, loadTextCorpus, loadTextRows, makeTextCorpus } from '../../src/data/index.js';
 import { tempDir, writeTree } from './fixtures.js';
 
 const { dir, cleanup } = tempDir();
@@ -146,4 +146,10 @@ test('errors name the file (and line) and say what was expected', () => {
     `${at('wrongcol.csv')}:1: the CSV header has no 'text' column (columns: id, body); the first row must name the columns, or set --text-field (textField) to the right one`,
   );
   refuses(() => loadTextCorpus(at('notobject.jsonl')), `${at('notobject.jsonl')}:1: expected a JSON object like {"text": "…"}`);
+});
+
+test('absoluteCorpusSpec: a built-in name stays, a path becomes absolute', () => {
+  assert.equal(absoluteCorpusSpec('moby-dick'), 'moby-dick');
+  assert.equal(absoluteCorpusSpec('./moby-dick'), resolve('moby-dick'));
+  assert.equal(absoluteCorpusSpec('data/input.txt'), resolve('data/input.txt'));
 });

@@ -122,3 +122,31 @@ test('encoding refuses ids outside the vocabulary and bad vocabulary sizes', () 
   refuses(() => encodeTokenFile(Uint16Array.from([3, 12]), 10), 'encodeTokenFile: token 1 is id 12, not below the vocabulary size 10');
   refuses(() => encodeTokenFile([1], 0), 'encodeTokenFile: vocabSize must be an integer in [1, 2^32), got 0');
 });
+
+test('fuzz: random bytes, truncations and bit flips decode or throw a DataError, nothing else', async () => {
+  const fc = (await import('fast-check')).default;
+  const good = encodeTokenFile(Uint16Array.from({ length: 40 }, (_, i) => (i * 13) % 97), 97);
+  const decodeOrDataError = (bytes: Uint8Array): void => {
+    try {
+      const { tokens, vocabSize } = decodeTokenFile(bytes, 'fuzz');
+      assert.equal(bytes.length, TOKEN_FILE_HEADER_BYTES + tokens.length * tokens.BYTES_PER_ELEMENT);
+      for (const id of tokens) assert.ok(id < vocabSize);
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      assert.match(e.message, /^fuzz: /);
+    }
+  };
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), decodeOrDataError), { seed: 42, numRuns: 500 });
+  fc.assert(
+    fc.property(fc.nat(good.length), (n) => decodeOrDataError(good.subarray(0, n))),
+    { seed: 43, numRuns: 200 },
+  );
+  fc.assert(
+    fc.property(fc.nat(good.length * 8 - 1), (bit) => {
+      const copy = good.slice();
+      copy[bit >> 3]! ^= 1 << (bit & 7);
+      decodeOrDataError(copy);
+    }),
+    { seed: 44, numRuns: 500 },
+  );
+});

@@ -7,7 +7,16 @@ export { DataError } from './errors.js';
 export type { LoadedDataset, LoadedExamples, LoadOptions, SkippedItem, StripPart, TextExample } from './types.js';
 export { BUILTIN_DATASETS, absoluteDataSpec, checkTestLabels, loadTextDataset, makeDataset } from './dataset.js';
 export { loadFolderDataset } from './folder.js';
-export { loadTableFile, loadTextRows, TABLE_EXTENSIONS, type TableFields, type TextRow } from './table.js';
+export {
+  loadTableFile,
+  loadTextRows,
+  parseTable,
+  parseTextRows,
+  TABLE_EXTENSIONS,
+  type TableFields,
+  type TableFormat,
+  type TextRow,
+} from './table.js';
 export { parseDelimited, type DelimitedRecord } from './csv.js';
 export { loadSpamAssassin, spamAssassinLabel } from './spamAssassin.js';
 export { emailToText } from './email.js';

@@ -34,17 +34,35 @@ export interface TableFields {
  * loadTableFile('tweets.jsonl', { textField: 'tweet', labelField: 'sentiment' });
  */
 export function loadTableFile(path: string, fields: TableFields = {}): LoadedExamples {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv') return parseTable(readWholeFile(path, 'a header row and data rows'), ext === '.csv' ? 'csv' : 'tsv', fields, path);
+  if (ext === '.jsonl' || ext === '.ndjson') return parseTable(readWholeFile(path, 'one JSON object per line'), 'jsonl', fields, path);
+  throw new DataError(`${path}: unsupported file type '${ext}'; expected ${TABLE_EXTENSIONS.join(', ')}`);
+}
+
+/** The formats `parseTable` reads. */
+export type TableFormat = 'csv' | 'tsv' | 'jsonl';
+
+/**
+ * Parses labelled texts from the contents of a CSV, TSV or JSONL file, with the rules of
+ * `loadTableFile` (which reads the file and calls this): the codec without the file system, for
+ * text that came from elsewhere (a fetch, an upload, a string in a test). `source` names the data
+ * in errors and in each example's `source` (`source:line`).
+ *
+ * @example
+ * const { examples } = parseTable('text,label\nGreat film,pos\n', 'csv', {}, 'upload.csv');
+ * // [{ text: 'Great film', label: 'pos', source: 'upload.csv:2' }]
+ */
+export function parseTable(content: string, format: TableFormat, fields: TableFields = {}, source = '<text>'): LoadedExamples {
   const textField = fields.textField ?? 'text';
   const labelField = fields.labelField ?? 'label';
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv' || ext === '.tsv') {
-    const content = readWholeFile(path, 'a header row and data rows');
-    return fromDelimited(path, content, ext === '.csv' ? ',' : '\t', textField, labelField);
+  if (content.charCodeAt(0) === 0xfeff) content = content.slice(1); // as decodeText drops it from files
+  if (content.trim() === '') {
+    throw new DataError(`${source}: the file is empty; expected ${format === 'jsonl' ? 'one JSON object per line' : 'a header row and data rows'}`);
   }
-  if (ext === '.jsonl' || ext === '.ndjson') {
-    return fromJsonLines(path, readWholeFile(path, 'one JSON object per line'), textField, labelField);
-  }
-  throw new DataError(`${path}: unsupported file type '${ext}'; expected ${TABLE_EXTENSIONS.join(', ')}`);
+  if (format === 'csv' || format === 'tsv') return fromDelimited(source, content, format === 'csv' ? ',' : '\t', textField, labelField);
+  if (format === 'jsonl') return fromJsonLines(source, content, textField, labelField);
+  throw new DataError(`${source}: unknown table format ${JSON.stringify(format)}; expected csv, tsv or jsonl`);
 }
 
 /** One text of a file read by `loadTextRows`: no label. */
@@ -67,14 +85,33 @@ export interface TextRow {
  */
 export function loadTextRows(path: string, textField = 'text'): { rows: TextRow[]; skipped: SkippedItem[] } {
   const ext = extname(path).toLowerCase();
-  let read: LoadedExamples;
-  if (ext === '.csv' || ext === '.tsv') {
-    read = fromDelimited(path, readWholeFile(path, 'a header row and data rows'), ext === '.csv' ? ',' : '\t', textField, null);
-  } else if (ext === '.jsonl' || ext === '.ndjson') {
-    read = fromJsonLines(path, readWholeFile(path, 'one JSON object per line'), textField, null);
-  } else {
-    throw new DataError(`${path}: unsupported file type '${ext}'; expected ${TABLE_EXTENSIONS.join(', ')}`);
+  if (ext === '.csv' || ext === '.tsv') return parseTextRows(readWholeFile(path, 'a header row and data rows'), ext === '.csv' ? 'csv' : 'tsv', textField, path);
+  if (ext === '.jsonl' || ext === '.ndjson') return parseTextRows(readWholeFile(path, 'one JSON object per line'), 'jsonl', textField, path);
+  throw new DataError(`${path}: unsupported file type '${ext}'; expected ${TABLE_EXTENSIONS.join(', ')}`);
+}
+
+/**
+ * The codec of `loadTextRows` on text: the texts of CSV, TSV or JSONL contents without labels,
+ * with the rules of `parseTable`. `source` names the data in errors and in each row's `source`.
+ *
+ * @example
+ * parseTextRows('{"text": "one"}\n{"text": "two"}\n', 'jsonl', 'text', 'upload.jsonl').rows;
+ * // [{ text: 'one', source: 'upload.jsonl:1' }, { text: 'two', source: 'upload.jsonl:2' }]
+ */
+export function parseTextRows(
+  content: string,
+  format: TableFormat,
+  textField = 'text',
+  source = '<text>',
+): { rows: TextRow[]; skipped: SkippedItem[] } {
+  if (content.charCodeAt(0) === 0xfeff) content = content.slice(1); // as decodeText drops it from files
+  if (content.trim() === '') {
+    throw new DataError(`${source}: the file is empty; expected ${format === 'jsonl' ? 'one JSON object per line' : 'a header row and data rows'}`);
   }
+  let read: LoadedExamples;
+  if (format === 'csv' || format === 'tsv') read = fromDelimited(source, content, format === 'csv' ? ',' : '\t', textField, null);
+  else if (format === 'jsonl') read = fromJsonLines(source, content, textField, null);
+  else throw new DataError(`${source}: unknown table format ${JSON.stringify(format)}; expected csv, tsv or jsonl`);
   return { rows: read.examples.map((e) => ({ text: e.text, source: e.source! })), skipped: read.skipped };
 }
 

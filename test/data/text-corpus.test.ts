@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { symlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DataError, absoluteCorpusSpec, loadMobyDick, loadTextCorpus, loadTextRows, makeTextCorpus } from '../../src/data/index.js';
+import { DataError, absoluteCorpusSpec, loadMobyDick, loadTextCorpus, loadTextRows, makeTextCorpus, parseTextRows } from '../../src/data/index.js';
 import { tempDir, writeTree } from './fixtures.js';
 
 const { dir, cleanup } = tempDir();
@@ -87,6 +87,12 @@ test('CSV and TSV files: the text column, no label needed', () => {
     [[`${at('rows.tsv')}:2`, 'alpha'], [`${at('rows.tsv')}:3`, 'beta']],
   );
   assert.deepEqual(loadTextRows(at('rows.csv')).rows[1], { text: 'second', source: `${at('rows.csv')}:3` });
+  // The same codec on text, without a file.
+  assert.deepEqual(parseTextRows('\ufeff{"text": "one"}\n\n{"text": " "}\n', 'jsonl', 'text', 'up.jsonl'), {
+    rows: [{ text: 'one', source: 'up.jsonl:1' }],
+    skipped: [{ path: 'up.jsonl:3', reason: 'empty text' }],
+  });
+  assert.deepEqual(parseTextRows('body\nhi\n', 'csv', 'body').rows, [{ text: 'hi', source: '<text>:2' }]);
 });
 
 test('the built-in moby-dick: 139 documents from the npm package, about 1.2 M characters', () => {

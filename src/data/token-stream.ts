@@ -84,9 +84,22 @@ export function tokenizeCorpus(corpus: TextCorpus, tokenizer: Tokenizer): TokenA
         `expected a char tokenizer made with eosToken or a BPE tokenizer with an <eos> special token`,
     );
   }
-  const encoded: number[][] = [];
-  let total = Math.max(0, docs.length - 1);
-  for (const doc of docs) {
+  // Ids go straight into a growing typed array (2 or 4 bytes an id), so a large corpus never
+  // sits in memory as JS number arrays (8 bytes an id) all at once.
+  const wide = tokenBytesFor(tokenizer.vocabSize) === 4;
+  const make = (n: number): TokenArray => (wide ? new Uint32Array(n) : new Uint16Array(n));
+  // A first guess at the length: one id per character for a char tokenizer, about one per three
+  // characters for BPE on prose; it grows when the guess is short.
+  const guess = tokenizer instanceof CharTokenizer ? corpus.characters + docs.length : Math.ceil(corpus.characters / 3);
+  let out = make(Math.max(1024, guess));
+  let at = 0;
+  const reserve = (n: number) => {
+    if (at + n <= out.length) return;
+    const grown = make(Math.max(at + n, Math.ceil(out.length * 1.5)));
+    grown.set(out.subarray(0, at));
+    out = grown;
+  };
+  docs.forEach((doc, i) => {
     let ids: number[];
     try {
       ids = tokenizer instanceof CharTokenizer ? tokenizer.encode(doc.text, { rejectUnseen: true }) : tokenizer.encode(doc.text);
@@ -96,16 +109,13 @@ export function tokenizeCorpus(corpus: TextCorpus, tokenizer: Tokenizer): TokenA
       }
       throw e;
     }
-    encoded.push(ids);
-    total += ids.length;
-  }
-  const out = tokenBytesFor(tokenizer.vocabSize) === 2 ? new Uint16Array(total) : new Uint32Array(total);
-  let at = 0;
-  encoded.forEach((ids, i) => {
+    reserve(ids.length + 1);
     if (i > 0) out[at++] = eos!;
     out.set(ids, at);
     at += ids.length;
   });
+  // A copy of the exact length, so the result owns no spare capacity.
+  out = out.slice(0, at);
   return out;
 }
 

@@ -59,6 +59,15 @@ test('bpe: the same with <eos> (id 1 of the language-model special tokens); the 
   assert.equal(tok.decode(tokens), 'the cat sat on the mat. the cat sat.<eos>a dog ran. the dog sat.');
 });
 
+test('the stream equals the documents encoded one by one and joined by <eos> (a stream longer than first guessed)', () => {
+  const docs = Array.from({ length: 30 }, (_, i) => ({ name: `d${i}`, text: `élan ${i} `.repeat(40 + i) }));
+  const corpus = makeTextCorpus('many', docs);
+  const tok = BpeTokenizer.train(docs.map((d) => d.text), { vocabSize: 264, specialTokens: ['<pad>', '<eos>'] });
+  const expected = docs.flatMap((d, i) => [...(i > 0 ? [1] : []), ...tok.encode(d.text)]);
+  assert.ok(expected.length > corpus.characters / 3 + 1024, `${expected.length} tokens for ${corpus.characters} characters`);
+  assert.deepEqual([...tokenizeCorpus(corpus, tok)], expected);
+});
+
 test('one document needs no end-of-text id; several do', () => {
   const word = new WordTokenizer().fitOnTexts(['abc ba c']);
   const one = makeTextCorpus('one', [{ name: 'only', text: 'abc ba' }]);

@@ -148,6 +148,7 @@ export function splitTokenStream<T extends TokenArray>(tokens: T, valFraction = 
  * Refuses (with a `DataError`) a split whose training or validation part is shorter than one
  * block of `blockSize + 1` tokens: a window of `blockSize` inputs needs one more token as the
  * last target. The message names both counts and the block size. `name` (the corpus) starts it.
+ * `counts` may be a `TokenizedCorpus`.
  *
  * @example
  * checkCorpusFitsBlock({ trainTokens: 900, valTokens: 100 }, 64);  // ok

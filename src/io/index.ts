@@ -4,3 +4,5 @@ export {
 } from './safetensors.js';
 export type { RawTensor, SafetensorsDtype, SafetensorsEntry, SafetensorsHeader } from './safetensors.js';
 export { saveSafetensors, loadSafetensors, tensorsToRaw, rawToTensors } from './tensors.js';
+export { RunFolder, RunFolderError, RUN_FILES, RUN_FOLDERS } from './run-folder.js';
+export type { RunFile, ModelFiles, TrainingStateFile } from './run-folder.js';

@@ -8,7 +8,8 @@ export interface ProgressState {
   /** Shown before the epoch, e.g. 'pretraining'; '' for none. */
   phase?: string;
   epoch: number;
-  epochs: number;
+  /** null for a stream trained by steps (a language model): no epoch is shown. */
+  epochs: number | null;
   step: number;
   totalSteps: number;
   loss: number;
@@ -33,7 +34,7 @@ export class TrainingProgress {
       this.bar = new cliProgress.SingleBar(
         {
           stream: this.stream,
-          format: '{phaseLabel}epoch {epochLabel} |{bar}| step {value}/{total} | loss {lossLabel} | {tps} tok/s | ETA {eta_formatted}',
+          format: '{phaseLabel}{epochLabel}|{bar}| step {value}/{total} | loss {lossLabel} | {tps} tok/s | ETA {eta_formatted}',
           hideCursor: true,
           etaBuffer: 50,
           fps: 5,
@@ -57,7 +58,7 @@ export class TrainingProgress {
     const rate = done / Math.max(1e-3, (now - this.startedAt) / 1000);
     const eta = rate > 0 ? Math.round((state.totalSteps - state.step) / rate) : NaN;
     const p = this.payload(state);
-    this.stream.write(`${p.phaseLabel}epoch ${p.epochLabel} step ${state.step}/${state.totalSteps} loss ${p.lossLabel} ${p.tps} tok/s ETA ${Number.isFinite(eta) ? `${eta}s` : '?'}\n`);
+    this.stream.write(`${p.phaseLabel}${p.epochLabel}step ${state.step}/${state.totalSteps} loss ${p.lossLabel} ${p.tps} tok/s ETA ${Number.isFinite(eta) ? `${eta}s` : '?'}\n`);
   }
 
   /** Prints a message without breaking the bar. */
@@ -77,6 +78,6 @@ export class TrainingProgress {
   }
 
   private payload(s: ProgressState) {
-    return { phaseLabel: s.phase ? `${s.phase} ` : '', epochLabel: `${s.epoch}/${s.epochs}`, lossLabel: Number.isFinite(s.loss) ? s.loss.toFixed(4) : '-', tps: Math.round(s.tokensPerSecond) };
+    return { phaseLabel: s.phase ? `${s.phase} ` : '', epochLabel: s.epochs === null ? '' : `epoch ${s.epoch}/${s.epochs} `, lossLabel: Number.isFinite(s.loss) ? s.loss.toFixed(4) : '-', tps: Math.round(s.tokensPerSecond) };
   }
 }

@@ -86,7 +86,8 @@ export function restoreCheckpoint(run: RunFolder, parts: CheckpointParts): Train
   const schedulerState = JSON.parse(state.metadata.scheduler ?? 'null');
   if (schedulerState) parts.scheduler.loadStateDict(schedulerState);
   const loop = JSON.parse(state.metadata.trainer!) as TrainingState;
-  // JSON writes Infinity (no validation yet) as null.
+  // JSON writes Infinity (no validation yet) and NaN (no accuracy) as null.
   loop.bestValLoss ??= Infinity;
+  loop.history = loop.history.map((h) => ({ ...h, trainLoss: h.trainLoss ?? NaN, valLoss: h.valLoss ?? NaN, valAccuracy: h.valAccuracy ?? NaN }));
   return loop;
 }

@@ -16,8 +16,7 @@
  * const config = run.readJson('config', 'model config');
  * ```
  */
-import fs from 'node:fs';
-import { join } from 'node:path';
+import { appendText, exists, joinPath as join, makeDir, readBytes } from '../platform/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { encodeSafetensors } from './safetensors.js';
 import { loadSafetensors, tensorsToRaw } from './tensors.js';
@@ -83,11 +82,11 @@ export class RunFolder {
   }
 
   exists(): boolean {
-    return fs.existsSync(this.dir);
+    return exists(this.dir);
   }
 
   has(file: RunFile): boolean {
-    return fs.existsSync(this.path(file));
+    return exists(this.path(file));
   }
 
   /** True when the folder holds a trained model (config.json and model.safetensors). */
@@ -102,7 +101,7 @@ export class RunFolder {
 
   /** Creates the folder (and its parents). */
   create(): void {
-    fs.mkdirSync(this.dir, { recursive: true });
+    makeDir(this.dir, { recursive: true });
   }
 
   /** Writes config.json, model.safetensors and, when given, tokenizer.json and labels.json. */
@@ -154,7 +153,7 @@ export class RunFolder {
 
   /** Appends one line to log.jsonl. */
   appendLog(record: object): void {
-    fs.appendFileSync(this.path('log'), `${JSON.stringify(record)}\n`);
+    appendText(this.path('log'), `${JSON.stringify(record)}\n`);
   }
 
   /** Writes a token file (train.bin / val.bin) as raw little-endian uint16 ids, as nanoGPT. */
@@ -170,13 +169,14 @@ export class RunFolder {
 
   /** Reads a token file written by `writeTokens`. */
   readTokens(file: 'trainTokens' | 'validationTokens'): Uint16Array {
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
-      bytes = fs.readFileSync(this.path(file));
+      bytes = readBytes(this.path(file));
     } catch (err) {
       throw new RunFolderError(this.dir, `cannot read ${RUN_FILES[file]}: ${(err as { code?: string }).code === 'ENOENT' ? 'file not found' : String(err)}`);
     }
     if (bytes.byteLength % 2 !== 0) throw new RunFolderError(this.dir, `${RUN_FILES[file]} has ${bytes.byteLength} bytes; a file of uint16 ids has an even number`);
+    // Copied: the bytes may sit at an odd offset of a shared buffer, where a Uint16Array view cannot start.
     const out = new Uint16Array(bytes.byteLength / 2);
     new Uint8Array(out.buffer).set(bytes);
     return out;

@@ -3,6 +3,7 @@
  * terminal, one plain line every few seconds otherwise (CI logs, pipes).
  */
 import cliProgress from 'cli-progress';
+import { stderr, type OutputStream } from '../platform/index.js';
 
 export interface ProgressState {
   /** Shown before the epoch, e.g. 'pretraining'; '' for none. */
@@ -24,7 +25,7 @@ export class TrainingProgress {
 
   constructor(
     private readonly enabled: boolean,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: OutputStream = stderr(),
   ) {}
 
   start(state: ProgressState): void {
@@ -33,7 +34,8 @@ export class TrainingProgress {
     if (this.stream.isTTY) {
       this.bar = new cliProgress.SingleBar(
         {
-          stream: this.stream,
+          // cli-progress types its stream as Node's; it uses only write, isTTY and columns.
+          stream: this.stream as never,
           format: '{phaseLabel}{epochLabel}|{bar}| step {value}/{total} | loss {lossLabel} | {tps} tok/s | ETA {eta_formatted}',
           hideCursor: true,
           etaBuffer: 50,

@@ -29,6 +29,8 @@ export {
 } from './ops/index.js';
 export * as F from './nn/functional.js';
 export * as nn from './nn/index.js';
+export { Module } from './nn/module.js';
+export type { TensorModule } from './nn/module.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 export { saveSafetensors, loadSafetensors } from './io/tensors.js';
@@ -47,6 +49,7 @@ export { causalLanguageModelObjective, shiftWindows } from './train/causal-lm-ob
 export { OptionError, formatOptionError } from './train/errors.js';
 export type { OptionHint } from './train/errors.js';
 export type { Batch, EncodedExample } from './data/batching.js';
+export type { TextExample } from './data/index.js';
 export { maskTokens, maskedLanguageModelObjective, pretrainingWindows, pretrainEncoder } from './train/pretraining.js';
 export type { MaskedTokens, PretrainingOptions, PretrainingReport } from './train/pretraining.js';
 export { trainTextClassifier } from './train/text-classification.js';

@@ -8,7 +8,8 @@
  *   <run>/pretrain/   the same layout, for a masked-LM pretraining phase
  *
  * Every file but the log is written atomically (temp file, fsync, rename), so an interrupted save
- * never leaves a truncated file. Token files are nanoGPT's train.bin: raw little-endian uint16 ids.
+ * never leaves a truncated file. Token files (nanoGPT's train.bin / val.bin) use the checked format of
+ * `data/token-file.ts`.
  *
  * ```ts
  * const run = new RunFolder('runs/spam');
@@ -16,7 +17,8 @@
  * const config = run.readJson('config', 'model config');
  * ```
  */
-import { appendText, exists, joinPath as join, makeDir, readBytes } from '../platform/index.js';
+import { appendText, exists, joinPath as join, makeDir } from '../platform/index.js';
+import { encodeTokenFile, readTokenFile, type TokenArray } from '../data/token-file.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { encodeSafetensors } from './safetensors.js';
 import { loadSafetensors, tensorsToRaw } from './tensors.js';
@@ -156,29 +158,13 @@ export class RunFolder {
     appendText(this.path('log'), `${JSON.stringify(record)}\n`);
   }
 
-  /** Writes a token file (train.bin / val.bin) as raw little-endian uint16 ids, as nanoGPT. */
-  writeTokens(file: 'trainTokens' | 'validationTokens', ids: ArrayLike<number>): void {
-    const out = new Uint16Array(ids.length);
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i]!;
-      if (!(Number.isInteger(id) && id >= 0 && id < 65536)) throw new RunFolderError(this.dir, `${RUN_FILES[file]}: token id ${id} at ${i} does not fit uint16 (0…65535)`);
-      out[i] = id;
-    }
-    writeFileAtomic(this.path(file), new Uint8Array(out.buffer));
+  /** Writes a token file (train.bin / val.bin) atomically, in the token file format of `data/token-file.ts` (ids below `vocabSize`). */
+  writeTokens(file: 'trainTokens' | 'validationTokens', tokens: ArrayLike<number>, vocabSize: number): void {
+    writeFileAtomic(this.path(file), encodeTokenFile(tokens, vocabSize));
   }
 
-  /** Reads a token file written by `writeTokens`. */
-  readTokens(file: 'trainTokens' | 'validationTokens'): Uint16Array {
-    let bytes: Uint8Array;
-    try {
-      bytes = readBytes(this.path(file));
-    } catch (err) {
-      throw new RunFolderError(this.dir, `cannot read ${RUN_FILES[file]}: ${(err as { code?: string }).code === 'ENOENT' ? 'file not found' : String(err)}`);
-    }
-    if (bytes.byteLength % 2 !== 0) throw new RunFolderError(this.dir, `${RUN_FILES[file]} has ${bytes.byteLength} bytes; a file of uint16 ids has an even number`);
-    // Copied: the bytes may sit at an odd offset of a shared buffer, where a Uint16Array view cannot start.
-    const out = new Uint16Array(bytes.byteLength / 2);
-    new Uint8Array(out.buffer).set(bytes);
-    return out;
+  /** Reads a token file written by `writeTokens`; with `expectVocabSize`, refuses one made for another vocabulary. */
+  readTokens(file: 'trainTokens' | 'validationTokens', options: { expectVocabSize?: number } = {}): TokenArray {
+    return readTokenFile(this.path(file), options).tokens;
   }
 }

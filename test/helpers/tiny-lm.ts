@@ -7,6 +7,8 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 export interface TinyLmConfig {
   type: 'tiny-lm';
   vocabSize: number;
+  /** Context length (the model itself reads any length; evaluation cuts windows of it). */
+  blockSize: number;
   dim: number;
   dropout: number;
 }

@@ -13,12 +13,14 @@ import {
 import { RunFolder, RunFolderError } from '../../src/io/run-folder.js';
 import { checkRunTask, loadRunModel, readRunTask, WrongTaskError } from '../../src/infer/run-model.js';
 import { loadTextClassifier } from '../../src/infer/text-classifier.js';
+import { evaluateLanguageModelRun } from '../../src/infer/language-model-run.js';
+import { languageModelLoss } from '../../src/infer/language-model.js';
 import { TinyLm, type TinyLmConfig } from '../helpers/tiny-lm.js';
 
 registerModel({
   type: 'tiny-lm',
   task: 'language-model',
-  parseConfig: fieldParser<TinyLmConfig>('tiny-lm', { vocabSize: 'int', dim: 'int', dropout: 'prob' }),
+  parseConfig: fieldParser<TinyLmConfig>('tiny-lm', { vocabSize: 'int', blockSize: 'int', dim: 'int', dropout: 'prob' }),
   create: (c) => new TinyLm(c),
 });
 
@@ -27,7 +29,7 @@ test('registry: built-in types and tasks; a type registered twice is refused', (
   assert.equal(modelEntry('transformer').task, 'classification');
   assert.equal(modelEntry('masked-lm').task, 'masked-lm');
   assert.equal(modelEntry('tiny-lm').task, 'language-model');
-  assert.throws(() => registerModel({ type: 'bow', task: 'classification', parseConfig: (v: unknown) => v as { type: 'bow' }, create: () => new TinyLm({ type: 'tiny-lm', vocabSize: 2, dim: 2, dropout: 0 }) }), /already registered/);
+  assert.throws(() => registerModel({ type: 'bow', task: 'classification', parseConfig: (v: unknown) => v as { type: 'bow' }, create: () => new TinyLm({ type: 'tiny-lm', vocabSize: 2, blockSize: 2, dim: 2, dropout: 0 }) }), /already registered/);
 });
 
 test('registry errors name the source and the field, as data', () => {
@@ -40,13 +42,13 @@ test('registry errors name the source and the field, as data', () => {
   assert.throws(() => parseModelConfig(bad, 'cfg'), (e: unknown) => e instanceof ModelConfigError && e.field === 'dModel' && /64 must be divisible by numHeads 3/.test(e.message));
   assert.throws(() => parseModelConfig({ ...defaultModelConfig('bow', 10, 2, 8), vocabSize: 0 }, 'cfg'), (e: unknown) => e instanceof ModelConfigError && e.field === 'vocabSize' && /positive integer, got 0/.test(e.message));
   assert.throws(() => parseModelConfig({ ...defaultModelConfig('bow', 10, 2, 8), extra: 1 }, 'cfg'), (e: unknown) => e instanceof ModelConfigError && e.field === 'extra');
-  assert.throws(() => parseAnyModelConfig({ type: 'tiny-lm', vocabSize: 5, dim: 4, dropout: 1.5 }, 'cfg'), (e: unknown) => e instanceof ModelConfigError && e.field === 'dropout');
+  assert.throws(() => parseAnyModelConfig({ type: 'tiny-lm', vocabSize: 5, blockSize: 4, dim: 4, dropout: 1.5 }, 'cfg'), (e: unknown) => e instanceof ModelConfigError && e.field === 'dropout');
   assert.throws(() => parseAnyModelConfig([1], 'cfg'), /cfg: expected an object/);
   // parseModelConfig and createClassifier are for classifiers only.
-  assert.throws(() => parseModelConfig({ type: 'tiny-lm', vocabSize: 5, dim: 4, dropout: 0 }, 'cfg'), UnknownModelTypeError);
+  assert.throws(() => parseModelConfig({ type: 'tiny-lm', vocabSize: 5, blockSize: 4, dim: 4, dropout: 0 }, 'cfg'), UnknownModelTypeError);
   assert.throws(() => createClassifier({ type: 'tiny-lm' } as never), /tiny-lm is a language model, not a classifier/);
   manualSeed(0);
-  const lm = createModel({ type: 'tiny-lm', vocabSize: 5, dim: 4, dropout: 0 } as TinyLmConfig);
+  const lm = createModel({ type: 'tiny-lm', vocabSize: 5, blockSize: 4, dim: 4, dropout: 0 } as TinyLmConfig);
   assert.ok(lm instanceof TinyLm);
   lm.dispose();
 });
@@ -63,7 +65,7 @@ function writeRun(dir: string, config: { type: string }, model: { stateDict(): R
 test('a run folder is loaded through the registry and refused, in one line naming it and its task, for another task', () => {
   const root = mkdtempSync(join(tmpdir(), 'attn-registry-'));
   manualSeed(1);
-  const config: TinyLmConfig = { type: 'tiny-lm', vocabSize: 6, dim: 4, dropout: 0 };
+  const config: TinyLmConfig = { type: 'tiny-lm', vocabSize: 6, blockSize: 4, dim: 4, dropout: 0 };
   const lm = new TinyLm(config);
   const lmDir = join(root, 'lm');
   writeRun(lmDir, config, lm as never);
@@ -89,6 +91,18 @@ test('a run folder is loaded through the registry and refused, in one line namin
   const half = join(root, 'half');
   writeRun(half, config, null);
   assert.throws(() => readRunTask(half), (e: unknown) => e instanceof RunFolderError && /not a trained model folder/.test(e.message));
+  // attn eval on a language model: the validation loss of val.bin / train.bin / a text, with the run's block size.
+  const val = Uint16Array.from([1, 2, 3, 1, 2, 3, 4, 5, 0]);
+  new RunFolder(lmDir).writeTokens('validationTokens', val, 6);
+  const measured = evaluateLanguageModelRun(lmDir, { split: 'validation' });
+  const direct = languageModelLoss(lm, val, { blockSize: 4 });
+  assert.deepEqual(measured, direct);
+  assert.equal(measured.tokens, 6, 'windows of 4: [1 2 3 1] [2 3 4 5] [0] → 3 + 3 predictions');
+  assert.deepEqual(evaluateLanguageModelRun(lmDir, { tokens: val }), direct);
+  assert.throws(() => evaluateLanguageModelRun(lmDir, { split: 'train' }), /train\.bin: cannot read the token file/);
+  new RunFolder(lmDir).writeTokens('trainTokens', val, 7);
+  assert.throws(() => evaluateLanguageModelRun(lmDir, { split: 'train' }), /made for a vocabulary of 7, the tokenizer has 6/);
+  assert.throws(() => evaluateLanguageModelRun(clfDir, { split: 'validation' }), WrongTaskError);
   lm.dispose();
   clf.dispose();
 });

@@ -85,7 +85,7 @@ const VOCAB = 12;
 
 function buildLm(dropout: number): TinyLm {
   manualSeed(0);
-  return new TinyLm({ type: 'tiny-lm', vocabSize: VOCAB, dim: 8, dropout });
+  return new TinyLm({ type: 'tiny-lm', vocabSize: VOCAB, blockSize: 6, dim: 8, dropout });
 }
 const weightsOf = (m: Module) => Object.fromEntries(Object.entries(m.stateDict()).map(([k, t]) => [k, Array.from(t.data())]));
 const artifacts = { config: { type: 'tiny-lm' }, tokenizer: null, labels: null };

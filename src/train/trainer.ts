@@ -137,7 +137,7 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
         state.evaluationsWithoutImprovement++;
       }
       if (o.patience > 0 && state.evaluationsWithoutImprovement >= o.patience && !isLast) {
-        say(`early stopping: validation loss has not improved for ${o.patience} evaluations (best ${state.bestValLoss.toFixed(4)} at ${evalEvery > 0 ? `step ${state.bestStep}` : `epoch ${state.bestEpoch}`})`);
+        say(`early stopping: validation loss has not improved for ${o.patience} ${evalEvery > 0 ? 'evaluations' : 'epochs'} (best ${state.bestValLoss.toFixed(4)} at ${evalEvery > 0 ? `step ${state.bestStep}` : `epoch ${state.bestEpoch}`})`);
         result.stoppedEarly = true;
         return true;
       }

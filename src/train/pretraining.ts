@@ -229,7 +229,8 @@ export async function pretrainEncoder(
   mlm.disposeHead();
   const best = fit.history.find((h) => h.epoch === fit.bestEpoch) ?? fit.history.at(-1);
   const report: PretrainingReport = {
-    epochs: fit.history.length, steps: fit.steps, windows: train.length, validationLoss: best?.valLoss ?? NaN, maskedTokenAccuracy: best?.valAccuracy ?? NaN,
+    // One evaluation per epoch, counting those before a resume; with evalEvery, the epoch of the last one.
+    epochs: trainerOptions.evalEvery ? (fit.history.at(-1)?.epoch ?? 0) : fit.history.length, steps: fit.steps, windows: train.length, validationLoss: best?.valLoss ?? NaN, maskedTokenAccuracy: best?.valAccuracy ?? NaN,
     tokensPerSecond: Math.round(fit.tokensPerSecond), seconds: (performance.now() - started) / 1000, interrupted: fit.interrupted, diverged: fit.diverged,
   };
   if (run && !fit.interrupted && !fit.diverged) run.writeJson('metrics', report);

@@ -74,3 +74,32 @@ test('a run whose loss becomes NaN stops with a message and keeps the last good 
   assert.ok(messages.some((m) => /the loss became NaN|the loss became Infinity|the loss became -Infinity/.test(m)), messages.join('\n'));
   model.dispose();
 });
+
+test('step-based evaluation with accumulation on labelled batches: a stop mid-epoch resumes bit-identically', async () => {
+  const train = toyData(40, 5); // 5 batches of 8 an epoch; 2 micro-batches a step → 3 steps an epoch, the last of one
+  const val = toyData(8, 6);
+  const options: Partial<TrainerOptions> = { epochs: 3, lr: 3e-3, patience: 0, seed: 2, evalEvery: 2, gradAccumulationSteps: 2 };
+  const source = labelledBatches(train, { batchSize: 8, maxLength: 16 });
+  const artifacts = { config: {}, tokenizer: null, labels: ['a', 'b'] };
+  const run = (m: TextClassifier, outDir: string, resume: string | null, stopAt = 0) => {
+    const trainer = new Trainer(m, { ...options, outDir }, artifacts, classificationObjective(m, { labels: ['a', 'b'], maxLength: 16 }));
+    if (stopAt) trainer.options.onStep = (step) => step === stopAt && trainer.requestStop();
+    return trainer.fit(source, val, resume);
+  };
+  const straight = build();
+  const full = await run(straight, mkdtempSync(join(tmpdir(), 'attn-steps-')), null);
+  assert.equal(full.steps, 9);
+  assert.deepEqual(full.history.map((h) => [h.epoch, h.step]), [[1, 2], [2, 4], [2, 6], [3, 8], [3, 9]]);
+  for (const stopAt of [4, 5]) {
+    const dir = mkdtempSync(join(tmpdir(), 'attn-steps-resume-'));
+    const first = build();
+    assert.equal((await run(first, dir, null, stopAt)).interrupted, true);
+    const second = build();
+    const resumed = await run(second, dir, dir);
+    assert.deepEqual(weightsOf(second), weightsOf(straight), `stopped at step ${stopAt}`);
+    assert.deepEqual(resumed.history, full.history);
+    first.dispose();
+    second.dispose();
+  }
+  straight.dispose();
+});

@@ -38,7 +38,14 @@ export class LanguageModelDataError extends Error {
   }
 }
 
-/** [start, end) of each validation window: consecutive, non-overlapping, `blockSize` long but the last. Windows of one token (nothing to predict) are left out. */
+/**
+ * [start, end) of each validation window: consecutive, non-overlapping, `blockSize` long but the
+ * last. Windows of one token (nothing to predict) are left out.
+ *
+ * ```ts
+ * validationWindows(7, 3); // [[0, 3], [3, 6]] — the 7th token alone predicts nothing
+ * ```
+ */
 export function validationWindows(length: number, blockSize: number): [number, number][] {
   if (!(Number.isInteger(blockSize) && blockSize >= 2)) throw new RangeError(`validationWindows: blockSize must be an integer ≥ 2, got ${blockSize}`);
   const windows: [number, number][] = [];

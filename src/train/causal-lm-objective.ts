@@ -15,7 +15,13 @@ import { languageModelLoss, type LanguageModelLike } from '../infer/language-mod
 import type { TrainingObjective } from './objective.js';
 import type { WindowBatch } from './token-windows.js';
 
-/** Splits (B, T + 1) windows into inputs (B, T) and the targets (B, T) they predict, one token later. */
+/**
+ * Splits (B, T + 1) windows into inputs (B, T) and the targets (B, T) they predict, one token later.
+ *
+ * ```ts
+ * shiftWindows({ ids: Int32Array.from([5, 6, 7]), size: 1, length: 3 }); // input [5, 6], targets [6, 7], time 2
+ * ```
+ */
 export function shiftWindows(batch: Pick<WindowBatch, 'ids' | 'size' | 'length'>): { input: Int32Array; targets: Int32Array; time: number } {
   const time = batch.length - 1;
   const input = new Int32Array(batch.size * time);

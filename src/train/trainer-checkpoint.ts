@@ -34,6 +34,13 @@ export interface TrainingState {
   lossSteps: number;
 }
 
+/** Fields of checkpoints written before evaluation by steps. */
+interface LegacyState {
+  epochLossSum?: number;
+  epochBatches?: number;
+  epochsWithoutImprovement?: number;
+}
+
 export interface CheckpointParts {
   model: { stateDict(): Record<string, Tensor>; loadStateDict(dict: Record<string, Tensor>, options?: { strict?: boolean }): unknown };
   optimizer: AdamW;
@@ -85,7 +92,12 @@ export function restoreCheckpoint(run: RunFolder, parts: CheckpointParts): Train
   }
   const schedulerState = JSON.parse(state.metadata.scheduler ?? 'null');
   if (schedulerState) parts.scheduler.loadStateDict(schedulerState);
-  const loop = JSON.parse(state.metadata.trainer!) as TrainingState;
+  const loop = JSON.parse(state.metadata.trainer!) as TrainingState & LegacyState;
+  // Checkpoints written before evaluation by steps named these by the epoch.
+  loop.lossSum ??= loop.epochLossSum ?? 0;
+  loop.lossSteps ??= loop.epochBatches ?? 0;
+  loop.evaluationsWithoutImprovement ??= loop.epochsWithoutImprovement ?? 0;
+  loop.bestStep ??= 0;
   // JSON writes Infinity (no validation yet) and NaN (no accuracy) as null.
   loop.bestValLoss ??= Infinity;
   loop.history = loop.history.map((h) => ({ ...h, trainLoss: h.trainLoss ?? NaN, valLoss: h.valLoss ?? NaN, valAccuracy: h.valAccuracy ?? NaN }));

@@ -193,3 +193,20 @@ test('tokensPerSecond counts training steps only; the evaluation hook is called,
   model.dispose();
   plain.dispose();
 });
+
+test('SIGTERM stops a run as Ctrl-C (SIGINT) does: a checkpoint after the current step', async () => {
+  const train = tokenStream(200, VOCAB, 9);
+  const dir = mkdtempSync(join(tmpdir(), 'attn-lm-sigterm-'));
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    const listeners = process.listenerCount(signal);
+    const model = buildLm(0);
+    const trainer = lmTrainer(model, { maxSteps: 6, outDir: dir });
+    trainer.options.onStep = (step) => step === 2 && process.emit(signal);
+    const fit = await trainer.fit(tokenWindows(train, { blockSize: 6, batchSize: 2 }), null);
+    assert.equal(fit.interrupted, true, signal);
+    assert.equal(fit.steps, 2);
+    assert.ok(existsSync(join(dir, 'checkpoint', 'training_state.safetensors')));
+    assert.equal(process.listenerCount(signal), listeners, 'the listener is removed after the run');
+    model.dispose();
+  }
+});

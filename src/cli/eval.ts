@@ -1,10 +1,15 @@
 /** `attn eval`: metrics of a trained model on a labelled dataset. */
 import type { Command } from 'commander';
 import { loadTextDataset, type StripPart, type TextExample } from '../data/index.js';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadRunSplit, loadTextClassifier, readTrainOptions, SPLIT_NAMES, TRAIN_OPTIONS_FILE, type SplitName } from '../train/text-classification.js';
-import { formatMetrics } from '../train/metrics.js';
+import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { readRunTask } from '../infer/run-model.js';
+import { evaluateLanguageModelRun } from '../infer/language-model-run.js';
+import { loadRunSplit, readTrainOptions, SPLIT_NAMES, type SplitName } from '../train/classification-data.js';
+import { loadTextClassifier } from '../infer/text-classifier.js';
+import { formatMetrics } from '../infer/metrics.js';
+import { RunFolder, RUN_FILES } from '../io/run-folder.js';
+import { withFolderFlag } from './errors.js';
 import { parseList, parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 
@@ -24,7 +29,7 @@ interface EvalFlags {
 export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
-    .description('evaluate a trained model on labelled data: accuracy, F1, per-class metrics, confusion matrix')
+    .description('evaluate a trained model: a classifier on labelled data (accuracy, F1, per-class metrics, confusion matrix); a language model on a split or a .txt file (loss, perplexity)')
     .option('--model <dir>', 'run folder written by attn train')
     .option('--data <source>', "labelled data: 'spam-assassin', a folder per class, or .csv/.tsv/.jsonl")
     .option('--split <name>', 'instead of --data: the train, validation or test split of the data the run was trained on')
@@ -50,17 +55,34 @@ Examples:
       if (split && (flags.strip || flags.maxExamples)) {
         throw new UsageError('--strip and --max-examples apply to --data; --split reads the data as the run was trained on it');
       }
-      if (split && !existsSync(join(flags.model, TRAIN_OPTIONS_FILE))) {
-        throw new UsageError(`--split: ${flags.model} has no ${TRAIN_OPTIONS_FILE}, so the data it was trained on is unknown; give --data instead`);
+      const model = flags.model;
+      if (withFolderFlag('--model', () => readRunTask(model)) === 'language-model') {
+        applyBackendOption(flags.backend, flags.threads);
+        evaluateLanguageModel(model, split, flags);
+        return;
+      }
+      if (split && !new RunFolder(model).has('trainOptions')) {
+        throw new UsageError(`--split: ${model} has no ${RUN_FILES.trainOptions}, so the data it was trained on is unknown; give --data instead`);
       }
       applyBackendOption(flags.backend, flags.threads);
-      const classifier = loadTextClassifier(flags.model);
-      const { summary, examples, name } = split ? runSplitData(flags.model, split) : labelledData(flags);
+      const classifier = withFolderFlag('--model', () => loadTextClassifier(model));
+      const { summary, examples, name } = split ? runSplitData(model, split) : labelledData(flags);
       const metrics = classifier.evaluate(examples, name);
       if (flags.json) process.stdout.write(`${JSON.stringify({ dataset: summary, split, metrics }, null, 2)}\n`);
       else console.log(`${summary}\n${formatMetrics(metrics, split ?? 'eval')}`);
       classifier.dispose();
     });
+}
+
+/** A language model's validation loss and perplexity on a split's token file or on a text file. */
+function evaluateLanguageModel(dir: string, split: SplitName | null, flags: EvalFlags): void {
+  if (split === 'test') throw new UsageError('--split: a language model has train and validation splits (train.bin, val.bin), not test');
+  if (!split && !flags.data!.endsWith('.txt')) throw new UsageError(`--data: a language model is measured on a .txt file, got '${flags.data}'`);
+  if (!split && !existsSync(flags.data!)) throw new UsageError(`--data ${flags.data}: no such file`);
+  const data = split ? { split } : { text: readFileSync(flags.data!, 'utf8') };
+  const { loss, perplexity, tokens } = withFolderFlag('--model', () => evaluateLanguageModelRun(dir, data));
+  if (flags.json) process.stdout.write(`${JSON.stringify({ loss, perplexity, tokens, split })}\n`);
+  else console.log(`${split ?? flags.data}: loss ${loss.toFixed(4)}, perplexity ${perplexity.toFixed(2)} (${tokens} tokens predicted)`);
 }
 
 function parseSplit(value: string): SplitName {
@@ -89,7 +111,8 @@ function labelledData(flags: EvalFlags): EvaluationData {
     strip: flags.strip ? parseList(flags.strip, '--strip', ['headers', 'footers', 'quotes'] as const as readonly StripPart[]) : undefined,
     maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined,
   });
-  if (existsSync(join(flags.model!, TRAIN_OPTIONS_FILE)) && resolve(readTrainOptions(flags.model!).data) === resolve(flags.data!)) {
+  const trainedOn = new RunFolder(flags.model!).has('trainOptions') ? readTrainOptions(flags.model!).data : null;
+  if (typeof trainedOn === 'string' && resolve(trainedOn) === resolve(flags.data!)) {
     console.error(`note: ${flags.data} is the data this run was trained on; all ${dataset.examples.length} examples are measured, ` +
       `the ones it learned from included. --split test measures its held-out test split only.`);
   }

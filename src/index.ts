@@ -32,6 +32,8 @@ export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 export { saveSafetensors, loadSafetensors } from './io/tensors.js';
 export * as models from './models/index.js';
+export { GPT, parseGPTConfig, GPT_DEFAULTS } from './models/gpt.js';
+export type { GPTConfig, GPTForwardOptions, GPTCache } from './models/gpt.js';
 export { Trainer } from './train/trainer.js';
 export type { TrainerOptions, FitResult, TrainingObjective } from './train/trainer.js';
 export { maskTokens, maskedLanguageModelObjective, pretrainingWindows, pretrainEncoder } from './train/pretraining.js';

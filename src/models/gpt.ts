@@ -27,6 +27,7 @@ import { LayerNorm } from '../nn/layer-norm.js';
 import { Dropout } from '../nn/dropout.js';
 import { ModuleList } from '../nn/container.js';
 import { RotaryEmbedding } from '../nn/rotary.js';
+import { KVCache } from '../nn/kv-cache.js';
 import { linear } from '../nn/functional.js';
 import { normal_, zeros_ } from '../nn/init.js';
 import { scaledDotProductAttention } from '../ops/attention.js';
@@ -89,12 +90,13 @@ class CausalSelfAttention extends Module {
     let [q, k, v] = this.c_attn.forward(x).split(C, 2).map(heads) as [Tensor, Tensor, Tensor]; // (B, nh, T, hs) each
     // RoPE depends only on q_pos − k_pos, so one offset serves every row, left-padded or not.
     if (this.rotary) [q, k] = this.rotary.forward(q, k, ctx.past); // (B, nh, T, hs)
-    let keys = k; // (B, nh, past + T, hs)
+    let keys = k; // (B, nh, T, hs), or the cache buffers (B, nh, maxLength, hs) filled to past + T
     let values = v;
-    if (ctx.cache) ({ keys, values } = ctx.cache.update(ctx.layer, k, v));
+    let kvLength = T;
+    if (ctx.cache) ({ keys, values, length: kvLength } = ctx.cache.update(ctx.layer, k, v));
     const dropoutP = this.training ? this.config.dropout : 0;
     // Causal aligned bottom-right: query i (at position past + i) sees keys ≤ past + i.
-    const options = { attnMask: ctx.keyMask, isCausal: true, dropoutP };
+    const options = { attnMask: ctx.keyMask, isCausal: true, dropoutP, kvLength };
     let y: Tensor; // (B, nh, T, hs)
     let weights: Tensor | null = null; // (B, nh, T, past + T)
     if (ctx.returnAttention) ({ output: y, weights } = scaledDotProductAttention(q, keys, values, { ...options, returnWeights: true }));
@@ -188,6 +190,21 @@ export class GPT extends Module {
     for (const [name, p] of this.namedParameters()) {
       if (name.endsWith('c_proj.weight')) normal_(p, 0, 0.02 / Math.sqrt(2 * this.config.nLayer));
     }
+  }
+
+  /**
+   * A KV cache sized for this model (one layer per block, nHead heads of nEmbd / nHead), holding up
+   * to `maxLength` (default blockSize) positions per row. Dispose it after use.
+   *
+   * ```ts
+   * const cache = model.createCache(1);
+   * noGrad(() => model.forward(prompt, { cache })); // then one token at a time
+   * cache.dispose();
+   * ```
+   */
+  createCache(batchSize: number, maxLength = this.config.blockSize): KVCache {
+    const { nLayer, nHead, nEmbd } = this.config;
+    return new KVCache({ numLayers: nLayer, batchSize, numKvHeads: nHead, headDim: nEmbd / nHead, maxLength });
   }
 
   /** Number of parameters; nanoGPT's `get_num_params` (without the position table by default). */

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { GPT, F, manualSeed, randint, fromArray, tidy, dispose, memory, type Tensor } from '../../src/index.js';
+import { GPT, F, manualSeed, randint, fromArray, cat, noGrad, tidy, dispose, memory, type Tensor } from '../../src/index.js';
 import { parseGPTConfig } from '../../src/models/gpt.js';
 import { loadSafetensors } from '../../src/io/tensors.js';
 import { copy_ } from '../../src/nn/init.js';
@@ -211,4 +211,58 @@ test('a forward pass in tidy leaves no tensor behind', () => {
   });
   assert.equal(memory().numTensors, before);
   model.dispose();
+});
+
+test('a forward through the KV cache equals the full forward (prefill, then steps of 1 and 2 tokens)', () => {
+  forEachBackend((backend) => {
+    for (const positional of ['learned', 'rotary'] as const) {
+      manualSeed(5);
+      const model = new GPT({ ...tiny, positional }).eval();
+      const cache = model.createCache(2);
+      noGrad(() => tidy(() => {
+        const ids = randint(0, 13, [2, 8]);
+        const full = model.forward(ids); // (2, 8, 13)
+        const parts = [model.forward(ids.slice(1, 0, 5), { cache })];
+        assert.equal(cache.length, 5);
+        parts.push(model.forward(ids.slice(1, 5, 6), { cache }));
+        parts.push(model.forward(ids.slice(1, 6, 8), { cache }));
+        assert.equal(cache.length, 8);
+        const cached = cat(parts, 1);
+        assert.ok(maxAbsDiff(cached, full) <= 1e-5, `${backend} ${positional}: cached logits differ by ${maxAbsDiff(cached, full)}`);
+        const { attentions } = model.forward(ids.slice(1, 0, 1), { cache: model.createCache(2), returnAttention: true });
+        assert.equal(attentions.length, 2);
+        assert.throws(() => model.forward(ids.slice(1, 0, 1), { cache }), /cannot forward a sequence of length 9 \(8 cached \+ 1 new\), block size is only 8/);
+      }));
+      cache.dispose();
+      model.dispose();
+    }
+  });
+});
+
+test('left padding: positions from the attention mask and masked padding keys give the unpadded logits, with and without the cache', () => {
+  forEachBackend((backend) => {
+    for (const positional of ['learned', 'rotary'] as const) {
+      manualSeed(6);
+      const model = new GPT({ ...tiny, positional }).eval();
+      noGrad(() => tidy(() => {
+        const row = [3, 1, 4, 1, 5, 9];
+        const alone = model.forward(fromArray(Int32Array.from(row), [1, 6])); // (1, 6, 13)
+        const padded = fromArray(Int32Array.from([0, 0, ...row, 2, 7, 1, 8, 2, 8, 1, 8]), [2, 8]);
+        const mask = fromArray(Int32Array.from([0, 0, 1, 1, 1, 1, 1, 1, ...new Array(8).fill(1)]), [2, 8]);
+        const full = model.forward(padded, { attentionMask: mask });
+        assert.ok(maxAbsDiff(full.slice(0, 0, 1).slice(1, 2), alone) <= 1e-5, `${backend} ${positional}: padded row equals the row alone`);
+        const cache = model.createCache(2);
+        const a = model.forward(padded.slice(1, 0, 6), { cache, attentionMask: mask.slice(1, 0, 6) });
+        const b = model.forward(padded.slice(1, 6, 8), { cache, attentionMask: mask });
+        assert.ok(maxAbsDiff(cat([a, b], 1).slice(1, 2), full.slice(1, 2)) <= 1e-5, `${backend} ${positional}: cached padded forward equals the full one`);
+        const { attentions } = model.forward(padded, { attentionMask: mask, returnAttention: true });
+        const w = attentions[0]!; // (2, 2, 8, 8)
+        assert.deepEqual([...w.shape], [2, 2, 8, 8]);
+        const wd = w.data();
+        for (let h = 0; h < 2; h++) for (let i = 2; i < 8; i++) for (const j of [0, 1]) assert.equal(wd[(h * 8 + i) * 8 + j], 0, 'no query attends to padding');
+        cache.dispose();
+      }));
+      model.dispose();
+    }
+  });
 });

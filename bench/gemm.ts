@@ -5,10 +5,10 @@
  *   node --import tsx bench/gemm.ts            # relaxed SIMD where available
  *   ATTN_WASM_RELAXED=0 node --import tsx bench/gemm.ts   # the plain SIMD128 build
  */
-import { loadKernelModuleSync } from '../src/backends/wasm/load-kernels-node.js';
+import { loadKernelModuleSync } from '../src/backends/wasm/load-kernels.js';
 import { WASM_RESERVED_BYTES } from '../src/backends/wasm/load-kernels.js';
 import { gemm } from '../src/backends/wasm/kernels.js';
-import { ThreadPool } from '../src/engine/thread-pool.js';
+import { ThreadPool } from '../src/backends/wasm/thread-pool.js';
 
 const { module, relaxed } = loadKernelModuleSync();
 const memory = new WebAssembly.Memory({ initial: 2048, maximum: 65536, shared: true });

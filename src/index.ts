@@ -11,11 +11,12 @@ export type { NestedArray, TensorOrScalar } from './tensor/tensor.js';
 export type { DType } from './tensor/dtype.js';
 export { ShapeError } from './tensor/shape.js';
 export { manualSeed, Generator, globalGenerator } from './tensor/random.js';
+export type { GeneratorAlgorithm, GeneratorOptions } from './tensor/random.js';
 export { DisposedTensorError } from './engine/engine.js';
 export type { MemoryInfo } from './engine/engine.js';
 export { OutOfMemoryError } from './engine/arena.js';
 export { tidy, keep, dispose, memory, resetPeakMemory, setBackend, getBackend, listBackends } from './engine/scope.js';
-export { setNumThreads, getNumThreads } from './engine/thread-pool.js';
+export { setNumThreads, getNumThreads } from './backends/wasm/thread-pool.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/apply.js';
 export {
   tensor, fromArray, zeros, ones, full, zerosLike, onesLike, fullLike, arange, eye, rand, randn, randint, scalar,

@@ -38,13 +38,13 @@ export async function loadAttn(): Promise<{ backends: string[]; threadApi: boole
   }
   const pub = attn as unknown as Partial<ThreadApi>;
   if (typeof pub.setNumThreads === 'function') threadApi = pub as ThreadApi;
-  else if (existsSync(new URL('../../src/engine/thread-pool.ts', import.meta.url))) {
+  else if (existsSync(new URL('../../src/backends/wasm/thread-pool.ts', import.meta.url))) {
     try {
-      const spec = '../../src/engine/thread-pool.js';
+      const spec = '../../src/backends/wasm/thread-pool.js';
       const mod = (await import(spec)) as Partial<ThreadApi>;
       if (typeof mod.setNumThreads === 'function') threadApi = mod as ThreadApi;
     } catch (e) {
-      notes.push(`src/engine/thread-pool.ts failed to load: ${(e as Error).message}`);
+      notes.push(`src/backends/wasm/thread-pool.ts failed to load: ${(e as Error).message}`);
     }
   }
   return { backends: attn.listBackends(), threadApi: threadApi !== null, notes };

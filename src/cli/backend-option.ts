@@ -1,7 +1,7 @@
 /** `--backend` / `--threads` handling shared by the commands. */
 import { listBackends, setBackend } from '../engine/scope.js';
 import { UsageError, parsePositiveInt } from './options.js';
-import { setNumThreads } from '../engine/thread-pool.js';
+import { setNumThreads } from '../backends/wasm/thread-pool.js';
 
 export function applyBackendOption(backend: string | undefined, threads: string | undefined): void {
   if (backend) {

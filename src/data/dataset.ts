@@ -1,5 +1,4 @@
-import { statSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { basename, extname, resolvePath, stat } from '../platform/index.js';
 import { errorCode, normalizeNewlines } from './decode.js';
 import { DataError } from './errors.js';
 import { byCodeUnit, describeReasons, loadFolderDataset } from './folder.js';
@@ -25,7 +24,7 @@ const FORMS =
  * absoluteDataSpec('data/reviews.csv'); // '/home/me/project/data/reviews.csv'
  */
 export function absoluteDataSpec(spec: string): string {
-  return isBuiltinDataset(spec) ? spec : resolve(spec);
+  return isBuiltinDataset(spec) ? spec : resolvePath(spec);
 }
 
 /** Whether `spec` names a corpus that ships with attn (it takes precedence over a path). */
@@ -126,13 +125,13 @@ function readSource(spec: string, opts: LoadOptions): { name: string; read: Load
   }
   let isDir: boolean;
   try {
-    isDir = statSync(spec).isDirectory();
+    isDir = stat(spec).isDirectory();
   } catch (e) {
     const code = errorCode(e);
     const what = code === 'ENOENT' ? 'no such file or folder' : `cannot access (${code})`;
     throw new DataError(`${spec}: ${what}; expected ${FORMS}`);
   }
-  const name = basename(resolve(spec));
+  const name = basename(resolvePath(spec));
   if (isDir) return { name, read: loadFolderDataset(spec), classHint: ' (one sub-folder per class)' };
   const ext = extname(spec).toLowerCase();
   if (!(TABLE_EXTENSIONS as readonly string[]).includes(ext)) {

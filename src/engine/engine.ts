@@ -9,6 +9,7 @@ import type { DType } from '../tensor/dtype.js';
 import { bytesPerElement } from '../tensor/dtype.js';
 import { sizeOf } from '../tensor/shape.js';
 import { refBackend } from '../backends/ref/index.js';
+import { env } from '../platform/index.js';
 
 /** A refcounted block of the arena. Views (reshape) share one storage. */
 export class Storage {
@@ -111,7 +112,7 @@ class Engine {
    */
   private get active(): Backend {
     if (this.activeBackend) return this.activeBackend;
-    const requested = typeof process !== 'undefined' ? process.env?.ATTN_BACKEND : undefined;
+    const requested = env('ATTN_BACKEND');
     if (requested) {
       this.setBackend(requested);
       return this.activeBackend!;

@@ -3,11 +3,12 @@
 // truncated mix. The temp file lives in the same directory because rename is only atomic within
 // one file system.
 //
-// `fs` is imported as the module object (not named imports) and called as `fs.x(...)` so tests
-// can inject a failure midway with `mock.method(fs, 'fsyncSync', ...)`.
-import fs from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+// The file calls go through the platform seam; its Node implementation calls `fs.x(...)` on the
+// module object at call time, so tests can still inject a failure midway with
+// `mock.method(fs, 'fsyncSync', ...)`.
+import {
+  basename, closeFile, dirname, joinPath, openFile, processId, randomBytes, remove, rename, stat, syncFile, writeFileAt,
+} from '../platform/index.js';
 
 /** Every temp file name contains this; tests and cleanup tools look for it. */
 export const TEMP_MARKER = '.tmp-';
@@ -19,8 +20,8 @@ export const TEMP_MARKER = '.tmp-';
  * tempPathFor('/ckpt/model.safetensors'); // '/ckpt/.model.safetensors.tmp-4242-9f1c2a7b3e5d'
  */
 export function tempPathFor(path: string): string {
-  const rand = randomBytes(6).toString('hex');
-  return join(dirname(path), `.${basename(path)}${TEMP_MARKER}${process.pid}-${rand}`);
+  const rand = [...randomBytes(6)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return joinPath(dirname(path), `.${basename(path)}${TEMP_MARKER}${processId()}-${rand}`);
 }
 
 /**
@@ -45,40 +46,40 @@ export function isTempName(name: string): boolean {
  * writeFileAtomic('runs/exp1/model.safetensors', encodeSafetensors(tensors));
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
   const tmp = tempPathFor(path);
   let fd: number | undefined;
   let tmpCreated = false;
   try {
     let mode = 0o666; // before umask, like fs.writeFileSync
     try {
-      const st = fs.statSync(path);
+      const st = stat(path);
       if (st.isFile()) mode = st.mode & 0o7777;
     } catch {
       // no existing target: default mode
     }
-    fd = fs.openSync(tmp, 'wx', mode);
+    fd = openFile(tmp, 'wx', mode);
     tmpCreated = true;
     let written = 0;
     while (written < bytes.byteLength) {
-      written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
+      written += writeFileAt(fd, bytes, written, bytes.byteLength - written);
     }
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
+    syncFile(fd);
+    closeFile(fd);
     fd = undefined;
-    fs.renameSync(tmp, path);
+    rename(tmp, path);
     tmpCreated = false;
   } catch (err) {
     if (fd !== undefined) {
       try {
-        fs.closeSync(fd);
+        closeFile(fd);
       } catch {
         // already failing; the original error matters more
       }
     }
     if (tmpCreated) {
       try {
-        fs.unlinkSync(tmp);
+        remove(tmp);
       } catch {
         // nothing more we can do; the name makes a leftover recognizable
       }
@@ -109,14 +110,14 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 export function fsyncDirectory(dir: string): void {
   let fd: number | undefined;
   try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
+    fd = openFile(dir, 'r');
+    syncFile(fd);
   } catch {
     // unsupported here; the data itself was already fsynced
   } finally {
     if (fd !== undefined) {
       try {
-        fs.closeSync(fd);
+        closeFile(fd);
       } catch {
         // ignore
       }

@@ -10,8 +10,7 @@
 // Every file is written via temp file + fsync + rename, so no file is ever seen truncated. A new
 // folder is better still: it is assembled under a temp name and renamed into place in one step,
 // so a crash leaves either no checkpoint or a complete one.
-import fs from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, exists as pathExists, joinPath as join, makeDir, readText, remove, rename, stat } from '../platform/index.js';
 import { fsyncDirectory, tempPathFor, writeFileAtomic, wrapError } from './atomic-write.js';
 
 /** File names inside a checkpoint folder. */
@@ -61,7 +60,7 @@ export function checkpointPaths(dir: string): { [K in keyof typeof CHECKPOINT_FI
 export function readJsonFile<T = unknown>(path: string, what: string): T {
   let text: string;
   try {
-    text = fs.readFileSync(path, 'utf8');
+    text = readText(path);
   } catch (err) {
     const code = (err as { code?: string }).code;
     const why =
@@ -121,7 +120,7 @@ export function writeCheckpointFolder(dir: string, files: Record<string, Uint8Ar
 
   let exists: boolean;
   try {
-    const st = fs.statSync(dir);
+    const st = stat(dir);
     if (!st.isDirectory()) {
       throw new CheckpointFileError(`cannot write checkpoint ${dir}: it exists and is not a folder`, dir);
     }
@@ -138,27 +137,27 @@ export function writeCheckpointFolder(dir: string, files: Record<string, Uint8Ar
   }
 
   try {
-    fs.mkdirSync(dirname(dir), { recursive: true });
+    makeDir(dirname(dir), { recursive: true });
   } catch (err) {
     throw wrapCheckpoint(dir, err);
   }
   const staging = tempPathFor(dir);
   try {
-    fs.mkdirSync(staging);
+    makeDir(staging);
     for (const name of names) writeFileAtomic(join(staging, name), files[name]!);
   } catch (err) {
     removeQuietly(staging);
     throw wrapCheckpoint(dir, err);
   }
   try {
-    fs.renameSync(staging, dir);
+    rename(staging, dir);
   } catch (err) {
     // Someone created `dir` meanwhile (rename onto a non-empty folder fails): fall back to
     // replacing its files one by one.
     const code = (err as { code?: string }).code;
     removeQuietly(staging);
     if (code === 'ENOTEMPTY' || code === 'EEXIST' || code === 'EISDIR' || code === 'EPERM') {
-      if (fs.existsSync(dir) && fs.statSync(dir).isDirectory()) {
+      if (pathExists(dir) && stat(dir).isDirectory()) {
         writeEach(dir, files, names);
         return;
       }
@@ -188,7 +187,7 @@ function wrapCheckpoint(dir: string, err: unknown): CheckpointFileError {
 
 function removeQuietly(path: string): void {
   try {
-    fs.rmSync(path, { recursive: true, force: true });
+    remove(path, { recursive: true, force: true });
   } catch {
     // best effort
   }

@@ -1,6 +1,5 @@
 /** `io`: safetensors files (raw arrays and tensors). */
-export {
-  encodeSafetensors, decodeSafetensors, saveSafetensorsFile, loadSafetensorsFile, parseSafetensorsHeader, readSafetensorsFileHeader, SafetensorsError,
-} from './safetensors.js';
+export { encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, SafetensorsError } from './safetensors.js';
+export { saveSafetensorsFile, loadSafetensorsFile, readSafetensorsFileHeader } from './safetensors-file.js';
 export type { RawTensor, SafetensorsDtype, SafetensorsEntry, SafetensorsHeader } from './safetensors.js';
 export { saveSafetensors, loadSafetensors, tensorsToRaw, rawToTensors } from './tensors.js';

@@ -12,16 +12,14 @@
 // and the tensor, and nothing ever reads outside the buffer.
 //
 // Notes and traps:
-// - encode/decode use no Node API (only the *File functions do), so they can run in a browser.
+// - This file is the codec, on bytes only (no file system): the file functions are in
+//   safetensors-file.ts, which reads and writes through the platform seam.
 // - Never view file bytes as Float32Array directly: the data buffer need not be 4-byte aligned
 //   (the header length is arbitrary in files from other writers, and Node Buffers from the pool
 //   have odd byteOffsets), and the host might be big-endian. We copy into fresh aligned buffers
 //   and byte-swap if the host is big-endian.
 // - Don't round-trip float bits through a JS number (DataView.getFloat32): that may canonicalize
 //   NaN payloads. F32 is copied as bytes, F16/BF16 are converted bit-wise into a Uint32Array view.
-import fs from 'node:fs';
-import { constants as bufferConstants } from 'node:buffer';
-import { writeFileAtomic } from './atomic-write.js';
 
 /** Dtypes attn can read. It writes only F32 and I32. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I64' | 'F64' | 'U8' | 'BOOL' | 'I8' | 'I16';
@@ -105,12 +103,14 @@ export class SafetensorsError extends Error {
   }
 }
 
-function fail(source: string, message: string, tensor?: string, cause?: unknown): never {
+/** Throws a SafetensorsError naming `source` (and `tensor`). Internal: shared with safetensors-file.ts. */
+export function fail(source: string, message: string, tensor?: string, cause?: unknown): never {
   const where = tensor === undefined ? source : `${source}: tensor ${JSON.stringify(tensor)}`;
   throw new SafetensorsError(`${where}: ${message}`, { source, tensor, cause });
 }
 
-function dataView(bytes: Uint8Array): DataView {
+/** A DataView over exactly `bytes`. Internal. */
+export function dataView(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
@@ -245,26 +245,6 @@ export function encodeSafetensors(
   return out;
 }
 
-/**
- * Encodes and writes a safetensors file atomically (temp file + fsync + rename): a crash leaves
- * either the old file or the complete new one.
- *
- * @example
- * saveSafetensorsFile('runs/exp1/model.safetensors', model.stateDictRaw(), { format: 'pt' });
- */
-export function saveSafetensorsFile(
-  path: string,
-  tensors: Record<string, RawTensor>,
-  metadata?: Record<string, string>,
-): void {
-  const bytes = encodeSafetensors(tensors, metadata, path);
-  try {
-    writeFileAtomic(path, bytes);
-  } catch (err) {
-    fail(path, `cannot write: ${err instanceof Error ? err.message : String(err)}`, undefined, err);
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading: header
 
@@ -272,7 +252,7 @@ export function saveSafetensorsFile(
  * Validates the header found in `prefix` (which holds at least the first 8 + N bytes of a file of
  * `fileLength` bytes). Checks everything that can be checked without tensor data.
  */
-function parseHeader(prefix: Uint8Array, fileLength: number, source: string): SafetensorsHeader {
+export function parseHeader(prefix: Uint8Array, fileLength: number, source: string): SafetensorsHeader {
   if (fileLength < 8) {
     fail(source, `file is ${fileLength} bytes, too short for the 8-byte header length (not a safetensors file, or truncated)`);
   }
@@ -430,23 +410,6 @@ export function parseSafetensorsHeader(bytes: Uint8Array, source = '<buffer>'): 
   return parseHeader(bytes, bytes.length, source);
 }
 
-/**
- * Reads and validates only the header of a safetensors file (fast on large files: reads the
- * first 8 + N bytes and the file size).
- *
- * @example
- * const { entries } = readSafetensorsFileHeader('runs/exp1/model.safetensors');
- */
-export function readSafetensorsFileHeader(path: string): SafetensorsHeader {
-  return withFile(path, (fd, size) => {
-    const lengthBytes = readRange(fd, 0, Math.min(8, size), path);
-    if (size < 8) return parseHeader(lengthBytes, size, path);
-    const n64 = dataView(lengthBytes).getBigUint64(0, true);
-    const take = n64 > BigInt(MAX_HEADER_BYTES) || 8 + Number(n64) > size ? 8 : 8 + Number(n64);
-    return parseHeader(readRange(fd, 0, take, path), size, path);
-  });
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading: data
 
@@ -457,7 +420,7 @@ export function readSafetensorsFileHeader(path: string): SafetensorsHeader {
  * `source` names the data in error messages.
  *
  * @example
- * const { tensors, metadata } = decodeSafetensors(readFileSync('model.safetensors'), 'model.safetensors');
+ * const { tensors, metadata } = decodeSafetensors(readBytes('model.safetensors'), 'model.safetensors');
  * tensors['fc.weight'].shape; // [2, 3]
  */
 export function decodeSafetensors(
@@ -470,65 +433,6 @@ export function decodeSafetensors(
     defineEntry(tensors, entry.name, convertTensor(bytes, header.dataStart, entry, source));
   }
   return { tensors, metadata: header.metadata };
-}
-
-/**
- * Reads and decodes a safetensors file (see `decodeSafetensors`). Errors, including a missing
- * file, are SafetensorsErrors naming the path.
- *
- * @example
- * const { tensors } = loadSafetensorsFile('runs/exp1/model.safetensors');
- */
-export function loadSafetensorsFile(path: string): {
-  tensors: Record<string, RawTensor>;
-  metadata: Record<string, string>;
-} {
-  const bytes = withFile(path, (fd, size) => readRange(fd, 0, size, path));
-  return decodeSafetensors(bytes, path);
-}
-
-function withFile<T>(path: string, fn: (fd: number, size: number) => T): T {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
-    fail(path, `cannot open: ${why}`, undefined, err);
-  }
-  try {
-    let size: number;
-    try {
-      const st = fs.fstatSync(fd);
-      if (st.isDirectory()) fail(path, 'cannot read: is a directory');
-      size = st.size;
-    } catch (err) {
-      if (err instanceof SafetensorsError) throw err;
-      fail(path, `cannot read: ${err instanceof Error ? err.message : String(err)}`, undefined, err);
-    }
-    return fn(fd, size);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Reads `length` bytes at `position`; fs.readFileSync is limited to 2 GiB, this is not. */
-function readRange(fd: number, position: number, length: number, path: string): Uint8Array {
-  if (length > bufferConstants.MAX_LENGTH) {
-    fail(path, `file is ${length} bytes, larger than the ${bufferConstants.MAX_LENGTH} bytes a buffer can hold`);
-  }
-  const out = new Uint8Array(length);
-  let done = 0;
-  try {
-    while (done < length) {
-      const got = fs.readSync(fd, out, done, Math.min(length - done, 1 << 30), position + done);
-      if (got === 0) break; // file shrank while reading; the length checks will report it
-      done += got;
-    }
-  } catch (err) {
-    fail(path, `cannot read: ${err instanceof Error ? err.message : String(err)}`, undefined, err);
-  }
-  return done === length ? out : out.subarray(0, done);
 }
 
 function convertTensor(bytes: Uint8Array, dataStart: number, entry: SafetensorsEntry, source: string): RawTensor {

@@ -5,7 +5,8 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { fromArray } from '../ops/creation.js';
-import { loadSafetensorsFile, saveSafetensorsFile, type RawTensor } from './safetensors.js';
+import type { RawTensor } from './safetensors.js';
+import { loadSafetensorsFile, saveSafetensorsFile } from './safetensors-file.js';
 
 /** Raw arrays of tensors (bool becomes int32 0/1: the writer stores F32 and I32 only). */
 export function tensorsToRaw(tensors: Record<string, Tensor>): Record<string, RawTensor> {

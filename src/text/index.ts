@@ -16,7 +16,6 @@ export { LabelEncoder } from './label-encoder.js';
 export type { Label } from './label-encoder.js';
 export { trainTestSplit, trainValTestSplit } from './split.js';
 export type { TrainTestSplitOptions, TrainTestSplitResult, TrainValTestSplitOptions, TrainValTestIndices } from './split.js';
-export { SeededRandom, mulberry32 } from './seeded-random.js';
 export { isCjkIdeograph, isNoSpaceScriptChar, isBertPunctuation, isBertWhitespace, isBertControl, stripAccents } from './unicode.js';
 export { maskingVocabulary } from './masking-vocabulary.js';
 export type { MaskingVocabulary } from './masking-vocabulary.js';

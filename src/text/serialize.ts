@@ -1,8 +1,10 @@
 // Saving and loading any tokenizer as one JSON file, dispatching on its `type`.
 
-import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+// The JSON codec is `tokenizerFromJSON` / `tok.toJSON()`; the file functions read and write
+// through the platform seam.
+
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { readText } from '../platform/index.js';
 import { BpeTokenizer } from './bpe-tokenizer.js';
 import { CharTokenizer } from './char-tokenizer.js';
 import { describe, type Tokenizer } from './tokenizer.js';
@@ -36,22 +38,20 @@ export function tokenizerFromJSON(json: unknown): Tokenizer {
 }
 
 /**
- * Writes `tok` as JSON to `path`. Atomic: the JSON goes to a temporary file in the same folder
- * first and is then renamed over `path`, so a crash never leaves a half-written tokenizer (a
- * rename within one file system is atomic; across folders it might not be).
+ * Writes `tok` as JSON to `path`. Atomic (io/atomic-write.ts): the JSON goes to a temporary file
+ * in the same folder, is flushed to disk and then renamed over `path`, so a crash never leaves a
+ * half-written tokenizer.
  *
  * @example
  * saveTokenizer('runs/news/tokenizer.json', tok);
  */
 export function saveTokenizer(path: string, tok: Tokenizer): void {
   const text = JSON.stringify(tok.toJSON());
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(tmp, text, 'utf8');
-    renameSync(tmp, path);
+    writeFileAtomic(path, text);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new Error(`saveTokenizer: cannot write ${path}: ${(e as Error).message}`);
+    // writeFileAtomic's message is "cannot write <path>: <why>"; keep its code (ENOENT, ...).
+    throw Object.assign(new Error(`saveTokenizer: ${(e as Error).message}`, { cause: e }), { code: (e as { code?: unknown }).code });
   }
 }
 
@@ -65,7 +65,7 @@ export function saveTokenizer(path: string, tok: Tokenizer): void {
 export function loadTokenizer(path: string): Tokenizer {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readText(path);
   } catch (e) {
     throw new Error(`loadTokenizer: cannot read ${path}: ${(e as Error).message}`);
   }

@@ -3,7 +3,7 @@
 // set of 20 Newsgroups could otherwise miss a class's hard cases entirely.
 
 import type { Label } from './label-encoder.js';
-import { SeededRandom } from './seeded-random.js';
+import { Generator } from '../tensor/random.js';
 import { describe } from './tokenizer.js';
 
 export interface TrainTestSplitOptions {
@@ -92,7 +92,9 @@ function allocate(counts: number[], caps: number[], target: number, n: number): 
  */
 function splitIndices(labels: readonly Label[], sizes: number[], seed: number, stratify: boolean, where: string): number[][] {
   const n = labels.length;
-  const rng = new SeededRandom(seed);
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`${where}: seed must be an integer, got ${describe(seed)}`);
+  // The mulberry32 stream: the splits stay the ones made before attn had one generator.
+  const rng = new Generator(seed, { algorithm: 'mulberry32' });
   const parts: number[][] = sizes.map(() => []);
   const train: number[] = [];
   if (!stratify) {

@@ -3,7 +3,7 @@
 // google-research/bert `tokenization.py` step for step, so a BERT vocabulary gives the ids the
 // checkpoint was trained with.
 
-import { readFileSync } from 'node:fs';
+import { readText } from '../platform/index.js';
 import { checkId, describe, expectObject, type Tokenizer, type TokenizerJSON } from './tokenizer.js';
 import { isBertControl, isBertPunctuation, isBertWhitespace, isCjkIdeograph, stripAccents } from './unicode.js';
 
@@ -146,7 +146,7 @@ export class WordPieceTokenizer implements Tokenizer {
   static fromVocabFile(path: string, options: WordPieceOptions = {}): WordPieceTokenizer {
     let text: string;
     try {
-      text = readFileSync(path, 'utf8');
+      text = readText(path);
     } catch (e) {
       throw new Error(`WordPieceTokenizer.fromVocabFile: cannot read ${path}: ${(e as Error).message}`);
     }

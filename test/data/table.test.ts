@@ -1,7 +1,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { loadTableFile, loadTextDataset } from '../../src/data/index.js';
+import { readFileSync } from 'node:fs';
+import { loadTableFile, loadTextDataset, parseTable } from '../../src/data/index.js';
 import { tempDir, writeTree } from './fixtures.js';
 
 const { dir, cleanup } = tempDir();
@@ -128,3 +129,20 @@ function jsonError(line: string): string {
   }
   throw new Error('expected invalid JSON');
 }
+
+test('parseTable: the same rules on text in memory, errors naming the source', () => {
+  const csv = parseTable('\ufefftext,label\r\n"Great, loved it",pos\r\nMeh, neg \r\n', 'csv', {}, 'upload.csv');
+  assert.deepEqual(csv.examples, [
+    { text: 'Great, loved it', label: 'pos', source: 'upload.csv:2' },
+    { text: 'Meh', label: 'neg', source: 'upload.csv:3' },
+  ]);
+  const tsv = parseTable('body\tclass\nhello\tpos\n', 'tsv', { textField: 'body', labelField: 'class' });
+  assert.deepEqual(tsv.examples, [{ text: 'hello', label: 'pos', source: '<text>:2' }]);
+  const jsonl = parseTable('{"t": "so happy", "s": 1}\n\n{"t": "so sad", "s": 0}\n', 'jsonl', { textField: 't', labelField: 's' }, 'x.jsonl');
+  assert.deepEqual(jsonl.examples.map((e) => [e.text, e.label]), [['so happy', '1'], ['so sad', '0']]);
+  // Same result as reading the file.
+  assert.deepEqual(parseTable(readFileSync(at('tweets.jsonl'), 'utf8'), 'jsonl', { textField: 'tweet', labelField: 'sentiment' }, at('tweets.jsonl')), loadTableFile(at('tweets.jsonl'), { textField: 'tweet', labelField: 'sentiment' }));
+  assert.throws(() => parseTable('  \n', 'csv', {}, 'empty.csv'), /^DataError: empty\.csv: the file is empty; expected a header row and data rows$/);
+  assert.throws(() => parseTable('a,b\n1,2\n', 'csv', {}, 'up.csv'), (e: Error) => e.name === 'DataError' && e.message.startsWith('up.csv'));
+  assert.throws(() => parseTable('x', 'xml' as never, {}, 'f'), /unknown table format "xml"; expected csv, tsv or jsonl/);
+});

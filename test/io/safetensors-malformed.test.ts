@@ -4,13 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  loadSafetensorsFile,
-  readSafetensorsFileHeader,
-  SafetensorsError,
-} from '../../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
+import { loadSafetensorsFile, readSafetensorsFileHeader } from '../../src/io/safetensors-file.js';
 import { buildFile, buildFromHeader, tempDir, u64le } from './helpers.js';
 
 const FILE = 'bad-model.safetensors';

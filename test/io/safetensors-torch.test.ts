@@ -4,13 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  decodeSafetensors,
-  encodeSafetensors,
-  loadSafetensorsFile,
-  readSafetensorsFileHeader,
-  SafetensorsError,
-} from '../../src/io/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
+import { loadSafetensorsFile, readSafetensorsFileHeader } from '../../src/io/safetensors-file.js';
 import { bitsOf } from './helpers.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/io/${name}`, import.meta.url));

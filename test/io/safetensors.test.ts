@@ -6,13 +6,11 @@ import {
   decodeSafetensors,
   encodeSafetensors,
   halfToFloatBits,
-  loadSafetensorsFile,
   parseSafetensorsHeader,
-  readSafetensorsFileHeader,
-  saveSafetensorsFile,
   SafetensorsError,
   type RawTensor,
 } from '../../src/io/safetensors.js';
+import { loadSafetensorsFile, readSafetensorsFileHeader, saveSafetensorsFile } from '../../src/io/safetensors-file.js';
 import { bitsOf, buildFile, buildFromHeader, f32bits, tempDir, u16le, u32le, u64le } from './helpers.js';
 
 const f32 = (shape: number[], values: number[]): RawTensor => ({ dtype: 'float32', shape, data: Float32Array.from(values) });

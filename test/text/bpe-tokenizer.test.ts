@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BpeTokenizer, SeededRandom, preTokenize } from '../../src/text/index.js';
+import { BpeTokenizer, preTokenize } from '../../src/text/index.js';
+import { Generator } from '../../src/tensor/random.js';
 
 const utf8 = new TextEncoder();
 
 /** Random strings mixing many scripts, marks, emoji, whitespace and controls (no lone surrogates). */
-function randomUnicode(rng: SeededRandom, maxLength: number): string {
+function randomUnicode(rng: Generator, maxLength: number): string {
   const ranges: Array<[number, number]> = [
     [0x20, 0x7e], // ASCII
     [0x20, 0x7e],
@@ -27,11 +28,11 @@ function randomUnicode(rng: SeededRandom, maxLength: number): string {
     [0xfff0, 0xffff], // specials and noncharacters
     [0x0, 0x10ffff], // anything at all
   ];
-  const length = rng.int(maxLength + 1);
+  const length = rng.nextInt(0, maxLength + 1);
   let s = '';
   while (s.length < length) {
-    const [lo, hi] = ranges[rng.int(ranges.length)]!;
-    const cp = lo + rng.int(hi - lo + 1);
+    const [lo, hi] = ranges[rng.nextInt(0, ranges.length)]!;
+    const cp = lo + rng.nextInt(0, hi - lo + 1);
     if (cp >= 0xd800 && cp <= 0xdfff) continue;
     s += String.fromCodePoint(cp);
   }
@@ -39,26 +40,26 @@ function randomUnicode(rng: SeededRandom, maxLength: number): string {
 }
 
 /** Zipf-distributed pseudo-words built from syllables: a deterministic stand-in for prose. */
-function syntheticCorpus(rng: SeededRandom, chars: number): string[] {
+function syntheticCorpus(rng: Generator, chars: number): string[] {
   const syllables = 'ka ri to me su na lo pe vi da ge hu zo be ya ti mu ne so ra an or el is un at en'.split(' ');
   const words: string[] = [];
   for (let i = 0; i < 20000; i++) {
     let w = '';
-    const n = 1 + rng.int(4);
-    for (let k = 0; k < n; k++) w += syllables[rng.int(syllables.length)];
+    const n = 1 + rng.nextInt(0, 4);
+    for (let k = 0; k < n; k++) w += syllables[rng.nextInt(0, syllables.length)];
     words.push(i % 7 === 0 ? w[0]!.toUpperCase() + w.slice(1) : w);
   }
   const lines: string[] = [];
   let total = 0;
   while (total < chars) {
     const parts: string[] = [];
-    const len = 5 + rng.int(20);
+    const len = 5 + rng.nextInt(0, 20);
     for (let k = 0; k < len; k++) {
       // Zipf: rank r with probability ~ 1/r, sampled by inverting the continuous CDF.
-      const r = Math.floor(Math.exp(rng.next() * Math.log(words.length)));
+      const r = Math.floor(Math.exp(rng.nextUint32() / 2 ** 32 * Math.log(words.length)));
       parts.push(words[Math.min(r, words.length - 1)]!);
     }
-    const line = parts.join(' ') + (rng.int(3) === 0 ? ', 2024.' : '.');
+    const line = parts.join(' ') + (rng.nextInt(0, 3) === 0 ? ', 2024.' : '.');
     lines.push(line);
     total += line.length + 1;
   }
@@ -169,7 +170,7 @@ test('preTokenize: GPT-2 style pieces that always concatenate back to the text',
   assert.deepEqual(preTokenize('自注意力。\n\nOK'), ['自注意力', '。', '\n', '\n', 'OK']);
   assert.deepEqual(preTokenize('a\n\n'), ['a', '\n\n']);
   assert.deepEqual(preTokenize(''), []);
-  const rng = new SeededRandom(3);
+  const rng = new Generator(3, { algorithm: 'mulberry32' });
   for (let i = 0; i < 300; i++) {
     const s = randomUnicode(rng, 40);
     assert.equal(preTokenize(s).join(''), s);
@@ -203,19 +204,19 @@ test('BpeTokenizer.train: merges worked by hand', () => {
 });
 
 test('BpeTokenizer.train: identical to the textbook algorithm on random corpora', () => {
-  const rng = new SeededRandom(11);
+  const rng = new Generator(11, { algorithm: 'mulberry32' });
   const alphabet = ['a', 'b', 'c', ' ', 'é', '中', '!', 'ab', 'ca'];
   let compared = 0;
   for (let round = 0; round < 25; round++) {
-    const texts = Array.from({ length: 5 + rng.int(30) }, () => {
+    const texts = Array.from({ length: 5 + rng.nextInt(0, 30) }, () => {
       let t = '';
-      const n = rng.int(25);
-      for (let k = 0; k < n; k++) t += alphabet[rng.int(alphabet.length)];
+      const n = rng.nextInt(0, 25);
+      for (let k = 0; k < n; k++) t += alphabet[rng.nextInt(0, alphabet.length)];
       return t;
     });
-    const minFrequency = 1 + rng.int(3);
+    const minFrequency = 1 + rng.nextInt(0, 3);
     const specialTokens = round % 2 ? ['<pad>'] : ['<pad>', '<unk>', '<eos>'];
-    const vocabSize = specialTokens.length + 256 + 5 + rng.int(60);
+    const vocabSize = specialTokens.length + 256 + 5 + rng.nextInt(0, 60);
     const tok = BpeTokenizer.train(texts, { vocabSize, minFrequency, specialTokens });
     assert.deepEqual(mergeIds(tok), naiveTrain(texts, vocabSize, minFrequency, specialTokens.length), `round ${round}`);
     compared += tok.numMerges;
@@ -224,7 +225,7 @@ test('BpeTokenizer.train: identical to the textbook algorithm on random corpora'
 });
 
 test('BpeTokenizer.train: does not depend on the order of the texts', () => {
-  const rng = new SeededRandom(5);
+  const rng = new Generator(5, { algorithm: 'mulberry32' });
   const texts = syntheticCorpus(rng, 20_000);
   const a = BpeTokenizer.train(texts, { vocabSize: 700 });
   const b = BpeTokenizer.train(rng.shuffle(texts.slice()), { vocabSize: 700 });
@@ -232,17 +233,17 @@ test('BpeTokenizer.train: does not depend on the order of the texts', () => {
 });
 
 test('BpeTokenizer.encode: same ids as the GPT-2 merge loop', () => {
-  const rng = new SeededRandom(21);
+  const rng = new Generator(21, { algorithm: 'mulberry32' });
   const corpus = [...syntheticCorpus(rng, 30_000), ...Array.from({ length: 200 }, () => randomUnicode(rng, 30))];
   const tok = BpeTokenizer.train(corpus, { vocabSize: 1200 });
   for (let i = 0; i < 300; i++) {
-    const text = i % 2 ? corpus[rng.int(corpus.length)]! : randomUnicode(rng, 40);
+    const text = i % 2 ? corpus[rng.nextInt(0, corpus.length)]! : randomUnicode(rng, 40);
     assert.deepEqual(tok.encode(text), naiveEncode(tok, text), JSON.stringify(text));
   }
 });
 
 test('BpeTokenizer: decode(encode(s)) === s for thousands of random Unicode strings', () => {
-  const rng = new SeededRandom(99);
+  const rng = new Generator(99, { algorithm: 'mulberry32' });
   const corpus = [...syntheticCorpus(rng, 20_000), ...Array.from({ length: 500 }, () => randomUnicode(rng, 30))];
   const tok = BpeTokenizer.train(corpus, { vocabSize: 1000 });
   assert.ok(tok.numMerges > 500, `learned ${tok.numMerges} merges`);
@@ -297,7 +298,7 @@ test('BpeTokenizer: tokens read like GPT-2 (Ġ marks a leading space)', () => {
 });
 
 test('BpeTokenizer: trains a 1 MB corpus to 8000 ids in seconds', () => {
-  const rng = new SeededRandom(1);
+  const rng = new Generator(1, { algorithm: 'mulberry32' });
   const corpus = syntheticCorpus(rng, 1_000_000);
   const start = performance.now();
   const tok = BpeTokenizer.train(corpus, { vocabSize: 8000 });

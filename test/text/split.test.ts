@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeededRandom, mulberry32, trainTestSplit, trainValTestSplit } from '../../src/text/index.js';
+import { trainTestSplit, trainValTestSplit } from '../../src/text/index.js';
+import { Generator } from '../../src/tensor/random.js';
 
 /** mulberry32 again, in BigInt arithmetic mod 2^32: an independent check of the 32-bit tricks. */
 function mulberry32BigInt(seed: number): () => number {
@@ -19,26 +20,26 @@ function mulberry32BigInt(seed: number): () => number {
 const count = <T>(xs: readonly T[], x: T) => xs.filter((y) => y === x).length;
 const repeat = (spec: Record<string, number>) => Object.entries(spec).flatMap(([label, n]) => Array<string>(n).fill(label));
 
-test('mulberry32 matches a BigInt implementation; SeededRandom is repeatable', () => {
+test('the mulberry32 stream of Generator matches a BigInt implementation and is repeatable', () => {
   for (const seed of [0, 1, 42, 2 ** 32 - 1, 123456789]) {
-    const a = mulberry32(seed);
+    const a = new Generator(seed, { algorithm: 'mulberry32' });
     const b = mulberry32BigInt(seed);
-    for (let i = 0; i < 50; i++) assert.equal(a(), b(), `seed ${seed} draw ${i}`);
+    for (let i = 0; i < 50; i++) assert.equal(a.nextUint32() / 2 ** 32, b(), `seed ${seed} draw ${i}`);
   }
-  const r1 = new SeededRandom(7);
-  const r2 = new SeededRandom(7);
-  const xs = Array.from({ length: 1000 }, () => r1.next());
-  assert.deepEqual(Array.from({ length: 1000 }, () => r2.next()), xs);
+  const r1 = new Generator(7, { algorithm: 'mulberry32' });
+  const r2 = new Generator(7, { algorithm: 'mulberry32' });
+  const xs = Array.from({ length: 1000 }, () => r1.nextFloat());
+  assert.deepEqual(Array.from({ length: 1000 }, () => r2.nextFloat()), xs);
   assert.ok(xs.every((x) => x >= 0 && x < 1));
   // Rough uniformity: each tenth of [0, 1) gets 100 ± 40 of 1000 draws.
   for (let d = 0; d < 10; d++) {
     const n = xs.filter((x) => Math.floor(x * 10) === d).length;
     assert.ok(n > 60 && n < 140, `decile ${d}: ${n}`);
   }
-  const perm = new SeededRandom(3).shuffle(Array.from({ length: 50 }, (_, i) => i));
+  const perm = new Generator(3, { algorithm: 'mulberry32' }).shuffle(Array.from({ length: 50 }, (_, i) => i));
   assert.deepEqual([...perm].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
   assert.notDeepEqual(perm, Array.from({ length: 50 }, (_, i) => i));
-  assert.throws(() => new SeededRandom(1.5), /seed must be an integer/);
+  assert.throws(() => trainTestSplit([1, 2], ['a', 'b'], { seed: 1.5 }), /trainTestSplit: seed must be an integer, got 1\.5/);
 });
 
 test('trainTestSplit: exact stratified proportions, items stay paired with labels', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flashAttentionBackward, flashAttentionForward, fusedAttentionBackward, type AttentionBackwardParams } from '../../src/backends/wasm/kernels.js';
-import type { ThreadPool } from '../../src/engine/thread-pool.js';
+import type { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 import { alloc, assertClose, assertSameBytes, buildPools, f32, fromArray, mark, pool1, pool2, randF32, release, rng, SplitPool } from './helpers.js';
 import { hashUniform } from '../../src/tensor/random.js'; // the reference definition the kernels must match
 

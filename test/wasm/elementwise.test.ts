@@ -4,7 +4,7 @@ import {
   UNARY_OPS, binarySame, binaryStrided, copyStrided, dropout, geluGrad, unary, whereStrided,
   type WasmBinaryOp, type WasmUnaryOp,
 } from '../../src/backends/wasm/kernels.js';
-import type { ThreadPool } from '../../src/engine/thread-pool.js';
+import type { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 import {
   alloc, assertClose, assertSameBytes, erf, erfc, f32, fromArray, fromInts, i32, mark, pool1, pool2, randF32, release, rng, SplitPool,
 } from './helpers.js';

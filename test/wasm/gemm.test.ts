@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gemm } from '../../src/backends/wasm/kernels.js';
-import type { ThreadPool } from '../../src/engine/thread-pool.js';
+import type { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 import { alloc, assertClose, assertSameBytes, buildPools, f32, mark, pool1, pool2, randF32, release, rng, SplitPool } from './helpers.js';
 
 /** Naive float64 GEMM on stored layouts; returns C and the per-element |a||b| sums for tolerances. */

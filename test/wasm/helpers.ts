@@ -1,7 +1,7 @@
 /** Test helpers: one shared memory, the kernel module, pools of 1 and 2 threads, a bump allocator. */
-import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels-node.js';
+import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels.js';
 import { WASM_RESERVED_BYTES } from '../../src/backends/wasm/load-kernels.js';
-import { ThreadPool } from '../../src/engine/thread-pool.js';
+import { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 
 export const memory = new WebAssembly.Memory({ initial: 2048, maximum: 65536, shared: true });
 export const kernelModule = loadKernelModuleSync();

@@ -4,7 +4,7 @@ import {
   adamw, argReduce, crossEntropyBackward, crossEntropyForward, indexAdd, indexSelect, layerNormBackward, layerNormForward,
   reduceLast, reduceMid, softmax,
 } from '../../src/backends/wasm/kernels.js';
-import type { ThreadPool } from '../../src/engine/thread-pool.js';
+import type { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 import { alloc, assertClose, assertSameBytes, f32, fromArray, fromInts, i32, mark, pool1, pool2, randF32, release, rng, SplitPool } from './helpers.js';
 
 const SHAPES: [number, number][] = [[1, 1], [3, 17], [17, 63], [5, 65], [2, 127], [63, 3], [7, 1000]];

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ThreadPool, getNumThreads, setNumThreads } from '../../src/engine/thread-pool.js';
+import { ThreadPool, getNumThreads, setNumThreads } from '../../src/backends/wasm/thread-pool.js';
 import { relaxedSimdSupported } from '../../src/backends/wasm/load-kernels.js';
-import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels-node.js';
+import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels.js';
 import { unary } from '../../src/backends/wasm/kernels.js';
 import { alloc, f32, kernelModule, mark, memory, pool2, randF32, release, rng } from './helpers.js';
 
@@ -72,8 +72,8 @@ test('thread counts: pool and global helpers', () => {
 test('a pool with live workers does not keep the process alive', () => {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const script = `
-    import { loadKernelModuleSync } from '${here}../../src/backends/wasm/load-kernels-node.ts';
-    import { ThreadPool } from '${here}../../src/engine/thread-pool.ts';
+    import { loadKernelModuleSync } from '${here}../../src/backends/wasm/load-kernels.ts';
+    import { ThreadPool } from '${here}../../src/backends/wasm/thread-pool.ts';
     const memory = new WebAssembly.Memory({ initial: 512, maximum: 65536, shared: true });
     const pool = new ThreadPool(memory, loadKernelModuleSync().module, 2);
     pool.waitReady();

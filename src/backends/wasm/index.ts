@@ -72,4 +72,4 @@ export const wasmBackend: Backend = {
 ENGINE.registerBackend(wasmBackend);
 
 export { setKernelModule, usingRelaxedSimd } from './state.js';
-export { getNumThreads, setNumThreads } from '../../engine/thread-pool.js';
+export { getNumThreads, setNumThreads } from './thread-pool.js';

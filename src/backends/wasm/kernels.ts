@@ -7,7 +7,7 @@
  *   gemm(pool, { a, b, c, M: 64, N: 32, K: 16 });                 // C = A · B
  *   gemm(pool, { a, b, c, M, N, K, transB: true, beta: 1 });       // C += A · Bᵀ
  */
-import type { ThreadPool } from '../../engine/thread-pool.js';
+import type { ThreadPool } from './thread-pool.js';
 import { MAX_KERNEL_THREADS, PARAM_BLOCK_PTR } from './load-kernels.js';
 
 /** Unary op codes of `unary_f32`. */

@@ -2,9 +2,8 @@
  * The wasm backend's runtime: the compiled kernel module and the thread pool on the engine's
  * memory. Set up once by `initialize(memory)`; wrappers reach the pool through `pool()`.
  */
-import { ThreadPool } from '../../engine/thread-pool.js';
-import { WASM_RESERVED_BYTES, type KernelModule } from './load-kernels.js';
-import { loadKernelModuleSync } from './load-kernels-node.js';
+import { ThreadPool } from './thread-pool.js';
+import { WASM_RESERVED_BYTES, loadKernelModuleSync, type KernelModule } from './load-kernels.js';
 
 let kernelModule: KernelModule | null = null;
 let threadPool: ThreadPool | null = null;

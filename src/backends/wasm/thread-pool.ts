@@ -12,9 +12,9 @@
  *   const pool = new ThreadPool(memory, module, 2);
  *   pool.run('gemm_rows', [a, b, c, M, N, K, K, N, N, 0, 0, 1, 0, 1, 0, 0, 0], Math.ceil(M / 6));
  */
-import { CTL, type WorkerInit } from './thread-worker.js';
-import { defaultThreadCount, spawnWorker, type WorkerHandle } from './thread-node.js';
-import { MAX_KERNEL_THREADS, instantiateKernels, type KernelExports } from '../backends/wasm/load-kernels.js';
+import { coreCount, env, spawnWorker, type WorkerHandle } from '../../platform/index.js';
+import { CTL, WORKER_ENTRY, WORKER_MAIN_SOURCE, type WorkerInit } from './thread-worker.js';
+import { MAX_KERNEL_THREADS, instantiateKernels, type KernelExports } from './load-kernels.js';
 
 /** Busy-wait iterations before sleeping (workers between jobs, caller waiting for workers). */
 const SPIN = 20000;
@@ -22,6 +22,13 @@ const SPIN = 20000;
 const CHUNKS_PER_THREAD = 4;
 
 let globalThreads: number | undefined;
+
+/** Default thread count: ATTN_NUM_THREADS if set (an integer >= 1), else the cores available. */
+function defaultThreadCount(): number {
+  const fromEnv = Number(env('ATTN_NUM_THREADS'));
+  if (Number.isInteger(fromEnv) && fromEnv >= 1) return fromEnv;
+  return coreCount();
+}
 const livePools = new Set<WeakRef<ThreadPool>>();
 
 /** Threads used by pools that were not given an explicit count (default: available cores). */
@@ -191,8 +198,14 @@ export class ThreadPool {
       const index = this.workers.length + 1;
       const init: WorkerInit = { memory: this.memory, module: this.module, control: this.control, index, names: this.names, spin: SPIN };
       this.workers.push(
-        spawnWorker(init, (e) => {
-          this.asyncError ??= e;
+        spawnWorker({
+          source: WORKER_MAIN_SOURCE,
+          entry: WORKER_ENTRY,
+          data: init,
+          name: `attn-thread-${index}`,
+          onError: (e) => {
+            this.asyncError ??= e;
+          },
         }),
       );
     }

@@ -1,8 +1,8 @@
 /**
  * The code a pool worker runs, as source text, so it can be started without a separate file on
  * disk (Node: `new Worker(src, { eval: true })`; browser: a Blob URL) and without a TypeScript
- * loader in the worker. It only uses WebAssembly and Atomics, nothing Node-specific, apart from
- * the tiny Node wrapper below.
+ * loader in the worker. It only uses WebAssembly and Atomics, nothing environment-specific: the
+ * platform's `spawnWorker` wraps it with the code that hands the worker its data.
  *
  * Control block (Int32Array over a SharedArrayBuffer), shared with thread-pool.ts:
  *   [0] GEN      job generation; workers wait on it
@@ -118,8 +118,5 @@ function attnThreadMain(d) {
 }
 `;
 
-/** Node wrapper: a CommonJS script for `new Worker(src, { eval: true, workerData })`. */
-export const NODE_WORKER_SOURCE = `${WORKER_MAIN_SOURCE}
-const { workerData } = require('node:worker_threads');
-attnThreadMain(workerData);
-`;
+/** The function of WORKER_MAIN_SOURCE a worker calls with its `WorkerInit`. */
+export const WORKER_ENTRY = 'attnThreadMain';

@@ -32,6 +32,8 @@ export interface TextChunk {
   /** Text this token made final ('' while text is held back); the pieces add up to the whole text. */
   text: string;
   attention: StepAttention | null;
+  /** On the last chunk: why generation ended; null before. */
+  finishReason: GeneratedText['finishReason'] | null;
 }
 
 /** The tokenizer's end-of-text id, when it has one (`eosId`). */
@@ -70,6 +72,7 @@ class TextRow {
   private released = 0;
   text = '';
   stopped = false;
+  finishReason: GeneratedText['finishReason'] | null = null;
 
   constructor(
     private readonly tokenizer: Tokenizer,
@@ -123,15 +126,11 @@ async function* streamRows(model: CausalLanguageModel, tokenizer: Tokenizer, pro
       const row = rows[b]!;
       const text = row.push(token, step.finished[b]!);
       if (row.stopped) decoder.finish(b);
-      yield { row: b, chunk: { token, text, attention: step.attention } };
+      row.finishReason = row.stopped ? 'stop' : !step.finished[b] ? null : resolved.eosTokenIds.includes(token) ? 'eos' : 'length';
+      yield { row: b, chunk: { token, text, attention: step.attention, finishReason: row.finishReason } };
     }
   }
   return rows;
-}
-
-function finishReason(row: TextRow, eosIds: number[]): GeneratedText['finishReason'] {
-  if (row.stopped) return 'stop';
-  return eosIds.includes(row.tokens[row.tokens.length - 1]!) ? 'eos' : 'length';
 }
 
 /**
@@ -147,7 +146,6 @@ export async function generateText(model: CausalLanguageModel, tokenizer: Tokeni
 export async function generateText(model: CausalLanguageModel, tokenizer: Tokenizer, prompt: string | readonly string[], options: GenerateTextOptions = {}): Promise<GeneratedText | GeneratedText[]> {
   const prompts = typeof prompt === 'string' ? [prompt] : [...prompt];
   if (prompts.length === 0) throw new GenerationOptionError('prompt', prompt, 'a string or a non-empty list of strings');
-  const eosIds = resolveGenerateOptions(options, model.config.vocabSize, tokenizerEos(tokenizer)).eosTokenIds;
   const attentions: StepAttention[][] = prompts.map(() => []);
   const stream = streamRows(model, tokenizer, prompts, options);
   let next = await stream.next();
@@ -156,7 +154,7 @@ export async function generateText(model: CausalLanguageModel, tokenizer: Tokeni
     next = await stream.next();
   }
   const results = next.value.map((row, b) => {
-    const r: GeneratedText = { text: row.text, tokens: row.tokens, finishReason: finishReason(row, eosIds) };
+    const r: GeneratedText = { text: row.text, tokens: row.tokens, finishReason: row.finishReason ?? 'length' };
     if (options.returnAttention) r.attentions = attentions[b]!;
     return r;
   });

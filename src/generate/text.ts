@@ -36,9 +36,9 @@ export interface TextChunk {
   finishReason: GeneratedText['finishReason'] | null;
 }
 
-/** The tokenizer's end-of-text id, when it has one (`eosId`). */
+/** The tokenizer's end-of-text id, when it has one. */
 function tokenizerEos(tokenizer: Tokenizer): number | null {
-  const id = (tokenizer as { eosId?: unknown }).eosId;
+  const id = tokenizer.eosId;
   return typeof id === 'number' && Number.isInteger(id) ? id : null;
 }
 
@@ -51,9 +51,9 @@ export function encodePrompt(tokenizer: Tokenizer, prompt: string): number[] {
   const ids = tokenizer.encode(prompt);
   const unk = (tokenizer as { unkId?: unknown }).unkId;
   if (typeof unk === 'number' && ids.includes(unk)) {
-    const chars = [...prompt];
-    const unknown = tokenizer.type === 'char' && chars.length === ids.length ? [...new Set(chars.filter((_, i) => ids[i] === unk))] : null;
-    throw new GenerationOptionError('prompt', prompt, unknown
+    const unseen = (tokenizer as { unseenCharacters?: (text: string) => string[] }).unseenCharacters;
+    const unknown = typeof unseen === 'function' ? unseen.call(tokenizer, prompt) : null;
+    throw new GenerationOptionError('prompt', prompt, unknown && unknown.length > 0
       ? `text the tokenizer knows; ${unknown.map((c) => JSON.stringify(c)).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in its vocabulary`
       : `text the tokenizer knows; it has ${ids.filter((id) => id === unk).length} unknown token(s)`);
   }

@@ -37,7 +37,7 @@ export { saveSafetensors, loadSafetensors } from './io/tensors.js';
 export * as models from './models/index.js';
 export { GPT, parseGPTConfig, GPT_DEFAULTS } from './models/gpt.js';
 export type { GPTConfig, GPTForwardOptions, GPTCache } from './models/gpt.js';
-export { generate, generateText, streamText, streamTokens, GenerationOptionError, loadLanguageModel, LanguageModelFolderError } from './generate/index.js';
+export { generate, generateText, streamText, streamTokens, GenerationOptionError, loadLanguageModel } from './generate/index.js';
 export type { GenerateOptions, GenerateTextOptions, GeneratedText, TextChunk, StepAttention, GenerateResult, CausalLanguageModel, LoadedLanguageModel } from './generate/index.js';
 export * as generation from './generate/index.js';
 export { Trainer, DEFAULT_TRAINER_OPTIONS } from './train/trainer.js';

@@ -1,7 +1,8 @@
 /** `attn generate`: continue prompts with a trained language model, streaming the text. */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadLanguageModel, LanguageModelFolderError } from '../generate/load.js';
+import { loadLanguageModel } from '../generate/load.js';
+import { withFolderFlag } from './errors.js';
 import { encodePrompt, streamText } from '../generate/text.js';
 import { GenerationOptionError, resolveGenerateOptions, type GenerateTextOptions } from '../generate/options.js';
 import { UsageError } from './options.js';
@@ -123,14 +124,7 @@ Examples:
       };
       validate(() => resolveGenerateOptions(options, Number.MAX_SAFE_INTEGER));
       applyBackendOption(flags.backend, flags.threads);
-      let lm;
-      try {
-        lm = loadLanguageModel(flags.model);
-      } catch (err) {
-        if (err instanceof LanguageModelFolderError && err.kind === 'classifier') throw new UsageError(`--model ${err.message}; attn generate needs a language model (attn predict runs classifiers)`);
-        if (err instanceof LanguageModelFolderError) throw new UsageError(`--model ${err.message}`);
-        throw err;
-      }
+      const lm = withFolderFlag('--model', () => loadLanguageModel(flags.model!));
       try {
         validate(() => prompts.forEach((p) => encodePrompt(lm.tokenizer, p)));
         for (const p of prompts) {

@@ -7,5 +7,5 @@ export { GenerationOptionError, resolveGenerateOptions } from './options.js';
 export type { GenerateOptions, GenerateTextOptions, ResolvedOptions } from './options.js';
 export * as sampling from './sampling.js';
 export type { SamplingOptions } from './sampling.js';
-export { loadLanguageModel, LanguageModelFolderError } from './load.js';
+export { loadLanguageModel } from './load.js';
 export type { LoadedLanguageModel } from './load.js';

@@ -1,6 +1,7 @@
 /**
- * Loading a language model's run folder for generation: `config.json` (type 'gpt'),
- * `model.safetensors`, `tokenizer.json`. Inference only: nothing here imports the Trainer.
+ * Loading a language model's run folder for generation: `config.json` (a registered model of the
+ * 'language-model' task: type 'gpt'), `model.safetensors`, `tokenizer.json`. Inference only:
+ * nothing here imports the Trainer.
  *
  * ```ts
  * const lm = loadLanguageModel('runs/lm');
@@ -8,25 +9,12 @@
  * lm.dispose();
  * ```
  */
-import { checkpointPaths, CheckpointFileError, readJsonFile } from '../io/checkpoint-files.js';
-import { loadSafetensors } from '../io/tensors.js';
+import { RunFolderError } from '../io/run-folder.js';
+import { loadRunModel } from '../infer/run-model.js';
 import { tokenizerFromJSON } from '../text/serialize.js';
 import type { Tokenizer } from '../text/tokenizer.js';
-import { GPT } from '../models/gpt.js';
-import { parseGPTConfig, type GPTConfig } from '../models/gpt-config.js';
-import { MODEL_TYPES } from '../models/config.js';
-
-/** Why a folder cannot be loaded as a language model; `kind` says what it is instead. */
-export class LanguageModelFolderError extends Error {
-  override name = 'LanguageModelFolderError';
-  constructor(
-    message: string,
-    readonly dir: string,
-    readonly kind: 'missing' | 'classifier' | 'masked-lm' | 'invalid',
-  ) {
-    super(message);
-  }
-}
+import type { GPT } from '../models/gpt.js';
+import type { GPTConfig } from '../models/gpt-config.js';
 
 export interface LoadedLanguageModel {
   model: GPT;
@@ -38,53 +26,30 @@ export interface LoadedLanguageModel {
 }
 
 /**
- * Reads a run folder written for a GPT and returns the model (in eval mode) and its tokenizer.
- * A classifier's folder, a missing file, a config that does not validate or weights that do not
- * match it are refused with one error naming the folder or file.
+ * Reads a language model's run folder and returns the model (in eval mode) and its tokenizer,
+ * through the model registry. Refused, naming the folder or file: a missing folder or file
+ * (`RunFolderError`), a classifier's folder (`WrongTaskError`, its `task` says which), a config
+ * that does not validate (`ModelConfigError`), weights or a tokenizer that do not match it.
  *
  * ```ts
  * const { model, tokenizer } = loadLanguageModel('runs/2026-12-01T08-00-00');
  * ```
  */
 export function loadLanguageModel(dir: string): LoadedLanguageModel {
-  const paths = checkpointPaths(dir);
-  let raw: unknown;
+  const { model, config, run } = loadRunModel<GPT, GPTConfig>(dir, 'language-model');
   try {
-    raw = readJsonFile(paths.config, 'model config');
-  } catch (err) {
-    const why = err instanceof CheckpointFileError && /file not found/.test(err.message) ? `no ${paths.config} (not a model folder)` : (err as Error).message;
-    throw new LanguageModelFolderError(`${dir}: cannot load a language model: ${why}`, dir, 'missing');
-  }
-  const type = (raw as { type?: unknown } | null)?.type;
-  if (MODEL_TYPES.includes(type as never)) {
-    throw new LanguageModelFolderError(`${dir}: this folder holds a text classifier (config type '${String(type)}'), not a language model (type 'gpt')`, dir, 'classifier');
-  }
-  if (type === 'masked-lm') {
-    throw new LanguageModelFolderError(`${dir}: this folder holds a classifier's masked-LM pretraining, not a language model (type 'gpt')`, dir, 'masked-lm');
-  }
-  let config: GPTConfig;
-  let tokenizer: Tokenizer;
-  try {
-    config = parseGPTConfig(raw, paths.config);
-    tokenizer = tokenizerFromJSON(readJsonFile(paths.tokenizer, 'tokenizer'));
-  } catch (err) {
-    throw new LanguageModelFolderError((err as Error).message, dir, 'invalid');
-  }
-  if (tokenizer.vocabSize > config.vocabSize) {
-    throw new LanguageModelFolderError(`${paths.tokenizer}: the tokenizer has ${tokenizer.vocabSize} ids, more than the model's vocabSize ${config.vocabSize} in ${paths.config}`, dir, 'invalid');
-  }
-  const model = new GPT(config);
-  let weights: ReturnType<typeof loadSafetensors> | null = null;
-  try {
-    weights = loadSafetensors(paths.model);
-    model.loadStateDict(weights.tensors, { strict: true });
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = tokenizerFromJSON(run.readJson('tokenizer', 'tokenizer'));
+    } catch (err) {
+      throw err instanceof RunFolderError ? err : new RunFolderError(dir, `${run.path('tokenizer')}: ${(err as Error).message}`);
+    }
+    if (tokenizer.vocabSize > config.vocabSize) {
+      throw new RunFolderError(dir, `${run.path('tokenizer')} has ${tokenizer.vocabSize} ids, more than the model's vocabSize ${config.vocabSize} in ${run.path('config')}`);
+    }
+    return { model, tokenizer, config, dir, dispose: () => model.dispose() };
   } catch (err) {
     model.dispose();
-    const why = (err as Error).message.replace(/:\n\t/, ': ').replace(/\n\t/g, '; '); // one line
-    throw new LanguageModelFolderError(`${paths.model}: ${weights ? `does not match ${paths.config}: ` : ''}${why}`, dir, 'invalid');
-  } finally {
-    for (const t of Object.values(weights?.tensors ?? {})) t.dispose();
+    throw err;
   }
-  model.eval();
-  return { model, tokenizer, config, dir, dispose: () => model.dispose() };
 }

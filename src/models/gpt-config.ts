@@ -6,6 +6,7 @@
  * const config = parseGPTConfig(JSON.parse(text), 'runs/lm/config.json');
  * ```
  */
+import { ModelConfigError } from './config-fields.js';
 
 export interface GPTConfig {
   type: 'gpt';
@@ -50,32 +51,33 @@ const FIELDS: Record<Exclude<keyof GPTConfig, 'type'>, 'int' | 'prob' | 'bool' |
 };
 
 /**
- * Validates a GPT config (from config.json or code); every error names `source` and the field,
- * and says what was expected and what was found.
+ * Validates a GPT config (from config.json or code); every error is a `ModelConfigError` naming
+ * `source` and the field, saying what was expected and what was found.
  *
  * ```ts
  * parseGPTConfig({ type: 'gpt', vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: true, positional: 'learned' });
  * ```
  */
 export function parseGPTConfig(value: unknown, source = 'GPT config'): GPTConfig {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error(`${source}: expected an object, got ${JSON.stringify(value)}`);
+  const fail = (field: string | null, problem: string): never => {
+    throw new ModelConfigError(source, field, problem);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(null, `expected an object, got ${JSON.stringify(value)}`);
   const record = value as Record<string, unknown>;
-  if (record.type !== 'gpt') throw new Error(`${source}: field 'type' must be 'gpt', got ${JSON.stringify(record.type)}`);
+  if (record.type !== 'gpt') fail('type', `must be 'gpt', got ${JSON.stringify(record.type)}`);
   for (const [name, kind] of Object.entries(FIELDS)) {
     const v = record[name];
     const shown = v === undefined ? 'nothing' : JSON.stringify(v);
-    if (kind === 'int' && !(Number.isInteger(v) && (v as number) > 0)) throw new Error(`${source}: field '${name}' must be a positive integer, got ${shown}`);
-    if (kind === 'prob' && !(typeof v === 'number' && v >= 0 && v < 1)) throw new Error(`${source}: field '${name}' must be a number in [0, 1), got ${shown}`);
-    if (kind === 'bool' && typeof v !== 'boolean') throw new Error(`${source}: field '${name}' must be true or false, got ${shown}`);
-    if (Array.isArray(kind) && !kind.includes(v as string)) throw new Error(`${source}: field '${name}' must be one of ${kind.join(', ')}, got ${shown}`);
+    if (kind === 'int' && !(Number.isInteger(v) && (v as number) > 0)) fail(name, `must be a positive integer, got ${shown}`);
+    if (kind === 'prob' && !(typeof v === 'number' && v >= 0 && v < 1)) fail(name, `must be a number in [0, 1), got ${shown}`);
+    if (kind === 'bool' && typeof v !== 'boolean') fail(name, `must be true or false, got ${shown}`);
+    if (Array.isArray(kind) && !kind.includes(v as string)) fail(name, `must be one of ${kind.join(', ')}, got ${shown}`);
   }
   const unknown = Object.keys(record).filter((k) => k !== 'type' && !(k in FIELDS));
-  if (unknown.length > 0) throw new Error(`${source}: unknown field(s) ${unknown.join(', ')} for a gpt model (known: ${Object.keys(FIELDS).join(', ')})`);
+  if (unknown.length > 0) fail(null, `unknown field(s) ${unknown.join(', ')} for a gpt model (known: ${Object.keys(FIELDS).join(', ')})`);
   const { nEmbd, nHead, positional } = record as unknown as GPTConfig;
-  if (nEmbd % nHead !== 0) throw new Error(`${source}: field 'nEmbd' (${nEmbd}) must be divisible by 'nHead' (${nHead})`);
-  if (positional === 'rotary' && (nEmbd / nHead) % 2 !== 0) {
-    throw new Error(`${source}: rotary positions need an even head size, got nEmbd / nHead = ${nEmbd / nHead}`);
-  }
+  if (nEmbd % nHead !== 0) fail('nEmbd', `(${nEmbd}) must be divisible by 'nHead' (${nHead})`);
+  if (positional === 'rotary' && (nEmbd / nHead) % 2 !== 0) fail(null, `rotary positions need an even head size, got nEmbd / nHead = ${nEmbd / nHead}`);
   const out = { type: 'gpt' } as Record<string, unknown>;
   for (const name of Object.keys(FIELDS)) out[name] = record[name];
   return out as unknown as GPTConfig;

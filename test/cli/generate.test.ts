@@ -83,17 +83,17 @@ test('attn generate refuses bad values, a classifier folder and unknown characte
   const clf = join(root, 'classifier');
   writeTinyLanguageModel(clf).model.dispose();
   writeFileSync(join(clf, 'config.json'), JSON.stringify({ type: 'bow', vocabSize: 30, numClasses: 2, maxLength: 16 }));
-  const cases: [string[], RegExp][] = [
-    [['--model', run, 'the cat', '--top-p', '2'], /^attn: --top-p must be a number in \(0, 1\], got '2'\n$/],
-    [['--model', run, 'the cat', '--temperature', '-1'], /^attn: --temperature must be a finite number ≥ 0 \(0 = greedy\), got '-1'\n$/],
-    [['--model', run, 'the cat', '--max-new-tokens', '0'], /^attn: --max-new-tokens must be a positive integer, got '0'\n$/],
-    [['--model', clf, 'the cat'], /^attn: --model .*classifier: this folder holds a text classifier \(config type 'bow'\), not a language model \(type 'gpt'\); attn generate needs a language model \(attn predict runs classifiers\)\n$/],
-    [['--model', run, 'the café'], /^attn: prompt must be text the tokenizer knows; "f", "é" are not in its vocabulary, got "the café"\n$/],
+  const cases: [string[], RegExp, number][] = [
+    [['--model', run, 'the cat', '--top-p', '2'], /^attn: --top-p must be a number in \(0, 1\], got '2'\n$/, 2],
+    [['--model', run, 'the cat', '--temperature', '-1'], /^attn: --temperature must be a finite number ≥ 0 \(0 = greedy\), got '-1'\n$/, 2],
+    [['--model', run, 'the cat', '--max-new-tokens', '0'], /^attn: --max-new-tokens must be a positive integer, got '0'\n$/, 2],
+    [['--model', run, 'the café'], /^attn: prompt must be text the tokenizer knows; "f", "é" are not in its vocabulary, got "the café"\n$/, 2],
+    [['--model', clf, 'the cat'], /^attn: --model .*classifier: this folder holds a classifier, not a language model\n$/, 1],
   ];
   const results = await Promise.all(cases.map(([args]) => cli(['generate', ...args, '--backend', 'ref'])));
-  for (const [i, [args, message]] of cases.entries()) {
+  for (const [i, [args, message, status]] of cases.entries()) {
     const r = results[i]!;
-    assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.status, status, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.equal(r.stdout, '', 'nothing printed before the error');
   }

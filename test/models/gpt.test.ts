@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { GPT, F, manualSeed, randint, fromArray, cat, noGrad, tidy, dispose, memory, type Tensor } from '../../src/index.js';
+import { GPT, GPT_DEFAULTS, F, models, manualSeed, randint, fromArray, cat, noGrad, tidy, dispose, memory, type Tensor } from '../../src/index.js';
 import { parseGPTConfig } from '../../src/models/gpt.js';
 import { loadSafetensors } from '../../src/io/tensors.js';
 import { copy_ } from '../../src/nn/init.js';
@@ -265,4 +265,14 @@ test('left padding: positions from the attention mask and masked padding keys gi
       model.dispose();
     }
   });
+});
+
+test('the registry knows type gpt: a language model, built from its config', () => {
+  const entry = models.modelEntry('gpt');
+  assert.equal(entry.task, 'language-model');
+  const config = entry.parseConfig({ ...GPT_DEFAULTS, vocabSize: 13, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8 }, 'x/config.json');
+  const model = models.createModel(config);
+  assert.ok(model instanceof GPT);
+  model.dispose();
+  assert.throws(() => entry.parseConfig({ ...GPT_DEFAULTS, bias: 1 }, 'x/config.json'), (e: unknown) => e instanceof models.ModelConfigError && e.field === 'bias' && e.source === 'x/config.json');
 });

@@ -206,11 +206,12 @@ export class Decoder {
  * tokenizer.decode(tokens);
  * ```
  */
-export async function generate(model: CausalLanguageModel, promptIds: readonly number[], options?: GenerateOptions): Promise<GenerateResult<number[]>>;
-export async function generate(model: CausalLanguageModel, promptIds: readonly (readonly number[])[], options?: GenerateOptions): Promise<GenerateResult<number[][]>>;
-export async function generate(model: CausalLanguageModel, promptIds: readonly number[] | readonly (readonly number[])[], options: GenerateOptions = {}): Promise<GenerateResult<number[] | number[][]>> {
-  const batched = Array.isArray(promptIds[0]);
-  const prompts = (batched ? promptIds : [promptIds]) as readonly (readonly number[])[];
+export async function generate(model: CausalLanguageModel, promptIds: ArrayLike<number>, options?: GenerateOptions): Promise<GenerateResult<number[]>>;
+export async function generate(model: CausalLanguageModel, promptIds: readonly ArrayLike<number>[], options?: GenerateOptions): Promise<GenerateResult<number[][]>>;
+export async function generate(model: CausalLanguageModel, promptIds: ArrayLike<number> | readonly ArrayLike<number>[], options: GenerateOptions = {}): Promise<GenerateResult<number[] | number[][]>> {
+  const first = (promptIds as ArrayLike<unknown>)[0];
+  const batched = Array.isArray(first) || ArrayBuffer.isView(first);
+  const prompts = batched ? Array.from(promptIds as readonly ArrayLike<number>[], (row) => Array.from(row)) : [Array.from(promptIds as ArrayLike<number>)];
   const resolved = resolveGenerateOptions(options, model.config.vocabSize, null, false);
   const decoder = new Decoder(model, prompts, resolved);
   const tokens: number[][] = prompts.map(() => []);
@@ -232,7 +233,7 @@ export async function generate(model: CausalLanguageModel, promptIds: readonly n
  * for await (const { token } of streamTokens(model, [1, 2, 3], { maxNewTokens: 10 })) console.log(token);
  * ```
  */
-export async function* streamTokens(model: CausalLanguageModel, promptIds: readonly number[], options: GenerateOptions = {}): AsyncGenerator<{ token: number; attention: StepAttention | null }> {
-  const decoder = new Decoder(model, [promptIds], resolveGenerateOptions(options, model.config.vocabSize, null, false));
+export async function* streamTokens(model: CausalLanguageModel, promptIds: ArrayLike<number>, options: GenerateOptions = {}): AsyncGenerator<{ token: number; attention: StepAttention | null }> {
+  const decoder = new Decoder(model, [Array.from(promptIds)], resolveGenerateOptions(options, model.config.vocabSize, null, false));
   for await (const step of decoder.steps()) yield { token: step.tokens[0]!, attention: step.attention };
 }

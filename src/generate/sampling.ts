@@ -63,9 +63,46 @@ export function applyTemperature(logits: Float64Array, temperature: number): Flo
  */
 export function topKFilter(logits: Float64Array, k: number): Float64Array {
   if (k <= 0 || k >= logits.length) return logits;
-  const kth = Float64Array.from(logits).sort().reverse()[k - 1]!;
+  const kth = kthLargest(logits, k);
   for (let i = 0; i < logits.length; i++) if (logits[i]! < kth) logits[i] = -Infinity;
   return logits;
+}
+
+/**
+ * The k-th largest value, in O(V log k) with a min-heap of the k largest seen so far (a GPT-2
+ * vocabulary has 50257 entries and k is usually ≤ 100: no full sort per generated token).
+ */
+function kthLargest(values: Float64Array, k: number): number {
+  const heap = new Float64Array(k);
+  let size = 0;
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < size && heap[l]! < heap[m]!) m = l;
+      if (r < size && heap[r]! < heap[m]!) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m]!, heap[i]!];
+      i = m;
+    }
+  };
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j]!;
+    if (size < k) {
+      let i = size++;
+      heap[i] = v;
+      while (i > 0 && heap[(i - 1) >> 1]! > heap[i]!) {
+        const p = (i - 1) >> 1;
+        [heap[i], heap[p]] = [heap[p]!, heap[i]!];
+        i = p;
+      }
+    } else if (v > heap[0]!) {
+      heap[0] = v;
+      down(0);
+    }
+  }
+  return heap[0]!;
 }
 
 /** Softmax of a row in float64 (−∞ → 0). */
@@ -91,11 +128,15 @@ export function softmaxRow(logits: ArrayLike<number>): Float64Array {
 export function topPFilter(logits: Float64Array, p: number): Float64Array {
   if (p >= 1) return logits;
   const probs = softmaxRow(logits);
-  const order = [...probs.keys()].sort((a, b) => probs[b]! - probs[a]! || a - b);
+  // Sort only the tokens still in play (after top-k, usually a few dozen of the vocabulary).
+  const order: number[] = [];
+  for (let i = 0; i < probs.length; i++) if (probs[i]! > 0) order.push(i);
+  order.sort((a, b) => probs[b]! - probs[a]! || a - b);
   let mass = 0;
   let kept = 0;
   while (kept < order.length && (kept === 0 || mass < p)) mass += probs[order[kept++]!]!;
   for (let r = kept; r < order.length; r++) logits[order[r]!] = -Infinity;
+  for (let i = 0; i < probs.length; i++) if (probs[i] === 0) logits[i] = -Infinity; // underflowed
   return logits;
 }
 

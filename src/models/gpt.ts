@@ -31,7 +31,8 @@ import { KVCache } from '../nn/kv-cache.js';
 import { linear } from '../nn/functional.js';
 import { normal_, zeros_ } from '../nn/init.js';
 import { scaledDotProductAttention } from '../ops/attention.js';
-import { arange, fromArray } from '../ops/creation.js';
+import { arange, fromArray, full } from '../ops/creation.js';
+import { where } from '../ops/binary.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseGPTConfig, GPT_DEFAULTS, type GPTConfig } from './gpt-config.js';
@@ -64,7 +65,7 @@ interface AttentionContext {
   cache: GPTCache | null;
   layer: number;
   past: number;
-  keyMask: Tensor | null; // (B, 1, 1, past + T) bool, true = may attend
+  keyMask: Tensor | null; // (B, 1, 1, past + T): 0 where attention may go, −∞ at padding
   returnAttention: boolean;
 }
 
@@ -239,7 +240,8 @@ export class GPT extends Module {
     if (mask && (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== past + T)) {
       throw new ShapeError(`GPT.forward: attentionMask must be (B, past + T) = ${formatShape([B, past + T])}, got ${formatShape(mask.shape)}`);
     }
-    const keyMask = mask ? mask.ne(0).reshape([B, 1, 1, past + T]) : null; // (B, 1, 1, past + T) bool
+    // Additive once here rather than a bool mask converted again in every layer's attention.
+    const keyMask = mask ? where(mask.ne(0).reshape([B, 1, 1, past + T]), 0, full([], -Infinity)) : null; // (B, 1, 1, past + T)
 
     const tok = this.transformer.wte.forward(ids); // (B, T, C) token embeddings
     let x = tok; // (B, T, C)

@@ -108,6 +108,8 @@ test('eosTokenId stops a row (the id is included), other rows go on; the model i
   assert.deepEqual(batch.tokens[0], free.tokens.slice(0, first + 1));
   assert.deepEqual(batch.tokens[1], other.tokens, 'the other row runs to maxNewTokens');
   assert.equal(model.training, true, 'training mode restored');
+  assert.deepEqual((await generate(model, Int32Array.of(3, 1, 4), greedy)).tokens, free.tokens, 'an Int32Array prompt');
+  assert.deepEqual((await generate(model, [Int32Array.of(3, 1, 4)], greedy)).tokens, [free.tokens], 'a batch of one typed array');
   model.dispose();
 });
 

@@ -105,3 +105,13 @@ test('same seed, same draws; another seed, other draws', () => {
   assert.deepEqual(run(7), run(7));
   assert.notDeepEqual(run(7), run(8));
 });
+
+test('top-k on a GPT-2-sized row keeps exactly the values ≥ the k-th largest (checked against a sort)', () => {
+  const g = new Generator(3);
+  for (const k of [1, 2, 40, 50, 1000]) {
+    const row = Float64Array.from({ length: 50257 }, () => Math.round(g.nextNormal() * 50) / 10); // many ties
+    const kth = [...row].sort((a, b) => b - a)[k - 1]!;
+    const expected = [...row.keys()].filter((i) => row[i]! >= kth);
+    assert.deepEqual(kept(topKFilter(Float64Array.from(row), k)), expected, `k = ${k}`);
+  }
+});

@@ -159,6 +159,8 @@ test('an AbortSignal stops generation: the promise rejects with its reason, the 
   }, { name: 'AbortError' }, 'a timer aborts between steps');
   assert.ok(tokens.length < 63);
   assert.equal(memory().numTensors, before);
+  for await (const { token } of streamTokens(model, [1, 2], { maxNewTokens: 50 })) if (token >= 0) break;
+  assert.equal(memory().numTensors, before, 'breaking out of the loop frees the cache');
   model.dispose();
 });
 

@@ -2,6 +2,7 @@
 // fixed seed (frequencies within 5 standard deviations of the expected probabilities).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Generator } from '../../src/index.js';
 import {
   applyRepetitionPenalty, applyTemperature, topKFilter, topPFilter, minPFilter, softmaxRow, argmaxRow, drawFromLogits, sampleToken, type SamplingOptions,
@@ -114,4 +115,44 @@ test('top-k on a GPT-2-sized row keeps exactly the values ≥ the k-th largest (
     const expected = [...row.keys()].filter((i) => row[i]! >= kth);
     assert.deepEqual(kept(topKFilter(Float64Array.from(row), k)), expected, `k = ${k}`);
   }
+});
+
+test('properties (fast-check): top-p keeps a minimal set with mass ≥ p; min-p and top-k keep what they promise; a draw is always a kept token', () => {
+  const row = fc.array(fc.double({ min: -20, max: 20, noNaN: true }), { minLength: 1, maxLength: 40 });
+  fc.assert(fc.property(row, fc.double({ min: 0.01, max: 0.999, noNaN: true }), (values, p) => {
+    const probs = softmaxRow(values);
+    const keptIds = kept(topPFilter(Float64Array.from(values), p));
+    const mass = keptIds.reduce((s, i) => s + probs[i]!, 0);
+    assert.ok(mass >= p - 1e-12, `kept mass ${mass} < p ${p}`);
+    const weakest = Math.min(...keptIds.map((i) => probs[i]!));
+    if (keptIds.length > 1) assert.ok(mass - weakest < p + 1e-12, 'without its least likely token the set would fall below p');
+    for (let i = 0; i < probs.length; i++) if (!keptIds.includes(i)) assert.ok(probs[i]! <= weakest + 1e-15, 'every dropped token is at most as likely as every kept one');
+  }), { seed: 1, numRuns: 300 });
+  fc.assert(fc.property(row, fc.double({ min: 0, max: 1, noNaN: true }), (values, minP) => {
+    const probs = softmaxRow(values);
+    const top = Math.max(...probs);
+    const keptIds = kept(minPFilter(Float64Array.from(values), minP));
+    probs.forEach((q, i) => assert.equal(keptIds.includes(i), !(q < minP * top)));
+  }), { seed: 2, numRuns: 300 });
+  fc.assert(fc.property(row, fc.integer({ min: 0, max: 50 }), (values, k) => {
+    const keptIds = kept(topKFilter(Float64Array.from(values), k));
+    if (k === 0 || k >= values.length) assert.equal(keptIds.length, values.length);
+    else {
+      assert.ok(keptIds.length >= k);
+      const kth = [...values].sort((a, b) => b - a)[k - 1]!;
+      assert.ok(keptIds.every((i) => values[i]! >= kth));
+    }
+  }), { seed: 3, numRuns: 300 });
+  const options = fc.record({
+    temperature: fc.double({ min: 0.05, max: 3, noNaN: true }), topK: fc.integer({ min: 0, max: 10 }), topP: fc.double({ min: 0.05, max: 1, noNaN: true }),
+    minP: fc.double({ min: 0, max: 0.9, noNaN: true }), repetitionPenalty: fc.double({ min: 0.5, max: 2, noNaN: true }),
+  });
+  fc.assert(fc.property(row, options, fc.integer({ min: 0, max: 1000 }), (values, o, seed) => {
+    const filtered = Float64Array.from(values);
+    applyRepetitionPenalty(filtered, [0], o.repetitionPenalty);
+    applyTemperature(filtered, o.temperature);
+    minPFilter(topPFilter(topKFilter(filtered, o.topK), o.topP), o.minP);
+    const token = sampleToken(Float64Array.from(values), [0], o, new Generator(seed));
+    assert.ok(filtered[token] !== -Infinity, `drew token ${token}, which the filters removed`);
+  }), { seed: 4, numRuns: 300 });
 });

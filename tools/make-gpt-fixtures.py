@@ -16,6 +16,7 @@ Each case is one safetensors file holding
     input.targets (B, T) next-token targets
     output.logits (B, T, V)
     output.loss   () mean cross-entropy of logits against targets
+    output.generated (12) nanoGPT's greedy generate() after the first row of ids (past the context)
     grad.<key>    d loss / d parameter, for every parameter
 and `__metadata__.config` (the attn GPTConfig) and `__metadata__.parameters` (nanoGPT's
 named_parameters() names, in order, and num_params).
@@ -144,7 +145,7 @@ class GPT(nn.Module):
         elif isinstance(module, nn.Embedding):
             torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
 
-    def forward(self, idx, targets):
+    def forward(self, idx, targets=None):
         b, t = idx.size()
         x = self.transformer.wte(idx)
         if 'wpe' in self.transformer:
@@ -153,8 +154,20 @@ class GPT(nn.Module):
             x = block(x)
         x = self.transformer.ln_f(x)
         logits = self.lm_head(x)
+        if targets is None:
+            return logits, None
         loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1))
         return logits, loss
+
+    @torch.no_grad()
+    def generate(self, idx, max_new_tokens):
+        # nanoGPT's generate, greedy: the context is cropped to the last block_size tokens.
+        for _ in range(max_new_tokens):
+            idx_cond = idx if idx.size(1) <= self.c['blockSize'] else idx[:, -self.c['blockSize']:]
+            logits, _ = self(idx_cond)
+            idx_next = torch.argmax(logits[:, -1, :], dim=-1, keepdim=True)
+            idx = torch.cat((idx, idx_next), dim=1)
+        return idx
 
 
 def case(name, config, batch, time, seed):
@@ -182,6 +195,8 @@ def case(name, config, batch, time, seed):
     tensors['input.targets'] = targets
     tensors['output.logits'] = logits
     tensors['output.loss'] = loss.reshape(())
+    # Greedy continuation of the first row, past the context (nanoGPT crops it).
+    tensors['output.generated'] = model.generate(ids[:1], 12)[0, time:]
     num_params = sum(p.numel() for p in model.parameters())
     meta = {'config': json.dumps(config), 'parameters': json.dumps({'names': names, 'numParams': num_params})}
     os.makedirs(OUT, exist_ok=True)

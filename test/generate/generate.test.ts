@@ -3,7 +3,8 @@
 // weights, option errors, and flat memory over 100 steps. Every body runs on every backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GPT, manualSeed, memory, text, nn, getBackend, listBackends, setBackend } from '../../src/index.js';
+import { fileURLToPath } from 'node:url';
+import { GPT, manualSeed, memory, text, nn, getBackend, listBackends, setBackend, loadSafetensors, dispose, type Tensor } from '../../src/index.js';
 import { generate, generateText, streamText, streamTokens, GenerationOptionError } from '../../src/generate/index.js';
 
 /** forEachBackend for async bodies: one body on every registered backend, the previous one restored. */
@@ -276,4 +277,24 @@ test('end-of-text: a tokenizer\'s eosId is the default stop (in tokens, not in t
   await assert.rejects(generateText(model, tokenizer, 'the cat é€'), /prompt must be text the tokenizer knows; "é", "€" are not in its vocabulary, got "the cat é€"/);
   await assert.rejects(generateText(model, tokenizer, 'the', { stop: '' }), /stop must be a non-empty string or a list of them, got ""/);
   model.dispose();
+});
+
+test('greedy generation equals nanoGPT\'s generate() in PyTorch (fixtures), past the context, with and without the cache', async () => {
+  await forEachBackendAsync(async (backend) => {
+    for (const name of ['gpt_learned_bias', 'gpt_rotary_nobias']) {
+      const { tensors, metadata } = loadSafetensors(fileURLToPath(new URL(`../fixtures/models/${name}.safetensors`, import.meta.url)));
+      const model = new GPT(JSON.parse(metadata.config!));
+      const state: Record<string, Tensor> = {};
+      for (const [k, v] of Object.entries(tensors)) if (k.startsWith('state.')) state[k.slice(6)] = v;
+      model.loadStateDict(state);
+      const ids = tensors['input.ids']!;
+      const prompt = [...ids.data()].slice(0, ids.shape[1]);
+      const expected = [...tensors['output.generated']!.data()];
+      const onWarning = () => {};
+      assert.deepEqual((await generate(model, prompt, { temperature: 0, maxNewTokens: 12, onWarning })).tokens, expected, `${backend} ${name}, cached`);
+      assert.deepEqual((await generate(model, prompt, { temperature: 0, maxNewTokens: 12, onWarning, useCache: false })).tokens, expected, `${backend} ${name}, uncached`);
+      model.dispose();
+      dispose(tensors);
+    }
+  });
 });

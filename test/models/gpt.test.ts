@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { GPT, GPT_DEFAULTS, F, models, manualSeed, randint, fromArray, cat, noGrad, tidy, dispose, memory, type Tensor } from '../../src/index.js';
+import { GPT, GPT_DEFAULTS, F, models, manualSeed, randint, fromArray, arange, cat, noGrad, tidy, dispose, memory, type Tensor } from '../../src/index.js';
 import { parseGPTConfig } from '../../src/models/gpt.js';
 import { loadSafetensors } from '../../src/io/tensors.js';
 import { copy_ } from '../../src/nn/init.js';
@@ -255,6 +255,13 @@ test('left padding: positions from the attention mask and masked padding keys gi
         const a = model.forward(padded.slice(1, 0, 6), { cache, attentionMask: mask.slice(1, 0, 6) });
         const b = model.forward(padded.slice(1, 6, 8), { cache, attentionMask: mask });
         assert.ok(maxAbsDiff(cat([a, b], 1).slice(1, 2), full.slice(1, 2)) <= 1e-5, `${backend} ${positional}: cached padded forward equals the full one`);
+        if (positional === 'learned') {
+          const positions = fromArray(Int32Array.from([1, 1, 0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 5, 6, 7]), [2, 8]); // HF: padding at 1
+          const explicit = model.forward(padded, { attentionMask: mask, positionIds: positions });
+          assert.equal(maxAbsDiff(explicit, full), 0, 'explicit positionIds equal the ones derived from the mask');
+          const shifted = model.forward(padded, { attentionMask: mask, positionIds: arange(0, 8) });
+          assert.ok(maxAbsDiff(shifted.slice(0, 0, 1), full.slice(0, 0, 1)) > 1e-4, 'positions counted over the padding change the padded row');
+        }
         const { attentions } = model.forward(padded, { attentionMask: mask, returnAttention: true });
         const w = attentions[0]!; // (2, 2, 8, 8)
         assert.deepEqual([...w.shape], [2, 2, 8, 8]);

@@ -30,7 +30,8 @@ export interface CausalLanguageModel {
   readonly config: { readonly vocabSize: number; readonly blockSize: number };
   training: boolean;
   train(mode?: boolean): unknown;
-  createCache(batchSize: number): GPTCache & { reset(): void; dispose(): void };
+  /** A cache for `batchSize` rows of up to `maxLength` positions (≤ blockSize). */
+  createCache(batchSize: number, maxLength?: number): GPTCache & { reset(): void; dispose(): void };
   forward(ids: Tensor, options: GPTForwardOptions & { returnAttention: true }): { logits: Tensor; attentions: Tensor[] };
   forward(ids: Tensor, options?: GPTForwardOptions & { returnAttention?: false }): Tensor;
 }
@@ -119,7 +120,8 @@ export class Decoder {
     const { blockSize } = model.config;
     const generator = options.seed === null ? globalGenerator : new Generator(options.seed);
     const padded = this.mask.some((m) => m.includes(0));
-    const cache = options.useCache ? model.createCache(B) : null;
+    // Sized to what this call can fill (prompt + new tokens, at most the context), not always blockSize.
+    const cache = options.useCache ? model.createCache(B, Math.min(blockSize, this.seqs[0]!.length + options.maxNewTokens)) : null;
     let cacheStart = 0; // column of the cache's position 0
     let warnedFull = false;
     const wasTraining = model.training;

@@ -37,7 +37,7 @@ export interface GenerateOptions {
   returnAttention?: boolean;
   /** Stops generation: the promise rejects (the iterator throws) with the signal's reason. */
   signal?: AbortSignal | null;
-  /** Told when a prompt is cut to the context or the context fills up (default: console.warn). */
+  /** Told when a prompt is cut to the context or the context fills up (default: console.warn; null: not told). */
   onWarning?: ((message: string) => void) | null;
 }
 
@@ -129,7 +129,7 @@ export function resolveGenerateOptions(options: GenerateTextOptions, vocabSize: 
   if (typeof returnAttention !== 'boolean') throw new GenerationOptionError('returnAttention', returnAttention, 'true or false');
   const signal = o.signal ?? null;
   if (signal !== null && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) throw new GenerationOptionError('signal', signal, 'an AbortSignal');
-  const onWarning = o.onWarning ?? ((message: string) => console.warn(message));
+  const onWarning = o.onWarning === null ? () => {} : (o.onWarning ?? ((message: string) => console.warn(message)));
   if (typeof onWarning !== 'function') throw new GenerationOptionError('onWarning', onWarning, 'a function');
   const stopValue = o.stop ?? [];
   const stop = typeof stopValue === 'string' ? [stopValue] : Array.isArray(stopValue) ? [...stopValue] : [0];

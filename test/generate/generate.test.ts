@@ -70,6 +70,9 @@ test('past the context: a long prompt is cut from the left with a warning, and t
     const uncached = await generate(model, prompt, { ...greedy, maxNewTokens: 30, useCache: false, onWarning });
     assert.deepEqual(cached.tokens, uncached.tokens, backend);
     const cut = await generate(model, prompt.slice(-12), { ...greedy, maxNewTokens: 30, onWarning });
+    const silenced = await generate(model, prompt, { ...greedy, maxNewTokens: 30, onWarning: null });
+    assert.deepEqual(silenced.tokens, cached.tokens, 'onWarning: null silences the warnings (nothing else changes)');
+    assert.equal(warnings.length, 5, 'the uncached run (2) and the cut run (1: context full) warned; the silenced one called nothing');
     assert.deepEqual(cut.tokens, cached.tokens, 'the same as giving the last 12 tokens');
     const batched = await generate(model, [prompt.slice(-5), prompt.slice(-9)], { ...greedy, maxNewTokens: 20, onWarning });
     const batchedUncached = await generate(model, [prompt.slice(-5), prompt.slice(-9)], { ...greedy, maxNewTokens: 20, useCache: false, onWarning });

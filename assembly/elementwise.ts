@@ -170,9 +170,11 @@ export const I_ADD = 30, I_SUB = 31, I_MUL = 32, I_MAX = 34, I_MIN = 35;
   }
 }
 
-// pow through the standard library's float pow (musl-derived, correctly handles specials)
+// pow through the standard library's float pow, with C's (PyTorch's) answers where it follows
+// JavaScript's Math.pow instead: pow(1, y) = 1 for every y, NaN included, and pow(-1, ±inf) = 1.
 // @ts-ignore: decorator
 @inline function powf(a: f32, b: f32): f32 {
+  if (a == 1 || (a == -1 && Math.abs(b) == Infinity)) return 1;
   return <f32>Math.pow(<f64>a, <f64>b);
 }
 

@@ -26,6 +26,17 @@ function rowSum(x: usize, n: i32): f32 {
   return s;
 }
 
+/** sum_j (x_j - m), each difference rounded first (so one below -3.4e38 makes the sum -inf). */
+function rowShiftedSum(x: usize, n: i32, m: f32): f32 {
+  const vm = f32x4.splat(m);
+  let a0 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) a0 = f32x4.add(a0, f32x4.sub(v128.load(ptr(x, j)), vm));
+  let s = hsum(a0);
+  for (; j < n; j++) s += load<f32>(ptr(x, j)) - m;
+  return s;
+}
+
 /** Max of n >= 1 floats; NaN if any is NaN. */
 function rowMax(x: usize, n: i32): f32 {
   let m = f32x4.splat(-Infinity);
@@ -173,12 +184,13 @@ export function softmax_last(log: i32, x: usize, y: usize, cols: i32, start: i32
     if (cols == 0) continue;
     const m = rowMax(xr, cols);
     if (log) {
+      // (x - m) - log s, in that order: x - (m + log s) loses log s against a large m.
       const s = rowExpSum(xr, yr, cols, m, false);
-      const sub = m + scalarLog(s);
-      const vs = f32x4.splat(sub);
+      const ls = scalarLog(s);
+      const vm = f32x4.splat(m), vls = f32x4.splat(ls);
       let j = 0;
-      for (; j + 4 <= cols; j += 4) v128.store(ptr(yr, j), f32x4.sub(v128.load(ptr(xr, j)), vs));
-      for (; j < cols; j++) store<f32>(ptr(yr, j), load<f32>(ptr(xr, j)) - sub);
+      for (; j + 4 <= cols; j += 4) v128.store(ptr(yr, j), f32x4.sub(f32x4.sub(v128.load(ptr(xr, j)), vm), vls));
+      for (; j < cols; j++) store<f32>(ptr(yr, j), (load<f32>(ptr(xr, j)) - m) - ls);
     } else {
       const s = rowExpSum(xr, yr, cols, m, true);
       const vs = f32x4.splat(s);
@@ -215,8 +227,8 @@ export function softmax_mid(log: i32, x: usize, y: usize, R: i32, inner: i32, st
         s = f32x4.add(s, e);
       }
       if (log) {
-        const sub = f32x4.add(m, vlog(s));
-        for (let r = 0; r < R; r++) storeN(yb + <usize>r * stride, f32x4.sub(loadN(xb + <usize>r * stride, n), sub), n);
+        const ls = vlog(s);
+        for (let r = 0; r < R; r++) storeN(yb + <usize>r * stride, f32x4.sub(f32x4.sub(loadN(xb + <usize>r * stride, n), m), ls), n);
       } else {
         for (let r = 0; r < R; r++) storeN(yb + <usize>r * stride, f32x4.div(loadN(yb + <usize>r * stride, n), s), n);
       }
@@ -391,9 +403,11 @@ export function cross_entropy_fwd(logits: usize, targets: usize, loss: usize, C:
     }
     const xr = logits + <usize>r * <usize>C * 4;
     const m = rowMax(xr, C);
-    const lse = m + scalarLog(rowExpSum(xr, 0, C, m, false));
-    let l = (lse - load<f32>(ptr(xr, y))) * (<f32>1 - smoothing);
-    if (smoothing != 0) l += smoothing * (lse - rowSum(xr, C) / <f32>C);
+    // As PyTorch: log p = (x - m) - log s (a large m must not swallow log s), nll = -log p_y; with
+    // smoothing (1 - eps) nll + eps/C * (-sum log p), where a log p below -3.4e38 is -inf.
+    const ls = scalarLog(rowExpSum(xr, 0, C, m, false));
+    let l = -((load<f32>(ptr(xr, y)) - m) - ls);
+    if (smoothing != 0) l = l * (<f32>1 - smoothing) + (<f32>C * ls - rowShiftedSum(xr, C, m)) * (smoothing / <f32>C);
     store<f32>(ptr(loss, r), l);
   }
 }

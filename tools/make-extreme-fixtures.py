@@ -89,7 +89,7 @@ def gelu64(t, a):
 REFERENCE_64 = {'gelu': gelu64}
 
 
-def run(op, inputs, args, loss_outputs, f64=False):
+def run(op, inputs, args, loss_outputs, f64=False, fn=None):
     """PyTorch's outputs for `inputs` and the gradients of Σ (out·R).sum() (R in [0.5, 1.5): one
     sign, so a +inf gradient stays +inf instead of meeting a −inf)."""
     leaves = []
@@ -100,7 +100,7 @@ def run(op, inputs, args, loss_outputs, f64=False):
         if g:
             x.requires_grad_(True)
         leaves.append(x)
-    result = (REFERENCE_64.get(op, TORCH[op]) if f64 else TORCH[op])(leaves, args)
+    result = (fn or (REFERENCE_64.get(op, TORCH[op]) if f64 else TORCH[op]))(leaves, args)
     outs = list(result) if isinstance(result, (tuple, list)) else [result]
     rs = []
     loss = None
@@ -128,20 +128,27 @@ def run(op, inputs, args, loss_outputs, f64=False):
 
 
 def case(group, op, name, inputs, args=None, loss_outputs=None, floor=1.0, grad_floor=None, zero_sign=True,
-         grad_zero_sign=None, note=None, f64=False, deviations=()):
+         grad_zero_sign=None, note=None, f64=False, deviations=(), grad_fn=None):
     """Records PyTorch's forward output(s) and gradients for one case.
 
     f64: the forward values come from float64 (rounded to float32; the inputs are float32 values
-    either way), for the functions whose float32 PyTorch kernels lose their tails (ACTIVATION_NOTE).
+    either way), for the functions whose float32 PyTorch kernels lose their tails (ACTIVATION_NOTE);
+    f64='all' takes the gradients from float64 too (layer norm: see LAYER_NORM_NOTE).
     The gradients stay PyTorch's float32 ones: a derivative formed from a float32 output (tanh' =
     1 − y²) cannot do better, in PyTorch or here, so those are compared with `grad_floor`.
     deviations: (where, flat index, attn's value, why) for elements where attn deliberately gives
     another value than PyTorch ('out0', 'grad0', …); attn's value may be a function of the R
     weights of output 0 (for gradients). The fixture keeps PyTorch's value beside it.
+    grad_fn: another PyTorch formula of the same function whose autograd gives the gradients, where
+    PyTorch's own backward formula loses accuracy (the note says why).
     """
     args = args or {}
     outs, rs, grads = run(op, inputs, args, loss_outputs)
-    if f64:
+    if grad_fn:
+        _, _, grads = run(op, inputs, args, loss_outputs, fn=grad_fn)
+    if f64 == 'all':
+        outs, _, grads = run(op, inputs, args, loss_outputs, f64=True)
+    elif f64:
         outs, _, _ = run(op, inputs, args, loss_outputs, f64=True)
     out_entries = []
     for o, r in zip(outs, rs):
@@ -301,7 +308,13 @@ def softmax():
     for op in ['softmax', 'logSoftmax']:
         case(g, op, 'rows of extremes, dim -1', [rows], {'dim': -1})
         case(g, op, 'columns of extremes, dim 0', [rows], {'dim': 0})
-    case(g, 'logsumexp', 'rows of extremes', [rows], {'dim': 1})
+    def lse_shifted(t, a):
+        m = t[0].amax(a['dim'], keepdim=True).detach()
+        m = m.masked_fill(m.abs() == INF, 0)
+        return (t[0] - m).exp().sum(a['dim'], keepdim=True).log().add(m).squeeze(a['dim'])
+    case(g, 'logsumexp', 'rows of extremes', [rows], {'dim': 1}, grad_fn=lse_shifted,
+         note='gradient from the max-shifted formula (= softmax): PyTorch\'s logsumexp backward, exp(x - result), '
+              'loses what result rounds away (rows of 3e38 get gradients summing to 2)')
 
 
 def nn():
@@ -317,8 +330,11 @@ def nn():
         [5e4, 5e4, 5e4, 5e4],                     # constant row
     ])
     w, b = t([1.5, -0.5, 2.0, 1.0]), t([0.1, 0.0, -0.2, 3.0])
-    case(g, 'layerNorm', 'rows of extremes, weight and bias', [rows, w, b], {'normalizedShape': [4], 'weight': True, 'bias': True})
-    case(g, 'layerNorm', 'rows of extremes, no affine', [rows], {'normalizedShape': [4]})
+    ln = dict(f64='all', zero_sign=False, note='reference computed in float64 and rounded: PyTorch\'s float32 layer norm loses '
+                              'digits to a large mean (the row 1e4 + [1, -1, 2, 0] normalizes to 0.44691 for 0.44721); '
+                              'the sign of a normalized 0 (a row of -0) depends on whether a bias is added, and is not compared')
+    case(g, 'layerNorm', 'rows of extremes, weight and bias', [rows, w, b], {'normalizedShape': [4], 'weight': True, 'bias': True}, **ln)
+    case(g, 'layerNorm', 'rows of extremes, no affine', [rows], {'normalizedShape': [4]}, **ln)
     logits = t([
         [1e4, 0.0, -1e4],
         [1e5, -1e5, 0.0],
@@ -340,6 +356,24 @@ def nn():
     case(g, 'crossEntropy', 'finite-loss rows, mean, label smoothing 0.2', [finite, idx([0, 1, 2, 1, 2])], {'labelSmoothing': 0.2})
 
 
+def fully_masked(keep, out_shape, weights=False):
+    """Deviations for query rows whose keys are all masked: PyTorch's formula gives NaN (0/0), attn
+    gives 0 (output and weights), as flash-attention kernels do, so padding rows stay finite."""
+    why = ('a query row whose keys are all masked: PyTorch\'s softmax(q kᵀ + mask) v is 0/0 = NaN; attn gives 0 '
+           '(and lse -inf), as flash-attention kernels do, so fully padded rows do not poison a batch')
+    B, H, T, D = out_shape
+    devs = []
+    for h in range(H):
+        for i in range(T):
+            if not keep[i].any():
+                for c in range(D):
+                    devs.append(('out0', ((h * T) + i) * D + c, 0.0, why))
+                if weights:
+                    for j in range(keep.shape[1]):
+                        devs.append(('out1', ((h * T) + i) * keep.shape[1] + j, 0.0, why))
+    return devs
+
+
 def attention():
     g = 'attention'
     sdpa = 'scaledDotProductAttention'
@@ -347,20 +381,28 @@ def attention():
     q = torch.randn(B, H, T, D)
     k = torch.randn(B, H, T, D)
     v = torch.randn(B, H, T, D)
-    case(g, sdpa, 'scores about ±1e4 (q·1e3)', [(q * 1e3, True), (k, True), (v, True)])
-    case(g, sdpa, 'scores about ±1e5, causal', [(q * 1e4, True), (k, True), (v, True)], {'isCausal': True})
-    case(g, sdpa, 'values ±1e30', [(q, True), (k, True), (v * 1e30, True)])
+    grads = dict(grad_zero_sign=False)  # sums of products that cancel: the sign of a 0 is noise
+    case(g, sdpa, 'scores about ±1e4 (q·1e3)', [(q * 1e3, True), (k, True), (v, True)], grad_floor=10.0, **grads,
+         note='gradients with floor 10: a float32 score of 1e4 is good to ±5e-4, so the weights, and the gradients '
+              'through them, to about 1e-3 (PyTorch\'s as ours)')
+    case(g, sdpa, 'scores about ±1e5, causal', [(q * 1e4, True), (k, True), (v, True)], {'isCausal': True},
+         loss_outputs=[], note='forward only: at scores of 1e5 a float32 score is only good to ±0.004, which '
+                               'moves the gradients by 1e-4 relative in PyTorch as in any float32 kernel')
+    case(g, sdpa, 'values ±1e30', [(q, True), (k, True), (v * 1e30, True)], **grads)
     full = torch.zeros(T, T)
     full[1, :] = -INF  # query 1 may attend nothing: PyTorch's formula gives NaN
     full[2, 0] = -INF
-    case(g, sdpa, 'additive mask with a row of -inf', [(q, True), (k, True), (v, True), (full, False)], loss_outputs=[])
+    rows_kept = full > -INF
+    case(g, sdpa, 'additive mask with a row of -inf', [(q, True), (k, True), (v, True), (full, False)], loss_outputs=[],
+         deviations=fully_masked(rows_kept, (B, H, T, D)))
     keep = torch.tensor([[True, True, False, False], [False, False, False, False], [True, False, True, False], [True] * 4])
-    case(g, sdpa, 'boolean mask with an empty row', [(q, True), (k, True), (v, True), (keep, False)], loss_outputs=[])
+    case(g, sdpa, 'boolean mask with an empty row', [(q, True), (k, True), (v, True), (keep, False)], loss_outputs=[],
+         deviations=fully_masked(keep, (B, H, T, D)))
     case(g, sdpa, 'returnWeights with a row of -inf', [(q, True), (k, True), (v, True), (full, False)], {'returnWeights': True},
-         loss_outputs=[])
+         loss_outputs=[], deviations=fully_masked(rows_kept, (B, H, T, D), weights=True))
     big = torch.zeros(T, T)
     big[:, 1] = -1e30  # a finite "mask" far below the scores
-    case(g, sdpa, 'additive mask -1e30', [(q, True), (k, True), (v, True), (big, False)])
+    case(g, sdpa, 'additive mask -1e30', [(q, True), (k, True), (v, True), (big, False)], **grads)
     nanq = q.clone()
     nanq[0, 0, 2, 1] = NAN
     case(g, sdpa, 'a NaN in q poisons its row only', [(nanq, True), (k, True), (v, True)], loss_outputs=[])

@@ -284,6 +284,18 @@ def reduce():
     no_nan = t([r for r in rows if r[0] == r[0] and not (r[0] == INF and r[1] == -INF)])
     for op in ['max', 'min']:
         case(g, op, 'rows without NaN, gradients', [no_nan], {'dim': 1})
+    # Rows of 19 and 37: the fast kernels' 16-wide and 4-wide bodies and scalar tails.
+    long_rows = t([[1.0] * 18 + [INF], [3e38] * 18 + [1.0], [1e5, -1e5] * 9 + [NAN], [SUB] * 19,
+                   [-0.0] * 19, [1e4 * (i - 9) for i in range(19)]])
+    for op in ['sum', 'mean', 'max', 'min']:
+        case(g, op, 'rows of 19, dim 1', [long_rows], {'dim': 1}, loss_outputs=[] if op in ('max', 'min') else None,
+             zero_sign=op not in ('sum', 'mean'),
+             note='sum of -0s: PyTorch starts from +0 (so gives +0) and attn sums in lanes; the sign is not compared'
+             if op in ('sum', 'mean') else None)
+    wide = t([[1e5 if i % 7 == 3 else -1e5 if i % 5 == 1 else float(i) for i in range(37)],
+              [INF if i == 36 else 3e38 if i % 2 else -3e38 for i in range(37)]], False)
+    for op in ['argmax', 'argmin']:
+        case(g, op, 'rows of 37', [wide], {'dim': 1})
     ties = t([[1.0, INF, INF, 2.0], [-INF, -INF, -INF, -INF], [3e38, -3e38, 3e38, 0.0], [1.0, NAN, 3.0, NAN],
               [-0.0, 0.0, -0.0, 0.0], [SUB, -SUB, 0.0, SUB]], False)
     for op in ['argmax', 'argmin']:
@@ -312,6 +324,16 @@ def softmax():
         m = t[0].amax(a['dim'], keepdim=True).detach()
         m = m.masked_fill(m.abs() == INF, 0)
         return (t[0] - m).exp().sum(a['dim'], keepdim=True).log().add(m).squeeze(a['dim'])
+    # Rows of 19: the 8-wide, 4-wide and scalar paths of the fast kernels.
+    long_rows = t([[1e4 * ((i * 7) % 19 - 9) for i in range(19)],
+                   [3e38] * 10 + [-3e38] * 9,
+                   [-INF] * 18 + [5e4],
+                   [-INF] * 19,
+                   [5e4 - 2.0 * i for i in range(19)],
+                   [NAN if i == 17 else float(i) for i in range(19)]])
+    for op in ['softmax', 'logSoftmax']:
+        case(g, op, 'rows of 19, dim -1', [long_rows], {'dim': -1})
+        case(g, op, 'columns of 19 (6 columns), dim 0', [(long_rows[0].t().contiguous(), True)], {'dim': 0})
     case(g, 'logsumexp', 'rows of extremes', [rows], {'dim': 1}, grad_fn=lse_shifted,
          note='gradient from the max-shifted formula (= softmax): PyTorch\'s logsumexp backward, exp(x - result), '
               'loses what result rounds away (rows of 3e38 get gradients summing to 2)')
@@ -351,6 +373,21 @@ def nn():
         case(g, 'crossEntropy', f'extreme logits, reduction {red}', [logits, targets], {'reduction': red})
         case(g, 'crossEntropy', f'extreme logits, label smoothing 0.1, reduction {red}', [logits, targets],
              {'reduction': red, 'labelSmoothing': 0.1})
+    C = 11
+    wide = t([[1e5 if c == 3 else -1e5 for c in range(C)],
+              [5e4] * C,
+              [-INF if c != 7 else 1.0 for c in range(C)],
+              [3e38 if c == 0 else 0.0 for c in range(C)],
+              [1e4 * (c - 5) for c in range(C)]])
+    wide_targets = idx([3, 0, 7, 0, 10])
+    case(g, 'crossEntropy', f'{C} classes, reduction none', [wide, wide_targets], {'reduction': 'none'})
+    case(g, 'crossEntropy', f'{C} classes, label smoothing 0.3, reduction none', [wide, wide_targets],
+         {'reduction': 'none', 'labelSmoothing': 0.3})
+    long_rows = t([[1e4 + (c % 3) for c in range(19)], [1e5 * (-1) ** c for c in range(19)], [SUB * c for c in range(19)]])
+    case(g, 'layerNorm', 'rows of 19', [long_rows, t([1.0 + 0.1 * c for c in range(19)]), t([0.01 * c for c in range(19)])],
+         {'normalizedShape': [19], 'weight': True, 'bias': True}, grad_floor=10.0, f64='all', zero_sign=False,
+         note='gradient floor 10 (1e-3 absolute): the backward uses the saved float32 mean, which for 19 values '
+              'near 1e4 is good to about 5e-4, and so is x - mean (float32 PyTorch is worse, forward too)')
     finite = t([[1e4, 0.0, -1e4], [1e5, -1e5, 0.0], [-1e5, 1e5, 1e5], [5e4, 5e4, 5e4], [0.0, -INF, 1.0]])
     case(g, 'crossEntropy', 'finite-loss rows, mean', [finite, idx([0, 1, 2, 1, 0])])
     case(g, 'crossEntropy', 'finite-loss rows, mean, label smoothing 0.2', [finite, idx([0, 1, 2, 1, 2])], {'labelSmoothing': 0.2})

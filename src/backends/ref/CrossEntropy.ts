@@ -31,7 +31,7 @@ export const CrossEntropy: KernelFn<'CrossEntropy'> = (ctx, [logits, targets], {
     const nll = -logProb(y);
     if (labelSmoothing > 0) {
       let smooth = 0;
-      for (let k = 0; k < c; k++) smooth -= logProb(k);
+      for (let k = 0; k < c; k++) smooth = Math.fround(smooth - logProb(k)); // a float32 sum: 10 × -3e38 is -inf
       losses[i] = (1 - labelSmoothing) * nll + smooth * (labelSmoothing / c);
     } else {
       losses[i] = nll;

@@ -186,7 +186,7 @@ export class CharTokenizer implements Tokenizer {
     const config = expectObject(obj.config, where, 'config');
     if (typeof config.lower !== 'boolean') throw new Error(`${where}: config.lower must be a boolean`);
     if (typeof config.unkToken !== 'string') throw new Error(`${where}: config.unkToken must be a string`);
-    const tok = new CharTokenizer(config as CharTokenizerOptions);
+    const tok = construct(() => new CharTokenizer(config as CharTokenizerOptions), where);
     const counts = obj.charCounts;
     if (!Array.isArray(counts) || !counts.every((p) => Array.isArray(p) && typeof p[0] === 'string' && Number.isInteger(p[1]))) {
       throw new Error(`${where}: charCounts must be an array of [string, integer] pairs`);
@@ -198,5 +198,15 @@ export class CharTokenizer implements Tokenizer {
     for (const [ch, n] of counts as Array<[string, number]>) tok.charCounts.set(ch, n);
     tok.setChars(chars as string[]);
     return tok;
+  }
+}
+
+/** The constructor's checks of a config read from JSON, reworded as this reader's errors. */
+function construct<T>(make: () => T, where: string): T {
+  try {
+    return make();
+  } catch (e) {
+    // The constructor's RangeError names the option; as a refusal of a file it is the config's.
+    throw new Error(`${where}: config: ${(e as Error).message}`);
   }
 }

@@ -87,11 +87,12 @@ export function parseModelConfig(value: unknown, source = 'model config'): Class
   const fields = FIELDS[type as ModelType];
   for (const [name, kind] of Object.entries(fields)) {
     const v = record[name];
-    if (kind === 'int' && !(Number.isInteger(v) && (v as number) > 0)) throw new Error(`${source}: field '${name}' must be a positive integer, got ${JSON.stringify(v)}`);
+    if (kind === 'int' && !(Number.isSafeInteger(v) && (v as number) > 0)) throw new Error(`${source}: field '${name}' must be a positive integer, got ${JSON.stringify(v)}`);
     if (kind === 'prob' && !(typeof v === 'number' && v >= 0 && v < 1)) throw new Error(`${source}: field '${name}' must be a number in [0, 1), got ${JSON.stringify(v)}`);
     if (Array.isArray(kind) && !kind.includes(v as string)) throw new Error(`${source}: field '${name}' must be one of ${kind.join(', ')}, got ${JSON.stringify(v)}`);
   }
-  const unknown = Object.keys(record).filter((k) => k !== 'type' && !(k in fields));
+  // Object.hasOwn, not `in`: "__proto__", "constructor" or "toString" are not fields either.
+  const unknown = Object.keys(record).filter((k) => k !== 'type' && !Object.hasOwn(fields, k));
   if (unknown.length > 0) throw new Error(`${source}: unknown field(s) ${unknown.join(', ')} for a ${String(type)} model (known: ${Object.keys(fields).join(', ')})`);
   if (type === 'transformer' && (record.dModel as number) % (record.numHeads as number) !== 0) {
     throw new Error(`${source}: dModel ${String(record.dModel)} must be divisible by numHeads ${String(record.numHeads)}`);

@@ -182,6 +182,10 @@ export function mutatedJson(base: fc.Arbitrary<Json>): fc.Arbitrary<Json> {
 
 // ------------------------------------------------------------------------------ runs
 
+/** A property of any input type (the tables of properties mix them). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyProperty = fc.IProperty<any>;
+
 export interface FuzzRun {
   numRuns: number;
   seed: number;

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, SafetensorsError, type RawTensor } from '../../src/io/safetensors.js';
-import { mutatedBytes, mutatedJson, preview, refusedOr } from './kit.js';
+import { mutatedBytes, mutatedJson, preview, refusedOr, type AnyProperty } from './kit.js';
 
 const FILE = 'fuzz.safetensors';
 const utf8 = new TextEncoder();
@@ -112,7 +112,7 @@ function decodes(bytes: Uint8Array): boolean {
   return true;
 }
 
-export const SAFETENSORS_PROPERTIES: Record<string, () => fc.IProperty<[Uint8Array]>> = {
+export const SAFETENSORS_PROPERTIES: Record<string, () => AnyProperty> = {
   'random bytes': () => fc.property(fc.uint8Array({ maxLength: 300 }), decodes),
   'random bytes after a plausible length prefix': () =>
     fc.property(

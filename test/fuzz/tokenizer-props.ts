@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import {
   BpeTokenizer, CharTokenizer, WordPieceTokenizer, WordTokenizer, loadTokenizer, tokenizerFromJSON, type Tokenizer, type TokenizerJSON,
 } from '../../src/text/index.js';
-import { mutatedBytes, mutatedJson, nastyValue, preview, refusedOr } from './kit.js';
+import { mutatedBytes, mutatedJson, nastyValue, preview, refusedOr, type AnyProperty } from './kit.js';
 
 const CORPUS = ['The cat sat on the mat.', '自注意力 is self-attention 🚀', 'Cats and dogs, naïve café.', 'the the the cat'];
 const PROBES = ['the cat and the dog', '注意力 café 🚀!', '', 'unseen zebra ##s [UNK]', '\u0000\uFFFD \t\n'];
@@ -72,7 +72,7 @@ function loadsFile(bytes: Uint8Array): boolean {
 
 const utf8 = new TextEncoder();
 
-export const TOKENIZER_PROPERTIES: Record<string, () => fc.IProperty<[unknown]>> = {
+export const TOKENIZER_PROPERTIES: Record<string, () => AnyProperty> = {
   'the unmutated JSON of every kind loads and works': () => fc.property(base, loads),
   'structurally mutated JSON of every kind': () => fc.property(mutatedJson(base), loads),
   'a field of the right name with a nasty value': () =>

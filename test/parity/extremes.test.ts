@@ -20,7 +20,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fromArray, tidy, type Tensor } from '../../src/index.js';
+import { fromArray, tensor, tidy, type Tensor } from '../../src/index.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { formatIndex } from '../helpers/close.js';
 import { inputTensor, numbers, type FixtureCase, type FixtureNumber } from '../helpers/op-fixtures.js';
@@ -197,3 +197,21 @@ for (const group of groups) {
     assert.equal(problems.length, 0, `${problems.length} mismatch(es) in '${group}':\n${problems.join('\n')}`);
   });
 }
+
+// The overflow reported against the wasm erf-GELU (the default activation), spelled out: it gave
+// [Infinity, Infinity] with ±Infinity gradients for [1e5, -1e5], and 1.2e-8 for gelu(-5e4).
+test('gelu of ±1e5 and -5e4 is [1e5, -0, -0] with gradients [1, 0, 0], on every backend', () => {
+  forEachBackend((backend) => {
+    for (const approximate of ['none', 'tanh'] as const) {
+      tidy(() => {
+        const x = tensor([1e5, -1e5, -5e4], { requiresGrad: true });
+        const y = x.gelu(approximate);
+        y.sum().backward();
+        const where = `[${backend}] gelu(approximate '${approximate}')`;
+        assert.deepEqual(Array.from(y.data()), [1e5, -0, -0], where);
+        assert.deepEqual(Array.from(x.grad!.data()), [1, 0, 0], `${where} gradient`);
+        x.zeroGrad();
+      });
+    }
+  });
+});

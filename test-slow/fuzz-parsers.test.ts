@@ -11,8 +11,8 @@ import { TABLE_PROPERTIES } from '../test/fuzz/table-props.js';
 import { TOKENIZER_PROPERTIES } from '../test/fuzz/tokenizer-props.js';
 
 const LONG = 100_000;
-/** Properties that write a temporary file per case (loadTableFile, loadTokenizer). */
-const WRITES_FILES = /loadTableFile|loadTokenizer/;
+/** Properties that write a temporary file per case (loadTableFile, loadTokenizer, loadSafetensorsFile). */
+const WRITES_FILES = /loadTableFile|loadTokenizer|loadSafetensorsFile/;
 
 const seed = Number.isInteger(Number(process.env.FUZZ_SEED)) && process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : (Date.now() ^ (Math.random() * 2 ** 31)) | 0;
 console.log(`fuzz-parsers: seed ${seed} (replay with FUZZ_SEED=${seed})`);

@@ -7,7 +7,12 @@
  * only claims is ever allocated.
  */
 import fc from 'fast-check';
-import { decodeSafetensors, encodeSafetensors, parseSafetensorsHeader, SafetensorsError, type RawTensor } from '../../src/io/safetensors.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  decodeSafetensors, encodeSafetensors, loadSafetensorsFile, parseSafetensorsHeader, readSafetensorsFileHeader, SafetensorsError, type RawTensor,
+} from '../../src/io/safetensors.js';
 import { mutatedBytes, mutatedJson, preview, refusedOr, type AnyProperty } from './kit.js';
 
 const FILE = 'fuzz.safetensors';
@@ -112,6 +117,32 @@ function decodes(bytes: Uint8Array): boolean {
   return true;
 }
 
+let dir: string | undefined;
+/**
+ * The file readers (which read only the header's bytes first, then the whole file) must agree
+ * with the buffer reader: the same refusals, naming the path, and the same tensors.
+ */
+function filesAgree(bytes: Uint8Array): boolean {
+  dir ??= mkdtempSync(join(tmpdir(), 'attn-fuzz-safetensors-'));
+  const path = join(dir, 'model.safetensors');
+  writeFileSync(path, bytes);
+  const fromBuffer = refusedOr(() => decodeSafetensors(bytes, path), [SafetensorsError], path, () => preview(bytes));
+  const fromFile = refusedOr(() => loadSafetensorsFile(path), [SafetensorsError], path, () => preview(bytes));
+  const header = refusedOr(() => readSafetensorsFileHeader(path), [SafetensorsError], path, () => preview(bytes));
+  const bufferHeader = refusedOr(() => parseSafetensorsHeader(bytes, path), [SafetensorsError], path, () => preview(bytes));
+  if ((fromBuffer === undefined) !== (fromFile === undefined)) throw new Error(`loadSafetensorsFile and decodeSafetensors disagree on ${preview(bytes)}`);
+  if ((header === undefined) !== (bufferHeader === undefined)) throw new Error(`readSafetensorsFileHeader and parseSafetensorsHeader disagree on ${preview(bytes)}`);
+  if (fromBuffer && fromFile) {
+    for (const [name, t] of Object.entries(fromBuffer.tensors)) {
+      const u = fromFile.tensors[name];
+      if (!u || u.dtype !== t.dtype || u.shape.join() !== t.shape.join() || Buffer.compare(Buffer.from(u.data.buffer), Buffer.from(t.data.buffer)) !== 0) {
+        throw new Error(`tensor ${name} differs between the file and the buffer readers`);
+      }
+    }
+  }
+  return true;
+}
+
 export const SAFETENSORS_PROPERTIES: Record<string, () => AnyProperty> = {
   'random bytes': () => fc.property(fc.uint8Array({ maxLength: 300 }), decodes),
   'random bytes after a plausible length prefix': () =>
@@ -139,4 +170,6 @@ export const SAFETENSORS_PROPERTIES: Record<string, () => AnyProperty> = {
   'headers claiming huge shapes and offsets': () => fc.property(lyingHeader, decodes),
   'huge or wrong length prefixes': () => fc.property(lyingLength, decodes),
   'structurally mutated headers': () => fc.property(mutatedHeader, decodes),
+  'loadSafetensorsFile and readSafetensorsFileHeader agree with the buffer readers': () =>
+    fc.property(fc.oneof(mutatedBytes(validFile), lyingLength, lyingHeader, fc.uint8Array({ maxLength: 64 })), filesAgree),
 };

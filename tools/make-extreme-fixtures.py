@@ -445,6 +445,33 @@ def attention():
     case(g, sdpa, 'a NaN in q poisons its row only', [(nanq, True), (k, True), (v, True)], loss_outputs=[])
 
 
+def matmul():
+    g = 'matmul'
+    # 5×7 · 7×9: odd sizes, so the fast GEMM's edge tiles see the extremes too.
+    a = torch.randn(5, 7)
+    b = torch.randn(7, 9)
+    a[0, 0], a[1, 2], a[2, 3], a[3, 6] = INF, NAN, 1e20, -3e38
+    b[6, :] *= 0.1  # so that only -3e38 · 3e38 leaves float32's range in row 3
+    b[0, 4], b[2, 5], b[3, 1], b[6, 8] = 0.0, -INF, 1e20, 3e38
+    case(g, 'matmul', 'inf·0, NaN, 1e20·1e20, ±3e38 products (forward)', [(a, True), (b, True)], loss_outputs=[],
+         note='no output sums an infinity with a product that overflows only in float32: the reference backend '
+              'accumulates in float64, where -3e38·1.2 stays finite, so such an output is +inf in attn\'s ref and '
+              'NaN (inf - inf) in PyTorch')
+    c = torch.randn(5, 7) * 1e18
+    d = torch.randn(7, 9) * 1e18
+    case(g, 'matmul', 'products near 1e36 (forward and gradient)', [(c, True), (d, True)], floor=1e30,
+         note='floor 1e30: products of 1e18s are about 1e36; the floor keeps the tolerance relative')
+    x = torch.randn(3, 7)
+    x[1, 3] = INF
+    w = torch.randn(4, 7)
+    w[2, :] = 0.0
+    case(g, 'linear', 'an inf input meets a zero weight row: NaN (forward)', [(x, True), (w, True), t([0.0, 1.0, -1.0, 1e30])],
+         loss_outputs=[])
+    ids = idx([0, 2, 1, 2])
+    table = torch.tensor([[INF, 1.0], [NAN, -0.0], [3e38, SUB]])
+    case(g, 'embedding', 'rows holding inf, NaN, -0, 3e38, subnormals', [ids, (table, True)], floor=ELEMENTWISE_FLOOR)
+
+
 def main():
     unary()
     binary()
@@ -453,6 +480,7 @@ def main():
     softmax()
     nn()
     attention()
+    matmul()
     os.makedirs(OUT, exist_ok=True)
     for group, cases in GROUPS.items():
         doc = {'generator': 'tools/make-extreme-fixtures.py', 'torch': torch.__version__, 'group': group, 'cases': cases}

@@ -22,8 +22,9 @@ import {
     case U_SQRT: return f32x4.sqrt(x);
     case U_RSQRT: return f32x4.div(f32x4.splat(1), f32x4.sqrt(x));
     case U_ABS: return f32x4.abs(x);
-    // x > 0 ? x : 0, keeping NaN (max(x, 0) would lose it in some engines, and its gradient trap)
-    case U_RELU: return v128.bitselect(x, f32x4.splat(0), v128.or(f32x4.gt(x, f32x4.splat(0)), f32x4.ne(x, x)));
+    // x < 0 ? 0 : x, as PyTorch's clamp_min: keeps NaN and -0 (max(x, 0) would lose NaN in some
+    // engines, and has the gradient trap)
+    case U_RELU: return v128.bitselect(f32x4.splat(0), x, f32x4.lt(x, f32x4.splat(0)));
     case U_GELU: return vgelu(x);
     case U_GELU_TANH: return vgeluTanh(x);
     case U_TANH: return vtanh(x);
@@ -86,6 +87,10 @@ export function unary_f32(op: i32, x: usize, y: usize, start: i32, end: i32): vo
     return f32x4.mul(dy, f32x4.add(cdf, f32x4.mul(x, vnormpdf(x))));
   } else {
     // y = x s(2u), u = c (x + a x^3): dy/dx = s + x s (1 - s) 2 c (1 + 3 a x^2)
+    // For |x| >= 1e4, s is exactly 0 or 1 in float32, so dy/dx is s; clamping finite x there
+    // keeps x^3 and x^2 from overflowing into inf * 0 = NaN (x = ±3e38). ±inf and NaN stay.
+    const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-1e4)), f32x4.splat(1e4));
+    x = v128.bitselect(x, xc, f32x4.eq(f32x4.abs(x), f32x4.splat(Infinity)));
     const c = f32x4.splat(0.7978845608028654);
     const a = f32x4.splat(0.044715);
     const x2 = f32x4.mul(x, x);
@@ -158,9 +163,11 @@ export function gelu_grad_f32(approx: i32, x: usize, dy: usize, dx: usize, start
   }
 }
 
-// pow through the standard library's float pow (musl-derived, correctly handles specials)
+// pow through the standard library's float pow, with C's (PyTorch's) answers where it follows
+// JavaScript's Math.pow instead: pow(1, y) = 1 for every y, NaN included, and pow(-1, ±inf) = 1.
 // @ts-ignore: decorator
 @inline function powf(a: f32, b: f32): f32 {
+  if (a == 1 || (a == -1 && Math.abs(b) == Infinity)) return 1;
   return <f32>Math.pow(<f64>a, <f64>b);
 }
 

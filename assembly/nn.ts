@@ -27,6 +27,32 @@ function rowSum(x: usize, n: i32): f32 {
   return s;
 }
 
+/** sum_j (x_j - m), each difference rounded first (so one below -3.4e38 makes the sum -inf). */
+function rowShiftedSum(x: usize, n: i32, m: f32): f32 {
+  const vm = f32x4.splat(m);
+  let a0 = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) a0 = f32x4.add(a0, f32x4.sub(v128.load(ptr(x, j)), vm));
+  let s = hsum(a0);
+  for (; j < n; j++) s += load<f32>(ptr(x, j)) - m;
+  return s;
+}
+
+/** Sum of n floats in float64 (two f64x2 partial sums, combined in a fixed order). */
+function rowSum64(x: usize, n: i32): f64 {
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const v = v128.load(ptr(x, j));
+    a0 = f64x2.add(a0, f64x2.promote_low_f32x4(v));
+    a1 = f64x2.add(a1, f64x2.promote_low_f32x4(v128.shuffle<i32>(v, v, 2, 3, 2, 3)));
+  }
+  const a = f64x2.add(a0, a1);
+  let s = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+  for (; j < n; j++) s += <f64>load<f32>(ptr(x, j));
+  return s;
+}
+
 /** Max of n >= 1 floats; NaN if any is NaN. */
 function rowMax(x: usize, n: i32): f32 {
   let m = f32x4.splat(-Infinity);
@@ -173,12 +199,13 @@ export function softmax_last(log: i32, x: usize, y: usize, cols: i32, start: i32
     if (cols == 0) continue;
     const m = rowMax(xr, cols);
     if (log) {
+      // (x - m) - log s, in that order: x - (m + log s) loses log s against a large m.
       const s = rowExpSum(xr, yr, cols, m, false);
-      const sub = m + scalarLog(s);
-      const vs = f32x4.splat(sub);
+      const ls = scalarLog(s);
+      const vm = f32x4.splat(m), vls = f32x4.splat(ls);
       let j = 0;
-      for (; j + 4 <= cols; j += 4) v128.store(ptr(yr, j), f32x4.sub(v128.load(ptr(xr, j)), vs));
-      for (; j < cols; j++) store<f32>(ptr(yr, j), load<f32>(ptr(xr, j)) - sub);
+      for (; j + 4 <= cols; j += 4) v128.store(ptr(yr, j), f32x4.sub(f32x4.sub(v128.load(ptr(xr, j)), vm), vls));
+      for (; j < cols; j++) store<f32>(ptr(yr, j), (load<f32>(ptr(xr, j)) - m) - ls);
     } else {
       const s = rowExpSum(xr, yr, cols, m, true);
       const vs = f32x4.splat(s);
@@ -215,8 +242,8 @@ export function softmax_mid(log: i32, x: usize, y: usize, R: i32, inner: i32, st
         s = f32x4.add(s, e);
       }
       if (log) {
-        const sub = f32x4.add(m, vlog(s));
-        for (let r = 0; r < R; r++) storeN(yb + <usize>r * stride, f32x4.sub(loadN(xb + <usize>r * stride, n), sub), n);
+        const ls = vlog(s);
+        for (let r = 0; r < R; r++) storeN(yb + <usize>r * stride, f32x4.sub(f32x4.sub(loadN(xb + <usize>r * stride, n), m), ls), n);
       } else {
         for (let r = 0; r < R; r++) storeN(yb + <usize>r * stride, f32x4.div(loadN(yb + <usize>r * stride, n), s), n);
       }
@@ -255,17 +282,22 @@ export function layernorm_fwd(x: usize, w: usize, b: usize, y: usize, mean: usiz
   for (let r = start; r < end; r++) {
     const xr = x + <usize>r * <usize>cols * 4;
     const yr = y + <usize>r * <usize>cols * 4;
-    const mu = rowSum(xr, cols) * inv;
-    const vmu = f32x4.splat(mu);
+    // The mean in float64, kept as mu + lo (two floats): x - mu is exact for x near mu, so
+    // (x - mu) - lo is accurate even when the mean is large against the spread (1e4 + [0, 1, 2]
+    // was off by 1e-4 with a float32 mean). A row of 3e38s no longer overflows its sum either.
+    const mu64 = rowSum64(xr, cols) / <f64>cols;
+    const mu = <f32>mu64;
+    const lo = <f32>(mu64 - <f64>mu);
+    const vmu = f32x4.splat(mu), vlo = f32x4.splat(lo);
     let acc = f32x4.splat(0);
     let j = 0;
     for (; j + 4 <= cols; j += 4) {
-      const d = f32x4.sub(v128.load(ptr(xr, j)), vmu);
+      const d = f32x4.sub(f32x4.sub(v128.load(ptr(xr, j)), vmu), vlo);
       acc = f32x4.add(acc, f32x4.mul(d, d));
     }
     let ss = hsum(acc);
     for (; j < cols; j++) {
-      const d = load<f32>(ptr(xr, j)) - mu;
+      const d = (load<f32>(ptr(xr, j)) - mu) - lo;
       ss += d * d;
     }
     const rs = <f32>1 / <f32>Mathf.sqrt(ss * inv + eps);
@@ -274,13 +306,13 @@ export function layernorm_fwd(x: usize, w: usize, b: usize, y: usize, mean: usiz
     const vrs = f32x4.splat(rs);
     j = 0;
     for (; j + 4 <= cols; j += 4) {
-      let v = f32x4.mul(f32x4.sub(v128.load(ptr(xr, j)), vmu), vrs);
+      let v = f32x4.mul(f32x4.sub(f32x4.sub(v128.load(ptr(xr, j)), vmu), vlo), vrs);
       if (w) v = f32x4.mul(v, v128.load(ptr(w, j)));
       if (b) v = f32x4.add(v, v128.load(ptr(b, j)));
       v128.store(ptr(yr, j), v);
     }
     for (; j < cols; j++) {
-      let v = (load<f32>(ptr(xr, j)) - mu) * rs;
+      let v = ((load<f32>(ptr(xr, j)) - mu) - lo) * rs;
       if (w) v = v * load<f32>(ptr(w, j));
       if (b) v = v + load<f32>(ptr(b, j));
       store<f32>(ptr(yr, j), v);
@@ -391,9 +423,11 @@ export function cross_entropy_fwd(logits: usize, targets: usize, loss: usize, C:
     }
     const xr = logits + <usize>r * <usize>C * 4;
     const m = rowMax(xr, C);
-    const lse = m + scalarLog(rowExpSum(xr, 0, C, m, false));
-    let l = (lse - load<f32>(ptr(xr, y))) * (<f32>1 - smoothing);
-    if (smoothing != 0) l += smoothing * (lse - rowSum(xr, C) / <f32>C);
+    // As PyTorch: log p = (x - m) - log s (a large m must not swallow log s), nll = -log p_y; with
+    // smoothing (1 - eps) nll + eps/C * (-sum log p), where a log p below -3.4e38 is -inf.
+    const ls = scalarLog(rowExpSum(xr, 0, C, m, false));
+    let l = -((load<f32>(ptr(xr, y)) - m) - ls);
+    if (smoothing != 0) l = l * (<f32>1 - smoothing) + (<f32>C * ls - rowShiftedSum(xr, C, m)) * (smoothing / <f32>C);
     store<f32>(ptr(loss, r), l);
   }
 }

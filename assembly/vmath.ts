@@ -122,7 +122,9 @@ export function vtanh(x: v128): v128 {
   p = poly(p, z, -5.37397155531e-2);
   p = poly(p, z, 1.33314422036e-1);
   p = poly(p, z, -3.33332819422e-1);
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+  let small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+  // tanh(-0) = -0: the sum above turns -0 into +0 (p·z·x is +0 when x is -0).
+  small = v128.bitselect(x, small, f32x4.eq(x, fsplat(0)));
   const e = vexp(f32x4.add(a, a));
   let big = f32x4.sub(fsplat(1.0), f32x4.div(fsplat(2.0), f32x4.add(e, fsplat(1.0))));
   big = v128.or(big, v128.and(x, i32x4.splat(0x80000000))); // copysign (big >= 0)
@@ -145,6 +147,11 @@ export function vtanh(x: v128): v128 {
 
 /** erfc(a) for a >= 0.5 (meaningful up to ~10; 0 beyond): exp(-a^2) * P(1/a) / a. */
 function erfcBig(a: v128): v128 {
+  // erfc(a) < 2^-150 (0 in float32) from a = 10.06 on. Clamp there: without it the low half of
+  // a*a below (al * (a + ah), ~1e6 at a = 1e5) is added to the already clamped exponent and
+  // vexp2 returns garbage (Infinity at a = 7e4, 1e-8 at a = 3.5e4) instead of 0: gelu(1e5) was
+  // Infinity. min keeps NaN; +Infinity becomes 10.5 and gives 0 like any large a.
+  a = f32x4.min(a, fsplat(10.5));
   const t = f32x4.div(fsplat(1.0), a);
   const s = f32x4.mul(f32x4.sub(t, fsplat(1.0499999523162842)), fsplat(1.0526316165924072));
   let p = fsplat(-0.00047357979929074645);

@@ -13,7 +13,8 @@ export interface DelimitedRecord {
  *   quoted content is kept byte for byte (embedded CRLF stays CRLF).
  * - Records end at CRLF, LF or a lone CR; a final line ending is optional.
  * - A leading byte order mark is dropped (Excel writes one).
- * - Empty lines are skipped (RFC 4180 has none; spreadsheets leave them at the end).
+ * - Empty lines are skipped (RFC 4180 has none; spreadsheets leave them at the end); a line
+ *   holding only `""` is a record of one empty field, as in Python's `csv`.
  * - A `"` inside an unquoted field is taken literally (`5" screen`), as Python's `csv` and most
  *   readers do, because real files have them.
  * - Refused with a `DataError` naming `where` and the line: a quoted field that never closes, and
@@ -35,10 +36,12 @@ export function parseDelimited(text: string, delimiter: ',' | '\t' = ',', where 
   while (i < n) {
     const recordLine = line;
     const fields: string[] = [];
+    let quoted = false; // a record of one quoted empty field ("") is a record, not an empty line
     // Parse fields until the end of the record.
     for (;;) {
       let value: string;
       if (text[i] === '"') {
+        quoted = true;
         const startLine = line;
         i++; // opening quote
         let out = '';
@@ -89,7 +92,7 @@ export function parseDelimited(text: string, delimiter: ',' | '\t' = ',', where 
     if (text[i] === '\r') i++;
     if (text[i] === '\n') i++;
     line++;
-    const empty = fields.length === 1 && fields[0] === '';
+    const empty = fields.length === 1 && fields[0] === '' && !quoted;
     if (!empty) records.push({ fields, line: recordLine });
   }
   return records;

@@ -22,7 +22,7 @@ export class ModelConfigError extends Error {
 
 function checkField(source: string, name: string, kind: FieldKind, v: unknown): void {
   const got = `got ${JSON.stringify(v)}`;
-  if (kind === 'int' && !(Number.isInteger(v) && (v as number) > 0)) throw new ModelConfigError(source, name, `must be a positive integer, ${got}`);
+  if (kind === 'int' && !(Number.isSafeInteger(v) && (v as number) > 0)) throw new ModelConfigError(source, name, `must be a positive integer, ${got}`);
   if (kind === 'prob' && !(typeof v === 'number' && v >= 0 && v < 1)) throw new ModelConfigError(source, name, `must be a number in [0, 1), ${got}`);
   if (kind === 'bool' && typeof v !== 'boolean') throw new ModelConfigError(source, name, `must be true or false, ${got}`);
   if (kind === 'number' && !(typeof v === 'number' && Number.isFinite(v))) throw new ModelConfigError(source, name, `must be a finite number, ${got}`);
@@ -43,7 +43,8 @@ export function fieldParser<C extends { type: string }>(
     const record = value as Record<string, unknown>;
     if (record.type !== type) throw new ModelConfigError(source, 'type', `must be ${JSON.stringify(type)}, got ${JSON.stringify(record.type)}`);
     for (const [name, kind] of Object.entries(fields)) checkField(source, name, kind, record[name]);
-    const unknown = Object.keys(record).filter((k) => k !== 'type' && !(k in fields));
+    // Object.hasOwn, not `in`: "__proto__", "constructor" or "toString" are not fields either.
+    const unknown = Object.keys(record).filter((k) => k !== 'type' && !Object.hasOwn(fields, k));
     if (unknown.length > 0) throw new ModelConfigError(source, unknown[0]!, `is unknown for a ${type} model (unknown: ${unknown.join(', ')}; known: ${Object.keys(fields).join(', ')})`);
     const config = { ...record } as unknown as C;
     check?.(config, source);

@@ -68,12 +68,12 @@ export function parseGPTConfig(value: unknown, source = 'GPT config'): GPTConfig
   for (const [name, kind] of Object.entries(FIELDS)) {
     const v = record[name];
     const shown = v === undefined ? 'nothing' : JSON.stringify(v);
-    if (kind === 'int' && !(Number.isInteger(v) && (v as number) > 0)) fail(name, `must be a positive integer, got ${shown}`);
+    if (kind === 'int' && !(Number.isSafeInteger(v) && (v as number) > 0)) fail(name, `must be a positive integer, got ${shown}`);
     if (kind === 'prob' && !(typeof v === 'number' && v >= 0 && v < 1)) fail(name, `must be a number in [0, 1), got ${shown}`);
     if (kind === 'bool' && typeof v !== 'boolean') fail(name, `must be true or false, got ${shown}`);
     if (Array.isArray(kind) && !kind.includes(v as string)) fail(name, `must be one of ${kind.join(', ')}, got ${shown}`);
   }
-  const unknown = Object.keys(record).filter((k) => k !== 'type' && !(k in FIELDS));
+  const unknown = Object.keys(record).filter((k) => k !== 'type' && !Object.hasOwn(FIELDS, k)); // not `in`: '__proto__' is no field
   if (unknown.length > 0) fail(null, `unknown field(s) ${unknown.join(', ')} for a gpt model (known: ${Object.keys(FIELDS).join(', ')})`);
   const { nEmbd, nHead, positional } = record as unknown as GPTConfig;
   if (nEmbd % nHead !== 0) fail('nEmbd', `(${nEmbd}) must be divisible by 'nHead' (${nHead})`);

@@ -89,10 +89,19 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   return filled.dtype === x.dtype ? filled : cast(filled, x.dtype);
 }
 
-/** Limits values to [min, max]; the gradient passes where min ≤ x ≤ max (PyTorch's rule). */
+/**
+ * Limits values to [min, max]; the gradient passes where min ≤ x ≤ max (PyTorch's rule, so not
+ * through a NaN, which stays NaN).
+ *
+ * ```ts
+ * clamp(x, -1, 1)
+ * ```
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   let y = x;
   if (min !== undefined && min !== null) y = where(lt(y, min), min, y);
   if (max !== undefined && max !== null) y = where(gt(y, max), max, y);
-  return y === x ? x.clone() : y;
+  if (y === x) return x.clone();
+  // A NaN compares false with both bounds and would pass its gradient; give it a constant NaN.
+  return x.dtype === 'float32' ? where(ne(x, x), NaN, y) : y;
 }

@@ -297,7 +297,7 @@ export class CharTokenizer implements Tokenizer {
       }
       eosToken = config.eosToken;
     }
-    const tok = new CharTokenizer({ ...(config as CharTokenizerOptions), eosToken });
+    const tok = construct(() => new CharTokenizer({ ...(config as CharTokenizerOptions), eosToken }), where);
     const counts = obj.charCounts;
     if (!Array.isArray(counts) || !counts.every((p) => Array.isArray(p) && typeof p[0] === 'string' && Number.isInteger(p[1]))) {
       throw new Error(`${where}: charCounts must be an array of [string, integer] pairs`);
@@ -309,5 +309,15 @@ export class CharTokenizer implements Tokenizer {
     for (const [ch, n] of counts as Array<[string, number]>) tok.charCounts.set(ch, n);
     tok.setChars(chars as string[]);
     return tok;
+  }
+}
+
+/** The constructor's checks of a config read from JSON, reworded as this reader's errors. */
+function construct<T>(make: () => T, where: string): T {
+  try {
+    return make();
+  } catch (e) {
+    // The constructor's RangeError names the option; as a refusal of a file it is the config's.
+    throw new Error(`${where}: config: ${(e as Error).message}`);
   }
 }

@@ -386,11 +386,23 @@ export class WordTokenizer implements Tokenizer {
         throw new Error(`${where}: config.${field} must be ${allowed.replace('|', ' or ')}, got ${describe(v)}`);
       }
     }
-    const tok = new WordTokenizer(config as WordTokenizerOptions);
+    let tok: WordTokenizer;
+    try {
+      tok = new WordTokenizer(config as WordTokenizerOptions);
+    } catch (e) {
+      // The constructor's RangeError names the option; as a refusal of a file it is the config's.
+      throw new Error(`${where}: config: ${(e as Error).message}`);
+    }
     const counts = expectPairs(obj.wordCounts, where, 'wordCounts');
     const docs = expectPairs(obj.wordDocs, where, 'wordDocs');
     if (!Array.isArray(obj.words) || !obj.words.every((w) => typeof w === 'string')) {
       throw new Error(`${where}: words must be an array of strings`);
+    }
+    // Id 1 is the OOV token whenever there is one (encode emits it): a list without it would give
+    // ids that decode and the embedding cannot hold.
+    const words = obj.words as string[];
+    if (config.oovToken !== null && words[0] !== config.oovToken) {
+      throw new Error(`${where}: words must start with the oovToken ${describe(config.oovToken)} (id 1), got ${describe(words[0])}`);
     }
     if (!Number.isInteger(obj.documentCount) || (obj.documentCount as number) < 0) {
       throw new Error(`${where}: documentCount must be a non-negative integer, got ${describe(obj.documentCount)}`);

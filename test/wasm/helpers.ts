@@ -119,6 +119,7 @@ export function erf(x: number): number {
 }
 /** float64 erfc(a) for a >= 3 (Lentz continued fraction). */
 function erfcLarge(a: number): number {
+  if (a === Infinity) return 0; // the fraction below would be inf/inf
   let f = a;
   let C = a;
   let D = 0;

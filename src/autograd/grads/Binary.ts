@@ -28,21 +28,25 @@ registerGradient({
         break;
       case 'div':
         da = needsGrad[0] ? g.div(z) : null;
-        db = needsGrad[1] ? g.mul(x).div(z.square()).neg() : null;
+        // −g·((a/b)/b) as PyTorch, not −g·a/b²: b² overflows for |b| > 1.8e19 (a = b = 3e38 gave -0).
+        db = needsGrad[1] ? g.mul(y!.div(z)).neg() : null;
         break;
       case 'pow':
         // d/da aᵇ = b·aᵇ⁻¹, taken as 0 where b = 0 (else 0·0⁻¹ = NaN at a = 0);
         // d/db aᵇ = aᵇ·ln a, taken as 0 where a = 0 (both PyTorch's convention).
-        da = needsGrad[0] ? ops.where(z.eq(0), 0, g.mul(z).mul(x.pow(z.sub(1)))) : null;
+        // g·(b·aᵇ⁻¹) in PyTorch's order: b·aᵇ⁻¹ may overflow to inf where (g·b)·aᵇ⁻¹ would not.
+        da = needsGrad[0] ? ops.where(z.eq(0), 0, g.mul(z.mul(x.pow(z.sub(1))))) : null;
         db = needsGrad[1] ? ops.where(x.eq(0), 0, g.mul(y!).mul(x.log())) : null;
         break;
       case 'maximum':
       case 'minimum': {
-        // The winner takes the gradient; ties split it evenly (PyTorch).
-        const wins = op === 'maximum' ? x.gt(z) : x.lt(z);
-        const share = ops.where(wins, 1, ops.where(x.eq(z), 0.5, 0));
-        da = needsGrad[0] ? g.mul(share) : null;
-        db = needsGrad[1] ? g.mul(share.neg().add(1)) : null;
+        // The winner takes the gradient; ties split it evenly; where either is NaN, both get it
+        // (PyTorch: each side's gradient is zeroed only where it strictly loses).
+        const tie = ops.where(x.eq(z), 0.5, 1);
+        const aLoses = op === 'maximum' ? x.lt(z) : x.gt(z);
+        const bLoses = op === 'maximum' ? x.gt(z) : x.lt(z);
+        da = needsGrad[0] ? g.mul(ops.where(aLoses, 0, tie)) : null;
+        db = needsGrad[1] ? g.mul(ops.where(bLoses, 0, tie)) : null;
         break;
       }
     }

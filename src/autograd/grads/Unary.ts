@@ -19,8 +19,9 @@ registerGradient({
       sqrt: () => g.div(yout.mul(2)),
       rsqrt: () => g.mul(yout.pow(3)).mul(-0.5),
       abs: () => g.mul(xin.sign()),
-      // Gradient 0 at x = 0, as PyTorch (relu'(0) := 0).
-      relu: () => ops.where(xin.gt(0), g, 0),
+      // Gradient 0 at x = 0, as PyTorch (relu'(0) := 0); a NaN input passes the gradient, as
+      // PyTorch's threshold_backward (x <= 0 ? 0 : g).
+      relu: () => ops.where(xin.le(0), 0, g),
       gelu: () => apply1('UnaryGrad', [xin, g], { op: 'gelu' }),
       geluTanh: () => apply1('UnaryGrad', [xin, g], { op: 'geluTanh' }),
       tanh: () => g.mul(yout.square().neg().add(1)),
@@ -31,7 +32,8 @@ registerGradient({
         return g.mul(s.mul(xin.mul(s.neg().add(1)).add(1)));
       },
       sign: () => ops.zerosLike(g),
-      square: () => g.mul(xin).mul(2),
+      // g·(2x), not (g·x)·2: 2x overflows to ±inf first for |x| > 1.7e38, as in PyTorch.
+      square: () => g.mul(xin.mul(2)),
     };
     return [result[op]()];
   },

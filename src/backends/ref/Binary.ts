@@ -8,7 +8,9 @@ export const BINARY_FUNCTIONS: Record<BinaryOp, (a: number, b: number) => number
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
   div: (a, b) => a / b,
-  pow: Math.pow,
+  // C's pow (PyTorch's), which differs from Math.pow in two places: pow(1, y) is 1 for every y,
+  // NaN included, and pow(-1, ±inf) is 1 (Math.pow gives NaN for both).
+  pow: (a, b) => (a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b)),
   maximum: (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b),
   minimum: (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b),
 };

@@ -22,13 +22,20 @@ export const CrossEntropy: KernelFn<'CrossEntropy'> = (ctx, [logits, targets], {
     for (let k = 0; k < c; k++) max = Math.max(max, xs[base + k]!);
     let sum = 0;
     for (let k = 0; k < c; k++) sum += Math.exp(xs[base + k]! - max);
-    const logSum = max + Math.log(sum);
-    let smooth = 0;
+    // As PyTorch: the log-probabilities (x - max) - log Σ (so a large max does not swallow log Σ),
+    // each rounded to float32 (a log-probability below -3.4e38 is -inf, and so its loss), then
+    // nll = -log p_y and, with smoothing, (1 - ε)·nll + (ε / C)·(-Σ log p). nll alone when ε = 0
+    // keeps PyTorch's -0 for a certain prediction.
+    const logSum = Math.log(sum);
+    const logProb = (k: number) => Math.fround(Math.fround(xs[base + k]! - max) - logSum);
+    const nll = -logProb(y);
     if (labelSmoothing > 0) {
-      for (let k = 0; k < c; k++) smooth += logSum - xs[base + k]!;
-      smooth /= c;
+      let smooth = 0;
+      for (let k = 0; k < c; k++) smooth = Math.fround(smooth - logProb(k)); // a float32 sum: 10 × -3e38 is -inf
+      losses[i] = (1 - labelSmoothing) * nll + smooth * (labelSmoothing / c);
+    } else {
+      losses[i] = nll;
     }
-    losses[i] = (1 - labelSmoothing) * (logSum - xs[base + y]!) + labelSmoothing * smooth;
   }
   return [out];
 };

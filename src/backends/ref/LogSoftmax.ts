@@ -1,4 +1,7 @@
-/** log-softmax along `axis`: x - max - log Σ exp(x - max). */
+/**
+ * log-softmax along `axis`: (x - max) - log Σ exp(x - max), in that order: x - (max + log Σ)
+ * loses log Σ against a large max (a row of 3e38s gave 0 for log(1/2)).
+ */
 import type { KernelFn } from '../../engine/kernels.js';
 import { splitAtAxis } from './util.js';
 
@@ -14,8 +17,8 @@ export const LogSoftmax: KernelFn<'LogSoftmax'> = (ctx, [x], { axis }) => {
       for (let k = 0; k < axisSize; k++) max = Math.max(max, src[at(k)]!);
       let sum = 0;
       for (let k = 0; k < axisSize; k++) sum += Math.exp(src[at(k)]! - max);
-      const logSum = max + Math.log(sum);
-      for (let k = 0; k < axisSize; k++) dst[at(k)] = src[at(k)]! - logSum;
+      const logSum = Math.log(sum);
+      for (let k = 0; k < axisSize; k++) dst[at(k)] = src[at(k)]! - max - logSum;
     }
   }
   return [out];

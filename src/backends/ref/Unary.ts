@@ -9,8 +9,9 @@ export const UNARY_FUNCTIONS: Record<UnaryOp, (x: number) => number> = {
   sqrt: Math.sqrt,
   rsqrt: (x) => 1 / Math.sqrt(x),
   abs: Math.abs,
-  // relu(x) = x > 0 ? x : 0; written this way (not Math.max) so NaN propagates as in PyTorch.
-  relu: (x) => (x > 0 ? x : x !== x ? x : 0),
+  // relu(x) = x < 0 ? 0 : x, as PyTorch's clamp_min: NaN propagates and relu(-0) is -0 (Math.max
+  // would give +0... and NaN only by luck of argument order in other engines).
+  relu: (x) => (x < 0 ? 0 : x),
   // Exact GELU through erfc, which stays accurate in the far negative tail where 1 + erf cancels.
   gelu: (x) => 0.5 * x * erfc(-x * SQRT1_2),
   // tanh-approximate GELU as x·sigmoid(2u), equal to 0.5x(1 + tanh u) without the cancellation.

@@ -1,10 +1,12 @@
 /** `attn eval`: metrics of a trained model on a labelled dataset. */
 import type { Command } from 'commander';
 import { loadTextDataset, type StripPart, type TextExample } from '../data/index.js';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadRunSplit, loadTextClassifier, readTrainOptions, SPLIT_NAMES, TRAIN_OPTIONS_FILE, type SplitName } from '../train/text-classification.js';
-import { formatMetrics } from '../train/metrics.js';
+import { resolve } from 'node:path';
+import { loadRunSplit, readTrainOptions, SPLIT_NAMES, type SplitName } from '../train/classification-data.js';
+import { loadTextClassifier } from '../infer/text-classifier.js';
+import { formatMetrics } from '../infer/metrics.js';
+import { RunFolder, RUN_FILES } from '../io/run-folder.js';
+import { withFolderFlag } from './errors.js';
 import { parseList, parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 
@@ -50,11 +52,12 @@ Examples:
       if (split && (flags.strip || flags.maxExamples)) {
         throw new UsageError('--strip and --max-examples apply to --data; --split reads the data as the run was trained on it');
       }
-      if (split && !existsSync(join(flags.model, TRAIN_OPTIONS_FILE))) {
-        throw new UsageError(`--split: ${flags.model} has no ${TRAIN_OPTIONS_FILE}, so the data it was trained on is unknown; give --data instead`);
+      if (split && !new RunFolder(flags.model).has('trainOptions')) {
+        throw new UsageError(`--split: ${flags.model} has no ${RUN_FILES.trainOptions}, so the data it was trained on is unknown; give --data instead`);
       }
       applyBackendOption(flags.backend, flags.threads);
-      const classifier = loadTextClassifier(flags.model);
+      const model = flags.model;
+      const classifier = withFolderFlag('--model', () => loadTextClassifier(model));
       const { summary, examples, name } = split ? runSplitData(flags.model, split) : labelledData(flags);
       const metrics = classifier.evaluate(examples, name);
       if (flags.json) process.stdout.write(`${JSON.stringify({ dataset: summary, split, metrics }, null, 2)}\n`);
@@ -89,7 +92,8 @@ function labelledData(flags: EvalFlags): EvaluationData {
     strip: flags.strip ? parseList(flags.strip, '--strip', ['headers', 'footers', 'quotes'] as const as readonly StripPart[]) : undefined,
     maxExamples: flags.maxExamples ? parsePositiveInt(flags.maxExamples, '--max-examples') : undefined,
   });
-  if (existsSync(join(flags.model!, TRAIN_OPTIONS_FILE)) && resolve(readTrainOptions(flags.model!).data) === resolve(flags.data!)) {
+  const trainedOn = new RunFolder(flags.model!).has('trainOptions') ? readTrainOptions(flags.model!).data : null;
+  if (typeof trainedOn === 'string' && resolve(trainedOn) === resolve(flags.data!)) {
     console.error(`note: ${flags.data} is the data this run was trained on; all ${dataset.examples.length} examples are measured, ` +
       `the ones it learned from included. --split test measures its held-out test split only.`);
   }

@@ -5,7 +5,9 @@ import { runDemo } from './demo.js';
 import { registerTrainCommand } from './train.js';
 import { registerEvalCommand } from './eval.js';
 import { registerPredictCommand } from './predict.js';
+import { registerGenerateCommand } from './generate.js';
 import { UsageError } from './options.js';
+import { wordError } from './errors.js';
 import '../index.js';
 
 const program = new Command();
@@ -22,6 +24,7 @@ Quick start:
 registerTrainCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
+registerGenerateCommand(program);
 
 program
   .command('demo')
@@ -37,7 +40,7 @@ program
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);
   // User mistakes (bad options, bad files, bad data) get one clear line, not a stack trace.
-  const message = err instanceof Error ? err.message : String(err);
+  const message = wordError(err);
   console.error(`attn: ${message}`);
   if (process.env.ATTN_DEBUG && err instanceof Error) console.error(err.stack);
   process.exit(err instanceof UsageError ? 2 : 1);

@@ -1,7 +1,8 @@
 /** `attn predict`: labels, probabilities and (optionally) the most-attended tokens for texts. */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadTextClassifier, type Prediction } from '../train/text-classification.js';
+import { loadTextClassifier, type Prediction } from '../infer/text-classifier.js';
+import { withFolderFlag } from './errors.js';
 import { parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 
@@ -64,7 +65,8 @@ Examples:
       if (inputs.length === 0) throw new UsageError('give texts as arguments or --input <file>');
       const topK = parsePositiveInt(flags.topK, '--top-k');
       const attention = flags.attention === undefined || flags.attention === false ? 0 : flags.attention === true ? 8 : parsePositiveInt(flags.attention, '--attention');
-      const classifier = loadTextClassifier(flags.model);
+      const model = flags.model;
+      const classifier = withFolderFlag('--model', () => loadTextClassifier(model));
       const predictions = classifier.predict(inputs, { topK, attention });
       predictions.forEach((p, i) => {
         if (flags.json) process.stdout.write(`${JSON.stringify({ text: inputs[i], ...p })}\n`);

@@ -1,10 +1,11 @@
 /** `attn train`: train a text classifier and write a run folder. */
 import type { Command } from 'commander';
 import { trainTextClassifier, type TokenizerType, type TrainReport } from '../train/text-classification.js';
-import { formatMetrics } from '../train/metrics.js';
+import { formatMetrics } from '../infer/metrics.js';
 import { MODEL_TYPES, type ModelType } from '../models/config.js';
 import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir } from './options.js';
 import { applyBackendOption } from './backend-option.js';
+import { withFolderFlag } from './errors.js';
 
 interface TrainFlags {
   data: string;
@@ -31,6 +32,12 @@ interface TrainFlags {
   dropout?: string;
   pooling?: string;
   maxSteps?: string;
+  evalEvery?: string;
+  schedule: string;
+  minLr: string;
+  warmupSteps?: string;
+  beta2: string;
+  gradAccumulation: string;
   pretrainEpochs: string;
   pretrainLr: string;
   seed: string;
@@ -73,6 +80,12 @@ export function registerTrainCommand(program: Command): void {
     .option('--pretrain-epochs <n>', 'first pretrain the encoder as a masked language model on the training texts for n epochs (transformer, bilstm-attention)', '0')
     .option('--pretrain-lr <rate>', 'peak learning rate of the pretraining', '1e-3')
     .option('--max-steps <n>', 'stop after n steps (quick runs; per phase with --pretrain-epochs)')
+    .option('--eval-every <n>', 'validate and checkpoint every n steps instead of every epoch')
+    .option('--schedule <kind>', 'learning rate after warm-up: linear (decay to 0) or cosine (to --min-lr)', 'linear')
+    .option('--min-lr <rate>', 'floor of the cosine schedule', '0')
+    .option('--warmup-steps <n>', 'steps of warm-up (instead of --warmup)')
+    .option('--beta2 <b>', "AdamW's beta2", '0.999')
+    .option('--grad-accumulation <n>', 'micro-batches per optimizer step (the effective batch is n times --batch-size)', '1')
     .option('--seed <n>', 'random seed (split, init, dropout, order)', '0')
     .option('--out <dir>', 'run folder (default runs/<timestamp>)')
     .option('--resume <dir>', 'continue an interrupted run exactly where it stopped')
@@ -105,7 +118,7 @@ Examples:
       if (flags.dropout) modelOptions.dropout = parseFraction(flags.dropout, '--dropout');
       if (flags.pooling) modelOptions.pooling = parseChoice(flags.pooling, '--pooling', ['mean', 'attention', 'cls'] as const);
       const log = (m: string) => (flags.json ? process.stderr : process.stdout).write(`${m}\n`);
-      const report = await trainTextClassifier({
+      const train = () => trainTextClassifier({
         data: flags.data,
         test: flags.test,
         textField: flags.textField,
@@ -135,16 +148,29 @@ Examples:
           patience: parseNonNegativeInt(flags.patience, '--patience'),
           labelSmoothing: parseFraction(flags.labelSmoothing, '--label-smoothing'),
           maxSteps: flags.maxSteps ? parsePositiveInt(flags.maxSteps, '--max-steps') : 0,
+          evalEvery: flags.evalEvery ? parsePositiveInt(flags.evalEvery, '--eval-every') : 0,
+          schedule: parseChoice(flags.schedule, '--schedule', ['linear', 'cosine'] as const),
+          minLr: parseNonNegativeNumber(flags.minLr, '--min-lr'),
+          ...(flags.warmupSteps ? { warmupSteps: parseNonNegativeInt(flags.warmupSteps, '--warmup-steps') } : {}),
+          beta2: parseFraction(flags.beta2, '--beta2'),
+          gradAccumulationSteps: parsePositiveInt(flags.gradAccumulation, '--grad-accumulation'),
           progress: flags.progress,
         },
       });
+      const report = await (flags.resume ? withFolderFlag('--resume', train) : train());
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
         printReport(report);
       }
-      if (report.interrupted) process.exitCode = 130;
-      else if (report.diverged) process.exitCode = 1;
+      const outDir = report.outDir;
+      if (report.interrupted) {
+        if (outDir) process.stderr.write(`attn: continue with: attn train --resume ${outDir}\n`);
+        process.exitCode = 130;
+      } else if (report.diverged) {
+        process.stderr.write('attn: try a lower --lr or a smaller --clip-norm\n');
+        process.exitCode = 1;
+      }
     });
 }
 

@@ -119,8 +119,17 @@ function statOrSkip(path: string, skipped: SkippedItem[]): FileStat | undefined 
   }
 }
 
-/** Every non-hidden file below `dir`; `seen` holds real paths so a symlink loop ends. */
-function collectFiles(dir: string, files: string[], skipped: SkippedItem[], seen: Set<string>): void {
+/**
+ * Every non-hidden file below `dir` (recursively, following symbolic links), appended to
+ * `files` unsorted; unreadable entries go to `skipped`. `seen` holds real paths so a symlink
+ * loop ends.
+ *
+ * @example
+ * const files: string[] = [];
+ * collectFiles('books', files, [], new Set());
+ * files.sort(byCodeUnit); // ['books/austen/emma.txt', 'books/melville/moby.txt']
+ */
+export function collectFiles(dir: string, files: string[], skipped: SkippedItem[], seen: Set<string>): void {
   let real: string;
   let names: string[];
   try {

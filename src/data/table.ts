@@ -65,6 +65,37 @@ export function parseTable(content: string, format: TableFormat, fields: TableFi
   throw new DataError(`${source}: unknown table format ${JSON.stringify(format)}; expected csv, tsv or jsonl`);
 }
 
+/** One text of a file read by `loadTextRows`: no label. */
+export interface TextRow {
+  text: string;
+  /** `file:line`. */
+  source: string;
+}
+
+/**
+ * Reads the texts of a `.csv`, `.tsv` or `.jsonl` (`.ndjson`) file, one per row, without
+ * labels: a corpus for a language model. Same reading and checks as `loadTableFile` (decoding,
+ * header, field counts, JSON shape; errors name the file and line), except that no label field
+ * is needed. Rows whose text is empty or blank are skipped and reported.
+ *
+ * @example
+ * // books.jsonl: {"title": "Emma", "body": "Emma Woodhouse, handsome, …"}
+ * const { rows } = loadTextRows('books.jsonl', 'body');
+ * rows[0]; // {text: 'Emma Woodhouse, handsome, …', source: 'books.jsonl:1'}
+ */
+export function loadTextRows(path: string, textField = 'text'): { rows: TextRow[]; skipped: SkippedItem[] } {
+  const ext = extname(path).toLowerCase();
+  let read: LoadedExamples;
+  if (ext === '.csv' || ext === '.tsv') {
+    read = fromDelimited(path, readWholeFile(path, 'a header row and data rows'), ext === '.csv' ? ',' : '\t', textField, null);
+  } else if (ext === '.jsonl' || ext === '.ndjson') {
+    read = fromJsonLines(path, readWholeFile(path, 'one JSON object per line'), textField, null);
+  } else {
+    throw new DataError(`${path}: unsupported file type '${ext}'; expected ${TABLE_EXTENSIONS.join(', ')}`);
+  }
+  return { rows: read.examples.map((e) => ({ text: e.text, source: e.source! })), skipped: read.skipped };
+}
+
 /** The whole file as text; unlike a file in a class folder, a bad file here is the whole dataset. */
 function readWholeFile(path: string, expected: string): string {
   let bytes: Uint8Array;
@@ -86,7 +117,7 @@ function fromDelimited(
   content: string,
   delimiter: ',' | '\t',
   textField: string,
-  labelField: string,
+  labelField: string | null, // null: no label (loadTextRows)
 ): LoadedExamples {
   const records = parseDelimited(content, delimiter, path);
   const header = records[0]!; // the file is not blank, so there is at least one record
@@ -103,7 +134,7 @@ function fromDelimited(
     return at;
   };
   const textAt = column(textField, '--text-field (textField)');
-  const labelAt = column(labelField, '--label-field (labelField)');
+  const labelAt = labelField === null ? -1 : column(labelField, '--label-field (labelField)');
   if (records.length === 1) {
     throw new DataError(`${path}: has a header row but no data rows`);
   }
@@ -117,13 +148,13 @@ function fromDelimited(
           (fields.length > names.length ? ` (an unquoted ${delimiter === ',' ? 'comma' : 'tab'} in the text?)` : ''),
       );
     }
-    const label = checkLabel(fields[labelAt]!.trim(), path, line, labelField);
+    const label = labelField === null ? '' : checkLabel(fields[labelAt]!.trim(), path, line, labelField);
     addExample(examples, skipped, fields[textAt]!, label, `${path}:${line}`);
   }
   return { examples, skipped };
 }
 
-function fromJsonLines(path: string, content: string, textField: string, labelField: string): LoadedExamples {
+function fromJsonLines(path: string, content: string, textField: string, labelField: string | null): LoadedExamples {
   const examples: TextExample[] = [];
   const skipped: SkippedItem[] = [];
   const lines = content.split(/\r\n|\n|\r/);
@@ -138,7 +169,8 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
       throw new DataError(`${path}:${line}: malformed JSON (${(e as Error).message}); expected one JSON object per line`);
     }
     if (row === null || typeof row !== 'object' || Array.isArray(row)) {
-      throw new DataError(`${path}:${line}: expected a JSON object like {"${textField}": "…", "${labelField}": "…"}`);
+      const shape = labelField === null ? `{"${textField}": "…"}` : `{"${textField}": "…", "${labelField}": "…"}`;
+      throw new DataError(`${path}:${line}: expected a JSON object like ${shape}`);
     }
     const obj = row as Record<string, unknown>;
     const text = obj[textField];
@@ -147,6 +179,10 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
     }
     if (typeof text !== 'string') {
       throw new DataError(`${path}:${line}: '${textField}' must be a string, found ${typeof text}`);
+    }
+    if (labelField === null) {
+      addExample(examples, skipped, text, '', `${path}:${line}`);
+      return;
     }
     const rawLabel = obj[labelField];
     if (rawLabel === undefined || rawLabel === null) {

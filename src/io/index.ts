@@ -3,3 +3,5 @@ export { encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, Safetenso
 export { saveSafetensorsFile, loadSafetensorsFile, readSafetensorsFileHeader } from './safetensors-file.js';
 export type { RawTensor, SafetensorsDtype, SafetensorsEntry, SafetensorsHeader } from './safetensors.js';
 export { saveSafetensors, loadSafetensors, tensorsToRaw, rawToTensors } from './tensors.js';
+export { RunFolder, RunFolderError, RUN_FILES, RUN_FOLDERS } from './run-folder.js';
+export type { RunFile, ModelFiles, TrainingStateFile } from './run-folder.js';

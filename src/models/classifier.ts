@@ -5,7 +5,7 @@ import { copy_, normal_ } from '../nn/init.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ClassifierConfig } from './config.js';
 
-export abstract class TextClassifier extends Module {
+export abstract class TextClassifier extends Module<[Tensor], Tensor> {
   abstract readonly config: ClassifierConfig;
 
   /** Token ids (B, T) int32, 0 = padding → class logits (B, C). */

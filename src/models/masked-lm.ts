@@ -19,7 +19,7 @@ import { zeros } from '../ops/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { TextClassifier, TokenEncoder } from './classifier.js';
 
-export class MaskedLanguageModel extends Module {
+export class MaskedLanguageModel extends Module<[Tensor], Tensor> {
   readonly encoder: TextClassifier & TokenEncoder;
   readonly transform: Linear;
   readonly norm: LayerNorm;

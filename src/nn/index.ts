@@ -7,6 +7,7 @@
  * ```
  */
 export { Module, StateDictError } from './module.js';
+export type { TensorModule } from './module.js';
 export { deepCopy } from './deep-copy.js';
 export type { StateValue, LoadResult } from './module.js';
 export { Linear } from './linear.js';

@@ -41,7 +41,16 @@ export class StateDictError extends Error {
 
 const NAME = /^[^.]+$/;
 
-export class Module {
+/** A module whose forward maps one tensor to one tensor (most layers and task models). */
+export type TensorModule = Module<[Tensor], Tensor>;
+
+/**
+ * `In` and `Out` type `forward`: a layer of one tensor is a `Module<[Tensor], Tensor>`
+ * (`TensorModule`). The defaults let each subclass declare its own signature by overriding
+ * `forward`, so `class Mlp extends Module` with `forward(x: Tensor): Tensor` type-checks, and is
+ * assignable to `TensorModule` wherever one is asked for.
+ */
+export class Module<In extends unknown[] = unknown[], Out = unknown> {
   /** True in training mode (dropout active); set with `train()` / `eval()`. */
   training = true;
   private readonly parameterSlots = new Map<string, Tensor | null>();
@@ -50,7 +59,7 @@ export class Module {
   private readonly moduleSlots = new Map<string, Module | null>();
 
   /** The computation; every layer overrides it with its own signature. */
-  forward(..._args: unknown[]): unknown {
+  forward(..._args: In): Out {
     throw new Error(`${this.constructor.name}: forward is not implemented`);
   }
 

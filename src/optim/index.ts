@@ -16,3 +16,7 @@ export type { AdamOptions, AdamState } from './adam.js';
 export { clipGradNorm } from './clip-grad.js';
 export { LrScheduler, warmupLinearDecay, warmupCosineDecay } from './lr-scheduler.js';
 export type { LrSchedulerState, WarmupOptions } from './lr-scheduler.js';
+export { cosineToMinLr, warmupCosineToMinLr } from './lr-scheduler.js';
+export type { CosineToMinLrOptions } from './lr-scheduler.js';
+export { weightDecayGroups, decayParamGroups } from './param-groups.js';
+export type { WeightDecayGroups } from './param-groups.js';

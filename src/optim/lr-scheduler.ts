@@ -125,3 +125,48 @@ export function warmupCosineDecay(optimizer: AnyOptimizer, options: WarmupOption
     return floor + (1 - floor) * cosine;
   });
 }
+
+export interface CosineToMinLrOptions {
+  /** Steps of linear warm-up. */
+  warmupSteps: number;
+  /** Step at which the cosine reaches `minLr` (nanoGPT's lr_decay_iters); after it the lr stays at `minLr`. */
+  decaySteps: number;
+  /** The floor, an absolute learning rate (nanoGPT's min_lr), not a fraction. */
+  minLr: number;
+}
+
+/**
+ * The learning rate nanoGPT's `get_lr(it)` gives at step `it` for a peak `lr`:
+ * lr·(it+1)/(warmup+1) while warming up, then a half cosine from `lr` down to `minLr` at
+ * `decaySteps`, then `minLr`.
+ *
+ * ```ts
+ * cosineToMinLr(0, 6e-4, { warmupSteps: 100, decaySteps: 5000, minLr: 6e-5 }); // 6e-4 / 101
+ * ```
+ */
+export function cosineToMinLr(it: number, lr: number, o: CosineToMinLrOptions): number {
+  if (it < o.warmupSteps) return (lr * (it + 1)) / (o.warmupSteps + 1);
+  if (it > o.decaySteps) return o.minLr;
+  const decayRatio = o.decaySteps === o.warmupSteps ? 1 : (it - o.warmupSteps) / (o.decaySteps - o.warmupSteps);
+  const coeff = 0.5 * (1 + Math.cos(Math.PI * decayRatio));
+  return o.minLr + coeff * (lr - o.minLr);
+}
+
+/**
+ * nanoGPT's schedule as an `LrScheduler`: each group's lr follows `cosineToMinLr` from its own
+ * base lr, so a group with lr 0 stays at 0 (its factor is taken as 0, not minLr / 0).
+ *
+ * ```ts
+ * const sched = warmupCosineToMinLr(opt, { warmupSteps: 100, decaySteps: 5000, minLr: 6e-5 });
+ * ```
+ */
+export function warmupCosineToMinLr(optimizer: AnyOptimizer, options: CosineToMinLrOptions): LrScheduler {
+  const { warmupSteps, decaySteps, minLr } = options;
+  if (!Number.isInteger(warmupSteps) || warmupSteps < 0 || !Number.isInteger(decaySteps) || decaySteps < warmupSteps) {
+    throw new RangeError(`warmupCosineToMinLr: need integers 0 ≤ warmupSteps ≤ decaySteps, got ${warmupSteps} and ${decaySteps}`);
+  }
+  if (!(minLr >= 0)) throw new RangeError(`warmupCosineToMinLr: minLr must be ≥ 0, got ${minLr}`);
+  // Each lambda closes over its group's lr at construction, the base lr the scheduler records.
+  const bases = optimizer.paramGroups.map((g) => g.lr);
+  return new LrScheduler(optimizer, bases.map((base) => (step: number) => (base === 0 ? 0 : cosineToMinLr(step, base, options) / base)));
+}

@@ -9,7 +9,11 @@
 // `Ċ`), so vocabularies and merges read like GPT-2's and serialize as plain strings; a merge is
 // stored as "left right" with a space, which can never occur inside a token string.
 
+import { learnMerges, type BpeTrainStats } from './bpe-train.js';
+import { PairHeap } from './pair-heap.js';
 import { checkId, describe, expectObject, type Tokenizer, type TokenizerJSON } from './tokenizer.js';
+
+export type { BpeTrainStats } from './bpe-train.js';
 
 /** Special tokens when none are given: padding must be first so it gets id 0. */
 export const DEFAULT_BPE_SPECIAL_TOKENS: readonly string[] = ['<pad>', '<unk>', '<cls>', '<sep>', '<eos>', '<mask>'];
@@ -76,7 +80,10 @@ export interface BpeTrainOptions {
   minFrequency?: number;
   /** Special tokens, ids 0… in order; the first is padding. Default {@link DEFAULT_BPE_SPECIAL_TOKENS}. */
   specialTokens?: readonly string[];
+  /** Filled in place with counters of the work done (for tests and profiling). */
+  stats?: BpeTrainStats;
 }
+
 
 export interface BpeEncodeOptions {
   /** Put `<cls>` first and `<sep>` last. Default false. */
@@ -93,57 +100,6 @@ export interface BpeDecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
-/** Minimal binary heap over parallel arrays; `before(i, j)` says whether entry i pops first. */
-class PairHeap {
-  readonly primary: number[] = [];
-  readonly secondary: number[] = [];
-  constructor(private readonly before: (p1: number, s1: number, p2: number, s2: number) => boolean) {}
-
-  get size(): number {
-    return this.primary.length;
-  }
-
-  push(p: number, s: number): void {
-    const P = this.primary;
-    const S = this.secondary;
-    let i = P.length;
-    P.push(p);
-    S.push(s);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(p, s, P[parent]!, S[parent]!)) break;
-      P[i] = P[parent]!;
-      S[i] = S[parent]!;
-      i = parent;
-    }
-    P[i] = p;
-    S[i] = s;
-  }
-
-  /** Removes the top entry; read it first from `primary[0]`, `secondary[0]`. */
-  pop(): void {
-    const P = this.primary;
-    const S = this.secondary;
-    const lastP = P.pop()!;
-    const lastS = S.pop()!;
-    const n = P.length;
-    if (n === 0) return;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && this.before(P[r]!, S[r]!, P[l]!, S[l]!) ? r : l;
-      if (!this.before(P[c]!, S[c]!, lastP, lastS)) break;
-      P[i] = P[c]!;
-      S[i] = S[c]!;
-      i = c;
-    }
-    P[i] = lastP;
-    S[i] = lastS;
-  }
-}
-
 interface BpeData {
   specialTokens: readonly string[];
   /** Byte-level token strings, ids starting at `specialTokens.length`; the first 256 are the bytes. */
@@ -154,6 +110,8 @@ interface BpeData {
 
 /** Cache size for encoded pre-tokens; text repeats words, so most pre-tokens hit. */
 const CACHE_LIMIT = 50_000;
+/** Longest pre-token (UTF-16 units) the cache keeps. */
+const CACHE_MAX_PIECE = 256;
 
 /**
  * Byte-level BPE tokenizer (GPT-2 style) trained from a corpus. Ids: special tokens first
@@ -247,6 +205,18 @@ export class BpeTokenizer implements Tokenizer {
   }
 
   /**
+   * The end-of-text id: the special token `<eos>` (id 4 with the default special tokens), else
+   * GPT-2's `<|endoftext|>`, else undefined. A language model puts it between documents;
+   * `decode` prints it as `<eos>` unless `skipSpecialTokens`.
+   *
+   * @example
+   * BpeTokenizer.train(texts, { vocabSize: 1000 }).eosId; // 4
+   */
+  get eosId(): number | undefined {
+    return this.specialIndex.get('<eos>') ?? this.specialIndex.get('<|endoftext|>');
+  }
+
+  /**
    * Id of a special token, or undefined when it is not one.
    *
    * @example
@@ -262,8 +232,10 @@ export class BpeTokenizer implements Tokenizer {
    * id, then the smaller right id.
    *
    * Cost: pairs are counted once over the unique pre-tokens (weighted by frequency); each merge
-   * then visits only the pre-tokens that contain its pair and updates counts locally, and a
-   * lazily-updated heap finds the next best pair. A 1 MB corpus to 8000 ids takes a few seconds.
+   * then visits only the positions where its pair occurs and updates counts locally, and a
+   * lazily-updated heap finds the next best pair. The work is linear in the total length of the
+   * unique pre-tokens, even when one pre-token is the whole text (a text without spaces); pass
+   * `stats` to see it. A 1 MB corpus to 8000 ids takes a few seconds.
    *
    * @example
    * const tok = BpeTokenizer.train(['low lower lowest', 'new newer newest'], { vocabSize: 300 });
@@ -282,120 +254,19 @@ export class BpeTokenizer implements Tokenizer {
       throw new RangeError(`${where}: minFrequency must be a positive integer, got ${describe(minFrequency)}`);
     }
 
-    // 1. Unique pre-tokens with their frequencies.
+    // Unique pre-tokens with their frequencies; merges never cross pre-token boundaries.
     const freqByPiece = new Map<string, number>();
     for (const text of texts) {
       if (typeof text !== 'string') throw new TypeError(`${where}: expected strings, got ${describe(text)}`);
       for (const piece of preTokenize(text)) freqByPiece.set(piece, (freqByPiece.get(piece) ?? 0) + 1);
     }
-    const encoder = new TextEncoder();
-    const words: number[][] = [];
-    const freqs: number[] = [];
-    for (const [piece, f] of freqByPiece) {
-      const bytes = encoder.encode(piece);
-      if (bytes.length < 2) continue; // nothing to merge
-      words.push(Array.from(bytes, (b) => b + offset));
-      freqs.push(f);
-    }
-
-    // 2. Pair counts and, per pair, the words holding it (a word may be listed more than once;
-    //    visiting it again is harmless since it then no longer holds the pair).
-    const pairCount = new Map<number, number>();
-    const pairWords = new Map<number, number[]>();
-    const addWord = (key: number, w: number) => {
-      const list = pairWords.get(key);
-      if (list === undefined) pairWords.set(key, [w]);
-      else if (list[list.length - 1] !== w) list.push(w);
-    };
-    words.forEach((sym, w) => {
-      for (let i = 0; i + 1 < sym.length; i++) {
-        const key = pairKey(sym[i]!, sym[i + 1]!);
-        pairCount.set(key, (pairCount.get(key) ?? 0) + freqs[w]!);
-        addWord(key, w);
-      }
+    const { vocab, merges } = learnMerges(freqByPiece, {
+      offset,
+      vocabSize,
+      minFrequency,
+      byteTokens: BYTE_TO_CHAR,
+      stats: options.stats,
     });
-
-    // Max-heap on count; ties: smaller key first, i.e. smaller left id, then smaller right id.
-    const heap = new PairHeap((c1, k1, c2, k2) => c1 > c2 || (c1 === c2 && k1 < k2));
-    for (const [key, c] of pairCount) heap.push(c, key);
-
-    const vocab = BYTE_TO_CHAR.slice();
-    const byString = new Map<string, number>(vocab.map((t, i) => [t, i + offset]));
-    const merges: Array<[number, number]> = [];
-    const bump = (a: number, b: number, delta: number) => {
-      const key = pairKey(a, b);
-      pairCount.set(key, (pairCount.get(key) ?? 0) + delta);
-    };
-
-    // 3. Merge until the vocabulary is full or pairs are too rare.
-    while (offset + vocab.length < vocabSize && heap.size > 0) {
-      const count = heap.primary[0]!;
-      const key = heap.secondary[0]!;
-      heap.pop();
-      const current = pairCount.get(key) ?? 0;
-      if (current !== count) {
-        // Stale entry: counts of old pairs only fall, so re-queue with the true count.
-        if (current > 0) heap.push(current, key);
-        continue;
-      }
-      if (count < minFrequency) break;
-
-      const a = Math.floor(key / PAIR_SHIFT);
-      const b = key - a * PAIR_SHIFT;
-      const mergedString = vocab[a - offset]! + vocab[b - offset]!;
-      // Two merge paths can spell the same bytes ("ab"+"c", "a"+"bc"); reuse the id then.
-      let z = byString.get(mergedString);
-      if (z === undefined) {
-        z = offset + vocab.length;
-        vocab.push(mergedString);
-        byString.set(mergedString, z);
-      }
-      merges.push([a, b]);
-
-      const touched = new Set<number>();
-      for (const w of pairWords.get(key) ?? []) {
-        const sym = words[w]!;
-        const f = freqs[w]!;
-        const out: number[] = [];
-        let changed = false;
-        for (let i = 0; i < sym.length; ) {
-          if (i + 1 < sym.length && sym[i] === a && sym[i + 1] === b) {
-            // Local update, as Hugging Face tokenizers' Word::merge: the neighbours' pairs move
-            // from a/b to z. When the previous symbol is a z made a moment ago, the +1/−1 on
-            // (z, a) cancel, which is exactly right for "a b a b".
-            changed = true;
-            bump(a, b, -f);
-            if (out.length > 0) {
-              const p = out[out.length - 1]!;
-              bump(p, a, -f);
-              bump(p, z, f);
-              touched.add(pairKey(p, z));
-              addWord(pairKey(p, z), w);
-            }
-            if (i + 2 < sym.length) {
-              const nx = sym[i + 2]!;
-              bump(b, nx, -f);
-              bump(z, nx, f);
-              touched.add(pairKey(z, nx));
-              addWord(pairKey(z, nx), w);
-            }
-            out.push(z);
-            i += 2;
-          } else {
-            out.push(sym[i]!);
-            i += 1;
-          }
-        }
-        if (changed) words[w] = out;
-      }
-      pairWords.delete(key);
-      pairCount.delete(key);
-      // New pairs (and, after an id reuse, grown ones) enter the heap with their full count.
-      for (const k of touched) {
-        const c = pairCount.get(k) ?? 0;
-        if (c > 0) heap.push(c, k);
-      }
-    }
     return new BpeTokenizer({ specialTokens: specials, vocab, merges });
   }
 
@@ -445,8 +316,11 @@ export class BpeTokenizer implements Tokenizer {
       }
       const merged: number[] = [];
       for (let i = 0; i >= 0; i = next[i]!) merged.push(ids[i]!);
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(piece, merged);
+      // A long pre-token (a text without spaces) rarely repeats: caching it would only pin it.
+      if (piece.length <= CACHE_MAX_PIECE) {
+        if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+        this.cache.set(piece, merged);
+      }
       return merged;
     }
     return ids;

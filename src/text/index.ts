@@ -3,10 +3,10 @@
 export type { Tokenizer, TokenizerJSON } from './tokenizer.js';
 export { WordTokenizer, textToWordSequence, KERAS_FILTERS } from './word-tokenizer.js';
 export type { WordTokenizerOptions } from './word-tokenizer.js';
-export { CharTokenizer } from './char-tokenizer.js';
-export type { CharTokenizerOptions } from './char-tokenizer.js';
+export { CharTokenizer, UnseenCharactersError, quoteChar } from './char-tokenizer.js';
+export type { CharTokenizerOptions, CharEncodeOptions, CharDecodeOptions } from './char-tokenizer.js';
 export { BpeTokenizer, preTokenize, DEFAULT_BPE_SPECIAL_TOKENS } from './bpe-tokenizer.js';
-export type { BpeTrainOptions, BpeEncodeOptions, BpeDecodeOptions } from './bpe-tokenizer.js';
+export type { BpeTrainOptions, BpeTrainStats, BpeEncodeOptions, BpeDecodeOptions } from './bpe-tokenizer.js';
 export { WordPieceTokenizer, basicTokenize } from './wordpiece-tokenizer.js';
 export type { WordPieceOptions, WordPieceEncodeOptions, WordPieceDecodeOptions } from './wordpiece-tokenizer.js';
 export { tokenizerFromJSON, saveTokenizer, loadTokenizer } from './serialize.js';

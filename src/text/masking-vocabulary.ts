@@ -48,6 +48,7 @@ export function maskingVocabulary(tokenizer: Tokenizer): MaskingVocabulary {
     maskId = 1;
   } else if (tokenizer instanceof CharTokenizer) {
     maskId = tokenizer.unkId;
+    if (tokenizer.eosId !== undefined) special.add(tokenizer.eosId);
   } else {
     throw new Error(`masked-LM pretraining: no mask token known for a '${tokenizer.type}' tokenizer`);
   }

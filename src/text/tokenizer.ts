@@ -30,6 +30,11 @@ export interface Tokenizer {
   readonly vocabSize: number;
   /** The padding id, 0. */
   readonly padId: number;
+  /**
+   * The end-of-text id a language model puts between documents and stops generating at, when
+   * the tokenizer has one (BPE's `<eos>`, a char tokenizer made with `eosToken`).
+   */
+  readonly eosId?: number | undefined;
   encode(text: string): number[];
   decode(ids: ArrayLike<number>): string;
   tokenize(text: string): string[];

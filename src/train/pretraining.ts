@@ -13,8 +13,6 @@
  * await trainer.fit(pretrainingWindows(trainIds, 256, vocabulary), pretrainingWindows(valIds, 256, vocabulary));
  * ```
  */
-import fs from 'node:fs';
-import { join } from 'node:path';
 import { fromArray } from '../ops/creation.js';
 import { crossEntropy } from '../ops/cross-entropy.js';
 import { globalGenerator, Generator } from '../tensor/random.js';
@@ -25,16 +23,18 @@ import { hasTokenEncoder, type TextClassifier } from '../models/classifier.js';
 import { makeBatch, sequentialBatchIndices, type Batch, type EncodedExample } from '../data/batching.js';
 import { tidy } from '../engine/scope.js';
 import { noGrad } from '../autograd/apply.js';
-import { loadSafetensors } from '../io/tensors.js';
-import { writeJsonAtomic } from '../io/atomic-write.js';
-import { Trainer, type TrainerOptions, type TrainingObjective } from './trainer.js';
-import { CHECKPOINT_FILES, checkpointDir, isModelDir, readJson } from './checkpoint.js';
+import { RunFolder, RUN_FOLDERS } from '../io/run-folder.js';
+import type { MaskedLanguageModelConfig } from '../models/registry.js';
+import { Trainer, type TrainerOptions } from './trainer.js';
+import type { TrainingObjective } from './objective.js';
+import { labelledBatches } from './batch-source.js';
+import { OptionError } from './errors.js';
 
 /** Fraction of ordinary tokens chosen for prediction in each batch. */
 export const DEFAULT_MASK_PROBABILITY = 0.15;
 
 /** Where a run folder keeps its pretraining: `<run>/pretrain/` (weights, log, checkpoint, metrics). */
-export const PRETRAINING_FOLDER = 'pretrain';
+export const PRETRAINING_FOLDER = RUN_FOLDERS.pretrain;
 
 /** Optimizer settings of the pretraining (BERT's): the fine-tuning flags do not change them. */
 export const PRETRAINING_TRAINER_DEFAULTS = { weightDecay: 0.01, warmupRatio: 0.1 } as const;
@@ -105,7 +105,7 @@ export function pretrainingWindows(sequences: readonly number[][], maxLength: nu
  * chosen positions. Validation masks with a fixed seed, so its loss and masked-token accuracy
  * compare across epochs.
  */
-export function maskedLanguageModelObjective(model: MaskedLanguageModel, vocabulary: MaskingVocabulary, probability = DEFAULT_MASK_PROBABILITY): TrainingObjective {
+export function maskedLanguageModelObjective(model: MaskedLanguageModel, vocabulary: MaskingVocabulary, probability = DEFAULT_MASK_PROBABILITY): TrainingObjective<Batch, EncodedExample[]> {
   const maskedLogits = (batch: Batch, generator: Generator) => {
     const masked = maskTokens(batch.ids, vocabulary, generator, probability);
     const ids = fromArray(masked.input, [batch.size, batch.length], { dtype: 'int32' });
@@ -113,7 +113,7 @@ export function maskedLanguageModelObjective(model: MaskedLanguageModel, vocabul
     return { logits: model.predictMasked(ids, positions), targets: masked.targets }; // (N, V), N
   };
   return {
-    accuracyName: 'masked-token accuracy',
+    describe: (r) => `masked-token accuracy ${(r.accuracy * 100).toFixed(2)}%`,
     batchLoss(batch) {
       const { logits, targets } = maskedLogits(batch, globalGenerator);
       return crossEntropy(logits, fromArray(targets, [targets.length], { dtype: 'int32' }));
@@ -153,8 +153,8 @@ export interface PretrainingOptions {
   outDir: string | null;
   /** Continue the pretraining checkpoint in `outDir` (from `attn train --resume`). */
   resume: boolean;
-  /** Trainer settings shared with fine-tuning: batch size, seed, progress, log, maxSteps, … */
-  trainer: Partial<TrainerOptions>;
+  /** Trainer settings shared with fine-tuning: batch size (default 32), seed, progress, log, maxSteps, … */
+  trainer: Partial<TrainerOptions> & { batchSize?: number };
   maskProbability?: number;
 }
 
@@ -173,11 +173,10 @@ export interface PretrainingReport {
   diverged: boolean;
 }
 
-const PRETRAINING_REPORT = 'metrics.json';
-
 /** The report a finished pretraining left in its folder, or null. */
 export function readPretrainingReport(dir: string): PretrainingReport | null {
-  return fs.existsSync(join(dir, PRETRAINING_REPORT)) ? readJson<PretrainingReport>(dir, PRETRAINING_REPORT, 'pretraining report') : null;
+  const run = new RunFolder(dir);
+  return run.has('metrics') ? run.readJson<PretrainingReport>('metrics', 'pretraining report') : null;
 }
 
 /**
@@ -193,18 +192,18 @@ export async function pretrainEncoder(
   options: PretrainingOptions,
 ): Promise<PretrainingReport> {
   if (!hasTokenEncoder(classifier)) {
-    throw new Error(`--pretrain-epochs: a ${classifier.config.type} model has no token encoder to pretrain; use transformer or bilstm-attention`);
+    throw new OptionError('pretrainEpochs', `a ${classifier.config.type} model has no token encoder to pretrain`, { option: 'model', values: ['transformer', 'bilstm-attention'] });
   }
   const started = performance.now();
   const vocabulary = maskingVocabulary(tokenizer);
   const mlm = new MaskedLanguageModel(classifier);
-  const { outDir } = options;
+  const run = options.outDir === null ? null : new RunFolder(options.outDir);
   const loadBest = () => {
-    const best = loadSafetensors(join(outDir!, CHECKPOINT_FILES.model));
-    mlm.loadStateDict(best.tensors, { strict: true });
-    for (const t of Object.values(best.tensors)) t.dispose();
+    const best = run!.readWeights();
+    mlm.loadStateDict(best, { strict: true });
+    for (const t of Object.values(best)) t.dispose();
   };
-  const finished = outDir ? readPretrainingReport(outDir) : null;
+  const finished = run ? readPretrainingReport(run.dir) : null;
   if (finished) {
     loadBest();
     mlm.disposeHead();
@@ -212,18 +211,20 @@ export async function pretrainEncoder(
   }
   const train = pretrainingWindows(data.train, options.maxLength, vocabulary);
   const validation = pretrainingWindows(data.validation, options.maxLength, vocabulary);
-  if (train.length === 0) throw new Error('--pretrain-epochs: the training texts have no ordinary tokens to pretrain on');
+  if (train.length === 0) throw new OptionError('pretrainEpochs', 'the training texts have no ordinary tokens to pretrain on');
   const log = options.trainer.log ?? (() => {});
   log(`pretraining the ${classifier.config.type} encoder as a masked language model: ${train.length} windows of up to ${options.maxLength} tokens, ${options.epochs} epoch${options.epochs === 1 ? '' : 's'}`);
+  const { batchSize = 32, ...trainerOptions } = options.trainer;
+  const config: MaskedLanguageModelConfig = { type: 'masked-lm', encoder: classifier.config, maskProbability: options.maskProbability ?? DEFAULT_MASK_PROBABILITY };
   const trainer = new Trainer(
     mlm,
-    { ...options.trainer, epochs: options.epochs, lr: options.lr, maxLength: options.maxLength, labelSmoothing: 0, outDir, phase: 'pretraining' },
-    { config: { type: 'masked-lm', encoder: classifier.config, maskProbability: options.maskProbability ?? DEFAULT_MASK_PROBABILITY }, tokenizer: tokenizer.toJSON(), labels: null },
+    { ...trainerOptions, epochs: options.epochs, lr: options.lr, outDir: options.outDir, phase: 'pretraining' },
+    { config, tokenizer: tokenizer.toJSON(), labels: null },
     maskedLanguageModelObjective(mlm, vocabulary, options.maskProbability),
   );
-  const resumable = outDir !== null && options.resume && fs.existsSync(join(checkpointDir(outDir), CHECKPOINT_FILES.trainingState));
-  const fit = await trainer.fit(train, validation, resumable ? outDir : null);
-  if (outDir && !fit.interrupted && isModelDir(outDir)) loadBest();
+  const resumable = run !== null && options.resume && run.hasCheckpoint();
+  const fit = await trainer.fit(labelledBatches(train, { batchSize, maxLength: options.maxLength }), validation, resumable ? run.dir : null);
+  if (run && !fit.interrupted && run.isModel()) loadBest();
   trainer.dispose();
   mlm.disposeHead();
   const best = fit.history.find((h) => h.epoch === fit.bestEpoch) ?? fit.history.at(-1);
@@ -231,6 +232,6 @@ export async function pretrainEncoder(
     epochs: fit.history.length, steps: fit.steps, windows: train.length, validationLoss: best?.valLoss ?? NaN, maskedTokenAccuracy: best?.valAccuracy ?? NaN,
     tokensPerSecond: Math.round(fit.tokensPerSecond), seconds: (performance.now() - started) / 1000, interrupted: fit.interrupted, diverged: fit.diverged,
   };
-  if (outDir && !fit.interrupted && !fit.diverged) writeJsonAtomic(join(outDir, PRETRAINING_REPORT), report);
+  if (run && !fit.interrupted && !fit.diverged) run.writeJson('metrics', report);
   return report;
 }

@@ -3,12 +3,14 @@
  * terminal, one plain line every few seconds otherwise (CI logs, pipes).
  */
 import cliProgress from 'cli-progress';
+import { stderr, type OutputStream } from '../platform/index.js';
 
 export interface ProgressState {
   /** Shown before the epoch, e.g. 'pretraining'; '' for none. */
   phase?: string;
   epoch: number;
-  epochs: number;
+  /** null for a stream trained by steps (a language model): no epoch is shown. */
+  epochs: number | null;
   step: number;
   totalSteps: number;
   loss: number;
@@ -23,7 +25,7 @@ export class TrainingProgress {
 
   constructor(
     private readonly enabled: boolean,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: OutputStream = stderr(),
   ) {}
 
   start(state: ProgressState): void {
@@ -32,8 +34,9 @@ export class TrainingProgress {
     if (this.stream.isTTY) {
       this.bar = new cliProgress.SingleBar(
         {
-          stream: this.stream,
-          format: '{phaseLabel}epoch {epochLabel} |{bar}| step {value}/{total} | loss {lossLabel} | {tps} tok/s | ETA {eta_formatted}',
+          // cli-progress types its stream as Node's; it uses only write, isTTY and columns.
+          stream: this.stream as never,
+          format: '{phaseLabel}{epochLabel}|{bar}| step {value}/{total} | loss {lossLabel} | {tps} tok/s | ETA {eta_formatted}',
           hideCursor: true,
           etaBuffer: 50,
           fps: 5,
@@ -57,7 +60,7 @@ export class TrainingProgress {
     const rate = done / Math.max(1e-3, (now - this.startedAt) / 1000);
     const eta = rate > 0 ? Math.round((state.totalSteps - state.step) / rate) : NaN;
     const p = this.payload(state);
-    this.stream.write(`${p.phaseLabel}epoch ${p.epochLabel} step ${state.step}/${state.totalSteps} loss ${p.lossLabel} ${p.tps} tok/s ETA ${Number.isFinite(eta) ? `${eta}s` : '?'}\n`);
+    this.stream.write(`${p.phaseLabel}${p.epochLabel}step ${state.step}/${state.totalSteps} loss ${p.lossLabel} ${p.tps} tok/s ETA ${Number.isFinite(eta) ? `${eta}s` : '?'}\n`);
   }
 
   /** Prints a message without breaking the bar. */
@@ -77,6 +80,6 @@ export class TrainingProgress {
   }
 
   private payload(s: ProgressState) {
-    return { phaseLabel: s.phase ? `${s.phase} ` : '', epochLabel: `${s.epoch}/${s.epochs}`, lossLabel: Number.isFinite(s.loss) ? s.loss.toFixed(4) : '-', tps: Math.round(s.tokensPerSecond) };
+    return { phaseLabel: s.phase ? `${s.phase} ` : '', epochLabel: s.epochs === null ? '' : `epoch ${s.epoch}/${s.epochs} `, lossLabel: Number.isFinite(s.loss) ? s.loss.toFixed(4) : '-', tps: Math.round(s.tokensPerSecond) };
   }
 }

@@ -7,8 +7,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
-/** Files still to be ported to the platform (the training loop and its run files). */
-const PENDING = new Set(['train/checkpoint.ts', 'train/pretraining.ts', 'train/progress.ts', 'train/text-classification.ts', 'train/trainer.ts']);
+/** Files still to be ported to the platform (none left). */
+const PENDING = new Set<string>([]);
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

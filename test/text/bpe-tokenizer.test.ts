@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BpeTokenizer, preTokenize } from '../../src/text/index.js';
+import { readFileSync } from 'node:fs';
+import { BpeTokenizer, preTokenize, type BpeTrainStats } from '../../src/text/index.js';
 import { Generator } from '../../src/tensor/random.js';
+import { bpeCorpora } from './bpe-corpora.js';
 
 const utf8 = new TextEncoder();
 
@@ -310,6 +312,61 @@ test('BpeTokenizer: trains a 1 MB corpus to 8000 ids in seconds', () => {
   for (const line of corpus.slice(0, 200)) assert.equal(tok.decode(tok.encode(line)), line);
   // A frequent word of the corpus became one token.
   assert.ok(tok.encode(corpus[0]!).length < corpus[0]!.length / 2);
+});
+
+test('BpeTokenizer.eosId: <eos>, else <|endoftext|>, else none; decode shows or skips it', () => {
+  const tok = BpeTokenizer.train(['one doc', 'two docs'], { vocabSize: 280 });
+  assert.equal(tok.eosId, 4);
+  const ids = [...tok.encode('one'), tok.eosId!, ...tok.encode('two')];
+  assert.equal(tok.decode(ids), 'one<eos>two');
+  assert.equal(tok.decode(ids, { skipSpecialTokens: true }), 'onetwo');
+  assert.ok(!tok.encode('a <eos> b').includes(4), 'text never encodes to the end-of-text id');
+  assert.equal(BpeTokenizer.train(['ab'], { vocabSize: 300, specialTokens: ['[PAD]', '<|endoftext|>'] }).eosId, 1);
+  assert.equal(BpeTokenizer.train(['ab'], { vocabSize: 300, specialTokens: ['<pad>'] }).eosId, undefined);
+});
+
+test('BpeTokenizer.train: a 1 MB text without spaces trains in linear work', () => {
+  // One pre-token of a million letters. The word-by-word trainer re-scanned it for every merge
+  // (≈ merges × 1 M symbol visits: 34 s and 650 MB at 5 MB); counting by position visits each
+  // symbol a bounded number of times. The bound is on work, not time.
+  const rng = new Generator(3, { algorithm: 'mulberry32' });
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const codes = new Uint8Array(1_000_000);
+  for (let i = 0; i < codes.length; ) {
+    const n = rng.nextInt(0, 3) ? 2 : 3; // two- and three-letter "words" with no space between them
+    for (let k = 0; k < n && i < codes.length; k++) codes[i++] = letters.charCodeAt(rng.nextInt(0, 26));
+  }
+  const text = new TextDecoder().decode(codes);
+  assert.equal(preTokenize(text).length, 1, 'the whole text is one pre-token');
+  const stats: BpeTrainStats = {};
+  const tok = BpeTokenizer.train([text], { vocabSize: 3000, stats });
+  assert.equal(tok.vocabSize, 3000);
+  assert.equal(stats.symbols, 1_000_000);
+  assert.equal(stats.merges, 3000 - 262);
+  assert.ok(stats.positionsVisited! <= 3 * stats.symbols!, `visited ${stats.positionsVisited} positions for ${stats.symbols} symbols`);
+  // The merges are real: the text encodes to far fewer ids and decodes back.
+  const head = text.slice(0, 50_000);
+  const ids = tok.encode(head);
+  assert.ok(ids.length < head.length / 1.8, `${ids.length} ids for ${head.length} letters`);
+  assert.equal(tok.decode(ids), head);
+});
+
+test('BpeTokenizer.train: the merges pinned before the trainer was rewritten are unchanged', () => {
+  // test/fixtures/text/bpe-merges.json was written by tools/make-bpe-merges-fixture.ts with the
+  // word-by-word trainer; the position-based one must learn exactly the same merges.
+  const pinned = JSON.parse(readFileSync(new URL('../fixtures/text/bpe-merges.json', import.meta.url), 'utf8')) as Record<
+    string,
+    { vocabSize: number; merges: string[] }
+  >;
+  const corpora = bpeCorpora();
+  assert.deepEqual(corpora.map((c) => c.name).sort(), Object.keys(pinned).sort());
+  for (const c of corpora) {
+    const tok = BpeTokenizer.train(c.texts, { vocabSize: c.vocabSize, minFrequency: c.minFrequency });
+    const json = tok.toJSON() as unknown as { merges: string[] };
+    assert.ok(pinned[c.name]!.merges.length > 100, c.name);
+    assert.equal(tok.vocabSize, pinned[c.name]!.vocabSize, c.name);
+    assert.deepEqual(json.merges, pinned[c.name]!.merges, c.name);
+  }
 });
 
 test('BpeTokenizer: errors name the problem', () => {

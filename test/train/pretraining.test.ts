@@ -12,6 +12,7 @@ import { BpeTokenizer, CharTokenizer, WordPieceTokenizer, WordTokenizer, masking
 import { createClassifier, defaultModelConfig, MaskedLanguageModel, hasTokenEncoder, type TextClassifier, type TokenEncoder } from '../../src/models/index.js';
 import { maskTokens, maskedLanguageModelObjective, pretrainEncoder, pretrainingWindows } from '../../src/train/pretraining.js';
 import { Trainer } from '../../src/train/trainer.js';
+import { labelledBatches } from '../../src/train/batch-source.js';
 import { loadTextClassifier, trainTextClassifier, type TrainTextClassifierOptions } from '../../src/train/text-classification.js';
 
 const WORDS: MaskingVocabulary = { maskId: 1, specialIds: [0, 1], vocabSize: 50 };
@@ -80,7 +81,7 @@ test('pretrainingWindows: every token in windows of maxLength; short tails dropp
 
 function tinyTransformer(vocabSize: number, pooling: 'mean' | 'cls' = 'mean'): TextClassifier & TokenEncoder {
   manualSeed(0);
-  const model = createClassifier({ ...defaultModelConfig('transformer', vocabSize, 2, 16), dModel: 16, numHeads: 2, numLayers: 1, dimFeedforward: 32, pooling } as never);
+  const model = createClassifier({ ...defaultModelConfig('transformer', vocabSize, 2, 16), dModel: 16, numHeads: 2, numLayers: 1, dimFeedforward: 32, pooling });
   assert.ok(hasTokenEncoder(model));
   return model;
 }
@@ -88,7 +89,7 @@ function tinyTransformer(vocabSize: number, pooling: 'mean' | 'cls' = 'mean'): T
 test('MaskedLanguageModel: predictMasked is forward at the chosen positions, for mean and [CLS] pooling and the BiLSTM', () => {
   const lstm = (() => {
     manualSeed(0);
-    return createClassifier({ ...defaultModelConfig('bilstm-attention', 12, 2, 16), embedDim: 8, hiddenSize: 8, attentionDim: 8 } as never);
+    return createClassifier({ ...defaultModelConfig('bilstm-attention', 12, 2, 16), embedDim: 8, hiddenSize: 8, attentionDim: 8 });
   })();
   for (const encoder of [tinyTransformer(12), tinyTransformer(12, 'cls'), lstm]) {
     assert.ok(hasTokenEncoder(encoder));
@@ -155,8 +156,8 @@ test('masked-LM pretraining learns to fill in a token from its context', async (
   const mlm = new MaskedLanguageModel(tinyTransformer(22));
   const objective = maskedLanguageModelObjective(mlm, vocabulary);
   const before = objective.validate(counting(64));
-  const trainer = new Trainer(mlm, { epochs: 30, batchSize: 16, lr: 1e-2, maxLength: 16, patience: 0, seed: 1 }, { config: {}, tokenizer: null, labels: null }, objective);
-  const fit = await trainer.fit(counting(256), counting(64));
+  const trainer = new Trainer(mlm, { epochs: 30, lr: 1e-2, patience: 0, seed: 1 }, { config: {}, tokenizer: null, labels: null }, objective);
+  const fit = await trainer.fit(labelledBatches(counting(256), { batchSize: 16, maxLength: 16 }), counting(64));
   const after = fit.history.at(-1)!;
   assert.ok(before.accuracy < 0.15, `before training: ${before.accuracy}`);
   assert.ok(after.valAccuracy > 0.6, `masked-token accuracy after training ${after.valAccuracy} (chance 0.05)`);

@@ -1,0 +1,30 @@
+/**
+ * Wording library errors for the command line: library code names options and folders as data
+ * (`OptionError.option`, `RunFolderError.dir`); here they become flags (`--pretrain-epochs`,
+ * `--model runs/x`).
+ */
+import { OptionError, formatOptionError } from '../train/errors.js';
+import { RunFolderError } from '../io/run-folder.js';
+
+/** The flag of a library option: `pretrainEpochs` → `--pretrain-epochs`. */
+export function flagOf(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** One line for an error, with library option names worded as flags. */
+export function wordError(err: unknown): string {
+  if (err instanceof OptionError) return formatOptionError(err, flagOf);
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs `fn`; a run-folder error it throws is reworded to start with the flag that named the folder (`--model runs/x: …`). */
+export function withFolderFlag<T>(flag: string, fn: () => T): T {
+  const reword = (err: unknown) => (err instanceof RunFolderError ? new Error(`${flag} ${err.message}`, { cause: err }) : err);
+  try {
+    const result = fn();
+    // An async fn's rejection is reworded too.
+    return (result instanceof Promise ? result.catch((err: unknown) => Promise.reject(reword(err))) : result) as T;
+  } catch (err) {
+    throw reword(err);
+  }
+}

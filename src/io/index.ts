@@ -1,6 +1,7 @@
 /** `io`: safetensors files (raw arrays and tensors). */
-export { encodeSafetensors, decodeSafetensors, parseSafetensorsHeader, SafetensorsError } from './safetensors.js';
-export { saveSafetensorsFile, loadSafetensorsFile, readSafetensorsFileHeader } from './safetensors-file.js';
+export { encodeSafetensors, decodeSafetensors, decodeSafetensorsTensor, parseSafetensorsHeader, SafetensorsError } from './safetensors.js';
+export { saveSafetensorsFile, loadSafetensorsFile, readSafetensorsFileHeader, openSafetensorsFile } from './safetensors-file.js';
+export type { SafetensorsReader } from './safetensors-file.js';
 export type { RawTensor, SafetensorsDtype, SafetensorsEntry, SafetensorsHeader } from './safetensors.js';
 export { saveSafetensors, loadSafetensors, tensorsToRaw, rawToTensors } from './tensors.js';
 export { RunFolder, RunFolderError, RUN_FILES, RUN_FOLDERS } from './run-folder.js';

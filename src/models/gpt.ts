@@ -112,7 +112,7 @@ class MLP extends Module {
   readonly c_proj: Linear;
   readonly dropout: Dropout;
 
-  constructor(config: GPTConfig) {
+  constructor(readonly config: GPTConfig) {
     super();
     this.c_fc = this.registerModule('c_fc', new Linear(config.nEmbd, 4 * config.nEmbd, { bias: config.bias }));
     this.c_proj = this.registerModule('c_proj', new Linear(4 * config.nEmbd, config.nEmbd, { bias: config.bias }));
@@ -120,7 +120,8 @@ class MLP extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const h = this.c_fc.forward(x).gelu(); // (B, T, 4C): exact GELU, as nanoGPT's nn.GELU()
+    // Exact GELU, as nanoGPT's nn.GELU(); HF GPT-2's `gelu_new` is the tanh approximation.
+    const h = this.c_fc.forward(x).gelu(this.config.activation === 'gelu_new' ? 'tanh' : 'none'); // (B, T, 4C)
     return this.dropout.forward(this.c_proj.forward(h)); // (B, T, C)
   }
 }
@@ -133,9 +134,10 @@ class Block extends Module {
 
   constructor(config: GPTConfig) {
     super();
-    this.ln_1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    const eps = config.layerNormEpsilon ?? 1e-5;
+    this.ln_1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, { bias: config.bias, eps }));
     this.attn = this.registerModule('attn', new CausalSelfAttention(config));
-    this.ln_2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.ln_2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, { bias: config.bias, eps }));
     this.mlp = this.registerModule('mlp', new MLP(config));
   }
 
@@ -160,7 +162,7 @@ class GPT2Model extends Module {
     this.wpe = config.positional === 'learned' ? this.registerModule('wpe', new Embedding(config.blockSize, config.nEmbd)) : null; // (blockSize, C)
     this.drop = this.registerModule('drop', new Dropout(config.dropout));
     this.h = this.registerModule('h', new ModuleList(Array.from({ length: config.nLayer }, () => new Block(config))));
-    this.ln_f = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.ln_f = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias, eps: config.layerNormEpsilon ?? 1e-5 }));
   }
 }
 

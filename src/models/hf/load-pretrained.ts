@@ -26,7 +26,7 @@ import { formatShape } from '../../tensor/shape.js';
 import type { GenerateOptions } from '../../generate/options.js';
 import { openHfCheckpoint, PretrainedFolderError } from '../../io/hf-checkpoint.js';
 import { HfConfig, parseGenerationConfig } from './config.js';
-import type { PretrainedArchitecture } from './architecture.js';
+import type { PretrainedArchitecture, WeightSource } from './architecture.js';
 import { GPT2_ARCHITECTURE } from './gpt2.js';
 import { LLAMA_ARCHITECTURE, type LlamaForCausalLM } from './llama.js';
 import { BERT_ARCHITECTURE, type BertModel } from './bert.js';
@@ -61,6 +61,8 @@ export type LoadedPretrained = PretrainedModel & {
   unusedWeights: string[];
   /** The weight files read. */
   files: string[];
+  /** Which checkpoint tensor filled which parameter (and whether it was transposed). */
+  weights: WeightSource[];
   dispose(): void;
 };
 
@@ -140,7 +142,7 @@ export function loadPretrained(dir: string): LoadedPretrained {
       model.eval();
       return {
         architecture: arch.name, model, dir, modelType: modelType as string, config, hfConfig: raw,
-        generation, maxLength, unusedWeights, files: [...checkpoint.files], dispose: () => model.dispose(),
+        generation, maxLength, unusedWeights, files: [...checkpoint.files], weights: plan.sources, dispose: () => model.dispose(),
       } as unknown as LoadedPretrained;
     } catch (err) {
       model.dispose();

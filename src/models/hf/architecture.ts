@@ -14,6 +14,8 @@ export interface WeightSource {
   param: string;
   /** The tensor's name in the checkpoint. */
   tensor: string;
+  /** The parameter's shape (the stored tensor's is the reverse when `transpose`). */
+  shape: number[];
   /** Stored [in, out] (GPT-2's Conv1D): transposed to nn.Linear's [out, in] on load. */
   transpose?: boolean;
 }
@@ -34,7 +36,17 @@ export interface PretrainedArchitecture<C = unknown, M extends Module = Module> 
   /** attn's config from config.json; `names` are the checkpoint's tensors (for optional parts such as BERT's pooler). */
   config(hf: HfConfig, names: ReadonlySet<string>): C;
   create(config: C): M;
-  plan(model: M, config: C, names: ReadonlySet<string>): WeightPlan;
+  /**
+   * The weight plan from the config alone (parameter names and shapes), so that a checkpoint is
+   * checked before the model is built; the loader then checks the model has exactly these.
+   */
+  plan(config: C, names: ReadonlySet<string>): WeightPlan;
+}
+
+/** Collects [name, shape] pairs: `add('wte.weight', [V, C])`, `add('ln.bias', [C], hasBias)`. */
+export function shapeList(): { add(name: string, shape: number[], when?: boolean): void; list: [string, number[]][] } {
+  const list: [string, number[]][] = [];
+  return { list, add: (name, shape, when = true) => void (when && list.push([name, shape])) };
 }
 
 /** The checkpoint prefix in use: `prefix` when any tensor starts with it (a head model's save), else ''. */

@@ -30,7 +30,7 @@ import { where } from '../../ops/binary.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { HfConfig } from './config.js';
-import { detectPrefix, type PretrainedArchitecture } from './architecture.js';
+import { detectPrefix, shapeList, type PretrainedArchitecture } from './architecture.js';
 
 export interface BertConfig {
   type: 'bert';
@@ -266,6 +266,29 @@ export function bertConfig(hf: HfConfig, pooler: boolean): BertConfig {
   };
 }
 
+/** BertModel's parameters and their shapes, from the config. */
+function bertParameters(c: BertConfig): [string, number[]][] {
+  const { add, list } = shapeList();
+  const C = c.hiddenSize;
+  const linear = (name: string, out: number, inp: number) => (add(`${name}.weight`, [out, inp]), add(`${name}.bias`, [out]));
+  const norm = (name: string) => (add(`${name}.weight`, [C]), add(`${name}.bias`, [C]));
+  add('embeddings.word_embeddings.weight', [c.vocabSize, C]);
+  add('embeddings.position_embeddings.weight', [c.maxPositionEmbeddings, C]);
+  add('embeddings.token_type_embeddings.weight', [c.typeVocabSize, C]);
+  norm('embeddings.LayerNorm');
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const l = `encoder.layer.${i}`;
+    for (const x of ['query', 'key', 'value']) linear(`${l}.attention.self.${x}`, C, C);
+    linear(`${l}.attention.output.dense`, C, C);
+    norm(`${l}.attention.output.LayerNorm`);
+    linear(`${l}.intermediate.dense`, c.intermediateSize, C);
+    linear(`${l}.output.dense`, C, c.intermediateSize);
+    norm(`${l}.output.LayerNorm`);
+  }
+  if (c.pooler) linear('pooler.dense', C, C);
+  return list;
+}
+
 /** BERT for `loadPretrained`. */
 export const BERT_ARCHITECTURE: PretrainedArchitecture<BertConfig, BertModel> = {
   name: 'bert',
@@ -275,18 +298,19 @@ export const BERT_ARCHITECTURE: PretrainedArchitecture<BertConfig, BertModel> = 
     return bertConfig(hf, names.has(`${prefix}pooler.dense.weight`));
   },
   create: (config) => new BertModel(config),
-  plan(model, _config, names) {
+  plan(config, names) {
     const prefix = detectPrefix(names, 'bert.', 'embeddings.word_embeddings.weight');
-    const sources = [...model.namedParameters()].map(([param]) => {
+    const sources = bertParameters(config).map(([param, shape]) => {
       let tensor = prefix + param;
       // Old checkpoints: LayerNorm.gamma / LayerNorm.beta.
       if (!names.has(tensor) && /LayerNorm\.weight$/.test(param)) tensor = tensor.replace(/weight$/, 'gamma');
       if (!names.has(tensor) && /LayerNorm\.bias$/.test(param)) tensor = tensor.replace(/bias$/, 'beta');
-      return { param, tensor };
+      return { param, shape, tensor };
     });
     return {
       sources,
-      skip: (name) => name.startsWith('cls.') || name.endsWith('embeddings.position_ids') || name.endsWith('embeddings.token_type_ids'),
+      // Buffers; heads (cls.*, the MLM and NSP heads) are reported in unusedWeights.
+      skip: (name) => name.endsWith('embeddings.position_ids') || name.endsWith('embeddings.token_type_ids'),
       tied: [],
     };
   },

@@ -18,7 +18,7 @@
  */
 import { GPT, type GPTConfig } from '../gpt.js';
 import type { HfConfig } from './config.js';
-import { detectPrefix, type PretrainedArchitecture } from './architecture.js';
+import { detectPrefix, shapeList, type PretrainedArchitecture } from './architecture.js';
 
 const ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh', 'gelu'] as const;
 
@@ -56,6 +56,24 @@ export function gpt2Config(hf: HfConfig): GPTConfig {
   };
 }
 
+/** GPT's parameters (GPT-2 layout: learned positions, biases) and their shapes, from the config. */
+function gpt2Parameters(c: GPTConfig): [string, number[]][] {
+  const { add, list } = shapeList();
+  const C = c.nEmbd;
+  add('transformer.wte.weight', [c.vocabSize, C]);
+  add('transformer.wpe.weight', [c.blockSize, C]);
+  for (let i = 0; i < c.nLayer; i++) {
+    const h = `transformer.h.${i}`;
+    for (const [name, out, inp] of [['ln_1', C, 0], ['attn.c_attn', 3 * C, C], ['attn.c_proj', C, C], ['ln_2', C, 0], ['mlp.c_fc', 4 * C, C], ['mlp.c_proj', C, 4 * C]] as const) {
+      add(`${h}.${name}.weight`, inp ? [out, inp] : [out]);
+      add(`${h}.${name}.bias`, [out]);
+    }
+  }
+  add('transformer.ln_f.weight', [C]);
+  add('transformer.ln_f.bias', [C]);
+  return list;
+}
+
 /** GPT-2 for `loadPretrained`. */
 export const GPT2_ARCHITECTURE: PretrainedArchitecture<GPTConfig, GPT> = {
   name: 'gpt2',
@@ -65,10 +83,11 @@ export const GPT2_ARCHITECTURE: PretrainedArchitecture<GPTConfig, GPT> = {
     return gpt2Config(hf);
   },
   create: (config) => new GPT(config),
-  plan(model, _config, names) {
+  plan(config, names) {
     const prefix = detectPrefix(names, 'transformer.', 'wte.weight');
-    const sources = [...model.namedParameters()].map(([param]) => ({
+    const sources = gpt2Parameters(config).map(([param, shape]) => ({
       param,
+      shape,
       tensor: prefix + param.slice('transformer.'.length), // every GPT parameter lives under transformer.
       transpose: /\.(c_attn|c_proj|c_fc)\.weight$/.test(param), // Conv1D [in, out] → Linear [out, in]
     }));

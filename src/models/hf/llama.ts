@@ -35,7 +35,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { GPTCache, GPTForwardOptions } from '../gpt.js';
 import { ModelConfigError } from '../config-fields.js';
 import { HfConfig } from './config.js';
-import type { PretrainedArchitecture } from './architecture.js';
+import { shapeList, type PretrainedArchitecture } from './architecture.js';
 
 /** `rope_scaling` of config.json: Llama 3.1's frequency-dependent scaling, or linear. */
 export type RopeScaling =
@@ -444,11 +444,33 @@ export const LLAMA_ARCHITECTURE: PretrainedArchitecture<LlamaConfig, LlamaForCau
   modelTypes: ['llama', 'qwen2'],
   config: (hf) => llamaConfig(hf),
   create: (config) => new LlamaForCausalLM(config),
-  plan: (model) => ({
-    sources: [...model.namedParameters()].map(([param]) => ({ param, tensor: param })),
+  plan: (config) => ({
+    sources: llamaParameters(config).map(([param, shape]) => ({ param, shape, tensor: param })),
     // A tied model may still store lm_head.weight (a copy of embed_tokens): HF ties it on load
     // and so does attn, after checking it is the same. rotary_emb.inv_freq: a buffer of old saves.
-    skip: (name) => /\.rotary_emb\.inv_freq$/.test(name) || (model.config.tieWordEmbeddings && name === 'lm_head.weight'),
-    tied: model.config.tieWordEmbeddings ? [['lm_head.weight', 'model.embed_tokens.weight']] : [],
+    skip: (name) => /\.rotary_emb\.inv_freq$/.test(name) || (config.tieWordEmbeddings && name === 'lm_head.weight'),
+    tied: config.tieWordEmbeddings ? [['lm_head.weight', 'model.embed_tokens.weight']] : [],
   }),
 };
+
+/** LlamaForCausalLM's parameters and their shapes, from the config. */
+function llamaParameters(c: LlamaConfig): [string, number[]][] {
+  const { add, list } = shapeList();
+  const { hiddenSize: C, numAttentionHeads: H, numKeyValueHeads: Hkv, headDim: D, intermediateSize: I } = c;
+  add('model.embed_tokens.weight', [c.vocabSize, C]);
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const l = `model.layers.${i}`;
+    for (const [name, out, inp, bias] of [
+      ['self_attn.q_proj', H * D, C, c.qkvBias], ['self_attn.k_proj', Hkv * D, C, c.qkvBias], ['self_attn.v_proj', Hkv * D, C, c.qkvBias],
+      ['self_attn.o_proj', C, H * D, c.outputBias], ['mlp.gate_proj', I, C, c.mlpBias], ['mlp.up_proj', I, C, c.mlpBias], ['mlp.down_proj', C, I, c.mlpBias],
+    ] as const) {
+      add(`${l}.${name}.weight`, [out, inp]);
+      add(`${l}.${name}.bias`, [out], bias);
+    }
+    add(`${l}.input_layernorm.weight`, [C]);
+    add(`${l}.post_attention_layernorm.weight`, [C]);
+  }
+  add('model.norm.weight', [C]);
+  add('lm_head.weight', [c.vocabSize, C], !c.tieWordEmbeddings);
+  return list;
+}

@@ -98,29 +98,32 @@ export function loadPretrained(dir: string): LoadedPretrained {
       ? parseGenerationConfig(readJsonObject(generationPath), generationPath, hf)
       : parseGenerationConfig(raw, configPath);
 
+    // 3. Check everything before building the model or reading a single tensor.
+    const plan = arch.plan(config, names);
+    for (const { param, tensor, shape: paramShape, transpose } of plan.sources) {
+      const where = checkpoint.tensors.get(tensor);
+      const want = transpose ? [...paramShape].reverse() : paramShape;
+      if (!where) throw new PretrainedFolderError(dir, `weight ${JSON.stringify(tensor)} (for ${param} ${formatShape(want)}) is missing from ${checkpoint.files.join(', ')}`);
+      const { shape, dtype } = where.entry;
+      if (!['F32', 'F16', 'BF16', 'F64'].includes(dtype)) throw new PretrainedFolderError(where.file, `weight ${JSON.stringify(tensor)} is ${dtype}; expected a float dtype (F32, F16, BF16)`);
+      if (shape.length !== want.length || shape.some((n, i) => n !== want[i])) {
+        throw new PretrainedFolderError(where.file, `weight ${JSON.stringify(tensor)} has shape ${formatShape(shape)}, expected ${formatShape(want)} for ${configPath}`);
+      }
+    }
+    for (const [a, b] of plan.tied) {
+      const ea = checkpoint.tensors.get(a);
+      const eb = checkpoint.tensors.get(b);
+      if (ea && eb && (ea.entry.shape.join() !== eb.entry.shape.join())) {
+        throw new PretrainedFolderError(ea.file, `weight ${JSON.stringify(a)} ${formatShape(ea.entry.shape)} must be tied to ${JSON.stringify(b)} ${formatShape(eb.entry.shape)} (the same matrix)`);
+      }
+    }
+
     const model = arch.create(config);
     try {
-      const plan = arch.plan(model, config, names);
       const params = new Map<string, Tensor>(model.namedParameters());
-      // 3. Check everything before reading a single tensor.
-      for (const { param, tensor, transpose } of plan.sources) {
-        const target = params.get(param)!;
-        const where = checkpoint.tensors.get(tensor);
-        const want = transpose ? [...target.shape].reverse() : [...target.shape];
-        if (!where) throw new PretrainedFolderError(dir, `weight ${JSON.stringify(tensor)} (for ${param} ${formatShape(want)}) is missing from ${checkpoint.files.join(', ')}`);
-        const { shape, dtype } = where.entry;
-        if (!['F32', 'F16', 'BF16', 'F64'].includes(dtype)) throw new PretrainedFolderError(where.file, `weight ${JSON.stringify(tensor)} is ${dtype}; expected a float dtype (F32, F16, BF16)`);
-        if (shape.length !== want.length || shape.some((n, i) => n !== want[i])) {
-          throw new PretrainedFolderError(where.file, `weight ${JSON.stringify(tensor)} has shape ${formatShape(shape)}, expected ${formatShape(want)} for ${configPath}`);
-        }
-      }
-      for (const [a, b] of plan.tied) {
-        const ea = checkpoint.tensors.get(a);
-        const eb = checkpoint.tensors.get(b);
-        if (ea && eb && (ea.entry.shape.join() !== eb.entry.shape.join())) {
-          throw new PretrainedFolderError(ea.file, `weight ${JSON.stringify(a)} ${formatShape(ea.entry.shape)} must be tied to ${JSON.stringify(b)} ${formatShape(eb.entry.shape)} (the same matrix)`);
-        }
-      }
+      const planned = plan.sources.map((p) => `${p.param} ${formatShape(p.shape)}`).sort();
+      const built = [...params].map(([n, p]) => `${n} ${formatShape(p.shape)}`).sort();
+      if (planned.join('\n') !== built.join('\n')) throw new Error(`loadPretrained: internal: the ${arch.name} weight plan does not list the model's parameters`);
       // 4. Tensor by tensor.
       noGrad(() => {
         for (const { param, tensor, transpose } of plan.sources) {

@@ -243,11 +243,11 @@ export class BertModel extends Module {
  * ```
  */
 export function bertConfig(hf: HfConfig, pooler: boolean): BertConfig {
-  hf.require('position_embedding_type', 'absolute', 'positions are learned absolute embeddings');
-  hf.require('is_decoder', false, 'BertModel is an encoder here');
+  hf.only('position_embedding_type', 'absolute', 'positions are learned absolute embeddings');
+  hf.only('is_decoder', false, 'BertModel is an encoder here');
   const hiddenSize = hf.int('hidden_size', 768);
   const numAttentionHeads = hf.int('num_attention_heads', 12);
-  if (hiddenSize % numAttentionHeads !== 0) hf.require('hidden_size', numAttentionHeads * Math.ceil(hiddenSize / numAttentionHeads), `it must be divisible by num_attention_heads ${numAttentionHeads}`);
+  if (hiddenSize % numAttentionHeads !== 0) hf.only('hidden_size', numAttentionHeads * Math.ceil(hiddenSize / numAttentionHeads), `it must be divisible by num_attention_heads ${numAttentionHeads}`);
   return {
     type: 'bert',
     vocabSize: hf.int('vocab_size', 30522),

@@ -77,7 +77,7 @@ export class HfConfig {
   }
 
   /** A field that must keep the value attn implements (e.g. `scale_attn_weights: true`). */
-  require(name: string, value: unknown, why: string): void {
+  only(name: string, value: unknown, why: string): void {
     const v = this.raw[name];
     if (v !== undefined && v !== null && v !== value) this.fail(name, `${JSON.stringify(v)} is not supported (${why}; attn implements ${JSON.stringify(value)})`);
   }

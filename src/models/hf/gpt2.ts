@@ -32,13 +32,13 @@ const ACTIVATIONS = ['gelu_new', 'gelu_pytorch_tanh', 'gelu'] as const;
 export function gpt2Config(hf: HfConfig): GPTConfig {
   const nEmbd = hf.int('n_embd', 768);
   const inner = hf.has('n_inner') ? hf.int('n_inner') : 4 * nEmbd;
-  if (inner !== 4 * nEmbd) hf.require('n_inner', null, `GPT's MLP is 4 × n_embd = ${4 * nEmbd} wide`);
-  hf.require('scale_attn_weights', true, 'GPT scales attention by 1/√head_dim');
-  hf.require('scale_attn_by_inverse_layer_idx', false, 'GPT does not scale attention by layer');
-  hf.require('add_cross_attention', false, 'GPT is decoder-only');
+  if (inner !== 4 * nEmbd) hf.only('n_inner', null, `GPT's MLP is 4 × n_embd = ${4 * nEmbd} wide`);
+  hf.only('scale_attn_weights', true, 'GPT scales attention by 1/√head_dim');
+  hf.only('scale_attn_by_inverse_layer_idx', false, 'GPT does not scale attention by layer');
+  hf.only('add_cross_attention', false, 'GPT is decoder-only');
   const resid = hf.prob('resid_pdrop', 0.1);
   for (const other of ['embd_pdrop', 'attn_pdrop']) {
-    if (hf.prob(other, 0.1) !== resid) hf.require(other, resid, 'GPT has one dropout rate for embeddings, attention and residuals (resid_pdrop)');
+    if (hf.prob(other, 0.1) !== resid) hf.only(other, resid, 'GPT has one dropout rate for embeddings, attention and residuals (resid_pdrop)');
   }
   const activation = hf.oneOf('activation_function', ACTIVATIONS, 'gelu_new');
   return {
@@ -79,7 +79,7 @@ export const GPT2_ARCHITECTURE: PretrainedArchitecture<GPTConfig, GPT> = {
   name: 'gpt2',
   modelTypes: ['gpt2'],
   config: (hf) => {
-    if (hf.has('tie_word_embeddings')) hf.require('tie_word_embeddings', true, "GPT ties lm_head to wte");
+    if (hf.has('tie_word_embeddings')) hf.only('tie_word_embeddings', true, "GPT ties lm_head to wte");
     return gpt2Config(hf);
   },
   create: (config) => new GPT(config),

@@ -391,8 +391,8 @@ function positionIdsFor(given: Tensor | null, mask: Tensor | null, B: number, T:
  */
 export function llamaConfig(hf: HfConfig): LlamaConfig {
   const qwen2 = hf.raw.model_type === 'qwen2';
-  hf.require('hidden_act', 'silu', 'the MLP is SwiGLU');
-  if (qwen2) hf.require('use_sliding_window', false, 'attention is over the whole context');
+  hf.only('hidden_act', 'silu', 'the MLP is SwiGLU');
+  if (qwen2) hf.only('use_sliding_window', false, 'attention is over the whole context');
   const hiddenSize = hf.int('hidden_size', 4096);
   const numAttentionHeads = hf.int('num_attention_heads', 32);
   const headDim = hf.int('head_dim', hiddenSize / numAttentionHeads);

@@ -16,11 +16,12 @@ model.safetensors or shards + model.safetensors.index.json):
     llama/          GQA 4:2, rope_scaling llama3, separate lm_head, BF16, two shards with an index
     qwen2/          model_type qwen2: q/k/v biases, tied embeddings, one kv head, F32
     bert/           bert.* prefix, LayerNorm gamma/beta, cls.* head, position_ids buffer, pooler, F32
+    distilbert/     distilbert.* prefix, vocab_* MLM head, F32
 and expected/<name>.safetensors with the reference outputs:
     prompt<i>.ids (1, T) · prompt<i>.logits (1, T, V) · prompt<i>.greedy (20) greedy ids with a KV cache
     batch.ids / batch.mask / batch.positions (B, L) left-padded prompts · batch.logits (B, L, V)
     train.ids (2, T) · train.loss () LM cross-entropy · grad.<HF name> for a few parameters
-    (bert) hidden.<i> (B, T, C) output_hidden_states · pooler (B, C) · loss / grad.<HF name>
+    (bert, distilbert) hidden.<i> (B, T, C) output_hidden_states · pooler (B, C) · loss / grad.<HF name>
 Weights saved in F16/BF16 are rounded to that dtype before the reference runs, so the reference
 sees exactly what the loader reads.
 """
@@ -512,6 +513,82 @@ class BertModel(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------
+# DistilBERT: modeling_distilbert.py
+
+
+class DistilMultiHeadSelfAttention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.n_heads, self.dim = c['n_heads'], c['dim']
+        self.q_lin = nn.Linear(c['dim'], c['dim'])
+        self.k_lin = nn.Linear(c['dim'], c['dim'])
+        self.v_lin = nn.Linear(c['dim'], c['dim'])
+        self.out_lin = nn.Linear(c['dim'], c['dim'])
+
+    def forward(self, x, mask):  # MultiHeadSelfAttention.forward
+        bs, q_length, dim = x.size()
+        dim_per_head = self.dim // self.n_heads
+
+        def shape(t):
+            return t.view(bs, -1, self.n_heads, dim_per_head).transpose(1, 2)
+
+        def unshape(t):
+            return t.transpose(1, 2).contiguous().view(bs, -1, self.n_heads * dim_per_head)
+
+        q, k, v = shape(self.q_lin(x)), shape(self.k_lin(x)), shape(self.v_lin(x))
+        q = q / math.sqrt(dim_per_head)
+        scores = torch.matmul(q, k.transpose(2, 3))
+        mask = (mask == 0).view(bs, 1, 1, q_length).expand_as(scores)
+        scores = scores.masked_fill(mask, torch.tensor(torch.finfo(scores.dtype).min))
+        weights = F.softmax(scores, dim=-1)
+        return self.out_lin(unshape(torch.matmul(weights, v)))
+
+
+class DistilFFN(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.lin1 = nn.Linear(c['dim'], c['hidden_dim'])
+        self.lin2 = nn.Linear(c['hidden_dim'], c['dim'])
+
+    def forward(self, x):  # FFN.ff_chunk: lin1, activation ('gelu': exact), lin2, dropout
+        return self.lin2(F.gelu(self.lin1(x)))
+
+
+class DistilTransformerBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.attention = DistilMultiHeadSelfAttention(c)
+        self.sa_layer_norm = nn.LayerNorm(c['dim'], eps=1e-12)
+        self.ffn = DistilFFN(c)
+        self.output_layer_norm = nn.LayerNorm(c['dim'], eps=1e-12)
+
+    def forward(self, x, mask):  # TransformerBlock.forward
+        sa_output = self.sa_layer_norm(self.attention(x, mask) + x)
+        return self.output_layer_norm(self.ffn(sa_output) + sa_output)
+
+
+class DistilBertModel(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.embeddings = nn.Module()  # Embeddings
+        self.embeddings.word_embeddings = nn.Embedding(c['vocab_size'], c['dim'], padding_idx=c['pad_token_id'])
+        self.embeddings.position_embeddings = nn.Embedding(c['max_position_embeddings'], c['dim'])
+        self.embeddings.LayerNorm = nn.LayerNorm(c['dim'], eps=1e-12)
+        self.transformer = nn.Module()
+        self.transformer.layer = nn.ModuleList([DistilTransformerBlock(c) for _ in range(c['n_layers'])])
+
+    def forward(self, input_ids, attention_mask):  # DistilBertModel.forward, Embeddings.forward, Transformer.forward
+        e = self.embeddings
+        position_ids = torch.arange(input_ids.size(1)).unsqueeze(0)
+        hidden_state = e.LayerNorm(e.word_embeddings(input_ids) + e.position_embeddings(position_ids))
+        all_hidden_states = [hidden_state]
+        for layer in self.transformer.layer:
+            hidden_state = layer(hidden_state, attention_mask)
+            all_hidden_states.append(hidden_state)
+        return all_hidden_states
+
+
+# ---------------------------------------------------------------------------------------------
 # Reference runs
 
 
@@ -672,12 +749,43 @@ def bert_case():
     write_safetensors(os.path.join(ROOT, 'expected', 'bert.safetensors'), expected)
 
 
+def distilbert_case():
+    config = {
+        'architectures': ['DistilBertForMaskedLM'], 'model_type': 'distilbert', 'vocab_size': 64, 'dim': 24,
+        'n_layers': 2, 'n_heads': 4, 'hidden_dim': 36, 'activation': 'gelu', 'dropout': 0.1, 'attention_dropout': 0.1,
+        'max_position_embeddings': 32, 'sinusoidal_pos_embds': False, 'initializer_range': 0.02, 'pad_token_id': 0,
+        'qa_dropout': 0.1, 'seq_classif_dropout': 0.2, 'tie_weights_': True, 'torch_dtype': 'float32',
+    }
+    torch.manual_seed(6)
+    model = DistilBertModel(config)
+    randomize(model, 0.3, torch.float32)
+    weights = {f'distilbert.{k}': v for k, v in model.state_dict().items()}  # a DistilBertForMaskedLM save
+    weights['vocab_projector.bias'] = torch.zeros(config['vocab_size'])  # its MLM head, unused by the body
+    weights['vocab_layer_norm.weight'] = torch.ones(config['dim'])
+    save_folder('distilbert', config, {'pad_token_id': 0}, weights, torch.float32)
+    ids = torch.tensor([[2, 17, 33, 9, 48, 3, 0, 0], [2, 5, 61, 12, 7, 40, 21, 3]])
+    mask = (ids != 0).long()
+    hidden = model(ids, mask)
+    loss = (hidden[-1] * hidden[-1][:, :1]).mean() + hidden[-1][:, 0].pow(2).sum()
+    model.zero_grad()
+    loss.backward()
+    params = dict(model.named_parameters())
+    expected = {'ids': ids.int(), 'mask': mask.int(), 'loss': loss.detach()}
+    for i, h in enumerate(hidden):
+        expected[f'hidden.{i}'] = h.detach()
+    for name in ['transformer.layer.0.attention.q_lin.weight', 'transformer.layer.1.ffn.lin2.bias',
+                 'embeddings.word_embeddings.weight', 'transformer.layer.1.sa_layer_norm.weight']:
+        expected[f'grad.{name}'] = params[name].grad.detach().clone()
+    write_safetensors(os.path.join(ROOT, 'expected', 'distilbert.safetensors'), expected)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(os.path.join(ROOT, 'expected'), exist_ok=True)
     gpt2_cases()
     llama_cases()
     bert_case()
+    distilbert_case()
     print('wrote', ROOT)
 
 

@@ -30,11 +30,12 @@ import type { PretrainedArchitecture, WeightSource } from './architecture.js';
 import { GPT2_ARCHITECTURE } from './gpt2.js';
 import { LLAMA_ARCHITECTURE, type LlamaForCausalLM } from './llama.js';
 import { BERT_ARCHITECTURE, type BertModel } from './bert.js';
+import { DISTILBERT_ARCHITECTURE, type DistilBertModel } from './distilbert.js';
 import type { GPT } from '../gpt.js';
 
 /** Every architecture `loadPretrained` reads. */
 export const PRETRAINED_ARCHITECTURES: readonly PretrainedArchitecture<never, Module>[] = [
-  GPT2_ARCHITECTURE, LLAMA_ARCHITECTURE, BERT_ARCHITECTURE,
+  GPT2_ARCHITECTURE, LLAMA_ARCHITECTURE, BERT_ARCHITECTURE, DISTILBERT_ARCHITECTURE,
 ] as unknown as PretrainedArchitecture<never, Module>[];
 
 /** The `model_type`s `loadPretrained` reads. */
@@ -43,7 +44,8 @@ export const SUPPORTED_MODEL_TYPES: readonly string[] = PRETRAINED_ARCHITECTURES
 export type PretrainedModel =
   | { architecture: 'gpt2'; model: GPT }
   | { architecture: 'llama'; model: LlamaForCausalLM }
-  | { architecture: 'bert'; model: BertModel };
+  | { architecture: 'bert'; model: BertModel }
+  | { architecture: 'distilbert'; model: DistilBertModel };
 
 export type LoadedPretrained = PretrainedModel & {
   dir: string;
@@ -68,7 +70,7 @@ export type LoadedPretrained = PretrainedModel & {
 
 /**
  * Loads a Hugging Face folder of a supported architecture (gpt2; llama and qwen2, which covers
- * SmolLM and TinyLlama; bert). The model is in eval mode. Errors (`PretrainedFolderError`,
+ * SmolLM and TinyLlama; bert; distilbert). The model is in eval mode. Errors (`PretrainedFolderError`,
  * `ModelConfigError`, `SafetensorsError`) are one line naming the folder or file.
  *
  * ```ts

@@ -58,10 +58,10 @@ test('a missing folder, a folder without config.json, an unreadable config.json'
 });
 
 test('an unsupported model_type lists the supported ones', () => {
-  assert.deepEqual([...SUPPORTED_MODEL_TYPES], ['gpt2', 'llama', 'qwen2', 'bert']);
+  assert.deepEqual([...SUPPORTED_MODEL_TYPES], ['gpt2', 'llama', 'qwen2', 'bert', 'distilbert']);
   withCopy('gpt2', (dir) => {
     editJson(join(dir, 'config.json'), (c) => (c.model_type = 't5'));
-    refuses(dir, /config\.json: model_type "t5" is not supported \(attn loads gpt2, llama, qwen2, bert\)$/);
+    refuses(dir, /config\.json: model_type "t5" is not supported \(attn loads gpt2, llama, qwen2, bert, distilbert\)$/);
     editJson(join(dir, 'config.json'), (c) => delete c.model_type);
     refuses(dir, /model_type undefined is not supported/);
   });

@@ -1,10 +1,10 @@
-// BertModel loaded by loadPretrained from a BertForMaskedLM-style save (bert. prefix, old
+// BertModel and DistilBertModel loaded by loadPretrained from head-model saves (bert. prefix, old
 // LayerNorm.gamma/beta names, cls.* head, position_ids buffer) against a PyTorch reference written
-// from modeling_bert.py (tools/make-hf-fixtures.py): every hidden state (output_hidden_states)
+// from modeling_bert.py and modeling_distilbert.py (tools/make-hf-fixtures.py): every hidden state (output_hidden_states)
 // and the pooler within 1e-4 on a padded batch with segment ids, and gradients through the body.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadPretrained, fromArray, tidy, BertModel, type Tensor } from '../../../src/index.js';
+import { loadPretrained, fromArray, tidy, BertModel, DistilBertModel, type Tensor } from '../../../src/index.js';
 import { forEachBackend } from '../../helpers/backends.js';
 import { assertClose, expected, fixtureDir } from './helpers.js';
 
@@ -43,6 +43,32 @@ test('bert: hidden states, pooler and gradients equal the PyTorch reference', ()
     for (const key of Object.keys(want).filter((k) => k.startsWith('grad.'))) {
       const name = key.slice('grad.'.length);
       assertClose(params.get(name)!.grad!.data(), want[key]!, 1e-4, `bert ${backend} ${key}`);
+    }
+  });
+  lm.dispose();
+});
+
+test('distilbert: a DistilBertForMaskedLM save loads as DistilBertModel; hidden states and gradients equal the reference', () => {
+  const want = expected('distilbert');
+  const lm = loadPretrained(fixtureDir('distilbert'));
+  assert.ok(lm.architecture === 'distilbert');
+  assert.ok(lm.model instanceof DistilBertModel);
+  assert.deepEqual(lm.unusedWeights.sort(), ['vocab_layer_norm.weight', 'vocab_projector.bias']);
+  const model = lm.model;
+  const params = new Map(model.namedParameters());
+  forEachBackend((backend) => {
+    model.zeroGrad();
+    tidy(() => {
+      const { hiddenStates } = model.forward(ints(want.ids!), { attentionMask: ints(want.mask!) });
+      assert.equal(hiddenStates.length, 3);
+      hiddenStates.forEach((h, i) => assertClose(h.data(), want[`hidden.${i}`]!, 1e-4, `distilbert ${backend} hidden ${i}`, h.shape));
+      const last = hiddenStates[2]!;
+      const loss = last.mul(last.slice(1, 0, 1)).mean().add(last.slice(1, 0, 1).square().sum());
+      assertClose(loss.data(), want.loss!, 1e-4, `distilbert ${backend} loss`);
+      loss.backward();
+    });
+    for (const key of Object.keys(want).filter((k) => k.startsWith('grad.'))) {
+      assertClose(params.get(key.slice('grad.'.length))!.grad!.data(), want[key]!, 1e-4, `distilbert ${backend} ${key}`);
     }
   });
   lm.dispose();

@@ -89,6 +89,24 @@ for (const name of FOLDERS) {
     lm.dispose();
   });
 
+  test(`${name}: a left-padded batch of the prompts generates each prompt's reference continuation`, async () => {
+    const want = expected(name);
+    const { model, lm } = load(name);
+    const prompts = Array.from({ length: PROMPTS }, (_, i) => Array.from(want[`prompt${i}.ids`]!.data));
+    const greedy = Array.from({ length: PROMPTS }, (_, i) => Array.from(want[`prompt${i}.greedy`]!.data));
+    const previous = getBackend();
+    try {
+      for (const backend of listBackends()) {
+        setBackend(backend);
+        const { tokens } = await generate(model, prompts, { maxNewTokens: greedy[0]!.length, temperature: 0, eosTokenId: null });
+        assert.deepEqual(tokens, greedy, `${name} ${backend}`);
+      }
+    } finally {
+      setBackend(previous);
+    }
+    lm.dispose();
+  });
+
   test(`${name}: gradients of one LM fine-tuning step equal the reference's`, () => {
     const want = expected(name);
     const { model, lm } = load(name);
@@ -127,6 +145,25 @@ for (const name of FOLDERS) {
     lm.dispose();
   });
 }
+
+test('llama: per-step attention weights through generate (GQA) are distributions over the context', async () => {
+  const { model, lm } = load('llama');
+  const { tokens, attentions } = await generate(model, [1, 2, 3, 4], { maxNewTokens: 3, temperature: 0, eosTokenId: null, returnAttention: true });
+  assert.equal(tokens.length, 3);
+  assert.equal(attentions!.length, 3);
+  attentions!.forEach((step, i) => {
+    assert.equal(step.keys, 4 + i);
+    assert.equal(step.layers.length, 2);
+    for (const layer of step.layers) {
+      assert.equal(layer.length, 4 * step.keys); // (B = 1, H = 4 query heads, keys)
+      for (let h = 0; h < 4; h++) {
+        const row = layer.subarray(h * step.keys, (h + 1) * step.keys);
+        assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5, `step ${i} head ${h} sums to 1`);
+      }
+    }
+  });
+  lm.dispose();
+});
 
 test('llama3 rope scaling: inverse frequencies equal the reference in float32', () => {
   for (const name of ['llama', 'qwen2']) {

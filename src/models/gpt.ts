@@ -13,7 +13,8 @@
  * Loading the canonical HF `gpt2` checkpoint (saved from `GPT2Model`, no prefix) is a mapping:
  * prefix every key with `transformer.`, drop `h.N.attn.bias` / `h.N.attn.masked_bias` (mask
  * buffers) and `lm_head.weight` (tied), and transpose the c_attn / c_proj / c_fc weights — HF's
- * Conv1D stores them [in, out], our nn.Linear [out, in].
+ * Conv1D stores them [in, out], our nn.Linear [out, in]. `loadPretrained` does it
+ * (models/hf/gpt2.ts), with `activation: 'gelu_new'` (the tanh GELU GPT-2 was trained with).
  *
  * ```ts
  * const model = new GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 });

@@ -49,7 +49,13 @@ export function shapeList(): { add(name: string, shape: number[], when?: boolean
   return { list, add: (name, shape, when = true) => void (when && list.push([name, shape])) };
 }
 
-/** The checkpoint prefix in use: `prefix` when any tensor starts with it (a head model's save), else ''. */
+/**
+ * The checkpoint prefix in use: `prefix` when `prefix + probe` is a tensor (a head model's save), else ''.
+ *
+ * ```ts
+ * detectPrefix(names, 'transformer.', 'wte.weight'); // 'transformer.' for a GPT2LMHeadModel save, '' for gpt2 itself
+ * ```
+ */
 export function detectPrefix(names: ReadonlySet<string>, prefix: string, probe: string): string {
   return names.has(prefix + probe) ? prefix : '';
 }

@@ -178,7 +178,13 @@ export class DistilBertModel extends Module {
   }
 }
 
-/** DistilBERT's config from config.json (defaults: `DistilBertConfig`'s). */
+/**
+ * DistilBERT's config from config.json (defaults: `DistilBertConfig`'s).
+ *
+ * ```ts
+ * distilBertConfig(new HfConfig({ model_type: 'distilbert', dim: 384, n_heads: 6 }, 'm/config.json'));
+ * ```
+ */
 export function distilBertConfig(hf: HfConfig): DistilBertConfig {
   const dim = hf.int('dim', 768);
   const nHeads = hf.int('n_heads', 12);

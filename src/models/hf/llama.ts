@@ -115,6 +115,10 @@ export function parseLlamaConfig(value: unknown, source = 'Llama config'): Llama
  * (`1 / base ** (arange(0, dim, 2).float() / dim)`) and `_compute_llama3_parameters`
  * (modeling_rope_utils.py): wavelengths longer than original/low_freq_factor are divided by
  * `factor`, shorter than original/high_freq_factor kept, and in between interpolated smoothly.
+ *
+ * ```ts
+ * ropeInverseFrequencies({ headDim: 8, ropeTheta: 10000, ropeScaling: null }); // Float32Array [1, 0.1, 0.01, 0.001]
+ * ```
  */
 export function ropeInverseFrequencies(config: Pick<LlamaConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>): Float32Array {
   const f = Math.fround;
@@ -306,7 +310,16 @@ export class LlamaForCausalLM extends Module {
     }
   }
 
-  /** A KV cache of numKeyValueHeads heads per layer (GQA caches fewer heads), up to `maxLength` positions. */
+  /**
+   * A KV cache of numKeyValueHeads heads per layer (GQA caches fewer heads), up to `maxLength`
+   * positions (default max_position_embeddings). Dispose it after use.
+   *
+   * ```ts
+   * const cache = model.createCache(1, 256);
+   * noGrad(() => model.forward(prompt, { cache })); // then one token at a time
+   * cache.dispose();
+   * ```
+   */
   createCache(batchSize: number, maxLength = this.config.blockSize): KVCache {
     const { numHiddenLayers, numKeyValueHeads, headDim } = this.config;
     return new KVCache({ numLayers: numHiddenLayers, batchSize, numKvHeads: numKeyValueHeads, headDim, maxLength });

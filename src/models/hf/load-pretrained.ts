@@ -19,7 +19,7 @@
  */
 import { exists, joinPath, readText, stat } from '../../platform/index.js';
 import { noGrad } from '../../autograd/apply.js';
-import { copy_ } from '../../nn/init.js';
+import { copy_, withoutInit } from '../../nn/init.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { formatShape } from '../../tensor/shape.js';
@@ -120,7 +120,8 @@ export function loadPretrained(dir: string): LoadedPretrained {
       }
     }
 
-    const model = arch.create(config);
+    // Every parameter is overwritten below (the plan covers them all, checked next): skip random init.
+    const model = withoutInit(() => arch.create(config));
     try {
       const params = new Map<string, Tensor>(model.namedParameters());
       const planned = plan.sources.map((p) => `${p.param} ${formatShape(p.shape)}`).sort();

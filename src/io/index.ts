@@ -6,3 +6,5 @@ export type { RawTensor, SafetensorsDtype, SafetensorsEntry, SafetensorsHeader }
 export { saveSafetensors, loadSafetensors, tensorsToRaw, rawToTensors } from './tensors.js';
 export { RunFolder, RunFolderError, RUN_FILES, RUN_FOLDERS } from './run-folder.js';
 export type { RunFile, ModelFiles, TrainingStateFile } from './run-folder.js';
+export { openHfCheckpoint, PretrainedFolderError, SINGLE_WEIGHTS_FILE, WEIGHTS_INDEX_FILE } from './hf-checkpoint.js';
+export type { HfCheckpoint, CheckpointTensor } from './hf-checkpoint.js';

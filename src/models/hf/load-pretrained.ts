@@ -5,7 +5,8 @@
  * Order of work, so that bad input is one line before anything heavy happens:
  * 1. config.json read and dispatched on `model_type`; the architecture's fields checked.
  * 2. Every weight file opened and its header validated (missing shard, truncated shard).
- * 3. The weight plan checked against the headers: every parameter's tensor present, of a float
+ * 3. The model's size checked against the arena (float32 weights must fit in 4 GiB), then the
+ *    weight plan checked against the headers: every parameter's tensor present, of a float
  *    dtype and of the right shape (transposed for GPT-2's Conv1D), naming the tensor, both shapes
  *    and the file.
  * 4. Only then the model is built and each tensor read by its byte range, converted to float32
@@ -19,6 +20,7 @@
  */
 import { exists, joinPath, readText, stat } from '../../platform/index.js';
 import { noGrad } from '../../autograd/apply.js';
+import { memory } from '../../engine/scope.js';
 import { copy_, withoutInit } from '../../nn/init.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -102,6 +104,11 @@ export function loadPretrained(dir: string): LoadedPretrained {
 
     // 3. Check everything before building the model or reading a single tensor.
     const plan = arch.plan(config, names);
+    const numParams = plan.sources.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
+    const free = ARENA_LIMIT_BYTES - memory().numBytes;
+    if (4 * numParams > free) {
+      throw new PretrainedFolderError(configPath, `the model has ${numParams} parameters, ${gib(4 * numParams)} as float32 weights: more than the ${gib(free)} free in the arena (wasm32 memory is at most 4 GiB; weights kept in half precision are not implemented yet)`);
+    }
     for (const { param, tensor, shape: paramShape, transpose } of plan.sources) {
       const where = checkpoint.tensors.get(tensor);
       const want = transpose ? [...paramShape].reverse() : paramShape;
@@ -158,6 +165,11 @@ export function loadPretrained(dir: string): LoadedPretrained {
     checkpoint.close();
   }
 }
+
+/** wasm32 memory, where every tensor lives, is at most 4 GiB (engine/arena.ts). */
+const ARENA_LIMIT_BYTES = 4 * 2 ** 30;
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 
 /** A (rows, cols) row-major matrix transposed to (cols, rows). */
 function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {

@@ -1,6 +1,6 @@
 /**
  * Loading a language model's run folder for generation: `config.json` (a registered model of the
- * 'language-model' task: type 'gpt'), `model.safetensors`, `tokenizer.json`. Inference only:
+ * 'language-model' task: type 'gpt' or 'llama'), `model.safetensors`, `tokenizer.json`. Inference only:
  * nothing here imports the Trainer.
  *
  * ```ts
@@ -15,11 +15,13 @@ import { tokenizerFromJSON } from '../text/serialize.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import type { GPT } from '../models/gpt.js';
 import type { GPTConfig } from '../models/gpt-config.js';
+import type { LlamaForCausalLM, LlamaConfig } from '../models/hf/llama.js';
 
 export interface LoadedLanguageModel {
-  model: GPT;
+  /** A registered language model: type 'gpt' or 'llama'. */
+  model: GPT | LlamaForCausalLM;
   tokenizer: Tokenizer;
-  config: GPTConfig;
+  config: GPTConfig | LlamaConfig;
   dir: string;
   /** Frees the model's weights. */
   dispose(): void;
@@ -36,7 +38,7 @@ export interface LoadedLanguageModel {
  * ```
  */
 export function loadLanguageModel(dir: string): LoadedLanguageModel {
-  const { model, config, run } = loadRunModel<GPT, GPTConfig>(dir, 'language-model');
+  const { model, config, run } = loadRunModel<GPT | LlamaForCausalLM, GPTConfig | LlamaConfig>(dir, 'language-model');
   try {
     let tokenizer: Tokenizer;
     try {

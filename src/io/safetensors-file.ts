@@ -4,8 +4,8 @@
 import { closeFile, maxBytes, openFile, readFileAt, statFile } from '../platform/index.js';
 import { writeFileAtomic } from './atomic-write.js';
 import {
-  MAX_HEADER_BYTES, SafetensorsError, dataView, decodeSafetensors, encodeSafetensors, fail, parseHeader,
-  type RawTensor, type SafetensorsHeader,
+  MAX_HEADER_BYTES, SafetensorsError, dataView, decodeSafetensors, decodeSafetensorsTensor, encodeSafetensors, fail, parseHeader,
+  type RawTensor, type SafetensorsEntry, type SafetensorsHeader,
 } from './safetensors.js';
 
 /**
@@ -36,13 +36,7 @@ export function saveSafetensorsFile(
  * const { entries } = readSafetensorsFileHeader('runs/exp1/model.safetensors');
  */
 export function readSafetensorsFileHeader(path: string): SafetensorsHeader {
-  return withFile(path, (fd, size) => {
-    const lengthBytes = readRange(fd, 0, Math.min(8, size), path);
-    if (size < 8) return parseHeader(lengthBytes, size, path);
-    const n64 = dataView(lengthBytes).getBigUint64(0, true);
-    const take = n64 > BigInt(MAX_HEADER_BYTES) || 8 + Number(n64) > size ? 8 : 8 + Number(n64);
-    return parseHeader(readRange(fd, 0, take, path), size, path);
-  });
+  return withFile(path, (fd, size) => readHeaderAt(fd, size, path));
 }
 
 /**
@@ -58,6 +52,89 @@ export function loadSafetensorsFile(path: string): {
 } {
   const bytes = withFile(path, (fd, size) => readRange(fd, 0, size, path));
   return decodeSafetensors(bytes, path);
+}
+
+/** An open safetensors file whose tensors are read one at a time (see `openSafetensorsFile`). */
+export interface SafetensorsReader {
+  readonly path: string;
+  /** The validated header (every entry's dtype, shape and offsets; the layout checked against the file size). */
+  readonly header: SafetensorsHeader;
+  /** The header entry of `name`, or undefined. */
+  entry(name: string): SafetensorsEntry | undefined;
+  /** Reads and converts one tensor (F16/BF16/F64 → float32, integers → int32): only its bytes are read. */
+  read(name: string): RawTensor;
+  /** Closes the file; the reader cannot be used afterwards. */
+  close(): void;
+}
+
+/**
+ * Opens a safetensors file for reading tensor by tensor: the header is read and validated at once
+ * (a truncated file fails here, naming the tensor that runs past its end), then `read(name)`
+ * reads only that tensor's byte range, so a multi-gigabyte checkpoint is never held in memory
+ * whole. Close it when done.
+ *
+ * @example
+ * const file = openSafetensorsFile('gpt2/model.safetensors');
+ * try {
+ *   for (const e of file.header.entries) console.log(e.name, file.read(e.name).shape);
+ * } finally {
+ *   file.close();
+ * }
+ */
+export function openSafetensorsFile(path: string): SafetensorsReader {
+  const { fd, size } = openChecked(path);
+  let open = true;
+  try {
+    const header = readHeaderAt(fd, size, path);
+    const byName = new Map(header.entries.map((e) => [e.name, e]));
+    return {
+      path,
+      header,
+      entry: (name) => byName.get(name),
+      read(name) {
+        if (!open) fail(path, 'cannot read: the file was closed', name);
+        const e = byName.get(name);
+        if (e === undefined) fail(path, 'no such tensor in this file', name);
+        const length = e.dataOffsets[1] - e.dataOffsets[0];
+        return decodeSafetensorsTensor(readRange(fd, header.dataStart + e.dataOffsets[0], length, path), e, path);
+      },
+      close() {
+        if (open) closeFile(fd);
+        open = false;
+      },
+    };
+  } catch (err) {
+    closeFile(fd);
+    throw err;
+  }
+}
+
+function readHeaderAt(fd: number, size: number, path: string): SafetensorsHeader {
+  const lengthBytes = readRange(fd, 0, Math.min(8, size), path);
+  if (size < 8) return parseHeader(lengthBytes, size, path);
+  const n64 = dataView(lengthBytes).getBigUint64(0, true);
+  const take = n64 > BigInt(MAX_HEADER_BYTES) || 8 + Number(n64) > size ? 8 : 8 + Number(n64);
+  return parseHeader(readRange(fd, 0, take, path), size, path);
+}
+
+function openChecked(path: string): { fd: number; size: number } {
+  let fd: number;
+  try {
+    fd = openFile(path, 'r');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
+    fail(path, `cannot open: ${why}`, undefined, err);
+  }
+  try {
+    const st = statFile(fd);
+    if (st.isDirectory()) fail(path, 'cannot read: is a directory');
+    return { fd, size: st.size };
+  } catch (err) {
+    closeFile(fd);
+    if (err instanceof SafetensorsError) throw err;
+    fail(path, `cannot read: ${err instanceof Error ? err.message : String(err)}`, undefined, err);
+  }
 }
 
 function withFile<T>(path: string, fn: (fd: number, size: number) => T): T {

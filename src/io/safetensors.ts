@@ -430,13 +430,28 @@ export function decodeSafetensors(
   const header = parseHeader(bytes, bytes.length, source);
   const tensors: Record<string, RawTensor> = {};
   for (const entry of header.entries) {
-    defineEntry(tensors, entry.name, convertTensor(bytes, header.dataStart, entry, source));
+    defineEntry(tensors, entry.name, convertTensor(bytes, header.dataStart + entry.dataOffsets[0], entry, source));
   }
   return { tensors, metadata: header.metadata };
 }
 
-function convertTensor(bytes: Uint8Array, dataStart: number, entry: SafetensorsEntry, source: string): RawTensor {
-  const begin = dataStart + entry.dataOffsets[0];
+/**
+ * Decodes one tensor from exactly its bytes (`entry.dataOffsets[1] − entry.dataOffsets[0]` of
+ * them, as read from the file at `header.dataStart + entry.dataOffsets[0]`), with the conversions
+ * of `decodeSafetensors`. This is how a large file is read tensor by tensor.
+ *
+ * @example
+ * const bytes = readRange(file, header.dataStart + e.dataOffsets[0], e.dataOffsets[1] - e.dataOffsets[0]);
+ * const { data, shape } = decodeSafetensorsTensor(bytes, e, 'model.safetensors');
+ */
+export function decodeSafetensorsTensor(bytes: Uint8Array, entry: SafetensorsEntry, source = '<buffer>'): RawTensor {
+  const want = entry.dataOffsets[1] - entry.dataOffsets[0];
+  if (bytes.length !== want) fail(source, `expected ${want} bytes of tensor data, got ${bytes.length} (file truncated?)`, entry.name);
+  return convertTensor(bytes, 0, entry, source);
+}
+
+/** Converts the tensor whose data starts at byte `begin` of `bytes`. */
+function convertTensor(bytes: Uint8Array, begin: number, entry: SafetensorsEntry, source: string): RawTensor {
   const n = entry.dataOffsets[1] - entry.dataOffsets[0] === 0 ? 0 : elementCount(entry.shape)!;
   const shape = [...entry.shape];
   const dv = dataView(bytes);

@@ -24,6 +24,13 @@ export interface GPTConfig {
   bias: boolean;
   /** Learned absolute positions (`wpe`, GPT-2) or rotary positions on q and k (no `wpe`). */
   positional: 'learned' | 'rotary';
+  /**
+   * MLP activation (optional, default 'gelu'): exact GELU as nanoGPT's nn.GELU(), or 'gelu_new',
+   * the tanh approximation Hugging Face's GPT-2 checkpoints were trained with.
+   */
+  activation?: 'gelu' | 'gelu_new';
+  /** LayerNorm epsilon (optional, default 1e-5, PyTorch's and GPT-2's `layer_norm_epsilon`). */
+  layerNormEpsilon?: number;
 }
 
 /** nanoGPT's defaults: GPT-2 small with the vocabulary padded to 50304 (a multiple of 64). */
@@ -39,7 +46,7 @@ export const GPT_DEFAULTS: GPTConfig = {
   positional: 'learned',
 };
 
-const FIELDS: Record<Exclude<keyof GPTConfig, 'type'>, 'int' | 'prob' | 'bool' | readonly string[]> = {
+const FIELDS: Record<Exclude<keyof GPTConfig, 'type' | 'activation' | 'layerNormEpsilon'>, 'int' | 'prob' | 'bool' | readonly string[]> = {
   vocabSize: 'int',
   blockSize: 'int',
   nLayer: 'int',
@@ -49,6 +56,8 @@ const FIELDS: Record<Exclude<keyof GPTConfig, 'type'>, 'int' | 'prob' | 'bool' |
   bias: 'bool',
   positional: ['learned', 'rotary'],
 };
+
+const OPTIONAL = { activation: ['gelu', 'gelu_new'], layerNormEpsilon: 'number' } as const;
 
 /**
  * Validates a GPT config (from config.json or code); every error is a `ModelConfigError` naming
@@ -73,12 +82,20 @@ export function parseGPTConfig(value: unknown, source = 'GPT config'): GPTConfig
     if (kind === 'bool' && typeof v !== 'boolean') fail(name, `must be true or false, got ${shown}`);
     if (Array.isArray(kind) && !kind.includes(v as string)) fail(name, `must be one of ${kind.join(', ')}, got ${shown}`);
   }
-  const unknown = Object.keys(record).filter((k) => k !== 'type' && !Object.hasOwn(FIELDS, k)); // not `in`: '__proto__' is no field
+  // Optional fields (older config.json files do not have them).
+  if (record.activation !== undefined && !(OPTIONAL.activation as readonly string[]).includes(record.activation as string)) {
+    fail('activation', `must be one of ${OPTIONAL.activation.join(', ')}, got ${JSON.stringify(record.activation)}`);
+  }
+  const eps = record.layerNormEpsilon;
+  if (eps !== undefined && !(typeof eps === 'number' && eps > 0 && eps < 1)) fail('layerNormEpsilon', `must be a number in (0, 1), got ${JSON.stringify(eps)}`);
+  // Object.hasOwn, not `in`: '__proto__' or 'toString' is no field.
+  const unknown = Object.keys(record).filter((k) => k !== 'type' && !Object.hasOwn(FIELDS, k) && !Object.hasOwn(OPTIONAL, k));
   if (unknown.length > 0) fail(null, `unknown field(s) ${unknown.join(', ')} for a gpt model (known: ${Object.keys(FIELDS).join(', ')})`);
   const { nEmbd, nHead, positional } = record as unknown as GPTConfig;
   if (nEmbd % nHead !== 0) fail('nEmbd', `(${nEmbd}) must be divisible by 'nHead' (${nHead})`);
   if (positional === 'rotary' && (nEmbd / nHead) % 2 !== 0) fail(null, `rotary positions need an even head size, got nEmbd / nHead = ${nEmbd / nHead}`);
   const out = { type: 'gpt' } as Record<string, unknown>;
   for (const name of Object.keys(FIELDS)) out[name] = record[name];
+  for (const name of Object.keys(OPTIONAL)) if (record[name] !== undefined) out[name] = record[name];
   return out as unknown as GPTConfig;
 }

@@ -13,7 +13,8 @@
  * Loading the canonical HF `gpt2` checkpoint (saved from `GPT2Model`, no prefix) is a mapping:
  * prefix every key with `transformer.`, drop `h.N.attn.bias` / `h.N.attn.masked_bias` (mask
  * buffers) and `lm_head.weight` (tied), and transpose the c_attn / c_proj / c_fc weights — HF's
- * Conv1D stores them [in, out], our nn.Linear [out, in].
+ * Conv1D stores them [in, out], our nn.Linear [out, in]. `loadPretrained` does it
+ * (models/hf/gpt2.ts), with `activation: 'gelu_new'` (the tanh GELU GPT-2 was trained with).
  *
  * ```ts
  * const model = new GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 });
@@ -112,7 +113,7 @@ class MLP extends Module {
   readonly c_proj: Linear;
   readonly dropout: Dropout;
 
-  constructor(config: GPTConfig) {
+  constructor(readonly config: GPTConfig) {
     super();
     this.c_fc = this.registerModule('c_fc', new Linear(config.nEmbd, 4 * config.nEmbd, { bias: config.bias }));
     this.c_proj = this.registerModule('c_proj', new Linear(4 * config.nEmbd, config.nEmbd, { bias: config.bias }));
@@ -120,7 +121,8 @@ class MLP extends Module {
   }
 
   override forward(x: Tensor): Tensor {
-    const h = this.c_fc.forward(x).gelu(); // (B, T, 4C): exact GELU, as nanoGPT's nn.GELU()
+    // Exact GELU, as nanoGPT's nn.GELU(); HF GPT-2's `gelu_new` is the tanh approximation.
+    const h = this.c_fc.forward(x).gelu(this.config.activation === 'gelu_new' ? 'tanh' : 'none'); // (B, T, 4C)
     return this.dropout.forward(this.c_proj.forward(h)); // (B, T, C)
   }
 }
@@ -133,9 +135,10 @@ class Block extends Module {
 
   constructor(config: GPTConfig) {
     super();
-    this.ln_1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    const eps = config.layerNormEpsilon ?? 1e-5;
+    this.ln_1 = this.registerModule('ln_1', new LayerNorm(config.nEmbd, { bias: config.bias, eps }));
     this.attn = this.registerModule('attn', new CausalSelfAttention(config));
-    this.ln_2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.ln_2 = this.registerModule('ln_2', new LayerNorm(config.nEmbd, { bias: config.bias, eps }));
     this.mlp = this.registerModule('mlp', new MLP(config));
   }
 
@@ -160,7 +163,7 @@ class GPT2Model extends Module {
     this.wpe = config.positional === 'learned' ? this.registerModule('wpe', new Embedding(config.blockSize, config.nEmbd)) : null; // (blockSize, C)
     this.drop = this.registerModule('drop', new Dropout(config.dropout));
     this.h = this.registerModule('h', new ModuleList(Array.from({ length: config.nLayer }, () => new Block(config))));
-    this.ln_f = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias }));
+    this.ln_f = this.registerModule('ln_f', new LayerNorm(config.nEmbd, { bias: config.bias, eps: config.layerNormEpsilon ?? 1e-5 }));
   }
 }
 

@@ -20,6 +20,7 @@ import { TransformerClassifier } from './transformer-classifier.js';
 import { MaskedLanguageModel } from './masked-lm.js';
 import { GPT } from './gpt.js';
 import { parseGPTConfig, type GPTConfig } from './gpt-config.js';
+import { LlamaForCausalLM, parseLlamaConfig, type LlamaConfig } from './hf/llama.js';
 
 /** What a model is trained for; it decides which commands may use a run folder. */
 export type ModelTask = 'classification' | 'language-model' | 'masked-lm';
@@ -140,3 +141,4 @@ registerModel({
 });
 
 registerModel({ type: 'gpt', task: 'language-model', parseConfig: parseGPTConfig, create: (c: GPTConfig) => new GPT(c) });
+registerModel({ type: 'llama', task: 'language-model', parseConfig: parseLlamaConfig, create: (c: LlamaConfig) => new LlamaForCausalLM(c) });

@@ -90,14 +90,38 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
+let skipDepth = 0;
+
+/**
+ * Runs `fn` with the random initializers (uniform_, normal_ and the xavier/kaiming ones built on
+ * them) turned into no-ops, as Hugging Face's `no_init_weights` when loading a checkpoint: a
+ * module built inside keeps its freshly allocated values (zeros; constant_/ones_/zeros_ still
+ * apply) and draws nothing from the generator. Only for weights that are overwritten at once —
+ * random init of a large model costs far more than reading its checkpoint.
+ *
+ * ```ts
+ * const model = withoutInit(() => new GPT(config)); // then loadStateDict / copy_ every parameter
+ * ```
+ */
+export function withoutInit<T>(fn: () => T): T {
+  skipDepth++;
+  try {
+    return fn();
+  } finally {
+    skipDepth--;
+  }
+}
+
 /** Fills with U(a, b). `uniform_(t, -0.1, 0.1)` */
 export function uniform_(t: Tensor, a = 0, b = 1, options: InitOptions = {}): Tensor {
+  if (skipDepth > 0) return t;
   const g = options.generator ?? globalGenerator;
   return fillWith('uniform_', t, () => a + (b - a) * g.nextFloat());
 }
 
 /** Fills with N(mean, std²). `normal_(t, 0, 0.02)` */
 export function normal_(t: Tensor, mean = 0, std = 1, options: InitOptions = {}): Tensor {
+  if (skipDepth > 0) return t;
   const g = options.generator ?? globalGenerator;
   return fillWith('normal_', t, () => mean + std * g.nextNormal());
 }

@@ -1,0 +1,9 @@
+/** Hugging Face architectures (modules named as HF names them) and `loadPretrained`. */
+export { loadPretrained, SUPPORTED_MODEL_TYPES, PRETRAINED_ARCHITECTURES, type LoadedPretrained, type PretrainedModel } from './load-pretrained.js';
+export { HfConfig, parseGenerationConfig } from './config.js';
+export { gpt2Config, GPT2_ARCHITECTURE } from './gpt2.js';
+export { LlamaForCausalLM, LlamaRMSNorm, parseLlamaConfig, llamaConfig, ropeInverseFrequencies, LLAMA_ARCHITECTURE, type LlamaConfig, type RopeScaling } from './llama.js';
+export { BertModel, bertConfig, BERT_ARCHITECTURE, type BertConfig, type BertForwardOptions, type BertOutput } from './bert.js';
+export { DistilBertModel, distilBertConfig, DISTILBERT_ARCHITECTURE, type DistilBertConfig, type DistilBertOutput } from './distilbert.js';
+export type { PretrainedArchitecture, WeightPlan, WeightSource } from './architecture.js';
+export { PretrainedFolderError, openHfCheckpoint, type HfCheckpoint } from '../../io/hf-checkpoint.js';

@@ -1,0 +1,489 @@
+/**
+ * `llama`: the Llama family (Llama 2/3, SmolLM, TinyLlama, Qwen2-style q/k/v biases) as Hugging
+ * Face's modeling_llama.py (and modeling_qwen2.py) writes it, modules named as there, so a
+ * checkpoint's `model.layers.N.self_attn.q_proj.weight` loads under the same name:
+ *
+ *   ids → model.embed_tokens → N × LlamaDecoderLayer → model.norm → lm_head (or tied to embed_tokens)
+ *   LlamaDecoderLayer: x + self_attn(input_layernorm(x)), then x + mlp(post_attention_layernorm(x))
+ *   self_attn: q/k/v_proj → RoPE on q, k (rotate-half) → causal GQA attention → o_proj
+ *   mlp: down_proj(silu(gate_proj(x)) · up_proj(x))   (SwiGLU)
+ *
+ * Traps (DESIGN.md "Hugging Face formats"): Linear weights are [out, in] as nn.Linear (no
+ * transpose, unlike GPT-2); RoPE rotates halves of the head dim, not interleaved pairs (Meta's
+ * original checkpoints are permuted by HF's converter); `inv_freq` is computed in float32 and
+ * the angles in float32; RMSNorm normalizes in float32 then multiplies by the weight (attn computes
+ * in float32 throughout, so the casts are no-ops here); `num_key_value_heads` < heads is GQA.
+ *
+ * ```ts
+ * const model = new LlamaForCausalLM(parseLlamaConfig({ type: 'llama', vocabSize: 32, hiddenSize: 16, ... }));
+ * const logits = model.forward(ids); // (B, T) int32 → (B, T, vocabSize)
+ * ```
+ */
+import { Module } from '../../nn/module.js';
+import { Linear } from '../../nn/linear.js';
+import { Embedding } from '../../nn/embedding.js';
+import { ModuleList } from '../../nn/container.js';
+import { KVCache } from '../../nn/kv-cache.js';
+import { linear } from '../../nn/functional.js';
+import { normal_, ones_, zeros_ } from '../../nn/init.js';
+import { scaledDotProductAttention } from '../../ops/attention.js';
+import { fromArray, full } from '../../ops/creation.js';
+import { where } from '../../ops/binary.js';
+import { cat } from '../../ops/shape.js';
+import { formatShape, ShapeError } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { GPTCache, GPTForwardOptions } from '../gpt.js';
+import { ModelConfigError } from '../config-fields.js';
+import { HfConfig } from './config.js';
+import { shapeList, type PretrainedArchitecture } from './architecture.js';
+
+/** `rope_scaling` of config.json: Llama 3.1's frequency-dependent scaling, or linear. */
+export type RopeScaling =
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number }
+  | { type: 'linear'; factor: number };
+
+/** The Llama config, camel-cased from HF's `LlamaConfig` (saved with `type: 'llama'`). */
+export interface LlamaConfig {
+  type: 'llama';
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numHiddenLayers: number;
+  numAttentionHeads: number;
+  /** Key/value heads (GQA when fewer than the attention heads; must divide them). */
+  numKeyValueHeads: number;
+  /** Per-head width (HF's `head_dim`, default hiddenSize / numAttentionHeads). */
+  headDim: number;
+  /** Longest context (HF's `max_position_embeddings`), the name generation reads. */
+  blockSize: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  ropeScaling: RopeScaling | null;
+  /** Biases on q_proj, k_proj, v_proj (Llama's `attention_bias`, always on in Qwen2). */
+  qkvBias: boolean;
+  /** Bias on o_proj (Llama's `attention_bias`; off in Qwen2). */
+  outputBias: boolean;
+  /** Biases on gate/up/down_proj (Llama's `mlp_bias`). */
+  mlpBias: boolean;
+  /** lm_head shares embed_tokens' weight (no `lm_head.weight` parameter). */
+  tieWordEmbeddings: boolean;
+  attentionDropout: number;
+  /** std of the normal init (HF's `initializer_range`). */
+  initializerRange: number;
+}
+
+const INT_FIELDS = ['vocabSize', 'hiddenSize', 'intermediateSize', 'numHiddenLayers', 'numAttentionHeads', 'numKeyValueHeads', 'headDim', 'blockSize'] as const;
+const BOOL_FIELDS = ['qkvBias', 'outputBias', 'mlpBias', 'tieWordEmbeddings'] as const;
+const NUMBER_FIELDS = ['rmsNormEps', 'ropeTheta', 'initializerRange'] as const;
+
+/**
+ * Validates a Llama config (config.json of a run folder, or built by the HF loader); errors are
+ * `ModelConfigError`s naming `source` and the field.
+ *
+ * ```ts
+ * parseLlamaConfig(JSON.parse(text), 'runs/llama/config.json');
+ * ```
+ */
+export function parseLlamaConfig(value: unknown, source = 'Llama config'): LlamaConfig {
+  const fail = (field: string | null, problem: string): never => {
+    throw new ModelConfigError(source, field, problem);
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(null, 'expected an object');
+  const r = value as Record<string, unknown>;
+  if (r.type !== 'llama') fail('type', `must be 'llama', got ${JSON.stringify(r.type)}`);
+  for (const f of INT_FIELDS) if (!(Number.isInteger(r[f]) && (r[f] as number) > 0)) fail(f, `must be a positive integer, got ${JSON.stringify(r[f])}`);
+  for (const f of BOOL_FIELDS) if (typeof r[f] !== 'boolean') fail(f, `must be true or false, got ${JSON.stringify(r[f])}`);
+  for (const f of NUMBER_FIELDS) if (!(typeof r[f] === 'number' && (r[f] as number) > 0)) fail(f, `must be a positive number, got ${JSON.stringify(r[f])}`);
+  if (!(typeof r.attentionDropout === 'number' && r.attentionDropout >= 0 && r.attentionDropout < 1)) fail('attentionDropout', `must be a number in [0, 1), got ${JSON.stringify(r.attentionDropout)}`);
+  const c = r as unknown as LlamaConfig;
+  if (c.numAttentionHeads % c.numKeyValueHeads !== 0) fail('numKeyValueHeads', `(${c.numKeyValueHeads}) must divide numAttentionHeads (${c.numAttentionHeads})`);
+  if (c.headDim % 2 !== 0) fail('headDim', `must be even for rotary embeddings, got ${c.headDim}`);
+  const s = r.ropeScaling as Record<string, unknown> | null | undefined;
+  if (s !== null) {
+    if (typeof s !== 'object' || s === undefined) return fail('ropeScaling', `must be null or an object, got ${JSON.stringify(s)}`);
+    const fields = s.type === 'llama3' ? ['factor', 'lowFreqFactor', 'highFreqFactor', 'originalMaxPositionEmbeddings'] : s.type === 'linear' ? ['factor'] : fail('ropeScaling', `type must be 'llama3' or 'linear', got ${JSON.stringify(s.type)}`);
+    for (const f of fields) if (!(typeof s[f] === 'number' && (s[f] as number) > 0)) fail('ropeScaling', `.${f} must be a positive number, got ${JSON.stringify(s[f])}`);
+  }
+  const known = new Set<string>(['type', 'ropeScaling', 'attentionDropout', ...INT_FIELDS, ...BOOL_FIELDS, ...NUMBER_FIELDS]);
+  const unknown = Object.keys(r).filter((k) => !known.has(k));
+  if (unknown.length > 0) fail(unknown[0]!, `is unknown for a llama model (known: ${[...known].join(', ')})`);
+  return { ...c };
+}
+
+/**
+ * RoPE inverse frequencies in float32, as HF's `_compute_default_rope_parameters`
+ * (`1 / base ** (arange(0, dim, 2).float() / dim)`) and `_compute_llama3_parameters`
+ * (modeling_rope_utils.py): wavelengths longer than original/low_freq_factor are divided by
+ * `factor`, shorter than original/high_freq_factor kept, and in between interpolated smoothly.
+ *
+ * ```ts
+ * ropeInverseFrequencies({ headDim: 8, ropeTheta: 10000, ropeScaling: null }); // Float32Array [1, 0.1, 0.01, 0.001]
+ * ```
+ */
+export function ropeInverseFrequencies(config: Pick<LlamaConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>): Float32Array {
+  const f = Math.fround;
+  const dim = config.headDim;
+  const inv = new Float32Array(dim / 2);
+  for (let i = 0; i < dim / 2; i++) inv[i] = f(1 / f(Math.pow(config.ropeTheta, f((2 * i) / dim))));
+  const s = config.ropeScaling;
+  if (s?.type === 'linear') for (let i = 0; i < inv.length; i++) inv[i] = f(inv[i]! / s.factor);
+  if (s?.type === 'llama3') {
+    const lowFreqWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+    const highFreqWavelen = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+    for (let i = 0; i < inv.length; i++) {
+      const freq = inv[i]!;
+      const wavelen = f(f(1 / freq) * f(2 * Math.PI)); // torch's `2π / t` is t.reciprocal() * 2π
+      if (wavelen > lowFreqWavelen) inv[i] = f(freq / s.factor);
+      else if (wavelen >= highFreqWavelen) {
+        const smooth = f(f(f(s.originalMaxPositionEmbeddings / wavelen) - s.lowFreqFactor) / (s.highFreqFactor - s.lowFreqFactor));
+        inv[i] = f(f(f(f(1 - smooth) * freq) / s.factor) + f(smooth * freq));
+      }
+    }
+  }
+  return inv;
+}
+
+/** HF's `LlamaRotaryEmbedding`: cos and sin (B, 1, T, D) of positions (B, T), in float32. No parameters. */
+class LlamaRotaryEmbedding extends Module {
+  readonly invFreq: Float32Array;
+  constructor(config: LlamaConfig) {
+    super();
+    this.invFreq = ropeInverseFrequencies(config);
+  }
+
+  /** `freqs = inv_freq @ position_ids; emb = cat(freqs, freqs); (emb.cos(), emb.sin())` */
+  override forward(positions: Int32Array, rows: number, T: number): { cos: Tensor; sin: Tensor } {
+    const half = this.invFreq.length;
+    const D = 2 * half;
+    const cos = new Float32Array(rows * T * D);
+    const sin = new Float32Array(rows * T * D);
+    for (let r = 0; r < rows * T; r++) {
+      for (let i = 0; i < half; i++) {
+        const angle = Math.fround(positions[r]! * this.invFreq[i]!); // float32 product, as the float32 matmul
+        cos[r * D + i] = cos[r * D + i + half] = Math.cos(angle);
+        sin[r * D + i] = sin[r * D + i + half] = Math.sin(angle);
+      }
+    }
+    return { cos: fromArray(cos, [rows, 1, T, D]), sin: fromArray(sin, [rows, 1, T, D]) }; // (B or 1, 1, T, D)
+  }
+}
+
+/** `rotate_half`: [x1 | x2] → [−x2 | x1] on the last dim. */
+function rotateHalf(x: Tensor): Tensor {
+  const half = x.shape[x.rank - 1]! / 2;
+  return cat([x.slice(-1, half).neg(), x.slice(-1, 0, half)], -1); // (…, D)
+}
+
+/** HF's `LlamaRMSNorm`: `weight * x * rsqrt(mean(x²) + eps)`, the mean in float32. */
+export class LlamaRMSNorm extends Module {
+  readonly weight: Tensor;
+  constructor(readonly hiddenSize: number, readonly eps: number) {
+    super();
+    this.weight = this.registerParameter('weight', full([hiddenSize], 1)); // (C)
+  }
+  override forward(x: Tensor): Tensor {
+    const variance = x.square().mean(-1, true); // (…, 1)
+    return x.mul(variance.add(this.eps).rsqrt()).mul(this.weight); // (…, C)
+  }
+}
+
+interface LayerContext {
+  cache: GPTCache | null;
+  layer: number;
+  keyMask: Tensor | null; // (B, 1, 1, past + T): 0 where attention may go, −∞ at padding
+  cos: Tensor; // (B or 1, 1, T, D)
+  sin: Tensor;
+  returnAttention: boolean;
+}
+
+class LlamaAttention extends Module {
+  readonly q_proj: Linear;
+  readonly k_proj: Linear;
+  readonly v_proj: Linear;
+  readonly o_proj: Linear;
+  constructor(readonly config: LlamaConfig) {
+    super();
+    const { hiddenSize: C, numAttentionHeads: H, numKeyValueHeads: Hkv, headDim: D } = config;
+    this.q_proj = this.registerModule('q_proj', new Linear(C, H * D, { bias: config.qkvBias }));
+    this.k_proj = this.registerModule('k_proj', new Linear(C, Hkv * D, { bias: config.qkvBias }));
+    this.v_proj = this.registerModule('v_proj', new Linear(C, Hkv * D, { bias: config.qkvBias }));
+    this.o_proj = this.registerModule('o_proj', new Linear(H * D, C, { bias: config.outputBias }));
+  }
+
+  override forward(x: Tensor, ctx: LayerContext): { y: Tensor; weights: Tensor | null } {
+    const [B, T] = x.shape as [number, number, number];
+    const { numAttentionHeads: H, numKeyValueHeads: Hkv, headDim: D } = this.config;
+    const heads = (t: Tensor, n: number): Tensor => t.reshape([B, T, n, D]).transpose(1, 2); // (B, n, T, D)
+    let q = heads(this.q_proj.forward(x), H); // (B, H, T, D)
+    let k = heads(this.k_proj.forward(x), Hkv); // (B, Hkv, T, D)
+    const v = heads(this.v_proj.forward(x), Hkv); // (B, Hkv, T, D)
+    q = q.mul(ctx.cos).add(rotateHalf(q).mul(ctx.sin)); // (B, H, T, D): apply_rotary_pos_emb
+    k = k.mul(ctx.cos).add(rotateHalf(k).mul(ctx.sin)); // (B, Hkv, T, D)
+    let keys = k; // (B, Hkv, T, D), or the cache buffers (B, Hkv, maxLength, D)
+    let values = v;
+    let kvLength = T;
+    if (ctx.cache) ({ keys, values, length: kvLength } = ctx.cache.update(ctx.layer, k, v));
+    // repeat_kv + eager/sdpa attention of HF, without copying k and v: enableGqa.
+    const options = { attnMask: ctx.keyMask, isCausal: true, kvLength, enableGqa: H !== Hkv, dropoutP: this.training ? this.config.attentionDropout : 0 };
+    let y: Tensor; // (B, H, T, D)
+    let weights: Tensor | null = null; // (B, H, T, past + T)
+    if (ctx.returnAttention) ({ output: y, weights } = scaledDotProductAttention(q, keys, values, { ...options, returnWeights: true }));
+    else y = scaledDotProductAttention(q, keys, values, options);
+    y = y.transpose(1, 2).reshape([B, T, H * D]); // (B, T, H·D)
+    return { y: this.o_proj.forward(y), weights }; // (B, T, C)
+  }
+}
+
+class LlamaMLP extends Module {
+  readonly gate_proj: Linear;
+  readonly up_proj: Linear;
+  readonly down_proj: Linear;
+  constructor(config: LlamaConfig) {
+    super();
+    const bias = config.mlpBias;
+    this.gate_proj = this.registerModule('gate_proj', new Linear(config.hiddenSize, config.intermediateSize, { bias }));
+    this.up_proj = this.registerModule('up_proj', new Linear(config.hiddenSize, config.intermediateSize, { bias }));
+    this.down_proj = this.registerModule('down_proj', new Linear(config.intermediateSize, config.hiddenSize, { bias }));
+  }
+  override forward(x: Tensor): Tensor {
+    const h = this.gate_proj.forward(x).silu().mul(this.up_proj.forward(x)); // (B, T, I): SwiGLU, hidden_act 'silu'
+    return this.down_proj.forward(h); // (B, T, C)
+  }
+}
+
+class LlamaDecoderLayer extends Module {
+  readonly self_attn: LlamaAttention;
+  readonly mlp: LlamaMLP;
+  readonly input_layernorm: LlamaRMSNorm;
+  readonly post_attention_layernorm: LlamaRMSNorm;
+  constructor(config: LlamaConfig) {
+    super();
+    this.self_attn = this.registerModule('self_attn', new LlamaAttention(config));
+    this.mlp = this.registerModule('mlp', new LlamaMLP(config));
+    this.input_layernorm = this.registerModule('input_layernorm', new LlamaRMSNorm(config.hiddenSize, config.rmsNormEps));
+    this.post_attention_layernorm = this.registerModule('post_attention_layernorm', new LlamaRMSNorm(config.hiddenSize, config.rmsNormEps));
+  }
+  override forward(x: Tensor, ctx: LayerContext): { x: Tensor; weights: Tensor | null } {
+    const { y, weights } = this.self_attn.forward(this.input_layernorm.forward(x), ctx); // (B, T, C)
+    const h = x.add(y); // (B, T, C)
+    return { x: h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))), weights }; // (B, T, C)
+  }
+}
+
+/** HF's `LlamaModel`: embeddings, decoder layers, final norm. Registered as `model`. */
+class LlamaModel extends Module {
+  readonly embed_tokens: Embedding;
+  readonly layers: ModuleList<LlamaDecoderLayer>;
+  readonly norm: LlamaRMSNorm;
+  readonly rotary_emb: LlamaRotaryEmbedding;
+  constructor(config: LlamaConfig) {
+    super();
+    this.embed_tokens = this.registerModule('embed_tokens', new Embedding(config.vocabSize, config.hiddenSize)); // (V, C)
+    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: config.numHiddenLayers }, () => new LlamaDecoderLayer(config))));
+    this.norm = this.registerModule('norm', new LlamaRMSNorm(config.hiddenSize, config.rmsNormEps));
+    this.rotary_emb = new LlamaRotaryEmbedding(config); // no parameters, not registered
+  }
+}
+
+/**
+ * HF's `LlamaForCausalLM` (and `Qwen2ForCausalLM`): the same forward contract as `GPT`
+ * (`forward(ids, { cache, positionIds, attentionMask, returnAttention, logitsToKeep })`,
+ * `createCache`), so `generate` and the language-model objective work with it unchanged.
+ */
+export class LlamaForCausalLM extends Module {
+  readonly config: LlamaConfig;
+  readonly model: LlamaModel;
+  readonly lm_head: Linear | null;
+
+  constructor(config: LlamaConfig) {
+    super();
+    this.config = parseLlamaConfig(config, 'LlamaForCausalLM');
+    this.model = this.registerModule('model', new LlamaModel(this.config));
+    this.lm_head = this.config.tieWordEmbeddings ? null : this.registerModule('lm_head', new Linear(this.config.hiddenSize, this.config.vocabSize, { bias: false }));
+    // HF's `_init_weights`: Linear and Embedding weights N(0, initializer_range), biases 0, norms 1.
+    for (const m of this.modules()) {
+      if (m instanceof Linear) {
+        normal_(m.weight, 0, this.config.initializerRange);
+        if (m.bias) zeros_(m.bias);
+      } else if (m instanceof Embedding) normal_(m.weight, 0, this.config.initializerRange);
+      else if (m instanceof LlamaRMSNorm) ones_(m.weight);
+    }
+  }
+
+  /**
+   * A KV cache of numKeyValueHeads heads per layer (GQA caches fewer heads), up to `maxLength`
+   * positions (default max_position_embeddings). Dispose it after use.
+   *
+   * ```ts
+   * const cache = model.createCache(1, 256);
+   * noGrad(() => model.forward(prompt, { cache })); // then one token at a time
+   * cache.dispose();
+   * ```
+   */
+  createCache(batchSize: number, maxLength = this.config.blockSize): KVCache {
+    const { numHiddenLayers, numKeyValueHeads, headDim } = this.config;
+    return new KVCache({ numLayers: numHiddenLayers, batchSize, numKvHeads: numKeyValueHeads, headDim, maxLength });
+  }
+
+  /**
+   * Logits (B, T, vocabSize) for int32 ids (B, T). Positions: `positionIds`, else from the
+   * left-padding `attentionMask` as HF's generate (`cumsum(mask) − 1`, 1 at padding), else
+   * past … past + T − 1.
+   *
+   * ```ts
+   * const logits = model.forward(ids); // (B, T, V)
+   * const step = model.forward(next, { cache }); // (B, 1, V)
+   * ```
+   */
+  override forward(ids: Tensor, options?: GPTForwardOptions & { returnAttention?: false }): Tensor;
+  override forward(ids: Tensor, options: GPTForwardOptions & { returnAttention: true }): { logits: Tensor; attentions: Tensor[] };
+  override forward(ids: Tensor, options: GPTForwardOptions = {}): Tensor | { logits: Tensor; attentions: Tensor[] } {
+    ids.assertAlive('LlamaForCausalLM.forward');
+    if (ids.rank !== 2 || ids.dtype !== 'int32') throw new ShapeError(`LlamaForCausalLM.forward: ids must be int32 (B, T), got ${ids.dtype} ${formatShape(ids.shape)}`);
+    const [B, T] = ids.shape as [number, number];
+    const cache = options.cache ?? null;
+    const past = cache ? cache.length : 0;
+    if (past + T > this.config.blockSize) {
+      throw new RangeError(`LlamaForCausalLM.forward: cannot forward a sequence of length ${past + T}${past ? ` (${past} cached + ${T} new)` : ''}, max_position_embeddings is ${this.config.blockSize}`);
+    }
+    const mask = options.attentionMask ?? null;
+    if (mask && (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== past + T)) {
+      throw new ShapeError(`LlamaForCausalLM.forward: attentionMask must be (B, past + T) = ${formatShape([B, past + T])}, got ${formatShape(mask.shape)}`);
+    }
+    const keyMask = mask ? where(mask.ne(0).reshape([B, 1, 1, past + T]), 0, full([], -Infinity)) : null; // (B, 1, 1, past + T)
+    const positions = positionIdsFor(options.positionIds ?? null, mask, B, T, past); // rows × T
+    const { cos, sin } = this.model.rotary_emb.forward(positions.ids, positions.rows, T); // (rows, 1, T, D)
+
+    let x = this.model.embed_tokens.forward(ids); // (B, T, C)
+    const attentions: Tensor[] = [];
+    for (const [layer, block] of [...this.model.layers].entries()) {
+      const out = block.forward(x, { cache, layer, keyMask, cos, sin, returnAttention: options.returnAttention ?? false });
+      x = out.x; // (B, T, C)
+      if (out.weights) attentions.push(out.weights); // (B, H, T, past + T)
+    }
+    const keepLast = options.logitsToKeep ?? 0;
+    if (!Number.isInteger(keepLast) || keepLast < 0) throw new RangeError(`LlamaForCausalLM.forward: logitsToKeep must be a non-negative integer, got ${keepLast}`);
+    if (keepLast > 0 && keepLast < T) x = x.slice(1, T - keepLast); // (B, n, C)
+    x = this.model.norm.forward(x); // (B, T or n, C)
+    const logits = linear(x, this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight); // (B, T or n, V)
+    return options.returnAttention ? { logits, attentions } : logits;
+  }
+}
+
+/** Position ids as plain int32 (rows = B, or 1 when shared): given, from the mask, or past … past + T − 1. */
+function positionIdsFor(given: Tensor | null, mask: Tensor | null, B: number, T: number, past: number): { ids: Int32Array; rows: number } {
+  if (given) {
+    const ok = (given.rank === 2 && given.shape[0] === B && given.shape[1] === T) || (given.rank === 1 && given.shape[0] === T);
+    if (!ok) throw new ShapeError(`LlamaForCausalLM.forward: positionIds must be (B, T) = ${formatShape([B, T])} or (T), got ${formatShape(given.shape)}`);
+    return { ids: Int32Array.from(given.data()), rows: given.rank === 2 ? B : 1 };
+  }
+  if (mask) {
+    const L = past + T;
+    const m = mask.data();
+    const ids = new Int32Array(B * T);
+    for (let b = 0; b < B; b++) {
+      let seen = 0;
+      for (let j = 0; j < L; j++) {
+        if (m[b * L + j]) seen++;
+        if (j >= past) ids[b * T + j - past] = m[b * L + j] ? seen - 1 : 1; // HF: cumsum − 1, masked_fill(mask == 0, 1)
+      }
+    }
+    return { ids, rows: B };
+  }
+  return { ids: Int32Array.from({ length: T }, (_, i) => past + i), rows: 1 };
+}
+
+/**
+ * The Llama config from a Llama or Qwen2 config.json (defaults: HF's `LlamaConfig` /
+ * `Qwen2Config`). Qwen2 always has q/k/v biases and none on o_proj; Llama's `attention_bias`
+ * puts biases on all four projections.
+ *
+ * ```ts
+ * llamaConfig(new HfConfig({ model_type: 'llama', hidden_size: 576, num_key_value_heads: 3, ... }, 'SmolLM/config.json'));
+ * ```
+ */
+export function llamaConfig(hf: HfConfig): LlamaConfig {
+  const qwen2 = hf.raw.model_type === 'qwen2';
+  hf.only('hidden_act', 'silu', 'the MLP is SwiGLU');
+  if (qwen2) hf.only('use_sliding_window', false, 'attention is over the whole context');
+  const hiddenSize = hf.int('hidden_size', 4096);
+  const numAttentionHeads = hf.int('num_attention_heads', 32);
+  const headDim = hf.int('head_dim', hiddenSize / numAttentionHeads);
+  const attentionBias = hf.bool('attention_bias', false);
+  return {
+    type: 'llama',
+    vocabSize: hf.int('vocab_size', qwen2 ? 151936 : 32000),
+    hiddenSize,
+    intermediateSize: hf.int('intermediate_size', qwen2 ? 22016 : 11008),
+    numHiddenLayers: hf.int('num_hidden_layers', 32),
+    numAttentionHeads,
+    numKeyValueHeads: hf.int('num_key_value_heads', numAttentionHeads),
+    headDim,
+    blockSize: hf.int('max_position_embeddings', qwen2 ? 32768 : 2048),
+    rmsNormEps: hf.number('rms_norm_eps', 1e-6),
+    ropeTheta: hf.number('rope_theta', 10000),
+    ropeScaling: ropeScalingFromHf(hf),
+    qkvBias: qwen2 || attentionBias,
+    outputBias: !qwen2 && attentionBias,
+    mlpBias: hf.bool('mlp_bias', false),
+    tieWordEmbeddings: hf.bool('tie_word_embeddings', false),
+    attentionDropout: hf.prob('attention_dropout', 0),
+    initializerRange: hf.number('initializer_range', 0.02),
+  };
+}
+
+function ropeScalingFromHf(hf: HfConfig): RopeScaling | null {
+  const raw = hf.raw.rope_scaling;
+  if (raw === undefined || raw === null) return null;
+  const s = new HfConfig(raw as Record<string, unknown>, `${hf.source} (rope_scaling)`);
+  const type = (s.raw.rope_type ?? s.raw.type) as unknown;
+  if (type === 'default') return null;
+  if (type === 'linear') return { type: 'linear', factor: s.number('factor') };
+  if (type === 'llama3') {
+    return {
+      type: 'llama3',
+      factor: s.number('factor'),
+      lowFreqFactor: s.number('low_freq_factor'),
+      highFreqFactor: s.number('high_freq_factor'),
+      originalMaxPositionEmbeddings: s.int('original_max_position_embeddings'),
+    };
+  }
+  throw new ModelConfigError(hf.source, 'rope_scaling', `type ${JSON.stringify(type)} is not supported (attn implements "default", "linear", "llama3")`);
+}
+
+/** Llama, SmolLM, TinyLlama, Qwen2 for `loadPretrained`: parameter names are HF's, no transposes. */
+export const LLAMA_ARCHITECTURE: PretrainedArchitecture<LlamaConfig, LlamaForCausalLM> = {
+  name: 'llama',
+  modelTypes: ['llama', 'qwen2'],
+  config: (hf) => llamaConfig(hf),
+  create: (config) => new LlamaForCausalLM(config),
+  plan: (config) => ({
+    sources: llamaParameters(config).map(([param, shape]) => ({ param, shape, tensor: param })),
+    // A tied model may still store lm_head.weight (a copy of embed_tokens): HF ties it on load
+    // and so does attn, after checking it is the same. rotary_emb.inv_freq: a buffer of old saves.
+    skip: (name) => /\.rotary_emb\.inv_freq$/.test(name) || (config.tieWordEmbeddings && name === 'lm_head.weight'),
+    tied: config.tieWordEmbeddings ? [['lm_head.weight', 'model.embed_tokens.weight']] : [],
+  }),
+};
+
+/** LlamaForCausalLM's parameters and their shapes, from the config. */
+function llamaParameters(c: LlamaConfig): [string, number[]][] {
+  const { add, list } = shapeList();
+  const { hiddenSize: C, numAttentionHeads: H, numKeyValueHeads: Hkv, headDim: D, intermediateSize: I } = c;
+  add('model.embed_tokens.weight', [c.vocabSize, C]);
+  for (let i = 0; i < c.numHiddenLayers; i++) {
+    const l = `model.layers.${i}`;
+    for (const [name, out, inp, bias] of [
+      ['self_attn.q_proj', H * D, C, c.qkvBias], ['self_attn.k_proj', Hkv * D, C, c.qkvBias], ['self_attn.v_proj', Hkv * D, C, c.qkvBias],
+      ['self_attn.o_proj', C, H * D, c.outputBias], ['mlp.gate_proj', I, C, c.mlpBias], ['mlp.up_proj', I, C, c.mlpBias], ['mlp.down_proj', C, I, c.mlpBias],
+    ] as const) {
+      add(`${l}.${name}.weight`, [out, inp]);
+      add(`${l}.${name}.bias`, [out], bias);
+    }
+    add(`${l}.input_layernorm.weight`, [C]);
+    add(`${l}.post_attention_layernorm.weight`, [C]);
+  }
+  add('model.norm.weight', [C]);
+  add('lm_head.weight', [c.vocabSize, C], !c.tieWordEmbeddings);
+  return list;
+}

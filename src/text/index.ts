@@ -19,3 +19,5 @@ export type { TrainTestSplitOptions, TrainTestSplitResult, TrainValTestSplitOpti
 export { isCjkIdeograph, isNoSpaceScriptChar, isBertPunctuation, isBertWhitespace, isBertControl, stripAccents } from './unicode.js';
 export { maskingVocabulary } from './masking-vocabulary.js';
 export type { MaskingVocabulary } from './masking-vocabulary.js';
+export { HfTokenizer, loadTokenizerJson, loadPretrainedTokenizer } from './hf/index.js';
+export type { HfEncodeOptions, HfDecodeOptions, HfEncoding, HfTokenizerConfig } from './hf/index.js';

@@ -1,0 +1,10 @@
+// Hugging Face tokenizer.json support: the public names of attn/text/hf.
+
+export { HfTokenizer, loadTokenizerJson, loadPretrainedTokenizer } from './hf-tokenizer.js';
+export type { HfEncodeOptions, HfDecodeOptions, HfEncoding, HfTokenizerConfig } from './hf-tokenizer.js';
+export { onigToJs } from './regex.js';
+export { NORMALIZER_TYPES } from './normalizers.js';
+export { PRE_TOKENIZER_TYPES } from './pre-tokenizers.js';
+export { MODEL_TYPES } from './models.js';
+export { POST_PROCESSOR_TYPES } from './post-processors.js';
+export { DECODER_TYPES } from './decoders.js';

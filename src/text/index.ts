@@ -21,3 +21,5 @@ export { maskingVocabulary } from './masking-vocabulary.js';
 export type { MaskingVocabulary } from './masking-vocabulary.js';
 export { HfTokenizer, loadTokenizerJson, loadPretrainedTokenizer } from './hf/index.js';
 export type { HfEncodeOptions, HfDecodeOptions, HfEncoding, HfTokenizerConfig } from './hf/index.js';
+export { applyChatTemplate, loadJinjaEngine } from './hf/index.js';
+export type { ChatMessage, ChatTemplateOptions, TemplateEngine } from './hf/index.js';

@@ -199,6 +199,21 @@ export class HfTokenizer implements Tokenizer {
     } else this.chatTemplate = null;
   }
 
+  /**
+   * The special token strings of tokenizer_config.json (`bos_token`, `eos_token`, `unk_token`,
+   * `pad_token`, `sep_token`, `cls_token`, `mask_token`) that are set, as chat templates see them.
+   */
+  specialTokenNames(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (this.bosToken !== null) out.bos_token = this.bosToken;
+    if (this.eosToken !== null) out.eos_token = this.eosToken;
+    for (const key of ['unk_token', 'pad_token', 'sep_token', 'cls_token', 'mask_token']) {
+      const name = tokenName(this.config?.[key]);
+      if (name !== null) out[key] = name;
+    }
+    return out;
+  }
+
   /** The id of a token (added tokens first, then the model's vocabulary), or null. */
   tokenToId(token: string): number | null {
     return this.addedByContent.get(token)?.id ?? this.model.vocab.get(token) ?? null;

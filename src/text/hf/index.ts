@@ -8,3 +8,5 @@ export { PRE_TOKENIZER_TYPES } from './pre-tokenizers.js';
 export { MODEL_TYPES } from './models.js';
 export { POST_PROCESSOR_TYPES } from './post-processors.js';
 export { DECODER_TYPES } from './decoders.js';
+export { applyChatTemplate, loadJinjaEngine } from './chat-template.js';
+export type { ChatMessage, ChatTemplateOptions, TemplateEngine } from './chat-template.js';

@@ -199,7 +199,7 @@ export function splitSpans(text: string, spans: Span[], behavior: SplitBehavior)
 /** Checks a `behavior` field of tokenizer.json. */
 export function parseBehavior(value: unknown, where: string): SplitBehavior {
   if (typeof value === 'string' && (SPLIT_BEHAVIORS as readonly string[]).includes(value)) return value as SplitBehavior;
-  throw new Error(`${where}: behavior must be one of ${SPLIT_BEHAVIORS.join(', ')}, got ${JSON.stringify(value)}`);
+  throw new Error(`${where} must be one of ${SPLIT_BEHAVIORS.join(', ')}, got ${JSON.stringify(value)}`);
 }
 
 /** Rust's `char::is_whitespace` (the White_Space property). */

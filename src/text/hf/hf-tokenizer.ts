@@ -6,6 +6,7 @@ import { joinPath, readText, exists } from '../../platform/index.js';
 import { checkId, type Tokenizer, type TokenizerJSON } from '../tokenizer.js';
 import { AddedTokenMatcher, readAddedTokens, type AddedToken, type Segment } from './added-tokens.js';
 import { buildDecoder, type Decoder } from './decoders.js';
+import { gpt2TokenizerJson } from './gpt2-files.js';
 import { buildModel, type Model } from './models.js';
 import { buildNormalizer, type Normalizer } from './normalizers.js';
 import { buildPostProcessor, type PostProcessor } from './post-processors.js';
@@ -355,6 +356,19 @@ export class HfTokenizer implements Tokenizer {
     return this.decoder(tokens).join('');
   }
 
+  /**
+   * Rebuilds a tokenizer from its `toJSON()` form (for `tokenizerFromJSON`'s table of loaders).
+   *
+   * @example
+   * const again = HfTokenizer.fromJSON(JSON.parse(JSON.stringify(tok.toJSON())));
+   */
+  static fromJSON(json: TokenizerJSON): HfTokenizer {
+    if (json.type !== 'hf' || json.version !== 1) {
+      throw new Error(`HfTokenizer.fromJSON: expected type "hf" version 1, got type ${JSON.stringify(json.type)} version ${JSON.stringify(json.version)}`);
+    }
+    return new HfTokenizer(json.tokenizer, '<saved hf tokenizer>', (json.config ?? null) as HfTokenizerConfig | null);
+  }
+
   /** The files' content as attn's tokenizer JSON (tokenizer.json and tokenizer_config.json kept whole). */
   toJSON(): TokenizerJSON {
     return { type: 'hf', version: 1, tokenizer: this.json, config: this.config };
@@ -392,7 +406,8 @@ export function loadTokenizerJson(source: string | object, config: HfTokenizerCo
 /**
  * Reads the tokenizer of a Hugging Face model folder: `tokenizer.json`, with
  * `tokenizer_config.json` when present (special tokens, chat template, Llama's
- * add_bos_token/add_eos_token).
+ * add_bos_token/add_eos_token). A folder with only GPT-2's slow files (`vocab.json` and
+ * `merges.txt`) is converted as transformers' GPT2Converter does.
  *
  * @example
  * const tok = loadPretrainedTokenizer('models/TinyLlama');
@@ -401,19 +416,33 @@ export function loadTokenizerJson(source: string | object, config: HfTokenizerCo
  */
 export function loadPretrainedTokenizer(dir: string): HfTokenizer {
   const path = joinPath(dir, 'tokenizer.json');
+  const configPath = joinPath(dir, 'tokenizer_config.json');
+  const config = exists(configPath) ? (readJsonFile(configPath, 'tokenizer_config.json') as HfTokenizerConfig) : null;
+  if (config !== null && (typeof config !== 'object' || Array.isArray(config))) {
+    throw new Error(`${configPath}: expected a JSON object, got ${JSON.stringify(config)?.slice(0, 60)}`);
+  }
+  const vocabPath = joinPath(dir, 'vocab.json');
+  const mergesPath = joinPath(dir, 'merges.txt');
+  if (!exists(path) && exists(vocabPath) && exists(mergesPath)) {
+    // A slow GPT-2-style tokenizer (vocab.json + merges.txt): convert it as transformers does.
+    const vocab = readJsonFile(vocabPath, 'vocab.json') as Record<string, number>;
+    let merges: string;
+    try {
+      merges = readText(mergesPath);
+    } catch (e) {
+      throw new Error(`${mergesPath}: cannot read the merges file: ${(e as Error).message}`);
+    }
+    const json = gpt2TokenizerJson(vocab, merges, { addPrefixSpace: config?.add_prefix_space === true });
+    return new HfTokenizer(json, `${vocabPath} + merges.txt`, config);
+  }
   if (!exists(path)) {
-    const slow = ['tokenizer.model', 'vocab.json', 'vocab.txt'].filter((f) => exists(joinPath(dir, f)));
+    const slow = ['tokenizer.model', 'vocab.json', 'vocab.txt', 'sentencepiece.bpe.model', 'spiece.model'].filter((f) => exists(joinPath(dir, f)));
     throw new Error(
       `${dir}: no tokenizer.json` +
         (slow.length > 0
           ? ` (found ${slow.join(', ')}: attn reads only the fast-tokenizer file; save one with transformers' tokenizer.save_pretrained)`
           : ''),
     );
-  }
-  const configPath = joinPath(dir, 'tokenizer_config.json');
-  const config = exists(configPath) ? (readJsonFile(configPath, 'tokenizer_config.json') as HfTokenizerConfig) : null;
-  if (config !== null && (typeof config !== 'object' || Array.isArray(config))) {
-    throw new Error(`${configPath}: expected a JSON object, got ${JSON.stringify(config)?.slice(0, 60)}`);
   }
   return new HfTokenizer(readJsonFile(path, 'tokenizer.json'), path, config);
 }

@@ -10,3 +10,5 @@ export { POST_PROCESSOR_TYPES } from './post-processors.js';
 export { DECODER_TYPES } from './decoders.js';
 export { applyChatTemplate, loadJinjaEngine } from './chat-template.js';
 export type { ChatMessage, ChatTemplateOptions, TemplateEngine } from './chat-template.js';
+export { gpt2TokenizerJson } from './gpt2-files.js';
+export type { Gpt2FilesOptions } from './gpt2-files.js';

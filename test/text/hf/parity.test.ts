@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPretrainedTokenizer, loadTokenizerJson } from '../../../src/text/index.js';
+import { HfTokenizer, loadPretrainedTokenizer, loadTokenizerJson } from '../../../src/text/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', 'fixtures', 'tokenizers');
 
@@ -126,4 +126,13 @@ test('ignore_merges: a word in the vocabulary is taken whole; without it, merges
   const cut = off.encodeWithPieces(text, { addSpecialTokens: false }).pieces;
   assert.ok(cut.length > 1);
   assert.equal(cut.join(''), 'Ġunmerged');
+});
+
+test('toJSON / HfTokenizer.fromJSON round trip keeps ids, special ids and the chat template', () => {
+  const tok = loadPretrainedTokenizer(fixture('llama2-sp').dir);
+  const again = HfTokenizer.fromJSON(JSON.parse(JSON.stringify(tok.toJSON())));
+  for (const c of fixture('llama2-sp').cases) assert.deepEqual(again.encode(c.text), c.ids);
+  assert.deepEqual([again.bosId, again.eosId, again.padId], [tok.bosId, tok.eosId, tok.padId]);
+  assert.equal(again.chatTemplate, tok.chatTemplate);
+  assert.throws(() => HfTokenizer.fromJSON({ type: 'bpe', version: 1 }), /expected type "hf" version 1, got type "bpe"/);
 });

@@ -43,12 +43,13 @@ export function readAddedTokens(value: unknown, where: Where): AddedToken[] {
 /** A piece of text after splitting out added tokens: either a token (its id) or plain text. */
 export type Segment = { token: AddedToken; start: number } | { text: string; start: number };
 
-const WORD_CHAR = /[\p{Alphabetic}\p{N}]/u;
+// Rust regex's Unicode \w, which tokenizers' single_word check uses (`\w$`, `^\w`).
+const WORD_CHAR = /[\p{Alphabetic}\p{M}\p{Nd}\p{Pc}\p{Join_Control}]/u;
 const SPACE = /\p{White_Space}/u;
 
 /**
  * Finds added tokens in text as tokenizers does: leftmost-longest, non-overlapping matches
- * (its Aho-Corasick automaton), `single_word` tokens skipped when a letter or digit touches
+ * (its Aho-Corasick automaton), `single_word` tokens skipped when a word character touches
  * them, and `lstrip`/`rstrip` extending a match over the whitespace beside it.
  */
 export class AddedTokenMatcher {

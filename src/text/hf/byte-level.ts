@@ -50,3 +50,29 @@ export function fromByteLevel(text: string): string {
   }
   return decoder.decode(new Uint8Array(bytes));
 }
+
+/**
+ * tokenizers' ByteLevel decoder: the bytes of each token (its own UTF-8 when one of its
+ * characters is not in the table), all decoded together with U+FFFD for invalid UTF-8.
+ *
+ * @example
+ * decodeByteLevelTokens(['Hello', 'Ġw', 'Ã©']); // 'Hello wé'
+ */
+export function decodeByteLevelTokens(tokens: string[]): string {
+  const bytes: number[] = [];
+  for (const t of tokens) {
+    const mine: number[] = [];
+    let ok = true;
+    for (const ch of t) {
+      const b = CHAR_TO_BYTE.get(ch);
+      if (b === undefined) {
+        ok = false;
+        break;
+      }
+      mine.push(b);
+    }
+    if (ok) bytes.push(...mine);
+    else for (const x of encoder.encode(t)) bytes.push(x);
+  }
+  return decoder.decode(new Uint8Array(bytes));
+}

@@ -1,7 +1,7 @@
 // tokenizer.json decoders (tokenizers' src/decoders/): token strings → text. Each step maps the
 // list of token strings to a new list (`decode_chain`); the result is their concatenation.
 
-import { fromByteLevel } from './byte-level.js';
+import { decodeByteLevelTokens } from './byte-level.js';
 import { compilePattern } from './regex.js';
 import { asSpec, at, child, getArray, getBool, getInt, getString, unsupported, type Where } from './spec.js';
 
@@ -39,16 +39,16 @@ export function buildDecoder(value: unknown, where: Where): Decoder | null {
     }
     case 'ByteLevel':
       // All tokens' bytes decode together, so a character split over tokens comes back whole.
-      return (tokens) => [fromByteLevel(tokens.join(''))];
+      // A token with a character outside the byte table (an added token such as "<|你好|>")
+      // contributes its own UTF-8 instead, as tokenizers does.
+      return (tokens) => [decodeByteLevelTokens(tokens)];
     case 'Metaspace': {
       const replacement = getString(spec, 'replacement', where, '\u2581');
       const legacy = getBool(spec, 'add_prefix_space', where, true);
       const scheme = getString(spec, 'prepend_scheme', where, legacy ? 'always' : 'never');
-      return (tokens) =>
-        tokens.map((t, i) => {
-          const s = t.replaceAll(replacement, ' ');
-          return i === 0 && scheme !== 'never' && s.startsWith(' ') ? s.slice(1) : s;
-        });
+      // tokenizers drops every ▁ of the first token (not only a leading one) unless the scheme
+      // is "never"; the others become spaces.
+      return (tokens) => tokens.map((t, i) => t.replaceAll(replacement, i === 0 && scheme !== 'never' ? '' : ' '));
     }
     case 'WordPiece': {
       const prefix = getString(spec, 'prefix', where, '##');

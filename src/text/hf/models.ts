@@ -153,7 +153,8 @@ class BpeModel implements Model {
     const hit = this.cache.get(word);
     if (hit) return hit;
     const ids = this.merge(this.symbols(word));
-    if (this.cache.size < 100_000) this.cache.set(word, ids);
+    // Only short words are cached: SentencePiece-style files send whole texts here as one word.
+    if (word.length <= 256 && this.cache.size < 100_000) this.cache.set(word, ids);
     return ids;
   }
 

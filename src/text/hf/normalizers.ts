@@ -24,36 +24,48 @@ function isChineseChar(cp: number): boolean {
 
 const OTHER = /\p{C}/u; // Rust's char::is_other: Cc, Cf, Cs, Co, Cn
 const WHITE = /\p{White_Space}/u;
-const MARKS = /\p{M}/gu; // unicode-normalization's is_combining_mark (General_Category = Mark)
+const MARKS = /\p{M}/gu; // StripAccents: unicode-normalization's is_combining_mark (General_Category = Mark)
+const NONSPACING = /\p{Mn}/gu; // BertNormalizer: char::is_mark_nonspacing
+
+/**
+ * Lowercase one code point at a time, as Rust's `char::to_lowercase` does: JavaScript's
+ * `toLowerCase` on a whole string turns a word-final Σ into ς, tokenizers gives σ.
+ */
+function lowercase(text: string): string {
+  let out = '';
+  for (const ch of text) out += ch.toLowerCase();
+  return out;
+}
 
 /**
  * BertNormalizer (tokenizers' normalizers/bert.rs), in its order: clean_text drops NUL, U+FFFD
- * and other (C*) characters and turns whitespace into ' '; handle_chinese_chars puts spaces
- * around CJK ideographs; strip_accents (default: same as lowercase) is NFD then drop marks;
- * lowercase.
+ * and other (C*) characters except tab, newline and carriage return, then turns whitespace into
+ * ' '; handle_chinese_chars puts spaces around CJK ideographs; strip_accents (default: same as
+ * lowercase) is NFD then drop nonspacing marks (Mn); lowercase.
  */
 function bertNormalizer(spec: Spec, where: Where): Normalizer {
   const cleanText = getBool(spec, 'clean_text', where, true);
   const chinese = getBool(spec, 'handle_chinese_chars', where, true);
-  const lowercase = getBool(spec, 'lowercase', where, true);
-  const strip = getBool(spec, 'strip_accents', where, lowercase);
+  const lower = getBool(spec, 'lowercase', where, true);
+  const strip = getBool(spec, 'strip_accents', where, lower);
   return (text) => {
     let out = '';
     for (const ch of text) {
       const cp = ch.codePointAt(0)!;
       if (cleanText) {
-        const isWhite = ch === '\t' || ch === '\n' || ch === '\r' || WHITE.test(ch);
-        if (isWhite) {
+        const tabOrNewline = ch === '\t' || ch === '\n' || ch === '\r';
+        // The filter runs first: U+0085 is both Cc and White_Space, and is dropped.
+        if (cp === 0 || cp === 0xfffd || (!tabOrNewline && OTHER.test(ch))) continue;
+        if (tabOrNewline || WHITE.test(ch)) {
           out += ' ';
           continue;
         }
-        if (cp === 0 || cp === 0xfffd || OTHER.test(ch)) continue;
       }
       if (chinese && isChineseChar(cp)) out += ` ${ch} `;
       else out += ch;
     }
-    if (strip) out = out.normalize('NFD').replace(MARKS, '');
-    if (lowercase) out = out.toLowerCase();
+    if (strip) out = out.normalize('NFD').replace(NONSPACING, '');
+    if (lower) out = lowercase(out);
     return out;
   };
 }
@@ -82,7 +94,7 @@ export function buildNormalizer(value: unknown, where: Where): Normalizer | null
       return (text) => text.normalize(form);
     }
     case 'Lowercase':
-      return (text) => text.toLowerCase();
+      return lowercase;
     case 'Strip': {
       const left = getBool(spec, 'strip_left', where, true);
       const right = getBool(spec, 'strip_right', where, true);

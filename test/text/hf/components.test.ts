@@ -42,6 +42,8 @@ test('normalizers: NFC/NFKC/NFD, Lowercase, Strip, StripAccents, Replace, Prepen
   assert.equal(n({ type: 'NFKC' }, '\ufb01 \u2460'), 'fi 1');
   assert.equal(n({ type: 'NFKD' }, '\u00e9'), 'e\u0301');
   assert.equal(n({ type: 'Lowercase' }, 'ÀB'), 'àb');
+  assert.equal(n({ type: 'Lowercase' }, 'ΟΔΟΣ'), 'οδοσ', 'per character, as Rust: no final sigma');
+  assert.equal(n({ type: 'StripAccents' }, 'a\u0301\u0903'), 'a', 'all marks (Mn and Mc)');
   assert.equal(n({ type: 'Strip', strip_left: true, strip_right: false }, ' \t a \n'), 'a \n');
   assert.equal(n({ type: 'Sequence', normalizers: [{ type: 'NFD' }, { type: 'StripAccents' }] }, 'Café'), 'Cafe');
   assert.equal(n({ type: 'Replace', pattern: { Regex: '\\s+' }, content: '_' }, 'a  b\tc'), 'a_b_c');
@@ -54,6 +56,8 @@ test('normalizers: NFC/NFKC/NFD, Lowercase, Strip, StripAccents, Replace, Prepen
 test('BertNormalizer: control characters dropped, whitespace to spaces, CJK spaced, accents and case', () => {
   const n = (spec: Record<string, unknown>, text: string): string => buildNormalizer({ type: 'BertNormalizer', ...spec }, W)!(text);
   assert.equal(n({}, 'Héllo\u0000\u200b\tWörld中'), 'hello world 中 ');
+  assert.equal(n({}, 'a\u0085b\u3000c'), 'ab c', 'U+0085 is a control character first, so it is dropped');
+  assert.equal(n({ lowercase: false, strip_accents: true }, 'a\u0903'), 'a\u0903', 'only nonspacing marks');
   assert.equal(n({ lowercase: false }, 'Héllo'), 'Héllo', 'strip_accents follows lowercase when null');
   assert.equal(n({ lowercase: false, strip_accents: true }, 'Héllo'), 'Hello');
   assert.equal(n({ handle_chinese_chars: false, lowercase: false }, 'a中b'), 'a中b');
@@ -124,6 +128,10 @@ test('decoders: ByteLevel, Metaspace, WordPiece cleanup, ByteFallback, Fuse, Str
   assert.equal(d({ type: 'ByteLevel' }, ['Hello', 'Ġw', 'Ã©', 'Ċ']), 'Hello wé\n');
   assert.equal(d({ type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' }, ['▁Hey', '▁you']), 'Hey you');
   assert.equal(d({ type: 'Metaspace', replacement: '▁', prepend_scheme: 'never' }, ['▁Hey']), ' Hey');
+  // Every ▁ of the first token goes, not only the leading one (tokenizers' decode_chain).
+  assert.equal(d({ type: 'Metaspace', replacement: '▁', prepend_scheme: 'first' }, ['▁▁a', '▁▁b']), 'a  b');
+  // A token with a character outside the byte table decodes as its own UTF-8.
+  assert.equal(d({ type: 'ByteLevel' }, ['Ġ', '<|é你|>', 'Ã©']), ' <|é你|>é');
   assert.equal(d({ type: 'WordPiece', prefix: '##', cleanup: true }, ['i', 'do', "n't", 'whal', '##ing', ',', 'ok', '.']), "i don't whaling, ok.");
   assert.equal(d({ type: 'WordPiece', prefix: '##', cleanup: false }, ['a', ',']), 'a ,');
   assert.equal(d({ type: 'ByteFallback' }, ['a', '<0xE4>', '<0xBD>', '<0xA0>', 'b']), 'a你b');

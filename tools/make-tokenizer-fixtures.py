@@ -354,7 +354,8 @@ def make_llama3():
     for w in [' unmerged', ' Ishmael', 'whaling']:
         token = ''.join(BYTE_ENCODER[b] for b in w.encode('utf-8'))
         vocab.setdefault(token, len(vocab))
-    specials = ['<|begin_of_text|>', '<|end_of_text|>', '<|reserved_special_token_0|>', '<|eot_id|>']
+    specials = ['<|begin_of_text|>', '<|end_of_text|>', '<|reserved_special_token_0|>', '<|start_header_id|>',
+                '<|end_header_id|>', '<|eot_id|>']
     added = []
     for s in specials:
         vocab_id = len(vocab) + len(added)

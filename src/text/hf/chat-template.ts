@@ -88,7 +88,7 @@ function pickTemplate(tok: HfTokenizer, requested: string | undefined): string {
 /**
  * The prompt a chat model expects for `messages`, rendered from its chat template with the
  * variables transformers passes (`messages`, `add_generation_prompt`, `bos_token`, `eos_token`,
- * the other special tokens of tokenizer_config.json, and `raise_exception`).
+ * the other special tokens of tokenizer_config.json; the engine provides `raise_exception`).
  *
  * @example
  * const tok = loadPretrainedTokenizer('models/TinyLlama-chat');
@@ -108,9 +108,8 @@ export function applyChatTemplate(tok: HfTokenizer, messages: ChatMessage[], opt
     ...options.variables,
     messages,
     add_generation_prompt: options.addGenerationPrompt ?? false,
-    raise_exception: (message: string) => {
-      throw new Error(message);
-    },
+    // raise_exception (which templates call on bad input) is the engine's own global in
+    // @huggingface/jinja, as in transformers; defining it here is an error there.
   };
   let text: string;
   try {

@@ -103,6 +103,7 @@ export class HfTokenizer implements Tokenizer {
   private readonly normalizedMatcher: AddedTokenMatcher;
   private readonly idToTokenTable: (string | undefined)[];
   private readonly truncation: { maxLength: number; left: boolean } | null;
+  private readonly padding: { fixed: number | null; multiple: number | null; left: boolean; id: number; typeId: number } | null;
   private readonly json: Record<string, unknown>;
   private readonly config: HfTokenizerConfig | null;
 
@@ -139,6 +140,17 @@ export class HfTokenizer implements Tokenizer {
       truncation && typeof truncation.max_length === 'number'
         ? { maxLength: truncation.max_length, left: truncation.direction === 'Left' }
         : null;
+
+    // tokenizer.json's padding also applies to a single encode (a Fixed length, or a multiple).
+    const padding = j.padding as { strategy?: unknown; direction?: unknown; pad_to_multiple_of?: unknown; pad_id?: unknown; pad_type_id?: unknown } | null | undefined;
+    if (padding && typeof padding === 'object') {
+      const strategy = padding.strategy as { Fixed?: unknown } | string | undefined;
+      const fixed = typeof strategy === 'object' && strategy !== null && typeof strategy.Fixed === 'number' ? strategy.Fixed : null;
+      const multiple = typeof padding.pad_to_multiple_of === 'number' && padding.pad_to_multiple_of > 0 ? padding.pad_to_multiple_of : null;
+      const id = padding.pad_id;
+      if (!Number.isInteger(id)) throw new Error(`${file}: $.padding.pad_id must be an integer, got ${JSON.stringify(id)}`);
+      this.padding = { fixed, multiple, left: padding.direction === 'Left', id: id as number, typeId: Number(padding.pad_type_id ?? 0) };
+    } else this.padding = null;
 
     let size = 0;
     for (const id of this.model.vocab.values()) size = Math.max(size, id + 1);
@@ -324,6 +336,16 @@ export class HfTokenizer implements Tokenizer {
     } else {
       ids = bIds === null ? aIds : [...aIds, ...bIds];
       typeIds = ids.map((_, i) => (i < aIds.length ? 0 : 1));
+    }
+    if (this.padding) {
+      let target = this.padding.fixed ?? ids.length;
+      const m = this.padding.multiple;
+      if (m !== null && target % m !== 0) target += m - (target % m);
+      const n = Math.max(0, target - ids.length);
+      const pads = new Array<number>(n).fill(this.padding.id);
+      const padTypes = new Array<number>(n).fill(this.padding.typeId);
+      ids = this.padding.left ? [...pads, ...ids] : [...ids, ...pads];
+      typeIds = this.padding.left ? [...padTypes, ...typeIds] : [...typeIds, ...padTypes];
     }
     const pieces = ids.map((id) => this.idToToken(id));
     const special = ids.map((id) => this.isSpecialId(id));

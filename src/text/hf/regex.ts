@@ -9,6 +9,7 @@
 // - `\w`/`\d` are Unicode-aware in Oniguruma and ASCII-only in JavaScript: we spell them with
 //   Unicode properties.
 
+const SYNTAX = '^$\\.*+?()[]{}|/';
 const WORD_CLASS_BODY = '\\p{Alphabetic}\\p{M}\\p{Nd}\\p{Pc}\\p{Join_Control}';
 
 /**
@@ -47,7 +48,16 @@ export function onigToJs(pattern: string, where: string): string {
         continue;
       } else if (n === 'A') out += '^';
       else if (n === 'z' || n === 'Z') out += '$';
-      else out += c + n;
+      else if (n === 'x' && pattern[i + 2] === '{') {
+        // \x{263A} in Oniguruma is \u{263A} in JavaScript.
+        const close = pattern.indexOf('}', i);
+        out += `\\u${pattern.slice(i + 2, close + 1)}`;
+        i = close + 1;
+        continue;
+      } else if (/[A-Za-z0-9]/.test(n) || SYNTAX.includes(n) || (inClass && n === '-')) out += c + n;
+      // With the u flag JavaScript rejects escapes of other characters (\' or \ ): write the
+      // character itself, which is what Oniguruma means by them.
+      else out += n;
       i += 2;
       continue;
     }

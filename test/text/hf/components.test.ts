@@ -227,6 +227,22 @@ test('a Qwen2-style file: NFC normalizer, single-digit split regex, ByteLevel wi
   assert.deepEqual(tok.encodeWithPieces('2024').pieces, ['2', '0', '2', '4']);
 });
 
+test('padding from tokenizer.json: a Fixed length or a multiple, on either side', () => {
+  const json = readFixture('bert-wordpiece');
+  json.padding = { strategy: { Fixed: 6 }, direction: 'Right', pad_to_multiple_of: null, pad_id: 0, pad_type_id: 0, pad_token: '[PAD]' };
+  assert.deepEqual(loadTokenizerJson(json).encodeWithPieces('a b').pieces, ['[CLS]', 'a', 'b', '[SEP]', '[PAD]', '[PAD]']);
+  json.padding = { strategy: 'BatchLongest', direction: 'Left', pad_to_multiple_of: 8, pad_id: 0, pad_type_id: 0, pad_token: '[PAD]' };
+  const padded = loadTokenizerJson(json).encodeWithPieces('a b c d e');
+  assert.deepEqual(padded.ids.length, 8);
+  assert.deepEqual(padded.pieces.slice(0, 2), ['[PAD]', '[CLS]']);
+});
+
+test('onigToJs: identity escapes and \\x{…} become what JavaScript accepts with the u flag', () => {
+  assert.ok(new RegExp(onigToJs("\\'s|\\ x", 't'), 'u').test("'s"));
+  assert.ok(new RegExp(onigToJs('^\\x{263A}$', 't'), 'u').test('\u263a'));
+  assert.ok(new RegExp(onigToJs('^[\\-a]+$', 't'), 'u').test('-a'));
+});
+
 test('truncation from tokenizer.json: the sequence is cut so the result with special tokens fits', () => {
   const json = readFixture('bert-wordpiece');
   json.truncation = { direction: 'Right', max_length: 5, strategy: 'LongestFirst', stride: 0 };

@@ -104,6 +104,9 @@ test('Metaspace: prepend_scheme always / first / never, split, the legacy add_pr
   assert.deepEqual(m({ prepend_scheme: 'first', split: true }, pieces), ['▁Hey', '▁you', 'there']);
   assert.deepEqual(m({ prepend_scheme: 'never', split: false }, pieces), ['Hey▁you', 'there']);
   assert.deepEqual(m({ add_prefix_space: false }, pieces), ['Hey', '▁you', 'there']);
+  // tokenizers' own test (metaspace.rs non_legacy_meta_space): " Hey <s>how <s>are <s> you", split at <s>.
+  const around = [' Hey ', 'how ', 'are ', ' you'].map((text, i) => ({ text, atStart: i === 0 }));
+  assert.deepEqual(m({ prepend_scheme: 'first', split: false }, around), ['▁Hey▁', 'how▁', 'are▁', '▁you']);
   assert.throws(() => m({ prepend_scheme: 'sometimes' }, pieces), /prepend_scheme must be "always", "never" or "first"/);
 });
 

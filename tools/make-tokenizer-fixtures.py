@@ -70,6 +70,19 @@ COMMON = [
 ]
 
 
+# Random strings (seeded) over pieces that meet the traps, added to each fixture's cases. Σ is
+# left out: Python's lower() writes a word-final ς where tokenizers (per character) writes σ.
+PIECES = [' ', '  ', '   ', '\n', '\n\n', '\r\n', '\t', 'a', 'the', 'The', 'WHALE', 'whaling', 'Ishmael', 'é', 'e\u0301',
+          'ñ', 'ü', 'straße', '你', '好', '世界', '日本', 'の', '한', '🐳', '👩\u200d👧', '❤️', '🇫🇷', '\u00a0', '\u3000',
+          '0', '7', '42', '2024', '3.14', ',', '.', '!', '?', '-', '—', "'", "'s", "'LL", '"', '(', ')', '#', '$', '_', '~']
+
+
+def random_strings(seed, count=40):
+    import random
+    rng = random.Random(seed)
+    return [''.join(rng.choice(PIECES) for _ in range(rng.randint(1, 14))) for _ in range(count)]
+
+
 def write(name, files):
     folder = os.path.join(OUT, name)
     os.makedirs(folder, exist_ok=True)
@@ -203,7 +216,7 @@ def make_llama2_sp():
     config = {'tokenizer_class': 'LlamaTokenizer', 'bos_token': '<s>', 'eos_token': '</s>', 'unk_token': '<unk>',
               'pad_token': None, 'add_bos_token': True, 'add_eos_token': False,
               'chat_template': "{% for message in messages %}{{ '<|' + message['role'] + '|>\\n' + message['content'] + eos_token + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}"}
-    strings = COMMON + ['<s>inside</s> text', 'a</s>b <s> c', '<unk>']
+    strings = COMMON + ['<s>inside</s> text', 'a</s>b <s> c', '<unk>'] + random_strings(1)
     cases = []
     for s in strings:
         ids = [1]  # the template's <s>
@@ -338,7 +351,7 @@ def make_gpt2():
               'unk_token': '<|endoftext|>', 'add_prefix_space': False, 'model_max_length': 1024}
     inv = {v: k for k, v in vocab.items()}
     cases = []
-    for s in COMMON + ['Hello<|endoftext|>world', '<|endoftext|> <|endoftext|>x', 'a <|endoftext']:
+    for s in COMMON + ['Hello<|endoftext|>world', '<|endoftext|> <|endoftext|>x', 'a <|endoftext'] + random_strings(2):
         ids = []
         for kind, part in split_specials(s, ['<|endoftext|>']):
             ids += [eot] if kind == 'special' else byte_level_encode(part, GPT2_PAT, vocab, ranks)
@@ -390,7 +403,7 @@ def make_llama3():
     cases = []
     extra = ['<|begin_of_text|>hi<|end_of_text|>', 'an unmerged word, Ishmael; whaling', "IT'S WE'LL She'D",
              '12345678 9\n\n\n  x \r\n\r\n', "a<|eot_id|>\n<|reserved_special_token_0|> b"]
-    for s in COMMON + extra:
+    for s in COMMON + extra + random_strings(3):
         ids = [sid['<|begin_of_text|>']]
         for kind, part in split_specials(s, specials):
             ids += [sid[part]] if kind == 'special' else byte_level_encode(part, LLAMA3_PAT, vocab, ranks, ignore_merges=True)
@@ -507,7 +520,7 @@ def make_bert():
               'pad_token': '[PAD]', 'cls_token': '[CLS]', 'mask_token': '[MASK]', 'model_max_length': 512}
     cases = []
     long_word = 'x' * 101
-    for s in COMMON + ['[CLS] a [SEP] [MASK] b', 'un[MASK]able', 'unwhaling rewhaled ' + long_word]:
+    for s in COMMON + ['[CLS] a [SEP] [MASK] b', 'un[MASK]able', 'unwhaling rewhaled ' + long_word] + random_strings(4):
         ids = [vocab['[CLS]']]
         for kind, part in split_specials(s, specials):
             if kind == 'special':
@@ -528,7 +541,7 @@ def make_gpt2_real(folder):
     lines = bpe_bytes.decode('utf-8').split('\n')[1:-1]  # encoder.py get_encoder: skip #version, last empty
     ranks = {tuple(line.split()): i for i, line in enumerate(lines)}
     cases = []
-    for s in COMMON + ['Hello<|endoftext|>world', '<|endoftext|> <|endoftext|>x', ' Hello world', 'Mr. Smith\'s 2,000 whales']:
+    for s in COMMON + ['Hello<|endoftext|>world', '<|endoftext|> <|endoftext|>x', ' Hello world', 'Mr. Smith\'s 2,000 whales'] + random_strings(5):
         ids = []
         for kind, part in split_specials(s, ['<|endoftext|>']):
             ids += [encoder['<|endoftext|>']] if kind == 'special' else byte_level_encode(part, GPT2_PAT, encoder, ranks)

@@ -35,23 +35,6 @@ export function toByteLevel(text: string): string {
 }
 
 /**
- * Decodes byte-level characters back to text; invalid UTF-8 becomes U+FFFD, and characters that
- * are not in the table are kept as their own UTF-8 (as tokenizers' ByteLevel decoder does).
- *
- * @example
- * fromByteLevel('ĠhÃ©'); // ' hé'
- */
-export function fromByteLevel(text: string): string {
-  const bytes: number[] = [];
-  for (const ch of text) {
-    const b = CHAR_TO_BYTE.get(ch);
-    if (b !== undefined) bytes.push(b);
-    else for (const x of encoder.encode(ch)) bytes.push(x);
-  }
-  return decoder.decode(new Uint8Array(bytes));
-}
-
-/**
  * tokenizers' ByteLevel decoder: the bytes of each token (its own UTF-8 when one of its
  * characters is not in the table), all decoded together with U+FFFD for invalid UTF-8.
  *

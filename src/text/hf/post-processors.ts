@@ -14,6 +14,9 @@ function tokenPair(spec: Spec, key: string, where: Where): number {
   throw new Error(`${at(where, key)} must be ["token", id], got ${JSON.stringify(v)}`);
 }
 
+/** A post-processor that adds nothing: the sequences joined, the second with type id 1. */
+const IDENTITY: PostProcessor = (a, b) => ({ ids: b === null ? a : [...a, ...b], typeIds: [...a.map(() => 0), ...(b ?? []).map(() => 1)] });
+
 /** One item of a TemplateProcessing template: a sequence slot or a special token. */
 type Piece = { seq: 'A' | 'B'; typeId: number } | { special: number[]; typeId: number };
 
@@ -84,23 +87,15 @@ export function buildPostProcessor(value: unknown, where: Where): PostProcessor 
     }
     case 'ByteLevel':
       // Only trims offsets in tokenizers; ids are unchanged.
-      return (a, b) => apply([{ seq: 'A', typeId: 0 }, { seq: 'B', typeId: 1 }], a, b);
+      return IDENTITY;
     case 'Sequence': {
+      // tokenizers runs each processor on the previous one's encodings. ByteLevel changes no
+      // ids, so what remains is the processors that add tokens; the hub's files have at most
+      // one (ByteLevel then a template). A second one sees the first one's output as one sequence.
       const list = getArray(spec, 'processors', where).map((p, i) => buildPostProcessor(p, child(child(where, 'processors'), i)));
-      // tokenizers runs each processor on the previous one's output; the ones that add tokens
-      // act on A (and B) in turn. Every file on the hub puts ByteLevel first and at most one
-      // template, so composing on the single sequence is enough.
-      const fns = list.filter((f): f is PostProcessor => f !== null);
-      return (a, b) => {
-        let out = { ids: b === null ? a : [...a, ...b], typeIds: [] as number[] };
-        let first = true;
-        for (const f of fns) {
-          out = first ? f(a, b) : f(out.ids, null);
-          first = false;
-        }
-        if (fns.length === 0) out = apply([{ seq: 'A', typeId: 0 }, { seq: 'B', typeId: 1 }], a, b);
-        return out;
-      };
+      const fns = list.filter((f): f is PostProcessor => f !== null && f !== IDENTITY);
+      if (fns.length === 0) return IDENTITY;
+      return (a, b) => fns.slice(1).reduce((out, f) => f(out.ids, null), fns[0]!(a, b));
     }
     default:
       throw unsupported(where, 'post_processor', spec.type, POST_PROCESSOR_TYPES);

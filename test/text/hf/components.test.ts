@@ -161,6 +161,11 @@ test('post-processors: TemplateProcessing pairs, BertProcessing, RobertaProcessi
   assert.deepEqual(pair.pieces, ['[CLS]', 'the', 'sea', '[SEP]', 'a', 'whale', '[SEP]']);
   assert.deepEqual(pair.typeIds, [0, 0, 0, 0, 1, 1, 1]);
   assert.deepEqual(pair.special, [true, false, false, true, false, false, true]);
+  // Llama 3's Sequence [ByteLevel, TemplateProcessing] on a pair.
+  const llama3 = loadTokenizerJson(readFixture('llama3-bytelevel'));
+  const both = llama3.encodeWithPieces('a', { pair: 'b' });
+  assert.deepEqual(both.pieces, ['<|begin_of_text|>', 'a', '<|begin_of_text|>', 'b']);
+  assert.deepEqual(both.typeIds, [0, 0, 1, 1]);
   assert.throws(
     () => buildPostProcessor({ type: 'TemplateProcessing', single: [{ SpecialToken: { id: '<x>', type_id: 0 } }], special_tokens: {} }, W),
     /\$.single\[0\]: special token "<x>" is not listed in special_tokens/,

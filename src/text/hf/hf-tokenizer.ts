@@ -1,4 +1,4 @@
-// A Hugging Face `tokenizer.json` as a attn Tokenizer: the pipeline of tokenizers'
+// A Hugging Face `tokenizer.json` as an attn Tokenizer: the pipeline of tokenizers'
 // TokenizerImpl::encode — added tokens split out, normalizer, pre-tokenizer, model,
 // post-processor — and its decode.
 

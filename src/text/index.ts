@@ -19,3 +19,7 @@ export type { TrainTestSplitOptions, TrainTestSplitResult, TrainValTestSplitOpti
 export { isCjkIdeograph, isNoSpaceScriptChar, isBertPunctuation, isBertWhitespace, isBertControl, stripAccents } from './unicode.js';
 export { maskingVocabulary } from './masking-vocabulary.js';
 export type { MaskingVocabulary } from './masking-vocabulary.js';
+export { HfTokenizer, loadTokenizerJson, loadPretrainedTokenizer, gpt2TokenizerJson } from './hf/index.js';
+export type { HfEncodeOptions, HfDecodeOptions, HfEncoding, HfTokenizerConfig } from './hf/index.js';
+export { applyChatTemplate, loadJinjaEngine } from './hf/index.js';
+export type { ChatMessage, ChatTemplateOptions, TemplateEngine } from './hf/index.js';

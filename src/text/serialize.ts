@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { readText } from '../platform/index.js';
 import { BpeTokenizer } from './bpe-tokenizer.js';
 import { CharTokenizer } from './char-tokenizer.js';
+import { HfTokenizer } from './hf/hf-tokenizer.js';
 import { describe, type Tokenizer } from './tokenizer.js';
 import { WordTokenizer } from './word-tokenizer.js';
 import { WordPieceTokenizer } from './wordpiece-tokenizer.js';
@@ -16,6 +17,8 @@ const LOADERS: Record<string, (json: unknown) => Tokenizer> = {
   char: CharTokenizer.fromJSON,
   bpe: BpeTokenizer.fromJSON,
   wordpiece: WordPieceTokenizer.fromJSON,
+  // A Hugging Face tokenizer.json, kept whole inside attn's own tokenizer file.
+  hf: (json) => HfTokenizer.fromJSON(json as Parameters<typeof HfTokenizer.fromJSON>[0]),
 };
 
 /**

@@ -100,7 +100,7 @@ test('loadTokenizer: a bad file gives an error naming the file and the problem',
     expectError(join(dir, 'missing.json'), /cannot read/);
     expectError(write('notjson.json', '{"type": "word",'), /is not valid JSON/);
     expectError(write('array.json', '[1, 2]'), /expected an object with a "type" field/);
-    expectError(write('unknown.json', '{"type": "sentencepiece", "version": 1}'), /unknown tokenizer type "sentencepiece" \(expected one of word, char, bpe, wordpiece\)/);
+    expectError(write('unknown.json', '{"type": "sentencepiece", "version": 1}'), /unknown tokenizer type "sentencepiece" \(expected one of word, char, bpe, wordpiece, hf\)/);
     expectError(write('notype.json', '{"vocab": []}'), /unknown tokenizer type undefined/);
     const bpe = BpeTokenizer.train(['abab'], { vocabSize: 300 }).toJSON();
     expectError(write('bpe.json', JSON.stringify({ ...bpe, vocab: (bpe.vocab as string[]).slice(1) })), /vocab entry 0 must be the byte token/);

@@ -83,7 +83,8 @@ export class HfTokenizer implements Tokenizer {
   readonly vocabSize: number;
   readonly padId: number;
   readonly bosId: number | null;
-  readonly eosId: number | null;
+  /** End-of-text id (undefined when the tokenizer has none), as every attn Tokenizer. */
+  readonly eosId: number | undefined;
   readonly unkId: number | null;
   /** The pad token's own id when the files name one (padId falls back to eos when not). */
   readonly padTokenId: number | null;
@@ -176,7 +177,7 @@ export class HfTokenizer implements Tokenizer {
     const unk = unkName === null ? null : find(unkName, []);
     this.bosId = bos?.id ?? null;
     this.bosToken = bos?.token ?? null;
-    this.eosId = eos?.id ?? null;
+    this.eosId = eos?.id;
     this.eosToken = eos?.token ?? null;
     this.padTokenId = pad?.id ?? null;
     this.unkId = unk?.id ?? null;
@@ -192,7 +193,7 @@ export class HfTokenizer implements Tokenizer {
       const b = this.bosId;
       const e = this.eosId;
       this.postProcessor = (a, p) => {
-        const wrap = (s: number[]): number[] => [...(addBos && b !== null ? [b] : []), ...s, ...(addEos && e !== null ? [e] : [])];
+        const wrap = (s: number[]): number[] => [...(addBos && b !== null ? [b] : []), ...s, ...(addEos && e !== undefined ? [e] : [])];
         const first = wrap(a);
         const ids = p === null ? first : [...first, ...wrap(p)];
         return { ids, typeIds: ids.map((_, i) => (i < first.length ? 0 : 1)) };

@@ -29,3 +29,14 @@ test('byte-level BPE and SentencePiece BPE with byte fallback: decode(encode(s))
     { seed: 13, numRuns: 300 },
   );
 });
+
+test('a tokenizer.json tokenizer saved in a run folder (tokenizerFromJSON) encodes and decodes as the one it was saved from', async () => {
+  const { tokenizerFromJSON } = await import('../../../src/text/index.js');
+  const text = 'Call me Ishmael.  Some years ago — 1851 — <|endoftext|>你好 🐳';
+  for (const name of ['gpt2-bytelevel', 'llama2-sp', 'bert-wordpiece']) {
+    const tok = loadPretrainedTokenizer(join(ROOT, name));
+    const again = tokenizerFromJSON(JSON.parse(JSON.stringify(tok.toJSON())));
+    assert.deepEqual(again.encode(text), tok.encode(text), name);
+    assert.equal(again.decode(tok.encode(text)), tok.decode(tok.encode(text)), name);
+  }
+});

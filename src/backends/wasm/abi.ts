@@ -76,6 +76,10 @@ export const SD_SHAPE = 1;
 export const SD_STRIDES = 1 + SD_MAX_RANK;
 export const SD_WORDS = 1 + 4 * SD_MAX_RANK;
 
+// ---- GEMM (assembly/gemm.ts) ----
+/** Columns of a packed op(B) panel (the micro-kernel's width); gemm_pack_b's work items are panels. */
+export const GEMM_NR = 8;
+
 // ---- Attention descriptor (int32 / float32 words at PARAM_BASE; assembly/attention.ts) ----
 /** Tiles: queries per block (forward, dQ) and keys per block (dK/dV). */
 export const ATTN_BR = 32;

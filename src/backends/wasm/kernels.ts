@@ -10,7 +10,7 @@
 import type { ThreadPool } from './thread-pool.js';
 import { MAX_KERNEL_THREADS } from './load-kernels.js';
 import * as ABI from './abi.js';
-import { callExport, callKernel } from './signatures.js';
+import { callExport, callKernel, type KernelArgs } from './signatures.js';
 
 /** Unary op codes of `unary_f32` (values from the kernel ABI). */
 export const UNARY_OPS = {
@@ -75,13 +75,29 @@ export interface GemmParams {
   strideA?: number;
   strideB?: number;
   strideC?: number;
+  /**
+   * Optional buffer of `gemmPackedBFloats(pool, p)` floats (64-byte aligned) for packing op(B)
+   * once for all threads; ignored when that helper returns 0. Results are bitwise the same with
+   * or without it.
+   */
+  packedB?: number;
 }
 
-/** C = alpha · op(A) · op(B) + beta · C, batched. Split over rows, or over columns when M is small. */
-export function gemm(pool: ThreadPool, p: GemmParams): void {
+interface GemmPlan {
+  args: KernelArgs<'gemm_rows'>;
+  rows: boolean;
+  rowItems: number;
+  colItems: number;
+  minRows: number;
+  minCols: number;
+  /** Batch elements whose op(B) differs (1 when B is broadcast over the batch). */
+  distinctB: number;
+}
+
+function planGemm(pool: ThreadPool, p: GemmParams): GemmPlan | null {
   const { M, N, K } = p;
   const batch = p.batch ?? 1;
-  if (M <= 0 || N <= 0 || batch <= 0) return;
+  if (M <= 0 || N <= 0 || batch <= 0) return null;
   const lda = p.lda ?? (p.transA ? M : K);
   const ldb = p.ldb ?? (p.transB ? K : N);
   const ldc = p.ldc ?? N;
@@ -95,10 +111,57 @@ export function gemm(pool: ThreadPool, p: GemmParams): void {
   const threads = pool.numThreads;
   const work = 2 * M * N * Math.max(K, 1) * batch;
   const minFlops = 1 << 18;
-  if (rowItems >= 2 * threads || rowItems >= colItems) {
-    callKernel(pool, 'gemm_rows', args, rowItems, Math.ceil((minFlops * rowItems) / work));
+  const rows = rowItems >= 2 * threads || rowItems >= colItems;
+  return {
+    args, rows, rowItems, colItems,
+    minRows: Math.ceil((minFlops * rowItems) / work),
+    minCols: Math.ceil((minFlops * colItems) / work),
+    distinctB: sB === 0 ? 1 : batch,
+  };
+}
+
+/** Most floats a shared packed B may take (64 MiB); bigger ones keep packing per chunk. */
+const MAX_PACKED_B_FLOATS = 16 << 20;
+
+/**
+ * Floats of the buffer `gemm` would use to pack op(B) once for all threads (`GemmParams.packedB`),
+ * or 0 when packing per chunk costs nothing worth saving: one thread, a job that is not split
+ * over rows, or a B too large.
+ *
+ * Why: the row split packs op(B) in every chunk, so on T threads with 4 chunks each B is packed
+ * 4T times instead of once. For 512³ that is 8 packs of 1 MiB beside 8 products of 64 rows, a
+ * sixth of the time; for a weight gradient (M = d_model, K = tokens) a pack of all of dY per chunk
+ * outweighs the product.
+ */
+export function gemmPackedBFloats(pool: ThreadPool, p: GemmParams): number {
+  const plan = planGemm(pool, p);
+  if (plan === null || !plan.rows || p.K <= 0 || pool.numThreads < 2) return 0;
+  if (Math.floor(plan.rowItems / Math.max(1, plan.minRows)) < 2) return 0; // runs on one thread
+  const floats = plan.distinctB * callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
+  return floats <= MAX_PACKED_B_FLOATS ? floats : 0;
+}
+
+/**
+ * C = alpha · op(A) · op(B) + beta · C, batched. Split over rows, or over columns when M is small.
+ * With `packedB` (see gemmPackedBFloats) op(B) is packed once, split over panels, and every thread
+ * reads it.
+ */
+export function gemm(pool: ThreadPool, p: GemmParams): void {
+  const plan = planGemm(pool, p);
+  if (plan === null) return;
+  const { args } = plan;
+  if (plan.rows) {
+    if (p.packedB !== undefined && gemmPackedBFloats(pool, p) > 0) {
+      const panels = Math.ceil(p.N / ABI.GEMM_NR);
+      callKernel(pool, 'gemm_pack_b', { b: args.b, K: args.K, N: args.N, ldb: args.ldb, transB: args.transB, sB: args.sB, bp: p.packedB }, plan.distinctB * panels, Math.ceil(MIN_ELEMS / (ABI.GEMM_NR * p.K)));
+      const sBp = plan.distinctB === 1 ? 0 : callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
+      const { a, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sC } = args;
+      callKernel(pool, 'gemm_rows_packed', { a, bp: p.packedB, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sBp, sC }, plan.rowItems, plan.minRows);
+      return;
+    }
+    callKernel(pool, 'gemm_rows', args, plan.rowItems, plan.minRows);
   } else {
-    callKernel(pool, 'gemm_cols', args, colItems, Math.ceil((minFlops * colItems) / work));
+    callKernel(pool, 'gemm_cols', args as KernelArgs<'gemm_cols'>, plan.colItems, plan.minCols);
   }
 }
 

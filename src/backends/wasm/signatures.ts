@@ -14,6 +14,8 @@ export const SPLIT_KERNELS = {
   debug_trap_on_thread: ['thread', 'spin'],
   gemm_rows: ['a', 'b', 'c', 'M', 'N', 'K', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'batch', 'sA', 'sB', 'sC'],
   gemm_cols: ['a', 'b', 'c', 'M', 'N', 'K', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'batch', 'sA', 'sB', 'sC'],
+  gemm_pack_b: ['b', 'K', 'N', 'ldb', 'transB', 'sB', 'bp'],
+  gemm_rows_packed: ['a', 'bp', 'c', 'M', 'N', 'K', 'lda', 'ldc', 'transA', 'alpha', 'beta', 'batch', 'sA', 'sBp', 'sC'],
   unary_f32: ['op', 'x', 'y'],
   gelu_grad_f32: ['approx', 'x', 'dy', 'dx'],
   binary_same: ['op', 'a', 'b', 'out'],
@@ -46,6 +48,7 @@ export const DIRECT_EXPORTS = {
   set_thread_index: ['i'],
   get_thread_index: [],
   gemm_row_block: [],
+  gemm_packed_b_floats: ['N', 'K'],
   attn_scratch_bytes: ['D', 'Dv'],
   attn_desc_echo: ['desc', 'out'],
 } as const;

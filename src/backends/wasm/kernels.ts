@@ -270,6 +270,79 @@ export function sliceAssign(pool: ThreadPool, dst: number, src: number, outer: n
   callKernel(pool, 'slice_assign', { dst, src, block, dstStride, offset }, outer, Math.ceil(MIN_ELEMS / block));
 }
 
+// ---- Data movement (Cast, Pad, GatherElements, ScatterAdd) -------------------------------------
+
+export const CAST_MODES = { copy: ABI.CAST_COPY, intToFloat: ABI.CAST_I2F, floatToInt: ABI.CAST_F2I, floatToBool: ABI.CAST_F2B, intToBool: ABI.CAST_I2B } as const;
+export type WasmCastMode = keyof typeof CAST_MODES;
+
+/** y = cast(x) over n 32-bit elements (float → int: JavaScript's ToInt32 of the truncation). */
+export function cast(pool: ThreadPool, mode: WasmCastMode, x: number, y: number, n: number): void {
+  callKernel(pool, 'cast_32', { mode: CAST_MODES[mode], x, y }, n, MIN_ELEMS);
+}
+
+/** Highest rank the movement kernels take (higher ranks stay on the reference backend). */
+export const MOVEMENT_MAX_RANK = ABI.MV_MAX_RANK;
+
+function writeMovementDesc(pool: ThreadPool, d: { axis?: number; value?: number; shape: readonly number[]; shape2?: readonly number[]; before?: readonly number[]; strides: readonly number[] }): number {
+  const rank = d.shape.length;
+  if (rank < 1 || rank > ABI.MV_MAX_RANK) throw new Error(`wasm kernels: movement rank ${rank} is outside [1, ${ABI.MV_MAX_RANK}]`);
+  const { i32 } = views(pool);
+  const w = ABI.PARAM_BASE >> 2;
+  i32.fill(0, w, w + ABI.MV_WORDS);
+  i32[w + ABI.MV_RANK] = rank;
+  i32[w + ABI.MV_AXIS] = d.axis ?? 0;
+  i32[w + ABI.MV_VALUE] = d.value ?? 0;
+  i32.set(d.shape, w + ABI.MV_SHAPE);
+  if (d.shape2) i32.set(d.shape2, w + ABI.MV_SHAPE2);
+  if (d.before) i32.set(d.before, w + ABI.MV_BEFORE);
+  i32.set(d.strides, w + ABI.MV_STRIDES);
+  return ABI.PARAM_BASE;
+}
+
+const rowStrides = (shape: readonly number[]): number[] => {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d]!;
+  }
+  return s;
+};
+
+/**
+ * Constant padding of x (contiguous, `inShape`) into out (contiguous): `before[d]` elements of
+ * `valueBits` (the 32 bits of the value) ahead of each dim (negative crops). Split over output
+ * rows (the innermost dim).
+ */
+export function padRows(pool: ThreadPool, x: number, out: number, inShape: readonly number[], outShape: readonly number[], before: readonly number[], valueBits: number): void {
+  const rank = outShape.length;
+  const rows = outShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const row = outShape[rank - 1]!;
+  if (rows === 0 || row === 0) return;
+  const desc = writeMovementDesc(pool, { value: valueBits, shape: outShape, shape2: inShape, before, strides: rowStrides(inShape) });
+  callKernel(pool, 'pad_rows', { x, out, desc }, rows, Math.ceil(MIN_ELEMS / row));
+}
+
+/** out (index shape) = x gathered along `axis` by int32 indices (checked by the op), 32-bit elements. */
+export function gatherElements(pool: ThreadPool, x: number, indices: number, out: number, xShape: readonly number[], indexShape: readonly number[], axis: number): void {
+  const n = indexShape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const desc = writeMovementDesc(pool, { axis, shape: indexShape, strides: rowStrides(xShape) });
+  callKernel(pool, 'gather_elements', { x, idx: indices, out, desc }, n, MIN_ELEMS);
+}
+
+/**
+ * out (outShape, zeroed by the caller) += src scattered along `axis` by int32 indices; src has
+ * the index shape. Split over index positions with the axis removed; sums in index order.
+ */
+export function scatterAdd(pool: ThreadPool, src: number, indices: number, out: number, indexShape: readonly number[], outShape: readonly number[], axis: number): void {
+  const n = indexShape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const A = indexShape[axis]!;
+  const desc = writeMovementDesc(pool, { axis, shape: indexShape, strides: rowStrides(outShape) });
+  callKernel(pool, 'scatter_add', { src, idx: indices, out, desc }, n / A, Math.ceil(MIN_ELEMS / A));
+}
+
 /** Dropout threshold: keep iff (hash >>> 8) >= ceil(p · 2^24), i.e. hashUniform >= p exactly. */
 export function dropoutThreshold(p: number): number {
   return Math.ceil(p * 16777216);

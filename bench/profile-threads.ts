@@ -313,9 +313,10 @@ async function main(): Promise<void> {
   }
   load.end = os.loadavg();
   const report = { date: started.toISOString(), machine: machineInfo(), load, threads, rounds, quick, results };
+  const markdown = renderProfileReport(report);
   const out = arg('--out');
-  if (out) writeFileSync(out, JSON.stringify(report, null, 1));
-  console.log(renderProfileReport(report).join('\n'));
+  if (out) writeFileSync(out, JSON.stringify({ ...report, markdown }, null, 1));
+  console.log(markdown.join('\n'));
   attn.setBackend('ref');
 }
 
@@ -350,7 +351,8 @@ export function renderProfileReport(rep: Report): string[] {
       if (n > 1) {
         lines.push(`×${n}, pool kernels:`, '', ...formatThreadProfile(p), '');
       }
-      const eng = r.engine[n]!;
+      // summed over the rounds: per repetition
+      const eng = r.engine[n]!.map((k) => ({ ...k, ms: k.ms / rep.rounds, calls: k.calls / rep.rounds }));
       const total = eng.reduce((s, k) => s + k.ms, 0);
       const fb = eng.filter((k) => k.fallback);
       if (n > 1) {

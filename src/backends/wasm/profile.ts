@@ -148,14 +148,15 @@ const us = (x: number): string => (Number.isNaN(x) ? '-' : `${(x * 1000).toFixed
  * A Markdown table of a profile: a row per kernel name (the `top` slowest, the rest summed) with
  * its wall time, share of the total, serial (unsplit) time, and for split calls the busy share of
  * the thread-time held, the waits to start and to finish, the caller's share of the work, chunks
- * per call and the median wake-up latency of workers (µs, asleep / spinning).
+ * per call, how often a worker was asleep (in Atomics.wait) when the job came, and the median
+ * wake-up latency of workers (µs, from sleep / caught while spinning).
  */
 export function formatThreadProfile(p: ThreadProfile, top = 14): string[] {
   const lines = [
     `Total ${ms(p.totalMs)} ms on ${p.threads} thread(s): split kernel calls ${ms(p.parallelMs)} ms (${pct(p.parallelMs, p.totalMs)}), unsplit calls ${ms(p.kernels.reduce((s, k) => s + k.serialMs, 0))} ms, caller between calls ${ms(p.gapMs)} ms (${pct(p.gapMs, p.totalMs)}).`,
     '',
-    '| kernel | calls (split) | wall ms | of total | unsplit ms | busy / held | wait start | wait finish | caller share | chunks/call | wake µs slept / spin |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| kernel | calls (split) | wall ms | of total | unsplit ms | busy / held | wait start | wait finish | caller share | chunks/call | workers asleep | wake µs asleep / spinning |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const rows = p.kernels.slice(0, top);
   const rest = p.kernels.slice(top);
@@ -166,7 +167,7 @@ export function formatThreadProfile(p: ThreadProfile, top = 14): string[] {
   for (const k of rows) {
     const held = k.threadMs;
     lines.push(
-      `| ${k.kernel} | ${k.calls} (${k.splitCalls}) | ${ms(k.wallMs)} | ${pct(k.wallMs, p.totalMs)} | ${ms(k.serialMs)} | ${pct(k.busyMs, held)} | ${pct(k.startWaitMs, held)} | ${pct(k.finishWaitMs, held)} | ${pct(k.callerBusyMs, k.busyMs)} | ${k.calls ? (k.chunks / k.calls).toFixed(1) : '-'} | ${us(medianOf(k.wakeSleptMs))} / ${us(medianOf(k.wakeSpinMs))} |`,
+      `| ${k.kernel} | ${k.calls} (${k.splitCalls}) | ${ms(k.wallMs)} | ${pct(k.wallMs, p.totalMs)} | ${ms(k.serialMs)} | ${pct(k.busyMs, held)} | ${pct(k.startWaitMs, held)} | ${pct(k.finishWaitMs, held)} | ${pct(k.callerBusyMs, k.busyMs)} | ${k.calls ? (k.chunks / k.calls).toFixed(1) : '-'} | ${pct(k.wakeSleptMs.length, k.wakeSleptMs.length + k.wakeSpinMs.length)} | ${us(medianOf(k.wakeSleptMs))} / ${us(medianOf(k.wakeSpinMs))} |`,
     );
   }
   return lines;

@@ -158,6 +158,11 @@ export class ThreadPool {
     Atomics.store(this.ctl, CTL.PROF, profiler ? 1 : 0);
   }
 
+  /** Whether a profiler is attached. */
+  get profiling(): boolean {
+    return this.profiler !== null;
+  }
+
   /** Blocks until every started worker has instantiated the module (or throws after timeoutMs). */
   waitReady(timeoutMs = 30000): void {
     const deadline = Date.now() + timeoutMs;

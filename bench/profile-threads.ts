@@ -333,6 +333,22 @@ function mergeEngine(runs: EngineKernelTime[][]): EngineKernelTime[] {
   return [...m.values()].sort((a, b) => b.ms - a.ms);
 }
 
+/**
+ * What the profile says about more cores: the time only the caller works (unsplit calls, the
+ * JavaScript between calls, each split call's set-up) is serial; the rest shrinks with the threads
+ * at the efficiency measured here (busy / held). Amdahl's bound then gives the 16-thread speed-up.
+ */
+function amdahl(p: ThreadProfile, n: number): string {
+  const serial = p.gapMs + p.kernels.reduce((s, k) => s + k.serialMs + k.setupMs, 0);
+  const held = p.kernels.reduce((s, k) => s + k.threadMs, 0);
+  const busy = p.kernels.reduce((s, k) => s + k.busyMs, 0);
+  const eff = held > 0 ? busy / held : 1;
+  const work = Math.max(0, p.totalMs - serial) * n * eff; // one-thread time of the parallel part
+  const t1 = serial + work;
+  const at = (m: number): number => t1 / (serial + work / (m * eff));
+  return `Serial (caller alone: between calls, unsplit calls, set-up) ${serial.toFixed(1)} ms = ${((100 * serial) / p.totalMs).toFixed(1)}% of the ×${n} time; split calls ${(100 * eff).toFixed(0)}% busy. If both held on more cores: ×4 ${at(4).toFixed(1)}×, ×8 ${at(8).toFixed(1)}×, ×16 ${at(16).toFixed(1)}× the one-thread time (Amdahl with this profile's serial share; per-call set-up is n − 1 slot stores and one notify, so it grows slowly with n).`;
+}
+
 type Report = { date: string; machine: { kind: string; mhz: number | null; flags: string[] }; load: { start: number[]; end: number[] }; threads: number[]; rounds: number; quick: boolean; results: WorkloadResult[] };
 
 /** Markdown for a profile report (also used by bench/run.mjs for docs/benchmarks.md). */
@@ -349,7 +365,7 @@ export function renderProfileReport(rep: Report): string[] {
     for (const n of rep.threads) {
       const p = r.profiles[n]!;
       if (n > 1) {
-        lines.push(`×${n}, pool kernels:`, '', ...formatThreadProfile(p), '');
+        lines.push(`×${n}, pool kernels:`, '', ...formatThreadProfile(p), '', amdahl(p, n), '');
       }
       // summed over the rounds: per repetition
       const eng = r.engine[n]!.map((k) => ({ ...k, ms: k.ms / rep.rounds, calls: k.calls / rep.rounds }));

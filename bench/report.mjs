@@ -408,7 +408,8 @@ const KIND_RE = /^<!-- machine-kind: (.*) -->$/;
 
 /** The title and the lines before the first machine section (or, in a single-run doc, before "## Run"). */
 function docHead(lines) {
-  const i = lines.findIndex((l) => KIND_RE.test(l) || /^## /.test(l));
+  let i = lines.findIndex((l) => KIND_RE.test(l));
+  if (i < 0) i = lines.findIndex((l) => /^## /.test(l));
   return i < 0 ? lines : lines.slice(0, i);
 }
 

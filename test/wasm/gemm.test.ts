@@ -128,8 +128,8 @@ test('gemm with op(B) packed once for all threads is bitwise the gemm that packs
     [128, 520, 300, false, true, 1, -1, 0],
     [63, 9, 513, true, false, 1, -1, 0.5],
     [17, 65, 130, false, false, 3, -1, 0],
-    [65, 9, 300, true, true, 3, 0, 0.25],
-    [300, 3, 300, false, false, 2, -1, 0],
+    [65, 17, 300, true, true, 3, 0, 0.25],
+    [300, 15, 300, false, false, 2, -1, 0],
   ];
   const split = new SplitPool(rng(9));
   for (const [M, N, K, tA, tB, batch, sBArg, beta] of cases) {
@@ -156,4 +156,5 @@ test('gemm with op(B) packed once for all threads is bitwise the gemm that packs
   // One thread, or a job too small to split: nothing to share.
   assert.equal(gemmPackedBFloats(pool1, { a: 0, b: 0, c: 0, M: 512, N: 512, K: 512 }), 0);
   assert.equal(gemmPackedBFloats(pool2, { a: 0, b: 0, c: 0, M: 4, N: 4, K: 4 }), 0);
+  assert.equal(gemmPackedBFloats(pool2, { a: 0, b: 0, c: 0, M: 4096, N: 3, K: 1000 }), 0, 'a small B keeps packing per chunk');
 });

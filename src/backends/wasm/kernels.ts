@@ -122,11 +122,16 @@ function planGemm(pool: ThreadPool, p: GemmParams): GemmPlan | null {
 
 /** Most floats a shared packed B may take (64 MiB); bigger ones keep packing per chunk. */
 const MAX_PACKED_B_FLOATS = 16 << 20;
+/**
+ * Below this op(B) (16 KiB) repacking it per chunk costs about what the extra pool job of a
+ * shared pack does (a hand-out and a wait), so small ones keep packing per chunk.
+ */
+const MIN_PACKED_B_FLOATS = 4096;
 
 /**
  * Floats of the buffer `gemm` would use to pack op(B) once for all threads (`GemmParams.packedB`),
  * or 0 when packing per chunk costs nothing worth saving: one thread, a job that is not split
- * over rows, or a B too large.
+ * over rows, a small B (under 4096 floats), or one too large (over 64 MiB).
  *
  * Why: the row split packs op(B) in every chunk, so on T threads with 4 chunks each B is packed
  * 4T times instead of once. For 512³ that is 8 packs of 1 MiB beside 8 products of 64 rows, a
@@ -135,7 +140,7 @@ const MAX_PACKED_B_FLOATS = 16 << 20;
  */
 export function gemmPackedBFloats(pool: ThreadPool, p: GemmParams): number {
   const plan = planGemm(pool, p);
-  if (plan === null || !plan.rows || p.K <= 0 || pool.numThreads < 2) return 0;
+  if (plan === null || !plan.rows || p.K <= 0 || pool.numThreads < 2 || p.K * p.N < MIN_PACKED_B_FLOATS) return 0;
   if (Math.floor(plan.rowItems / Math.max(1, plan.minRows)) < 2) return 0; // runs on one thread
   const floats = plan.distinctB * callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
   return floats <= MAX_PACKED_B_FLOATS ? floats : 0;

@@ -334,6 +334,29 @@ function mergeEngine(runs: EngineKernelTime[][]): EngineKernelTime[] {
 }
 
 /**
+ * Work inflation per kernel: the threads' time inside it at ×n over the time at ×1 (same runs).
+ * 1.00 is perfect; more means work repeated per chunk (packing), memory bandwidth or caches shared
+ * between the threads, or a core slower under load. Time a thread waits is not in it.
+ */
+function inflation(p: ThreadProfile, one: ThreadProfile, n: number): string {
+  // GEMM runs as gemm_rows on one thread and as gemm_pack_b + gemm_rows_packed on more: compare the family.
+  const family = (name: string): string => (name.startsWith('gemm_') ? 'gemm_*' : name);
+  const sums = (q: ThreadProfile): Map<string, number> => {
+    const m = new Map<string, number>();
+    for (const k of q.kernels) m.set(family(k.kernel), (m.get(family(k.kernel)) ?? 0) + k.busyMs + k.serialMs);
+    return m;
+  };
+  const atN = sums(p);
+  const at1 = sums(one);
+  const parts: string[] = [];
+  for (const [name, t] of [...atN].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+    const base = at1.get(name) ?? 0;
+    if (base > 0) parts.push(`${name} ${(t / base).toFixed(2)}`);
+  }
+  return `Work inflation (time inside the kernel summed over threads, ×${n} ÷ ×1; 1.00 = none): ${parts.join(', ') || '-'}.`;
+}
+
+/**
  * What the profile says about more cores: the time only the caller works (unsplit calls, the
  * JavaScript between calls, each split call's set-up) is serial; the rest shrinks with the threads
  * at the efficiency measured here (busy / held). Amdahl's bound then gives the 16-thread speed-up.
@@ -366,6 +389,8 @@ export function renderProfileReport(rep: Report): string[] {
       const p = r.profiles[n]!;
       if (n > 1) {
         lines.push(`×${n}, pool kernels:`, '', ...formatThreadProfile(p), '', amdahl(p, n), '');
+        const one = r.profiles[Math.min(...rep.threads)];
+        if (one && one !== p) lines.push(inflation(p, one, n), '');
       }
       // summed over the rounds: per repetition
       const eng = r.engine[n]!.map((k) => ({ ...k, ms: k.ms / rep.rounds, calls: k.calls / rep.rounds }));

@@ -7,12 +7,12 @@
 // rows or columns are split between threads.
 
 import { madd, scratch, imin } from './common';
-import { GEMM_NR } from '../src/backends/wasm/abi';
+import { GEMM_NR, GEMM_MC } from '../src/backends/wasm/abi';
 
 const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 6 : 4;
 const NR: i32 = GEMM_NR;
 const KC: i32 = 256;
-const MC: i32 = 120; // multiple of MR (4 and 6)
+const MC: i32 = GEMM_MC; // multiple of MR (4 and 6)
 const NC: i32 = 512; // multiple of NR
 // Scratch layout: [Ap: MC*KC floats][Bp: KC*NC floats][tile: MR*NR floats]
 const AP_OFF: usize = 0;

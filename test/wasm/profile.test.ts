@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PoolCallRecord } from '../../src/backends/wasm/thread-pool.js';
 import { formatThreadProfile, profileThreads } from '../../src/backends/wasm/profile.js';
-import { unary } from '../../src/backends/wasm/kernels.js';
+import { gemm, gemmPackedBFloats, unary } from '../../src/backends/wasm/kernels.js';
 import { alloc, assertSameBytes, mark, pool2, randF32, release, rng } from './helpers.js';
 
 test('a profiled job reports every chunk once, per-thread times inside the call, and the same bits', () => {
@@ -64,5 +64,30 @@ test('profileThreads sums per kernel and the table names every kernel', () => {
   assert.match(table, /\| unary_f32 \| 4 \(3\) \|/);
   assert.throws(() => profileThreads(pool2, () => { throw new Error('boom'); }), /boom/);
   assert.equal(pool2.profiling, false, 'the profiler is detached even when the function throws');
+  release(m0);
+});
+
+test('a GEMM row split keeps chunks of at least a cache block of rows (GEMM_MC), one per thread at least', () => {
+  const m0 = mark();
+  const r = rng(5);
+  const go = (M: number, N: number, K: number): PoolCallRecord => {
+    const a = randF32(r, M * K);
+    const b = randF32(r, K * N);
+    const c = alloc(M * N);
+    const packedB = alloc(gemmPackedBFloats(pool2, { a, b, c, M, N, K }));
+    const records: PoolCallRecord[] = [];
+    pool2.setProfiler((rec) => records.push(rec));
+    try {
+      gemm(pool2, { a, b, c, M, N, K, packedB });
+    } finally {
+      pool2.setProfiler(null);
+    }
+    return records.find((x) => x.kernel === 'gemm_rows_packed')!;
+  };
+  const rb = pool2.exports.gemm_row_block!() as number;
+  const square = go(512, 256, 64);
+  assert.equal(square.chunks, Math.floor(Math.ceil(512 / rb) / Math.ceil(120 / rb)), '512 rows: chunks of ≥ 120 rows');
+  assert.equal(go(128, 256, 128).chunks, 2, '128 rows on 2 threads: one chunk each');
+  assert.equal(go(4096, 64, 64).chunks, 8, 'tall: 4 chunks per thread');
   release(m0);
 });

@@ -100,6 +100,8 @@ export const MV_WORDS = MV_STRIDES + MV_MAX_RANK;
 // ---- GEMM (assembly/gemm.ts) ----
 /** Columns of a packed op(B) panel (the micro-kernel's width); gemm_pack_b's work items are panels. */
 export const GEMM_NR = 8;
+/** Rows of op(A) packed per cache block: each block re-reads the packed B once, so chunks of a row split hold at least this many rows. */
+export const GEMM_MC = 120;
 
 // ---- Attention descriptor (int32 / float32 words at PARAM_BASE; assembly/attention.ts) ----
 /** Tiles: queries per block (forward, dQ) and keys per block (dK/dV). */

@@ -90,6 +90,8 @@ interface GemmPlan {
   colItems: number;
   minRows: number;
   minCols: number;
+  /** Row blocks per chunk at least (a cache block of GEMM_MC rows: each chunk re-reads all of B). */
+  chunkRows: number;
   /** Batch elements whose op(B) differs (1 when B is broadcast over the batch). */
   distinctB: number;
 }
@@ -117,6 +119,7 @@ function planGemm(pool: ThreadPool, p: GemmParams): GemmPlan | null {
     minRows: Math.ceil((minFlops * rowItems) / work),
     minCols: Math.ceil((minFlops * colItems) / work),
     distinctB: sB === 0 ? 1 : batch,
+    chunkRows: Math.ceil(ABI.GEMM_MC / rb),
   };
 }
 
@@ -161,10 +164,10 @@ export function gemm(pool: ThreadPool, p: GemmParams): void {
       callKernel(pool, 'gemm_pack_b', { b: args.b, K: args.K, N: args.N, ldb: args.ldb, transB: args.transB, sB: args.sB, bp: p.packedB }, plan.distinctB * panels, Math.ceil(MIN_ELEMS / (ABI.GEMM_NR * p.K)));
       const sBp = plan.distinctB === 1 ? 0 : callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
       const { a, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sC } = args;
-      callKernel(pool, 'gemm_rows_packed', { a, bp: p.packedB, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sBp, sC }, plan.rowItems, plan.minRows);
+      callKernel(pool, 'gemm_rows_packed', { a, bp: p.packedB, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sBp, sC }, plan.rowItems, plan.minRows, plan.chunkRows);
       return;
     }
-    callKernel(pool, 'gemm_rows', args, plan.rowItems, plan.minRows);
+    callKernel(pool, 'gemm_rows', args, plan.rowItems, plan.minRows, plan.chunkRows);
   } else {
     callKernel(pool, 'gemm_cols', args as KernelArgs<'gemm_cols'>, plan.colItems, plan.minCols);
   }

@@ -64,9 +64,9 @@ export type KernelArgs<K extends SplitKernel> = { readonly [P in (typeof SPLIT_K
 export type DirectArgs<K extends DirectExport> = { readonly [P in (typeof DIRECT_EXPORTS)[K][number]]: number };
 
 /** Runs split kernel `name` over `workItems` on the pool, its arguments given by name. */
-export function callKernel<K extends SplitKernel>(pool: ThreadPool, name: K, args: KernelArgs<K>, workItems: number, minItemsPerThread?: number): void {
+export function callKernel<K extends SplitKernel>(pool: ThreadPool, name: K, args: KernelArgs<K>, workItems: number, minItemsPerThread?: number, minItemsPerChunk?: number): void {
   const params = SPLIT_KERNELS[name] as readonly string[];
-  pool.run(name, params.map((p) => (args as Record<string, number>)[p]!), workItems, minItemsPerThread);
+  pool.run(name, params.map((p) => (args as Record<string, number>)[p]!), workItems, minItemsPerThread, minItemsPerChunk);
 }
 
 /** Calls direct export `name` on the calling thread's instance. */

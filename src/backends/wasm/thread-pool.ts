@@ -23,6 +23,11 @@ const CHUNKS_PER_THREAD = 4;
 
 let globalThreads: number | undefined;
 
+/** Chunks for a job of `items` on n threads: CHUNKS_PER_THREAD each, fewer when chunks would hold under `minPerChunk` items, never under n. */
+function chunkCount(items: number, n: number, maxUseful: number, minPerChunk: number): number {
+  return Math.max(n, Math.min(maxUseful, n * CHUNKS_PER_THREAD, Math.floor(items / Math.max(1, minPerChunk))));
+}
+
 /** One thread's part of a profiled job (times in ms since the epoch, comparable across threads). */
 export interface ThreadTiming {
   /** Thread index (0 = the caller). */
@@ -178,16 +183,18 @@ export class ThreadPool {
 
   /**
    * Runs `kernel(...args, start, end)` over [0, workItems) on up to numThreads threads.
-   * Jobs with fewer than 2 * minItemsPerThread items run on the calling thread alone.
+   * Jobs with fewer than 2 * minItemsPerThread items run on the calling thread alone. Chunks hold
+   * at least minItemsPerChunk items where there are enough for one chunk per thread (a GEMM
+   * re-reads all of B once per chunk, so its chunks are a cache block of rows or more).
    */
-  run(kernel: string, args: readonly number[], workItems: number, minItemsPerThread = 1): void {
+  run(kernel: string, args: readonly number[], workItems: number, minItemsPerThread = 1, minItemsPerChunk = 1): void {
     if (this.terminated) throw new Error('ThreadPool: run() after terminate()');
     const k = this.kernelIndex.get(kernel);
     if (k === undefined) throw new Error(`ThreadPool: the kernel module has no export "${kernel}"`);
     if (args.length > CTL.MAX_ARGS) throw new Error(`ThreadPool: ${kernel} has ${args.length} arguments, at most ${CTL.MAX_ARGS}`);
     if (!(workItems > 0)) return;
     if (this.profiler !== null) {
-      this.runProfiled(kernel, k, args, workItems, minItemsPerThread, this.profiler);
+      this.runProfiled(kernel, k, args, workItems, minItemsPerThread, minItemsPerChunk, this.profiler);
       return;
     }
     const fn = this.fns[k]!;
@@ -210,7 +217,7 @@ export class ThreadPool {
     ctl[CTL.KERNEL] = k;
     // A few chunks per thread, taken dynamically: a thread that another process slows down takes
     // fewer. Results do not depend on who computes which chunk.
-    const chunks = Math.min(maxUseful, n * CHUNKS_PER_THREAD);
+    const chunks = chunkCount(workItems, n, maxUseful, minItemsPerChunk);
     ctl[CTL.CHUNKS] = chunks;
     ctl[CTL.ITEMS] = workItems;
     Atomics.store(ctl, CTL.NEXT, 0);
@@ -245,7 +252,7 @@ export class ThreadPool {
    * `run` with a profiler attached: the same steps, with a clock read around each of them and
    * around each of the caller's chunks. Kept apart so the plain path carries none of it.
    */
-  private runProfiled(kernel: string, k: number, args: readonly number[], workItems: number, minItemsPerThread: number, profiler: PoolProfiler): void {
+  private runProfiled(kernel: string, k: number, args: readonly number[], workItems: number, minItemsPerThread: number, minItemsPerChunk: number, profiler: PoolProfiler): void {
     const entered = now();
     const fn = this.fns[k]!;
     this.throwIfFailed();
@@ -267,7 +274,7 @@ export class ThreadPool {
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
     ctl[CTL.NARGS] = args.length;
     ctl[CTL.KERNEL] = k;
-    const chunks = Math.min(maxUseful, n * CHUNKS_PER_THREAD);
+    const chunks = chunkCount(workItems, n, maxUseful, minItemsPerChunk);
     ctl[CTL.CHUNKS] = chunks;
     ctl[CTL.ITEMS] = workItems;
     Atomics.store(ctl, CTL.NEXT, 0);

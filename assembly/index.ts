@@ -1,13 +1,14 @@
 // attn kernels: every export is a pure function over byte offsets into the shared memory.
 // Kernels that the thread pool splits take (start, end) as their last two arguments.
 export { set_thread_index, get_thread_index, debug_trap_on_thread } from './common';
-export { gemm_rows, gemm_cols, gemm_row_block } from './gemm';
+export { gemm_rows, gemm_cols, gemm_row_block, gemm_pack_b, gemm_rows_packed, gemm_packed_b_floats } from './gemm';
 export { unary_f32, gelu_grad_f32, binary_same, binary_strided, where_strided, copy_strided, dropout_f32, slice_assign } from './elementwise';
 export {
   reduce_last, reduce_mid, argreduce, softmax_last, softmax_mid,
   layernorm_fwd, layernorm_bwd_dx, layernorm_bwd_params,
   cross_entropy_fwd, cross_entropy_bwd, index_select, index_add, adamw_step,
 } from './nn';
+export { cast_32, pad_rows, gather_elements, scatter_add } from './movement';
 export { attn_fwd, attn_bwd_prep, attn_bwd_dq, attn_bwd_dkv, attn_bwd_fused, attn_scratch_bytes, attn_desc_echo } from './attention';
 // The kernel ABI constants, exported as immutable globals so the backend can check that the
 // loaded build matches src/backends/wasm/abi.ts (a stale build/*.wasm is refused).

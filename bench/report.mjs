@@ -399,3 +399,119 @@ export function renderTargets(targets) {
     targets.map((t) => [t.id, t.text, status(t.status), t.detail, t.status === 'not met' || t.status === 'inconclusive' ? t.short || '' : '—']),
   );
 }
+
+// ---- one section per machine kind -----------------------------------------------------------
+
+const KIND_OPEN = (kind) => `<!-- machine-kind: ${kind} -->`;
+const KIND_CLOSE = '<!-- /machine-kind -->';
+const KIND_RE = /^<!-- machine-kind: (.*) -->$/;
+
+/** The title and the lines before the first machine section (or, in a single-run doc, before "## Run"). */
+function docHead(lines) {
+  let i = lines.findIndex((l) => KIND_RE.test(l));
+  if (i < 0) i = lines.findIndex((l) => /^## /.test(l));
+  return i < 0 ? lines : lines.slice(0, i);
+}
+
+/**
+ * Splits docs/benchmarks.md into its head and its machine sections: [{ kind, lines }] in order.
+ * A doc from before sections existed is one section whose kind is `legacyKind` (or, when not
+ * given, read from its "- Machine:" line with the SIMD level unknown).
+ */
+export function parseMachineSections(text, legacyKind = null) {
+  const lines = text.split('\n');
+  const head = docHead(lines);
+  const sections = [];
+  let cur = null;
+  for (const line of lines.slice(head.length)) {
+    const m = KIND_RE.exec(line);
+    if (m) {
+      cur = { kind: m[1], lines: [] };
+      sections.push(cur);
+    } else if (line === KIND_CLOSE) cur = null;
+    else if (cur) cur.lines.push(line);
+    else if (sections.length === 0 && line.trim() !== '') {
+      // a single-run doc (no markers): the whole body is one legacy section
+      const body = lines.slice(head.length);
+      const machine = /^- Machine: ([^,]+), (\d+) cores/m.exec(body.join('\n'));
+      const kind = legacyKind ?? (machine ? `${machine[1]} · SIMD not recorded · ${machine[2]} cores` : 'unknown machine');
+      return { head, sections: [{ kind, lines: [`## ${kind}`, '', ...demote(body)] }] };
+    }
+  }
+  return { head, sections };
+}
+
+/** "## Run" → "### Run": a run's doc nested under its machine's heading. */
+function demote(lines) {
+  return lines.map((l) => (/^#{1,5} /.test(l) ? `#${l}` : l));
+}
+
+/**
+ * docs/benchmarks.md with this run's doc (as renderDoc makes it) in the section of its machine
+ * kind, replacing that kind's previous run and keeping every other kind's section.
+ *
+ * @example
+ *   writeFileSync(path, mergeMachineSection(readFileSync(path, 'utf8'), runDoc, 'AMD EPYC · AVX2 · 2 cores'));
+ */
+export function mergeMachineSection(existing, runDoc, kind, legacyKind = null) {
+  const run = runDoc.split('\n');
+  const head = docHead(run);
+  const body = [`## ${kind}`, '', ...demote(run.slice(head.length))];
+  const old = existing ? parseMachineSections(existing, legacyKind) : { head, sections: [] };
+  const sections = old.sections.filter((s) => s.kind !== kind);
+  const at = old.sections.findIndex((s) => s.kind === kind);
+  sections.splice(at < 0 ? 0 : at, 0, { kind, lines: body });
+  // The existing head is kept (prose written there, e.g. the thread-scaling findings, survives
+  // reruns); a new doc takes the run's title and introduction.
+  const intro = (existing ? old.head : head).filter((l) => !/^One section per machine kind/.test(l));
+  while (intro.length && intro[intro.length - 1].trim() === '') intro.pop();
+  const out = [
+    ...intro,
+    '',
+    'One section per machine kind (CPU model · SIMD level · cores): figures from different kinds are never mixed in one table; a new run replaces its own kind\'s section only.',
+    '',
+  ];
+  for (const s of sections) {
+    const lines = [...s.lines];
+    while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
+    out.push(KIND_OPEN(s.kind), ...lines, KIND_CLOSE, '');
+  }
+  return out.join('\n');
+}
+
+/**
+ * docs/benchmarks.md with the "### Thread profile" part of `kind`'s section replaced by
+ * `profileLines` (`npm run bench -- --profile-threads --docs`), the rest of every section kept.
+ * A kind without a section gets one holding only the profile.
+ */
+export function replaceProfileSection(existing, kind, profileLines, legacyKind = null) {
+  const parsed = existing ? parseMachineSections(existing, legacyKind) : { head: ['# Benchmarks', ''], sections: [] };
+  let sec = parsed.sections.find((s) => s.kind === kind);
+  if (!sec) {
+    sec = { kind, lines: [`## ${kind}`, ''] };
+    parsed.sections.unshift(sec);
+  }
+  const start = sec.lines.findIndex((l) => /^### Thread profile/.test(l));
+  const block = ['### Thread profile', '', ...profileLines.map((l) => (/^#{1,4} /.test(l) ? `#${l}` : l)), ''];
+  if (start < 0) {
+    const method = sec.lines.findIndex((l) => /^### Method/.test(l));
+    sec.lines.splice(method < 0 ? sec.lines.length : method, 0, ...block);
+  } else {
+    let end = sec.lines.findIndex((l, i) => i > start && /^### /.test(l));
+    if (end < 0) end = sec.lines.length;
+    sec.lines.splice(start, end - start, ...block);
+  }
+  // Re-render through mergeMachineSection's layout: head, then the sections in order.
+  const out = [...parsed.head];
+  while (out.length && out[out.length - 1].trim() === '') out.pop();
+  if (!out.some((l) => /^One section per machine kind/.test(l))) {
+    out.push('', "One section per machine kind (CPU model · SIMD level · cores): figures from different kinds are never mixed in one table; a new run replaces its own kind's section only.");
+  }
+  out.push('');
+  for (const s of parsed.sections) {
+    const lines = [...s.lines];
+    while (lines.length && lines[lines.length - 1].trim() === '') lines.pop();
+    out.push(`<!-- machine-kind: ${s.kind} -->`, ...lines, '<!-- /machine-kind -->', '');
+  }
+  return out.join('\n');
+}

@@ -3,6 +3,7 @@
 //
 //   node bench/run.mjs [--only B1,B2] [--quick] [--threads 1,2] [--no-docs | --docs] [--no-install]
 //   node bench/run.mjs --report-only /tmp/attn-bench-XXXX [--docs]
+//   node bench/run.mjs --profile-threads [--quick] [--docs]
 //
 // 1. Installs the JavaScript peers into bench/node_modules when missing (tfjs, tfjs-backend-cpu,
 //    tfjs-backend-wasm, onnxruntime-node; ONNXRUNTIME_NODE_INSTALL=skip). They are never
@@ -12,6 +13,12 @@
 //    exists.
 // 3. Prints one table per benchmark and the targets, and writes docs/benchmarks.md (full runs
 //    only: not with --quick or --only, unless --docs). The raw results go to <tmp>/all.json.
+// Every run records the machine (CPU model, SIMD flags, clock) and, after a full run (not with
+//    --quick or --only, or with --no-profile), the thread profile of bench/profile-threads.ts;
+//    docs/benchmarks.md keeps one section per machine kind, and a run replaces only its own.
+// --profile-threads runs the thread profile alone (B1 GEMM, B2 attention fwd+bwd at seq 2048, a
+//    B4 training step, and the hardware's own scaling), prints it and, with --docs, puts it in
+//    this machine kind's section.
 // --report-only <dir> measures nothing: it renders <dir>/all.json of an earlier run again (into
 //    <dir>/benchmarks.md, and docs/benchmarks.md with --docs).
 import { spawnSync } from 'node:child_process';
@@ -19,14 +26,15 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFile
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TITLES, evaluateTargets, renderBenchmark, renderTargets } from './report.mjs';
+import { TITLES, evaluateTargets, mergeMachineSection, renderBenchmark, renderTargets, replaceProfileSection } from './report.mjs';
+import { machineInfo } from './machine.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
 const ALL = ['B1', 'B2', 'B3', 'B4'];
 
 function parseArgs(argv) {
-  const opts = { only: ALL, quick: false, threads: null, docs: null, install: true, reportOnly: null };
+  const opts = { only: ALL, quick: false, threads: null, docs: null, install: true, reportOnly: null, profile: null, profileOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -42,6 +50,8 @@ function parseArgs(argv) {
     else if (a === '--no-docs') opts.docs = false;
     else if (a === '--no-install') opts.install = false;
     else if (a === '--report-only') opts.reportOnly = value();
+    else if (a === '--profile-threads') opts.profileOnly = true;
+    else if (a === '--no-profile') opts.profile = false;
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
@@ -52,7 +62,8 @@ function parseArgs(argv) {
   opts.threads ??= os.availableParallelism() >= 2 ? '1,2' : '1';
   // A quick or partial run must not replace the full table in the docs; nor does re-rendering
   // an old run unless asked.
-  opts.docs ??= !opts.reportOnly && !opts.quick && opts.only.length === ALL.length;
+  opts.docs ??= !opts.reportOnly && !opts.profileOnly && !opts.quick && opts.only.length === ALL.length;
+  opts.profile ??= !opts.quick && opts.only.length === ALL.length;
   return opts;
 }
 
@@ -160,17 +171,10 @@ function othersCores(a, b) {
 // ---- docs -----------------------------------------------------------------------------------
 
 function machine() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model?.trim() ?? 'unknown',
-    cores: cpus.length,
-    ramGiB: os.totalmem() / 2 ** 30,
-    node: process.version,
-    os: `${os.type()} ${os.release()} (${os.arch()})`,
-  };
+  return machineInfo();
 }
 
-function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapsedMin, contention }) {
+function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapsedMin, contention, profile }) {
   const fmtLoad = (x) => (typeof x === 'number' ? x.toFixed(2) : 'unknown');
   const peers = Object.entries(meta.peers ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none installed';
   const lines = [
@@ -183,7 +187,7 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
     '## Run',
     '',
     `- Date: ${date.toISOString().replace(/\.\d+Z$/, 'Z')} (${elapsedMin.toFixed(1)} min)`,
-    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB.toFixed(1)} GiB RAM, ${m.os}`,
+    `- Machine: ${m.cpu}, ${m.cores} cores, ${m.ramGiB.toFixed(1)} GiB RAM, ${m.os}; SIMD: ${m.simd ?? 'not recorded'}${m.flags ? ` (${m.flags.join(' ') || 'no AVX flags'})` : ''}; clock ${m.mhz ? `${m.mhz} MHz` : 'not recorded'} (/proc/cpuinfo)`,
     `- Node ${m.node}; attn backends: ${(meta.attnBackends ?? []).join(', ') || 'unknown'}`,
     `- Threads measured: ${opts.threads.split(',').map((t) => `×${t}`).join(' and ')} (attn wasm pool, onnxruntime intra-op, torch.set_num_threads${meta.torchBlasThreads ? ' and openblas_set_num_threads' : ''}); tfjs-backend-wasm and tfjs-backend-cpu run on one thread`,
     `- Peers: ${peers}`,
@@ -203,6 +207,7 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
     '## Results',
     '',
     ...sections,
+    ...(profile?.markdown ? ['## Thread profile', '', ...profile.markdown, ''] : []),
     '## Method',
     '',
     '- Every cell is the median of at least 5 timed runs after 1–2 warm-ups (cheap cases run until 2 s',
@@ -258,6 +263,11 @@ if (opts.reportOnly) {
   reportOnly(opts);
   process.exit(0);
 }
+if (opts.profileOnly) {
+  const profile = runProfile(opts, mkdtempSync(join(os.tmpdir(), 'attn-profile-')));
+  if (profile && opts.docs) writeDoc(null, machine().kind, profile);
+  process.exit(profile ? 0 : 1);
+}
 const started = Date.now();
 const load = { start: os.loadavg()[0], end: 0 };
 ensurePeers(opts.install);
@@ -286,6 +296,7 @@ for (const bench of opts.only) {
   const lines = renderBenchmark(bench, [...js.records, ...py.records], [...js.notes, ...py.notes]);
   console.log(`\n${lines.join('\n')}`);
 }
+if (opts.profile) all.profile = runProfile(opts, tmp);
 load.end = os.loadavg()[0];
 const elapsedMin = (Date.now() - started) / 60000;
 // Everything the report needs, so --report-only can render this run again.
@@ -295,11 +306,46 @@ writeFileSync(rawPath, JSON.stringify(all, null, 1));
 console.log(`\nbench: done in ${elapsedMin.toFixed(1)} min; raw results: ${rawPath}`);
 const doc = report(all, opts);
 if (opts.docs) {
-  mkdirSync(join(ROOT, 'docs'), { recursive: true });
-  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), doc);
-  console.log(`bench: wrote ${relative(process.cwd(), join(ROOT, 'docs', 'benchmarks.md'))}`);
+  writeDoc(doc, all.run.machine.kind);
 } else {
   console.log('bench: docs/benchmarks.md not written (quick or partial run; pass --docs to write it anyway)');
+}
+
+/**
+ * bench/profile-threads.ts in its own process (the thread profile and the hardware's scaling);
+ * returns its JSON (with `markdown`, the rendered lines) or null when it failed.
+ */
+function runProfile(opts, tmp) {
+  const out = join(tmp, 'profile-threads.json');
+  const args = ['--import', 'tsx', join(BENCH_DIR, 'profile-threads.ts'), '--threads', opts.threads, '--out', out];
+  if (opts.quick) args.push('--quick');
+  console.log('\n== thread profile (bench/profile-threads.ts) ==');
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.log(`bench: the thread profile exited with ${r.status ?? r.signal}`);
+    return null;
+  }
+  return readResults(out);
+}
+
+/** A run made before machine kinds were recorded: its kind from what it kept. */
+function machineKindOf(m) {
+  return `${m.cpu} · ${m.simd ?? 'SIMD not recorded'} · ${m.cores} cores`;
+}
+
+/**
+ * Puts a run's doc (or, given `profile` alone, just its thread profile) into this machine kind's
+ * section of docs/benchmarks.md, keeping the other kinds' sections. The doc from before sections
+ * existed came from an AVX-512 machine (AMD EPYC, 2 cores).
+ */
+function writeDoc(doc, kind, profile = null) {
+  const path = join(ROOT, 'docs', 'benchmarks.md');
+  mkdirSync(dirname(path), { recursive: true });
+  const existing = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const legacy = 'AMD EPYC · AVX-512 · 2 cores';
+  const text = doc !== null ? mergeMachineSection(existing, doc, kind, legacy) : replaceProfileSection(existing, kind, profile.markdown, legacy);
+  writeFileSync(path, text);
+  console.log(`bench: wrote ${relative(process.cwd(), path)} (section: ${kind})`);
 }
 
 /** Judges the targets, prints them and returns docs/benchmarks.md for one run's all.json. */
@@ -322,6 +368,7 @@ function report(all, opts) {
     load: run.load,
     elapsedMin: run.elapsedMin,
     contention: run.contention,
+    profile: all.profile,
   });
 }
 
@@ -364,7 +411,6 @@ function reportOnly(opts) {
   writeFileSync(out, doc);
   console.log(`\nbench: rendered ${path} into ${out}`);
   if (opts.docs) {
-    writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), doc);
-    console.log(`bench: wrote ${relative(process.cwd(), join(ROOT, 'docs', 'benchmarks.md'))}`);
+    writeDoc(doc, all.run.machine.kind ?? machineKindOf(all.run.machine));
   }
 }

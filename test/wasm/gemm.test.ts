@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm } from '../../src/backends/wasm/kernels.js';
+import { gemm, gemmPackedBFloats } from '../../src/backends/wasm/kernels.js';
 import type { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 import { alloc, assertClose, assertSameBytes, buildPools, f32, mark, pool1, pool2, randF32, release, rng, SplitPool } from './helpers.js';
 
@@ -117,4 +117,44 @@ test('gemm is bitwise identical for 1 thread, 2 threads and random splits', () =
     assertSameBytes(outs[0]!, outs[2]!, M * N, `gemm ${M}x${N}x${K} random split`);
     release(m0);
   }
+});
+
+test('gemm with op(B) packed once for all threads is bitwise the gemm that packs per chunk', () => {
+  // Shapes cross the KC (256) and NC (512) blocks, the MR/NR edges and odd sizes; B batched or
+  // broadcast; transposes; beta on. Each is big enough to be split (else nothing is shared).
+  const cases: [number, number, number, boolean, boolean, number, number, number][] = [
+    // M, N, K, transA, transB, batch, strideB (0 = broadcast; -1 = K·N), beta
+    [129, 33, 127, false, false, 1, -1, 0],
+    [128, 520, 300, false, true, 1, -1, 0],
+    [63, 9, 513, true, false, 1, -1, 0.5],
+    [17, 65, 130, false, false, 3, -1, 0],
+    [65, 17, 300, true, true, 3, 0, 0.25],
+    [300, 15, 300, false, false, 2, -1, 0],
+  ];
+  const split = new SplitPool(rng(9));
+  for (const [M, N, K, tA, tB, batch, sBArg, beta] of cases) {
+    const m0 = mark();
+    const r = rng(M * 31 + N * 7 + K);
+    const sB = sBArg < 0 ? K * N : sBArg;
+    const a = randF32(r, batch * M * K);
+    const b = randF32(r, Math.max(1, sB === 0 ? 1 : batch) * K * N);
+    const c0 = randF32(r, batch * M * N);
+    const outs = [alloc(batch * M * N), alloc(batch * M * N), alloc(batch * M * N)];
+    const base = { a, b, M, N, K, transA: tA, transB: tB, beta, batch, strideB: sB };
+    outs.forEach((o) => f32(o, batch * M * N).set(f32(c0, batch * M * N)));
+    gemm(pool1, { ...base, c: outs[0]! });
+    for (const [i, p] of [[1, pool2], [2, split]] as const) {
+      const floats = gemmPackedBFloats(p as ThreadPool, { ...base, c: outs[i]! });
+      assert.ok(floats > 0, `${M}x${N}x${K}: the packed path should be taken on ${i === 1 ? '2 threads' : 'a split pool'}`);
+      assert.equal(floats, (sB === 0 ? 1 : batch) * Math.ceil(N / 8) * 8 * K);
+      const packed = alloc(floats);
+      gemm(p as ThreadPool, { ...base, c: outs[i]!, packedB: packed });
+      assertSameBytes(outs[0]!, outs[i]!, batch * M * N, `gemm ${M}x${N}x${K} tA=${tA} tB=${tB} batch ${batch} sB ${sB}: packed (${i === 1 ? '2 threads' : 'random split'}) vs 1 thread`);
+    }
+    release(m0);
+  }
+  // One thread, or a job too small to split: nothing to share.
+  assert.equal(gemmPackedBFloats(pool1, { a: 0, b: 0, c: 0, M: 512, N: 512, K: 512 }), 0);
+  assert.equal(gemmPackedBFloats(pool2, { a: 0, b: 0, c: 0, M: 4, N: 4, K: 4 }), 0);
+  assert.equal(gemmPackedBFloats(pool2, { a: 0, b: 0, c: 0, M: 4096, N: 3, K: 1000 }), 0, 'a small B keeps packing per chunk');
 });

@@ -1,8 +1,8 @@
 /** Batched matrix product on wasm: one GEMM call per run of batch elements with a constant stride. */
-import type { KernelFn } from '../../engine/kernels.js';
+import type { KernelFn, TensorInfo } from '../../engine/kernels.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../../tensor/shape.js';
 import { MatMul as refMatMul } from '../ref/MatMul.js';
-import { collapseDims, gemm } from './kernels.js';
+import { collapseDims, gemm, gemmPackedBFloats, type GemmParams } from './kernels.js';
 import { pool } from './state.js';
 
 export const MatMul: KernelFn<'MatMul'> = (ctx, inputs, attrs) => {
@@ -31,6 +31,7 @@ export const MatMul: KernelFn<'MatMul'> = (ctx, inputs, attrs) => {
   const inner = dims[last]!;
   const outerCount = sizeOf(dims.slice(0, last));
   const p = pool();
+  let packed: TensorInfo | null = null;
   for (let o = 0; o < outerCount; o++) {
     // matrix offsets of this run of `inner` batch elements
     let rest = o;
@@ -53,7 +54,7 @@ export const MatMul: KernelFn<'MatMul'> = (ctx, inputs, attrs) => {
       count = 1;
       strideA = 0;
     }
-    gemm(p, {
+    const params: GemmParams = {
       a: a.ptr + offA * M * K * 4,
       b: b.ptr + offB * K * N * 4,
       c: out.ptr + offC * M * N * 4,
@@ -65,7 +66,14 @@ export const MatMul: KernelFn<'MatMul'> = (ctx, inputs, attrs) => {
       strideA,
       strideB: stB[last]! * K * N,
       strideC: stC[last]! * M * N,
-    });
+    };
+    // Scratch for packing op(B) once for every thread (freed by the engine after the kernel).
+    const floats = gemmPackedBFloats(p, params);
+    if (floats > 0) {
+      if (packed === null || packed.size < floats) packed = ctx.alloc([floats], 'float32');
+      params.packedB = packed.ptr;
+    }
+    gemm(p, params);
   }
   return [out];
 };

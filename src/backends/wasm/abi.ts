@@ -76,6 +76,33 @@ export const SD_SHAPE = 1;
 export const SD_STRIDES = 1 + SD_MAX_RANK;
 export const SD_WORDS = 1 + 4 * SD_MAX_RANK;
 
+// ---- Cast modes (cast_32, assembly/movement.ts) ----
+/** 32-bit copy (same representation); int32/bool → float32; float32 → int32 (JS ToInt32 of the truncation); → bool (x != 0). */
+export const CAST_COPY = 0;
+export const CAST_I2F = 1;
+export const CAST_F2I = 2;
+export const CAST_F2B = 3;
+export const CAST_I2B = 4;
+
+// ---- Movement descriptor (pad_rows, gather_elements, scatter_add; assembly/movement.ts) ----
+/** int32 words at PARAM_BASE. Pad: output shape, input shape, amounts before, input strides; gather/scatter: index shape and the strides of x (gather) or out (scatter). */
+export const MV_MAX_RANK = 8;
+export const MV_RANK = 0;
+export const MV_AXIS = 1;
+/** Pad value as 32 bits (float32 bits, or the int32). */
+export const MV_VALUE = 2;
+export const MV_SHAPE = 3;
+export const MV_SHAPE2 = MV_SHAPE + MV_MAX_RANK;
+export const MV_BEFORE = MV_SHAPE2 + MV_MAX_RANK;
+export const MV_STRIDES = MV_BEFORE + MV_MAX_RANK;
+export const MV_WORDS = MV_STRIDES + MV_MAX_RANK;
+
+// ---- GEMM (assembly/gemm.ts) ----
+/** Columns of a packed op(B) panel (the micro-kernel's width); gemm_pack_b's work items are panels. */
+export const GEMM_NR = 8;
+/** Rows of op(A) packed per cache block: each block re-reads the packed B once, so chunks of a row split hold at least this many rows. */
+export const GEMM_MC = 120;
+
 // ---- Attention descriptor (int32 / float32 words at PARAM_BASE; assembly/attention.ts) ----
 /** Tiles: queries per block (forward, dQ) and keys per block (dK/dV). */
 export const ATTN_BR = 32;

@@ -1,7 +1,7 @@
 /**
  * The wasm backend: AssemblyScript SIMD kernels on a worker-thread pool, over the engine's shared
- * memory. Kernels not listed here (Cast, Pad, Concat, GatherElements, ScatterAdd) and cases a
- * wrapper does not handle (e.g. int32 unary ops) run on the reference backend.
+ * memory. Every kernel has a wasm version; cases a wrapper does not handle (e.g. int32 unary ops,
+ * ranks above 8 in Pad/GatherElements/ScatterAdd) run on the reference backend.
  *
  * Importing this module registers the backend with the engine (cheap: nothing is loaded or
  * started until it is selected).
@@ -16,19 +16,24 @@ import { AdamWUpdate } from './AdamWUpdate.js';
 import { ArgReduce } from './ArgReduce.js';
 import { Binary } from './Binary.js';
 import { BroadcastTo } from './BroadcastTo.js';
+import { Cast } from './Cast.js';
 import { Compare } from './Compare.js';
+import { Concat } from './Concat.js';
 import { CrossEntropy } from './CrossEntropy.js';
 import { CrossEntropyGrad } from './CrossEntropyGrad.js';
 import { Dropout } from './Dropout.js';
+import { GatherElements } from './GatherElements.js';
 import { IndexAdd } from './IndexAdd.js';
 import { IndexSelect } from './IndexSelect.js';
 import { LayerNorm } from './LayerNorm.js';
 import { LayerNormGrad } from './LayerNormGrad.js';
 import { LogSoftmax } from './LogSoftmax.js';
 import { MatMul } from './MatMul.js';
+import { Pad } from './Pad.js';
 import { Reduce } from './Reduce.js';
 import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
 import { ScaledDotProductAttentionGrad } from './ScaledDotProductAttentionGrad.js';
+import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
 import { SliceAssign } from './SliceAssign.js';
 import { Softmax } from './Softmax.js';
@@ -43,19 +48,24 @@ export const wasmKernels: Partial<KernelTable> = {
   ArgReduce,
   Binary,
   BroadcastTo,
+  Cast,
   Compare,
+  Concat,
   CrossEntropy,
   CrossEntropyGrad,
   Dropout,
+  GatherElements,
   IndexAdd,
   IndexSelect,
   LayerNorm,
   LayerNormGrad,
   LogSoftmax,
   MatMul,
+  Pad,
   Reduce,
   ScaledDotProductAttention,
   ScaledDotProductAttentionGrad,
+  ScatterAdd,
   Slice,
   SliceAssign,
   Softmax,

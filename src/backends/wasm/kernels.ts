@@ -10,7 +10,7 @@
 import type { ThreadPool } from './thread-pool.js';
 import { MAX_KERNEL_THREADS } from './load-kernels.js';
 import * as ABI from './abi.js';
-import { callExport, callKernel } from './signatures.js';
+import { callExport, callKernel, type KernelArgs } from './signatures.js';
 
 /** Unary op codes of `unary_f32` (values from the kernel ABI). */
 export const UNARY_OPS = {
@@ -75,13 +75,31 @@ export interface GemmParams {
   strideA?: number;
   strideB?: number;
   strideC?: number;
+  /**
+   * Optional buffer of `gemmPackedBFloats(pool, p)` floats (64-byte aligned) for packing op(B)
+   * once for all threads; ignored when that helper returns 0. Results are bitwise the same with
+   * or without it.
+   */
+  packedB?: number;
 }
 
-/** C = alpha · op(A) · op(B) + beta · C, batched. Split over rows, or over columns when M is small. */
-export function gemm(pool: ThreadPool, p: GemmParams): void {
+interface GemmPlan {
+  args: KernelArgs<'gemm_rows'>;
+  rows: boolean;
+  rowItems: number;
+  colItems: number;
+  minRows: number;
+  minCols: number;
+  /** Row blocks per chunk at least (a cache block of GEMM_MC rows: each chunk re-reads all of B). */
+  chunkRows: number;
+  /** Batch elements whose op(B) differs (1 when B is broadcast over the batch). */
+  distinctB: number;
+}
+
+function planGemm(pool: ThreadPool, p: GemmParams): GemmPlan | null {
   const { M, N, K } = p;
   const batch = p.batch ?? 1;
-  if (M <= 0 || N <= 0 || batch <= 0) return;
+  if (M <= 0 || N <= 0 || batch <= 0) return null;
   const lda = p.lda ?? (p.transA ? M : K);
   const ldb = p.ldb ?? (p.transB ? K : N);
   const ldc = p.ldc ?? N;
@@ -95,10 +113,63 @@ export function gemm(pool: ThreadPool, p: GemmParams): void {
   const threads = pool.numThreads;
   const work = 2 * M * N * Math.max(K, 1) * batch;
   const minFlops = 1 << 18;
-  if (rowItems >= 2 * threads || rowItems >= colItems) {
-    callKernel(pool, 'gemm_rows', args, rowItems, Math.ceil((minFlops * rowItems) / work));
+  const rows = rowItems >= 2 * threads || rowItems >= colItems;
+  return {
+    args, rows, rowItems, colItems,
+    minRows: Math.ceil((minFlops * rowItems) / work),
+    minCols: Math.ceil((minFlops * colItems) / work),
+    distinctB: sB === 0 ? 1 : batch,
+    chunkRows: Math.ceil(ABI.GEMM_MC / rb),
+  };
+}
+
+/** Most floats a shared packed B may take (64 MiB); bigger ones keep packing per chunk. */
+const MAX_PACKED_B_FLOATS = 16 << 20;
+/**
+ * Below this op(B) (16 KiB) repacking it per chunk costs about what the extra pool job of a
+ * shared pack does (a hand-out and a wait), so small ones keep packing per chunk.
+ */
+const MIN_PACKED_B_FLOATS = 4096;
+
+/**
+ * Floats of the buffer `gemm` would use to pack op(B) once for all threads (`GemmParams.packedB`),
+ * or 0 when packing per chunk costs nothing worth saving: one thread, a job that is not split
+ * over rows, a small B (under 4096 floats), or one too large (over 64 MiB).
+ *
+ * Why: the row split packs op(B) in every chunk, so on T threads with 4 chunks each B is packed
+ * 4T times instead of once. For 512³ that is 8 packs of 1 MiB beside 8 products of 64 rows, a
+ * sixth of the time; for a weight gradient (M = d_model, K = tokens) a pack of all of dY per chunk
+ * outweighs the product.
+ */
+export function gemmPackedBFloats(pool: ThreadPool, p: GemmParams): number {
+  const plan = planGemm(pool, p);
+  if (plan === null || !plan.rows || p.K <= 0 || pool.numThreads < 2 || p.K * p.N < MIN_PACKED_B_FLOATS) return 0;
+  if (Math.floor(plan.rowItems / Math.max(1, plan.minRows)) < 2) return 0; // runs on one thread
+  const floats = plan.distinctB * callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
+  return floats <= MAX_PACKED_B_FLOATS ? floats : 0;
+}
+
+/**
+ * C = alpha · op(A) · op(B) + beta · C, batched. Split over rows, or over columns when M is small.
+ * With `packedB` (see gemmPackedBFloats) op(B) is packed once, split over panels, and every thread
+ * reads it.
+ */
+export function gemm(pool: ThreadPool, p: GemmParams): void {
+  const plan = planGemm(pool, p);
+  if (plan === null) return;
+  const { args } = plan;
+  if (plan.rows) {
+    if (p.packedB !== undefined && gemmPackedBFloats(pool, p) > 0) {
+      const panels = Math.ceil(p.N / ABI.GEMM_NR);
+      callKernel(pool, 'gemm_pack_b', { b: args.b, K: args.K, N: args.N, ldb: args.ldb, transB: args.transB, sB: args.sB, bp: p.packedB }, plan.distinctB * panels, Math.ceil(MIN_ELEMS / (ABI.GEMM_NR * p.K)));
+      const sBp = plan.distinctB === 1 ? 0 : callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
+      const { a, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sC } = args;
+      callKernel(pool, 'gemm_rows_packed', { a, bp: p.packedB, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sBp, sC }, plan.rowItems, plan.minRows, plan.chunkRows);
+      return;
+    }
+    callKernel(pool, 'gemm_rows', args, plan.rowItems, plan.minRows, plan.chunkRows);
   } else {
-    callKernel(pool, 'gemm_cols', args, colItems, Math.ceil((minFlops * colItems) / work));
+    callKernel(pool, 'gemm_cols', args as KernelArgs<'gemm_cols'>, plan.colItems, plan.minCols);
   }
 }
 
@@ -205,6 +276,79 @@ export function copyStrided(pool: ThreadPool, x: number, out: number, shape: rea
 export function sliceAssign(pool: ThreadPool, dst: number, src: number, outer: number, block: number, dstStride: number, offset: number): void {
   if (outer <= 0 || block <= 0) return;
   callKernel(pool, 'slice_assign', { dst, src, block, dstStride, offset }, outer, Math.ceil(MIN_ELEMS / block));
+}
+
+// ---- Data movement (Cast, Pad, GatherElements, ScatterAdd) -------------------------------------
+
+export const CAST_MODES = { copy: ABI.CAST_COPY, intToFloat: ABI.CAST_I2F, floatToInt: ABI.CAST_F2I, floatToBool: ABI.CAST_F2B, intToBool: ABI.CAST_I2B } as const;
+export type WasmCastMode = keyof typeof CAST_MODES;
+
+/** y = cast(x) over n 32-bit elements (float → int: JavaScript's ToInt32 of the truncation). */
+export function cast(pool: ThreadPool, mode: WasmCastMode, x: number, y: number, n: number): void {
+  callKernel(pool, 'cast_32', { mode: CAST_MODES[mode], x, y }, n, MIN_ELEMS);
+}
+
+/** Highest rank the movement kernels take (higher ranks stay on the reference backend). */
+export const MOVEMENT_MAX_RANK = ABI.MV_MAX_RANK;
+
+function writeMovementDesc(pool: ThreadPool, d: { axis?: number; value?: number; shape: readonly number[]; shape2?: readonly number[]; before?: readonly number[]; strides: readonly number[] }): number {
+  const rank = d.shape.length;
+  if (rank < 1 || rank > ABI.MV_MAX_RANK) throw new Error(`wasm kernels: movement rank ${rank} is outside [1, ${ABI.MV_MAX_RANK}]`);
+  const { i32 } = views(pool);
+  const w = ABI.PARAM_BASE >> 2;
+  i32.fill(0, w, w + ABI.MV_WORDS);
+  i32[w + ABI.MV_RANK] = rank;
+  i32[w + ABI.MV_AXIS] = d.axis ?? 0;
+  i32[w + ABI.MV_VALUE] = d.value ?? 0;
+  i32.set(d.shape, w + ABI.MV_SHAPE);
+  if (d.shape2) i32.set(d.shape2, w + ABI.MV_SHAPE2);
+  if (d.before) i32.set(d.before, w + ABI.MV_BEFORE);
+  i32.set(d.strides, w + ABI.MV_STRIDES);
+  return ABI.PARAM_BASE;
+}
+
+const rowStrides = (shape: readonly number[]): number[] => {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    s[d] = acc;
+    acc *= shape[d]!;
+  }
+  return s;
+};
+
+/**
+ * Constant padding of x (contiguous, `inShape`) into out (contiguous): `before[d]` elements of
+ * `valueBits` (the 32 bits of the value) ahead of each dim (negative crops). Split over output
+ * rows (the innermost dim).
+ */
+export function padRows(pool: ThreadPool, x: number, out: number, inShape: readonly number[], outShape: readonly number[], before: readonly number[], valueBits: number): void {
+  const rank = outShape.length;
+  const rows = outShape.slice(0, -1).reduce((a, b) => a * b, 1);
+  const row = outShape[rank - 1]!;
+  if (rows === 0 || row === 0) return;
+  const desc = writeMovementDesc(pool, { value: valueBits, shape: outShape, shape2: inShape, before, strides: rowStrides(inShape) });
+  callKernel(pool, 'pad_rows', { x, out, desc }, rows, Math.ceil(MIN_ELEMS / row));
+}
+
+/** out (index shape) = x gathered along `axis` by int32 indices (checked by the op), 32-bit elements. */
+export function gatherElements(pool: ThreadPool, x: number, indices: number, out: number, xShape: readonly number[], indexShape: readonly number[], axis: number): void {
+  const n = indexShape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const desc = writeMovementDesc(pool, { axis, shape: indexShape, strides: rowStrides(xShape) });
+  callKernel(pool, 'gather_elements', { x, idx: indices, out, desc }, n, MIN_ELEMS);
+}
+
+/**
+ * out (outShape, zeroed by the caller) += src scattered along `axis` by int32 indices; src has
+ * the index shape. Split over index positions with the axis removed; sums in index order.
+ */
+export function scatterAdd(pool: ThreadPool, src: number, indices: number, out: number, indexShape: readonly number[], outShape: readonly number[], axis: number): void {
+  const n = indexShape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const A = indexShape[axis]!;
+  const desc = writeMovementDesc(pool, { axis, shape: indexShape, strides: rowStrides(outShape) });
+  callKernel(pool, 'scatter_add', { src, idx: indices, out, desc }, n / A, Math.ceil(MIN_ELEMS / A));
 }
 
 /** Dropout threshold: keep iff (hash >>> 8) >= ceil(p · 2^24), i.e. hashUniform >= p exactly. */

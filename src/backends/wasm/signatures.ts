@@ -14,6 +14,8 @@ export const SPLIT_KERNELS = {
   debug_trap_on_thread: ['thread', 'spin'],
   gemm_rows: ['a', 'b', 'c', 'M', 'N', 'K', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'batch', 'sA', 'sB', 'sC'],
   gemm_cols: ['a', 'b', 'c', 'M', 'N', 'K', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'batch', 'sA', 'sB', 'sC'],
+  gemm_pack_b: ['b', 'K', 'N', 'ldb', 'transB', 'sB', 'bp'],
+  gemm_rows_packed: ['a', 'bp', 'c', 'M', 'N', 'K', 'lda', 'ldc', 'transA', 'alpha', 'beta', 'batch', 'sA', 'sBp', 'sC'],
   unary_f32: ['op', 'x', 'y'],
   gelu_grad_f32: ['approx', 'x', 'dy', 'dx'],
   binary_same: ['op', 'a', 'b', 'out'],
@@ -22,6 +24,10 @@ export const SPLIT_KERNELS = {
   copy_strided: ['x', 'out', 'desc'],
   dropout_f32: ['x', 'y', 'seed', 'threshold', 'scale', 'idx0'],
   slice_assign: ['dst', 'src', 'block', 'dstStride', 'offset'],
+  cast_32: ['mode', 'x', 'y'],
+  pad_rows: ['x', 'out', 'desc'],
+  gather_elements: ['x', 'idx', 'out', 'desc'],
+  scatter_add: ['src', 'idx', 'out', 'desc'],
   reduce_last: ['op', 'x', 'out', 'cols'],
   reduce_mid: ['op', 'x', 'out', 'R', 'inner'],
   argreduce: ['isMin', 'x', 'out', 'R', 'inner'],
@@ -46,6 +52,7 @@ export const DIRECT_EXPORTS = {
   set_thread_index: ['i'],
   get_thread_index: [],
   gemm_row_block: [],
+  gemm_packed_b_floats: ['N', 'K'],
   attn_scratch_bytes: ['D', 'Dv'],
   attn_desc_echo: ['desc', 'out'],
 } as const;
@@ -57,9 +64,9 @@ export type KernelArgs<K extends SplitKernel> = { readonly [P in (typeof SPLIT_K
 export type DirectArgs<K extends DirectExport> = { readonly [P in (typeof DIRECT_EXPORTS)[K][number]]: number };
 
 /** Runs split kernel `name` over `workItems` on the pool, its arguments given by name. */
-export function callKernel<K extends SplitKernel>(pool: ThreadPool, name: K, args: KernelArgs<K>, workItems: number, minItemsPerThread?: number): void {
+export function callKernel<K extends SplitKernel>(pool: ThreadPool, name: K, args: KernelArgs<K>, workItems: number, minItemsPerThread?: number, minItemsPerChunk?: number): void {
   const params = SPLIT_KERNELS[name] as readonly string[];
-  pool.run(name, params.map((p) => (args as Record<string, number>)[p]!), workItems, minItemsPerThread);
+  pool.run(name, params.map((p) => (args as Record<string, number>)[p]!), workItems, minItemsPerThread, minItemsPerChunk);
 }
 
 /** Calls direct export `name` on the calling thread's instance. */

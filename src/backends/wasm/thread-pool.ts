@@ -23,6 +23,47 @@ const CHUNKS_PER_THREAD = 4;
 
 let globalThreads: number | undefined;
 
+/** Chunks for a job of `items` on n threads: CHUNKS_PER_THREAD each, fewer when chunks would hold under `minPerChunk` items, never under n. */
+function chunkCount(items: number, n: number, maxUseful: number, minPerChunk: number): number {
+  return Math.max(n, Math.min(maxUseful, n * CHUNKS_PER_THREAD, Math.floor(items / Math.max(1, minPerChunk))));
+}
+
+/** One thread's part of a profiled job (times in ms since the epoch, comparable across threads). */
+export interface ThreadTiming {
+  /** Thread index (0 = the caller). */
+  thread: number;
+  /** When it saw the job (the caller: when it handed the job out). */
+  woke: number;
+  /** Start of its first chunk (= end when it took none). */
+  firstStart: number;
+  /** Time spent inside the kernel, summed over its chunks. */
+  busy: number;
+  chunks: number;
+  /** End of its last chunk. */
+  end: number;
+  /** Workers: whether it was asleep in Atomics.wait when the job came (else spinning). */
+  slept: boolean;
+}
+
+/** What a profiler receives for every `run` (see `ThreadPool.setProfiler`). */
+export interface PoolCallRecord {
+  kernel: string;
+  items: number;
+  /** Threads the job was split over (1: it ran on the caller alone, not split). */
+  threads: number;
+  chunks: number;
+  /** Entering `run`, handing the job out (after the control block is written), returning. */
+  entered: number;
+  dispatched: number;
+  returned: number;
+  /** One entry per participating thread, the caller first. */
+  perThread: ThreadTiming[];
+}
+export type PoolProfiler = (record: PoolCallRecord) => void;
+
+const clockOrigin = performance.timeOrigin;
+const now = (): number => clockOrigin + performance.now();
+
 /** Default thread count: ATTN_NUM_THREADS if set (an integer >= 1), else the cores available. */
 function defaultThreadCount(): number {
   const fromEnv = Number(env('ATTN_NUM_THREADS'));
@@ -69,6 +110,8 @@ export class ThreadPool {
   private readonly ctl = new Int32Array(this.control);
   private readonly args = new Float64Array(this.control, CTL.ARGS_BYTE, CTL.MAX_ARGS);
   private readonly msg = new Uint16Array(this.control, CTL.MSG_BYTE, CTL.MSG_CHARS);
+  private readonly prof = new Float64Array(this.control, CTL.PROF_BYTE, CTL.PROF_WORDS * MAX_KERNEL_THREADS);
+  private profiler: PoolProfiler | null = null;
   private readonly names: string[];
   private readonly kernelIndex = new Map<string, number>();
   private readonly fns: ((...a: number[]) => unknown)[];
@@ -107,6 +150,24 @@ export class ThreadPool {
     this.ensureWorkers(this.threads - 1);
   }
 
+  /**
+   * Attaches a profiler (null detaches it): every `run` then reports each thread's busy time,
+   * chunks and waits. Off by default; while detached `run` reads no clock and workers test one
+   * flag per job.
+   *
+   * @example
+   *   pool.setProfiler((r) => console.log(r.kernel, r.returned - r.entered, r.perThread));
+   */
+  setProfiler(profiler: PoolProfiler | null): void {
+    this.profiler = profiler;
+    Atomics.store(this.ctl, CTL.PROF, profiler ? 1 : 0);
+  }
+
+  /** Whether a profiler is attached. */
+  get profiling(): boolean {
+    return this.profiler !== null;
+  }
+
   /** Blocks until every started worker has instantiated the module (or throws after timeoutMs). */
   waitReady(timeoutMs = 30000): void {
     const deadline = Date.now() + timeoutMs;
@@ -122,14 +183,20 @@ export class ThreadPool {
 
   /**
    * Runs `kernel(...args, start, end)` over [0, workItems) on up to numThreads threads.
-   * Jobs with fewer than 2 * minItemsPerThread items run on the calling thread alone.
+   * Jobs with fewer than 2 * minItemsPerThread items run on the calling thread alone. Chunks hold
+   * at least minItemsPerChunk items where there are enough for one chunk per thread (a GEMM
+   * re-reads all of B once per chunk, so its chunks are a cache block of rows or more).
    */
-  run(kernel: string, args: readonly number[], workItems: number, minItemsPerThread = 1): void {
+  run(kernel: string, args: readonly number[], workItems: number, minItemsPerThread = 1, minItemsPerChunk = 1): void {
     if (this.terminated) throw new Error('ThreadPool: run() after terminate()');
     const k = this.kernelIndex.get(kernel);
     if (k === undefined) throw new Error(`ThreadPool: the kernel module has no export "${kernel}"`);
     if (args.length > CTL.MAX_ARGS) throw new Error(`ThreadPool: ${kernel} has ${args.length} arguments, at most ${CTL.MAX_ARGS}`);
     if (!(workItems > 0)) return;
+    if (this.profiler !== null) {
+      this.runProfiled(kernel, k, args, workItems, minItemsPerThread, minItemsPerChunk, this.profiler);
+      return;
+    }
     const fn = this.fns[k]!;
     this.throwIfFailed();
     // Workers that are up; those still starting are skipped (results do not depend on it).
@@ -150,7 +217,7 @@ export class ThreadPool {
     ctl[CTL.KERNEL] = k;
     // A few chunks per thread, taken dynamically: a thread that another process slows down takes
     // fewer. Results do not depend on who computes which chunk.
-    const chunks = Math.min(maxUseful, n * CHUNKS_PER_THREAD);
+    const chunks = chunkCount(workItems, n, maxUseful, minItemsPerChunk);
     ctl[CTL.CHUNKS] = chunks;
     ctl[CTL.ITEMS] = workItems;
     Atomics.store(ctl, CTL.NEXT, 0);
@@ -179,6 +246,82 @@ export class ThreadPool {
     if (Atomics.load(ctl, CTL.ERROR) !== 0) {
       throw new Error(`ThreadPool: kernel ${kernel} failed on a worker: ${this.errorText()}`);
     }
+  }
+
+  /**
+   * `run` with a profiler attached: the same steps, with a clock read around each of them and
+   * around each of the caller's chunks. Kept apart so the plain path carries none of it.
+   */
+  private runProfiled(kernel: string, k: number, args: readonly number[], workItems: number, minItemsPerThread: number, minItemsPerChunk: number, profiler: PoolProfiler): void {
+    const entered = now();
+    const fn = this.fns[k]!;
+    this.throwIfFailed();
+    const ready: number[] = [];
+    const maxWorkers = Math.min(this.threads - 1, this.workers.length);
+    for (let w = 1; w <= maxWorkers; w++) {
+      if (Atomics.load(this.ctl, CTL.SLOTS + CTL.SLOT_INTS * w + 3) === 1) ready.push(w);
+    }
+    const maxUseful = Math.floor(workItems / Math.max(1, minItemsPerThread));
+    const n = Math.max(1, Math.min(ready.length + 1, maxUseful));
+    if (n === 1) {
+      const t = now();
+      fn(...args, 0, workItems);
+      const end = now();
+      profiler({ kernel, items: workItems, threads: 1, chunks: 1, entered, dispatched: t, returned: end, perThread: [{ thread: 0, woke: t, firstStart: t, busy: end - t, chunks: 1, end, slept: false }] });
+      return;
+    }
+    const ctl = this.ctl;
+    for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
+    ctl[CTL.NARGS] = args.length;
+    ctl[CTL.KERNEL] = k;
+    const chunks = chunkCount(workItems, n, maxUseful, minItemsPerChunk);
+    ctl[CTL.CHUNKS] = chunks;
+    ctl[CTL.ITEMS] = workItems;
+    Atomics.store(ctl, CTL.NEXT, 0);
+    Atomics.store(ctl, CTL.ERROR, 0);
+    const gen = (ctl[CTL.GEN]! + 1) | 0;
+    for (let t = 1; t < n; t++) Atomics.store(ctl, CTL.SLOTS + CTL.SLOT_INTS * ready[t - 1]!, gen);
+    Atomics.store(ctl, CTL.PENDING, n - 1);
+    // Before the hand-out: a caller descheduled right after it must not see the job as shorter.
+    const dispatched = now();
+    Atomics.store(ctl, CTL.GEN, gen);
+    Atomics.notify(ctl, CTL.GEN);
+    let own: unknown = null;
+    let first = dispatched;
+    let busy = 0;
+    let taken = 0;
+    let ownEnd = dispatched;
+    try {
+      for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
+        const t = now();
+        if (taken === 0) first = t;
+        fn(...args, Math.floor((c * workItems) / chunks), Math.floor(((c + 1) * workItems) / chunks));
+        ownEnd = now();
+        busy += ownEnd - t;
+        taken++;
+      }
+    } catch (e) {
+      own = e;
+      Atomics.store(ctl, CTL.NEXT, chunks);
+    }
+    let pending = Atomics.load(ctl, CTL.PENDING);
+    for (let spins = 0; pending !== 0 && spins < SPIN; spins++) pending = Atomics.load(ctl, CTL.PENDING);
+    while (pending !== 0) {
+      Atomics.wait(ctl, CTL.PENDING, pending, 1000);
+      pending = Atomics.load(ctl, CTL.PENDING);
+    }
+    const returned = now();
+    if (own !== null) throw own;
+    if (Atomics.load(ctl, CTL.ERROR) !== 0) {
+      throw new Error(`ThreadPool: kernel ${kernel} failed on a worker: ${this.errorText()}`);
+    }
+    const perThread: ThreadTiming[] = [{ thread: 0, woke: dispatched, firstStart: taken ? first : ownEnd, busy, chunks: taken, end: ownEnd, slept: false }];
+    const pf = this.prof;
+    for (let t = 1; t < n; t++) {
+      const o = CTL.PROF_WORDS * ready[t - 1]!;
+      perThread.push({ thread: ready[t - 1]!, woke: pf[o]!, firstStart: pf[o + 1]!, busy: pf[o + 2]!, chunks: pf[o + 3]!, end: pf[o + 4]!, slept: pf[o + 5] === 1 });
+    }
+    profiler({ kernel, items: workItems, threads: n, chunks, entered, dispatched, returned, perThread });
   }
 
   /** Stops the workers. The pool cannot be used afterwards. */

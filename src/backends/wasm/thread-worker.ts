@@ -17,9 +17,14 @@
  *                so a thread slowed down by another process does less of the job)
  *   [9] CHUNKS   number of chunks; chunk c covers [floor(c*W/CHUNKS), floor((c+1)*W/CHUNKS))
  *   [10] ITEMS   W, the job's work items
+ *   [11] PROF    1 while a profiler is attached: workers time their part of each job
  *   [16 + 4w ..] worker w's slot: [gen, -, -, state(1 ready, 2 failed)]
  *   bytes [512, 768)    Float64 arguments (32)
  *   bytes [1024, 5120)  error message, UTF-16 (2048 chars)
+ *   bytes [5120, 6400)  profile, Float64, PROF_WORDS per thread index (written only when PROF is
+ *                       set): [woke, first chunk start, busy ms, chunks, end, slept (1: woke from
+ *                       Atomics.wait, 0: caught the job while spinning)], times in ms since the
+ *                       epoch (performance.timeOrigin + performance.now(), comparable across threads)
  */
 
 export const CTL = {
@@ -34,13 +39,16 @@ export const CTL = {
   NEXT: 8,
   CHUNKS: 9,
   ITEMS: 10,
+  PROF: 11,
   SLOTS: 16,
   SLOT_INTS: 4,
   ARGS_BYTE: 512,
   MAX_ARGS: 32,
   MSG_BYTE: 1024,
   MSG_CHARS: 2048,
-  BYTES: 5120,
+  PROF_BYTE: 5120,
+  PROF_WORDS: 10,
+  BYTES: 6400,
 } as const;
 
 /** What the caller hands each worker. */
@@ -64,6 +72,10 @@ function attnThreadMain(d) {
   const args = new Float64Array(d.control, C.ARGS_BYTE, C.MAX_ARGS);
   const msg = new Uint16Array(d.control, C.MSG_BYTE, C.MSG_CHARS);
   const slot = C.SLOTS + C.SLOT_INTS * d.index;
+  const prof = new Float64Array(d.control, C.PROF_BYTE, C.PROF_WORDS * 16);
+  const pw = C.PROF_WORDS * d.index;
+  const origin = performance.timeOrigin;
+  const now = () => origin + performance.now();
   const fail = (e) => {
     const s = 'thread ' + d.index + ': ' + String((e && e.stack) || e);
     if (Atomics.compareExchange(ctl, C.ERROR, 0, 1) === 0) {
@@ -91,8 +103,12 @@ function attnThreadMain(d) {
   const callArgs = [];
   for (;;) {
     let g = Atomics.load(ctl, C.GEN);
+    let slept = 0;
     for (let spins = 0; g === gen; spins++) {
-      if (spins >= d.spin) Atomics.wait(ctl, C.GEN, gen);
+      if (spins >= d.spin) {
+        Atomics.wait(ctl, C.GEN, gen);
+        slept = 1;
+      }
       g = Atomics.load(ctl, C.GEN);
     }
     gen = g;
@@ -105,10 +121,35 @@ function attnThreadMain(d) {
       const items = ctl[C.ITEMS];
       callArgs.length = n + 2;
       for (let i = 0; i < n; i++) callArgs[i] = args[i];
-      for (let c = Atomics.add(ctl, C.NEXT, 1); c < chunks; c = Atomics.add(ctl, C.NEXT, 1)) {
-        callArgs[n] = Math.floor((c * items) / chunks);
-        callArgs[n + 1] = Math.floor(((c + 1) * items) / chunks);
-        fn.apply(null, callArgs);
+      if (ctl[C.PROF] === 0) {
+        for (let c = Atomics.add(ctl, C.NEXT, 1); c < chunks; c = Atomics.add(ctl, C.NEXT, 1)) {
+          callArgs[n] = Math.floor((c * items) / chunks);
+          callArgs[n + 1] = Math.floor(((c + 1) * items) / chunks);
+          fn.apply(null, callArgs);
+        }
+      } else {
+        // The same loop, timed (a separate copy so the plain one reads no clock).
+        const woke = now();
+        let first = 0, busy = 0, taken = 0;
+        try {
+          for (let c = Atomics.add(ctl, C.NEXT, 1); c < chunks; c = Atomics.add(ctl, C.NEXT, 1)) {
+            callArgs[n] = Math.floor((c * items) / chunks);
+            callArgs[n + 1] = Math.floor(((c + 1) * items) / chunks);
+            const t = now();
+            if (taken === 0) first = t;
+            fn.apply(null, callArgs);
+            busy += now() - t;
+            taken++;
+          }
+        } finally {
+          const end = now();
+          prof[pw] = woke;
+          prof[pw + 1] = taken === 0 ? end : first;
+          prof[pw + 2] = busy;
+          prof[pw + 3] = taken;
+          prof[pw + 4] = end;
+          prof[pw + 5] = slept;
+        }
       }
     } catch (e) {
       fail(e);

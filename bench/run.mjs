@@ -15,15 +15,15 @@
 // --report-only <dir> measures nothing: it renders <dir>/all.json of an earlier run again (into
 //    <dir>/benchmarks.md, and docs/benchmarks.md with --docs).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TITLES, evaluateTargets, renderBenchmark, renderTargets } from './report.mjs';
+import { TITLES, evaluateTargets, renderBenchmark, renderQuality, renderTargets } from './report.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
-const ALL = ['B1', 'B2', 'B3', 'B4'];
+const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'];
 
 function parseArgs(argv) {
   const opts = { only: ALL, quick: false, threads: null, docs: null, install: true, reportOnly: null };
@@ -100,9 +100,9 @@ function readResults(path) {
   }
 }
 
-function runJs(bench, opts, tmp) {
+function runJs(bench, opts, tmp, extra = []) {
   const out = join(tmp, `${bench}-js.json`);
-  const args = ['--import', 'tsx', join(BENCH_DIR, 'suite.ts'), '--only', bench, '--threads', opts.threads, '--out', out];
+  const args = ['--import', 'tsx', join(BENCH_DIR, 'suite.ts'), '--only', bench, '--threads', opts.threads, '--out', out, ...extra];
   if (opts.quick) args.push('--quick');
   const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
   const res = readResults(out);
@@ -126,6 +126,21 @@ function runTorch(bench, opts, tmp, torch) {
   const res = readResults(out);
   if (r.status !== 0) res.notes.push({ bench, text: `torch_bench.py exited with ${r.status ?? r.signal}; rows measured before that are kept` });
   return res;
+}
+
+/**
+ * B6: onnxruntime-node runs the PyTorch model exported by torch.onnx.export, so PyTorch exports it
+ * into the run's folder first (GPT-2 small: about 0.6 GB, tens of seconds). Returns the suite
+ * arguments and, when the export failed, a note.
+ */
+function exportOnnx(opts, tmp, torch) {
+  if (!torch) return { args: [], note: null };
+  const path = join(tmp, opts.quick ? 'gpt2-quick.onnx' : 'gpt2-small.onnx');
+  const args = [join(BENCH_DIR, 'torch_bench.py'), '--export-onnx', path];
+  if (opts.quick) args.push('--quick');
+  const r = spawnSync(torch.python, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(path)) return { args: [], note: `torch.onnx.export of the B6 model failed (exit ${r.status ?? r.signal}): no onnxruntime-node rows` };
+  return { args: ['--onnx-model', path], note: null };
 }
 
 // ---- machine load -----------------------------------------------------------------------------
@@ -170,7 +185,22 @@ function machine() {
   };
 }
 
-function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapsedMin, contention }) {
+/**
+ * The quality run's results (issue 12 §7), from files rather than from this run: the PyTorch
+ * reference committed by tools/lm-quality-reference.py and attn's from npm run test:slow.
+ */
+function readQuality() {
+  const read = (rel) => {
+    try {
+      return JSON.parse(readFileSync(join(ROOT, rel), 'utf8'));
+    } catch {
+      return null;
+    }
+  };
+  return { reference: read('test-slow/fixtures/lm-quality-pytorch.json'), attn: read('test-slow/results/lm-quality-attn.json') };
+}
+
+function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapsedMin, contention, quality }) {
   const fmtLoad = (x) => (typeof x === 'number' ? x.toFixed(2) : 'unknown');
   const peers = Object.entries(meta.peers ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none installed';
   const lines = [
@@ -203,6 +233,7 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
     '## Results',
     '',
     ...sections,
+    ...renderQuality(quality),
     '## Method',
     '',
     '- Every cell is the median of at least 5 timed runs after 1–2 warm-ups (cheap cases run until 2 s',
@@ -220,6 +251,19 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
     '- B4 feeds random token ids without padding (ids 1…19999) and random labels; attn uses',
     '  `TransformerClassifier` + `AdamW`, PyTorch `nn.TransformerEncoderLayer(norm_first=True,',
     "  activation='gelu', batch_first=True)` + `AdamW`, tfjs the same model in tfjs-core ops + Adam.",
+    "- B5 times whole training steps of nanoGPT's two Shakespeare-char configurations (forward,",
+    '  cross-entropy, backward, clip_grad_norm 1.0, AdamW with weight decay on ≥ 2-D parameters only)',
+    "  on random ids of a 65-token vocabulary: attn `GPT` + `optim.AdamW`, PyTorch nanoGPT's model.py",
+    "  (bench/torch_gpt.py; 1.13 has no scaled_dot_product_attention, so its masked-softmax path). The",
+    '  GPU configuration takes seconds per step: a few steps in a 90 s budget. The memory row is one',
+    '  first AdamW step of the GPT-2-small shape at batch 4 × 512, `memory().peakBytes` after',
+    '  `resetPeakMemory()`.',
+    '- B6 generates greedily from random weights (random prompt ids): attn `generate` (its time to first',
+    '  token from a `maxNewTokens: 1` run beside each full run), PyTorch eager with a preallocated',
+    '  key/value cache written in place (bench/torch_gpt.py), onnxruntime-node on the PyTorch model',
+    '  exported by `torch.onnx.export` (opset 17; past_key_values.N.key/value in, present.N.* out,',
+    '  (B, H, T, D)), its presents fed back each step. Every side applies lm_head to the last position',
+    '  only. The 512-token rows compare attn with `useCache` true and false on the most threads.',
     '',
   ];
   return lines.join('\n');
@@ -269,7 +313,10 @@ const contention = {};
 for (const bench of opts.only) {
   console.log(`\n== ${TITLES[bench]} ==`);
   const before = cpuSnapshot();
-  const js = runJs(bench, opts, tmp);
+  const onnx = bench === 'B6' ? exportOnnx(opts, tmp, torch) : { args: [], note: null };
+  const js = runJs(bench, opts, tmp, onnx.args);
+  if (onnx.note) js.notes.push({ bench, text: onnx.note });
+  if (onnx.args.length) rmSync(onnx.args[1], { force: true }); // hundreds of MB; all.json stays
   const py = runTorch(bench, opts, tmp, torch);
   const others = othersCores(before, cpuSnapshot());
   if (others !== null) {
@@ -305,7 +352,8 @@ if (opts.docs) {
 /** Judges the targets, prints them and returns docs/benchmarks.md for one run's all.json. */
 function report(all, opts) {
   const run = all.run;
-  const targets = evaluateTargets(all.records, { contention: run.contention, cores: run.cores });
+  const quality = readQuality();
+  const targets = evaluateTargets(all.records, { contention: run.contention, cores: run.cores, quality });
   console.log("\nTargets (the project's, from its issues):");
   for (const t of targets) console.log(`  ${t.id.padEnd(5)} ${t.status.padEnd(12)} ${t.text}: ${t.detail}${t.short && t.status !== 'met' ? ` — missed by: ${t.short}` : ''}`);
   const sections = [];
@@ -322,6 +370,7 @@ function report(all, opts) {
     load: run.load,
     elapsedMin: run.elapsedMin,
     contention: run.contention,
+    quality,
   });
 }
 

@@ -24,7 +24,7 @@ export {
   eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr, where, maskedFill, cast,
   sum, mean, max, min, argmax, argmin, variance, std, logsumexp, matmul,
   reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, expand, slice, narrow, cat, stack, split, chunk, pad, clone,
-  indexSelect, gather, tril, triu,
+  indexSelect, gather, tril, triu, sliceAssign_,
 } from './ops/index.js';
 export * as F from './nn/functional.js';
 export * as nn from './nn/index.js';
@@ -32,6 +32,11 @@ export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 export { saveSafetensors, loadSafetensors } from './io/tensors.js';
 export * as models from './models/index.js';
+export { GPT, parseGPTConfig, GPT_DEFAULTS } from './models/gpt.js';
+export type { GPTConfig, GPTForwardOptions, GPTCache } from './models/gpt.js';
+export { generate, generateText, streamText, streamTokens, GenerationOptionError, loadLanguageModel, LanguageModelFolderError } from './generate/index.js';
+export type { GenerateOptions, GenerateTextOptions, GeneratedText, TextChunk, StepAttention, GenerateResult, CausalLanguageModel, LoadedLanguageModel } from './generate/index.js';
+export * as generation from './generate/index.js';
 export { Trainer } from './train/trainer.js';
 export type { TrainerOptions, FitResult, TrainingObjective } from './train/trainer.js';
 export { maskTokens, maskedLanguageModelObjective, pretrainingWindows, pretrainEncoder } from './train/pretraining.js';

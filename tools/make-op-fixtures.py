@@ -179,20 +179,31 @@ def t_cross_entropy(t, a):
 
 
 def t_sdpa(t, a):
-    """The explicit formula softmax(q kᵀ · scale + mask) v (PyTorch 1.13 has no fused SDPA)."""
+    """The explicit formula softmax(q kᵀ · scale + mask) v (PyTorch 1.13 has no fused SDPA, no
+    enable_gqa and no causal_lower_right): kvLength keeps the first keys, grouped-query heads are
+    k.repeat_interleave(H / Hkv, 1), and the causal mask is aligned bottom-right,
+    torch.ones(Tq, Tk).tril(diagonal=Tk - Tq) (the usual tril when Tq = Tk)."""
     q, k, v = t[0], t[1], t[2]
     mask = t[3] if len(t) > 3 else None
+    if 'kvLength' in a:
+        k, v = k[:, :, :a['kvLength']], v[:, :, :a['kvLength']]
+    if q.dim() == 4 and k.shape[1] != q.shape[1]:
+        assert a.get('enableGqa')
+        k = k.repeat_interleave(q.shape[1] // k.shape[1], 1)
+        v = v.repeat_interleave(q.shape[1] // v.shape[1], 1)
     scale = a.get('scale', 1 / math.sqrt(q.shape[-1]))
     s = q @ k.transpose(-2, -1) * scale
     if a.get('isCausal'):
         L, S = s.shape[-2], s.shape[-1]
-        s = s.masked_fill(torch.ones(L, S).tril() == 0, -INF)
+        s = s.masked_fill(torch.ones(L, S).tril(diagonal=S - L) == 0, -INF)
     if mask is not None:
         if mask.dtype == torch.bool:
             s = s.masked_fill(~mask, -INF)  # True = may attend
         else:
             s = s + mask
     p = torch.softmax(s, -1)
+    # Rows that see no key: attn gives 0 (PyTorch's softmax gives NaN).
+    p = torch.where(torch.isnan(p), torch.zeros_like(p), p)
     out = p @ v
     return (out, p) if a.get('returnWeights') else out
 
@@ -576,11 +587,26 @@ def attention():
     qs = rn(B, H, 2, D)
     kl, vl = rn(B, H, 5, D), rn(B, H, 5, 4)
     case(g, sdpa, 'Tq 2 ≠ Tk 5, value dim 4', [qs, kl, vl])
-    case(g, sdpa, 'Tq 5 > Tk 3, causal', [rn(B, H, 5, D), rn(B, H, 3, D), rn(B, H, 3, D)], {'isCausal': True})
+    case(g, sdpa, 'Tq 5 > Tk 3, causal (bottom-right: rows 0, 1 see no key)', [rn(B, H, 5, D), rn(B, H, 3, D), rn(B, H, 3, D)], {'isCausal': True})
     case(g, sdpa, 'custom scale 0.7', [q, k, v], {'scale': 0.7})
     case(g, sdpa, 'returnWeights (output and weights)', [q, k, v, (keep, False)], {'returnWeights': True}, loss_outputs=[0])
     case(g, sdpa, 'returnWeights causal', [q, k, v], {'returnWeights': True, 'isCausal': True}, loss_outputs=[0])
     case(g, sdpa, '3-D inputs (B,T,D), causal', [rn(2, 4, 3), rn(2, 4, 3), rn(2, 4, 3)], {'isCausal': True})
+    # Bottom-right causal, grouped-query heads, a cache prefix (kvLength); appended last so the
+    # random draws of the cases above are unchanged.
+    case(g, sdpa, 'Tq 3 < Tk 7, causal bottom-right', [rn(B, H, 3, D), rn(B, H, 7, D), rn(B, H, 7, 4)], {'isCausal': True})
+    case(g, sdpa, 'GQA 4/2, causal', [rn(1, 4, 5, D), rn(1, 2, 5, D), rn(1, 2, 5, D)], {'isCausal': True, 'enableGqa': True})
+    case(g, sdpa, 'GQA 6/3, boolean padding mask', [rn(B, 6, 4, D), rn(B, 3, 4, D), rn(B, 3, 4, 2), (keep, False)], {'enableGqa': True})
+    case(g, sdpa, 'GQA 4/1, Tq 3 < Tk 6, causal', [rn(1, 4, 3, 5), rn(1, 1, 6, 5), rn(1, 1, 6, 5)], {'isCausal': True, 'enableGqa': True})
+    case(g, sdpa, 'kvLength 5 of 8, Tq 2, causal, GQA 4/2', [rn(B, 4, 2, D), rn(B, 2, 8, D), rn(B, 2, 8, D)],
+         {'isCausal': True, 'enableGqa': True, 'kvLength': 5})
+    case(g, sdpa, 'kvLength 6 of 9, one query, returnWeights', [rn(1, 2, 1, 4), rn(1, 2, 9, 4), rn(1, 2, 9, 4)],
+         {'isCausal': True, 'kvLength': 6, 'returnWeights': True}, loss_outputs=[0])
+    pad = torch.tensor([[True] * 5, [True, True, True, False, False]]).reshape(B, 1, 1, 5)
+    case(g, sdpa, 'kvLength 5 of 7, padding mask (B,1,1,kvLength)', [rn(B, H, 3, D), rn(B, H, 7, D), rn(B, H, 7, D), (pad, False)],
+         {'isCausal': True, 'kvLength': 5})
+    case(g, sdpa, 'learned mask (Tq,Tk), GQA 4/2, causal Tq 2 < Tk 4, kvLength 4 of 6', [rn(1, 4, 2, D), rn(1, 2, 6, D), rn(1, 2, 6, D), rn(2, 4)],
+         {'isCausal': True, 'enableGqa': True, 'kvLength': 4})
 
 
 def special():

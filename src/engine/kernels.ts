@@ -73,20 +73,27 @@ export interface KernelSpecs {
   /** Inverted dropout with a counter-based mask: element i kept iff hashUniform(seed, i) >= p. */
   Dropout: { inputs: [x: TensorInfo]; attrs: { p: number; seed: number } };
   /**
-   * softmax(q kᵀ · scale + mask) v for q (B, H, Tq, D), k (B, H, Tk, D), v (B, H, Tk, Dv) and an
-   * optional additive float mask broadcastable to (B, H, Tq, Tk). Outputs o, the row logsumexp
-   * (B, H, Tq) and, when `returnWeights`, the weights (B, H, Tq, Tk) after dropout is NOT applied
-   * (the probabilities). Rows whose keys are all masked give 0.
+   * softmax(q kᵀ · scale + mask) v for q (B, H, Tq, D), k (B, Hkv, Tmax, D), v (B, Hkv, Tmax, Dv)
+   * over the first `kvLength` ≤ Tmax keys (read in place: a KV cache's filled prefix); query head h
+   * reads kv head ⌊h / (H / Hkv)⌋ (Hkv divides H). An optional additive float mask broadcasts to
+   * (B, H, Tq, kvLength); `causal` hides keys j > i + kvLength − Tq (bottom-right aligned). Outputs
+   * o, the row logsumexp (B, H, Tq) and, when `returnWeights`, the weights (B, H, Tq, kvLength)
+   * after dropout is NOT applied (the probabilities). Rows whose keys are all masked give 0.
    */
   ScaledDotProductAttention: {
     inputs: [q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null];
-    attrs: { causal: boolean; scale: number; dropoutP: number; seed: number; returnWeights: boolean };
+    attrs: { causal: boolean; scale: number; dropoutP: number; seed: number; returnWeights: boolean; kvLength: number };
   };
-  /** Gradients dq, dk, dv by recomputation from the saved logsumexp. */
+  /** Gradients dq, dk, dv (k's and v's full shapes, zero past kvLength) by recomputation from the saved logsumexp. */
   ScaledDotProductAttentionGrad: {
     inputs: [q: TensorInfo, k: TensorInfo, v: TensorInfo, mask: TensorInfo | null, o: TensorInfo, lse: TensorInfo, dout: TensorInfo];
-    attrs: { causal: boolean; scale: number; dropoutP: number; seed: number };
+    attrs: { causal: boolean; scale: number; dropoutP: number; seed: number; kvLength: number };
   };
+  /**
+   * In place: dst[…, start : start + src.shape[axis], …] = src along `axis` (same dtype, same
+   * other dims). No output; the KV cache's append.
+   */
+  SliceAssign: { inputs: [dst: TensorInfo, src: TensorInfo]; attrs: { axis: number; start: number } };
   /**
    * In-place AdamW step on param, expAvg, expAvgSq from grad. `stepSize = lr / (1 - beta1^t)`,
    * `biasCorrection2Sqrt = sqrt(1 - beta2^t)`, as in PyTorch's implementation.

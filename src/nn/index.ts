@@ -33,3 +33,5 @@ export { AttentionPooling } from './attention-pooling.js';
 export type { AttentionPoolingOptions } from './attention-pooling.js';
 export * as init from './init.js';
 export * as functional from './functional.js';
+export { KVCache } from './kv-cache.js';
+export type { KVCacheOptions, KVCacheEntry, KVCacheAttentionOptions } from './kv-cache.js';

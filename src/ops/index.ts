@@ -13,3 +13,4 @@ export * from './cross-entropy.js';
 export * from './dropout.js';
 export * from './attention.js';
 export * from './adamw-update.js';
+export * from './slice-assign.js';

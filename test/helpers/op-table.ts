@@ -102,7 +102,7 @@ export const OPS: Record<string, OpFn> = {
   crossEntropy: ([logits, targets], a) =>
     F.crossEntropy(logits!, targets!, { reduction: a.reduction, ignoreIndex: a.ignoreIndex, labelSmoothing: a.labelSmoothing }),
   scaledDotProductAttention: ([q, k, v, mask], a) => {
-    const options = { attnMask: mask ?? null, isCausal: a.isCausal ?? false, scale: a.scale };
+    const options = { attnMask: mask ?? null, isCausal: a.isCausal ?? false, scale: a.scale, enableGqa: a.enableGqa, kvLength: a.kvLength };
     if (a.returnWeights) {
       const { output, weights } = F.scaledDotProductAttention(q!, k!, v!, { ...options, returnWeights: true });
       return [output, weights!];

@@ -154,7 +154,7 @@ test('attention wrappers match the reference backend (masks of several shapes, d
     const q = tensor([c.B, c.H, c.Tq, c.D]), k = tensor([c.B, c.H, c.Tk, c.D]), v = tensor([c.B, c.H, c.Tk, c.Dv]);
     const mask = c.mask ? tensor(c.mask, 'float32', -1, 1) : null;
     if (mask) ctx.f32(mask).forEach((x, i, arr) => (arr[i] = x < -0.7 ? -Infinity : x));
-    const attrs = { causal: c.causal, scale: 1 / Math.sqrt(c.D), dropoutP: c.dropoutP, seed: 5, returnWeights: true };
+    const attrs = { causal: c.causal, scale: 1 / Math.sqrt(c.D), dropoutP: c.dropoutP, seed: 5, returnWeights: true, kvLength: c.Tk };
     compare('ScaledDotProductAttention', [q, k, v, mask], attrs, 2e-5, 2e-6);
     const [o, lse] = refKernels.ScaledDotProductAttention(ctx, [q, k, v, mask], attrs);
     const dout = tensor([c.B, c.H, c.Tq, c.Dv]);

@@ -3,20 +3,21 @@
  *   p_ij = exp(s_ij − lse_i),  z_ij = dropout keep-scale (1 without dropout),  D_i = dO_i·o_i
  *   dV_j = Σ_i p_ij z_ij dO_i,   dS_ij = p_ij (z_ij dO_i·v_j − D_i)
  *   dQ_i = scale Σ_j dS_ij k_j,  dK_j = scale Σ_i dS_ij q_i
+ * With grouped-query attention dK, dV of a kv head sum over the query heads of its group; dK, dV
+ * have k's and v's full shapes (B, Hkv, Tmax, ·), zero in the rows past kvLength.
  */
 import type { KernelFn } from '../../engine/kernels.js';
 import { hashUniform } from '../../tensor/random.js';
-import { attentionScores } from './ScaledDotProductAttention.js';
+import { attentionGeometry, attentionScores, kvRow } from './ScaledDotProductAttention.js';
 
 export const ScaledDotProductAttentionGrad: KernelFn<'ScaledDotProductAttentionGrad'> = (ctx, [q, k, v, mask, o, lse, dout], attrs) => {
   const { causal, scale, dropoutP, seed } = attrs;
-  const [batch, heads, tq, d] = q.shape as [number, number, number, number];
-  const tk = k.shape[2]!;
-  const dv = v.shape[3]!;
+  const g = attentionGeometry(q, k, v, attrs.kvLength);
+  const { batch, heads, tq, tk, d, dv } = g;
   const dqOut = ctx.alloc(q.shape, 'float32');
   const dkOut = ctx.alloc(k.shape, 'float32');
   const dvOut = ctx.alloc(v.shape, 'float32');
-  const scoresOf = attentionScores(ctx, q, k, mask, causal, scale);
+  const scoresOf = attentionScores(ctx, g, q, k, mask, causal, scale);
   const qs = ctx.f32(q);
   const ks = ctx.f32(k);
   const vs = ctx.f32(v);
@@ -41,7 +42,8 @@ export const ScaledDotProductAttentionGrad: KernelFn<'ScaledDotProductAttentionG
         if (scores[j] === -Infinity) continue;
         const p = Math.exp(scores[j]! - rowLse);
         const z = dropoutP > 0 ? (hashUniform(seed, (row * tk + j) >>> 0) >= dropoutP ? keepScale : 0) : 1;
-        const vBase = (bh * tk + j) * dv;
+        const kv = kvRow(g, bh, j);
+        const vBase = kv * dv;
         let dOdotV = 0;
         for (let c = 0; c < dv; c++) {
           dV[vBase + c]! += p * z * dos[oBase + c]!;
@@ -49,7 +51,7 @@ export const ScaledDotProductAttentionGrad: KernelFn<'ScaledDotProductAttentionG
         }
         const dS = p * (z * dOdotV - rowD) * scale;
         const qBase = row * d;
-        const kBase = (bh * tk + j) * d;
+        const kBase = kv * d;
         for (let c = 0; c < d; c++) {
           dq[qBase + c]! += dS * ks[kBase + c]!;
           dk[kBase + c]! += dS * qs[qBase + c]!;

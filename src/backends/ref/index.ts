@@ -23,6 +23,7 @@ import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
 import { ScaledDotProductAttentionGrad } from './ScaledDotProductAttentionGrad.js';
 import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
+import { SliceAssign } from './SliceAssign.js';
 import { Softmax } from './Softmax.js';
 import { Transpose } from './Transpose.js';
 import { Unary } from './Unary.js';
@@ -54,6 +55,7 @@ export const refKernels: KernelTable = {
   ScaledDotProductAttentionGrad,
   ScatterAdd,
   Slice,
+  SliceAssign,
   Softmax,
   Transpose,
   Unary,

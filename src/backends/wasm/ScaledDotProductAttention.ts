@@ -10,7 +10,9 @@ export const ScaledDotProductAttention: KernelFn<'ScaledDotProductAttention'> = 
   const [B, H, Tq, D] = q.shape as [number, number, number, number];
   const Tk = k.shape[2]!;
   const Dv = v.shape[3]!;
-  if (!attentionSupported(pool(), D, Dv) || (mask && mask.dtype !== 'float32')) return refAttention(ctx, inputs, attrs);
+  // Until the fused kernels take them: grouped-query heads, a cache prefix, bottom-right causal.
+  const plain = k.shape[1] === H && attrs.kvLength === Tk && (!attrs.causal || Tq === Tk);
+  if (!plain || !attentionSupported(pool(), D, Dv) || (mask && mask.dtype !== 'float32')) return refAttention(ctx, inputs, attrs);
   const o = ctx.alloc([B, H, Tq, Dv], 'float32');
   const lse = ctx.alloc([B, H, Tq], 'float32');
   const weights = ctx.alloc(attrs.returnWeights ? [B, H, Tq, Tk] : [0], 'float32');

@@ -10,7 +10,9 @@ export const ScaledDotProductAttentionGrad: KernelFn<'ScaledDotProductAttentionG
   const [B, H, Tq, D] = q.shape as [number, number, number, number];
   const Tk = k.shape[2]!;
   const Dv = v.shape[3]!;
-  if (!attentionSupported(pool(), D, Dv) || (mask && mask.dtype !== 'float32')) return refAttentionGrad(ctx, inputs, attrs);
+  // Until the fused kernels take them: grouped-query heads, a cache prefix, bottom-right causal.
+  const plain = k.shape[1] === H && attrs.kvLength === Tk && (!attrs.causal || Tq === Tk);
+  if (!plain || !attentionSupported(pool(), D, Dv) || (mask && mask.dtype !== 'float32')) return refAttentionGrad(ctx, inputs, attrs);
   const dq = ctx.alloc(q.shape, 'float32');
   const dk = ctx.alloc(k.shape, 'float32');
   const dv = ctx.alloc(v.shape, 'float32');

@@ -4,11 +4,11 @@
  * figures per implementation and thread count: the time to the first new token (the prompt's
  * forward pass and one argmax) and the decoding speed of the other 127 tokens (tokens/s).
  *
- * - attn: `generate(model, promptIds, { maxNewTokens, temperature: 0, useCache })` from
- *   src/generate/ on the `GPT` class. Its promise resolves once, with every token, so the time to
- *   first token is a separate `maxNewTokens: 1` run, interleaved with the full runs; decoding =
- *   full − first. Also at 512 tokens (a 480-token prompt + 32 new) with `useCache` true and
- *   false, on the most threads: the cache target (≥ 5× faster decoding).
+ * - attn: `streamTokens(model, promptIds, { maxNewTokens, temperature: 0, useCache })`, the
+ *   streaming form of `generate` (src/generate/), on the `GPT` class: the first id's arrival is
+ *   the time to first token (without a streaming form, a `maxNewTokens: 1` run of `generate`).
+ *   Also at 512 tokens (a 480-token prompt + 32 new) with `useCache` true and false, on the most
+ *   threads: the cache target (≥ 5× faster decoding).
  * - onnxruntime-node: the PyTorch model (torch_gpt.py, seed 0) exported by torch.onnx.export
  *   (opset 17) with past key values as inputs and present ones as outputs, Optimum's names and
  *   (B, H, T, D) layout; bench/run.mjs exports it into the run's temporary folder and passes
@@ -91,7 +91,7 @@ export async function b6(ctx: BenchContext): Promise<void> {
   const minRuns = ctx.quick ? 2 : 3;
   const budget = ctx.quick ? 60 : 120;
   if (plan.config.nLayer !== 12) rec.note('B6', `${plan.config.nLayer} layers instead of 12, prompt ${plan.prompt} + ${plan.newTokens} new (${ctx.quick ? '--quick' : "only the 'ref' spec backend is registered"}).`);
-  rec.note('B6', 'Time to first token: the prompt\'s forward pass and the first argmax. Decoding: the other new tokens, tokens/s. attn\'s generate resolves once, so its first token is timed by a maxNewTokens: 1 run beside each full run (decoding = full − first).');
+  rec.note('B6', 'Time to first token: the prompt\'s forward pass and the first argmax. Decoding: the other new tokens, tokens/s. attn: streamTokens (generate\'s streaming form), eosTokenId null.');
   const lm = await loadLm();
   const prompt = promptIds(plan.prompt, plan.config.vocabSize);
 
@@ -99,7 +99,7 @@ export async function b6(ctx: BenchContext): Promise<void> {
   const wasm = hasWasm();
   for (const target of attnTargets(ctx.threads, !wasm)) {
     const base = (c: string): ResultRecord => ({ bench: 'B6', case: c, impl: target.label, threads: target.threads });
-    const missing = typeof lm === 'string' ? lm : lm.generate ? null : 'generate not available (src/generate/)';
+    const missing = typeof lm === 'string' ? lm : lm.generate || lm.streamTokens ? null : 'generate not available (src/generate/)';
     if (missing || typeof lm === 'string') {
       rec.add({ ...base(cases.decode), na: missing! });
       continue;
@@ -143,17 +143,32 @@ function newModel(lm: LmApi, config: GptConfig): GptModel {
   return model;
 }
 
-/** A `maxNewTokens: 1` run, then the full one; checks that no stop condition cut it short. */
+/**
+ * One greedy generation. With the streaming form (`streamTokens`), the first token's time is read
+ * in the same run; else a `maxNewTokens: 1` run comes first. Checks that nothing cut it short.
+ */
 async function attnGeneration(lm: LmApi, model: GptModel, prompt: number[], newTokens: number, useCache: boolean): Promise<GenSample> {
+  // No end-of-text id: random weights may pick any id, and every run must make newTokens.
+  const options = { temperature: 0, useCache, eosTokenId: null, onWarning: null, maxNewTokens: newTokens };
+  if (lm.streamTokens) {
+    let n = 0;
+    let first = 0;
+    const t = performance.now();
+    for await (const _ of lm.streamTokens(model, prompt, options)) {
+      if (n++ === 0) first = performance.now() - t;
+    }
+    const full = performance.now() - t;
+    if (n !== newTokens) throw new Error(`streamTokens gave ${n} tokens, expected ${newTokens}`);
+    return { first, rest: full - first };
+  }
   const generate = lm.generate!;
-  const options = { temperature: 0, useCache };
   let t = performance.now();
   await generate(model, prompt, { ...options, maxNewTokens: 1 });
   const first = performance.now() - t;
   t = performance.now();
-  const out = await generate(model, prompt, { ...options, maxNewTokens: newTokens });
+  const out = await generate(model, prompt, options);
   const full = performance.now() - t;
-  if (out.tokens.length !== newTokens) throw new Error(`generate returned ${out.tokens.length} tokens, expected ${newTokens} (a stop token?)`);
+  if (out.tokens.length !== newTokens) throw new Error(`generate returned ${out.tokens.length} tokens, expected ${newTokens}`);
   return { first, rest: Math.max(0, full - first) };
 }
 

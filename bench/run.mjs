@@ -264,6 +264,15 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
     '  exported by `torch.onnx.export` (opset 17; past_key_values.N.key/value in, present.N.* out,',
     '  (B, H, T, D)), its presents fed back each step. Every side applies lm_head to the last position',
     '  only. The 512-token rows compare attn with `useCache` true and false on the most threads.',
+    '- B6 beside onnxruntime-node, what differs (row B6-c gives the measured distance): a decoding',
+    '  step is one matrix-vector product per weight matrix, so it reads all ~0.5 GB of GPT-2 small\'s',
+    '  float32 weights once per token and is bound by memory bandwidth and by how well each GEMV',
+    "  streams it. onnxruntime runs native MLAS kernels (AVX2/AVX-512 FMA, 256/512-bit) on a graph its",
+    '  optimizer has fused (LayerNorm, GELU, bias-add, attention subgraphs) with no per-op JavaScript;',
+    '  attn runs 128-bit WebAssembly SIMD kernels (no FMA) dispatched op by op from JavaScript (tensor',
+    '  objects, scopes, the thread pool\'s hand-off per kernel). Against onnxruntime in this harness: its',
+    '  past/present tensors cross into JavaScript and back every step, and its cache grows by Concat',
+    '  (a copy of the past per layer per step), where attn and PyTorch write a preallocated cache in place.',
     '',
   ];
   return lines.join('\n');
@@ -287,7 +296,8 @@ function caveats(meta) {
       '',
       "PyTorch loaded the reference (netlib) BLAS, which Debian's python3-torch uses when no optimised",
       'BLAS is installed: its GEMM runs at ~6 GFLOP/s (B1) instead of ~100–190 with OpenBLAS, so every',
-      'PyTorch column below (B1, B2, B4) is that slow path and the targets against PyTorch flatter attn',
+      'PyTorch column below (B1, B2, B4, B5, B6) is that slow path and the targets against PyTorch flatter attn',
+      "(B5's GPU configuration is not run for PyTorch at all: minutes per step)",
       '(`apt-get install libopenblas0-pthread` switches the libblas.so.3 alternative).',
       '',
     );

@@ -280,7 +280,7 @@ def b5(rec, threads, quick):
         y = torch.randint(0, CHAR_VOCAB, (batch, cfg['block_size']), generator=g)
         # The GPU configuration takes seconds per step: a few steps within a larger budget.
         budget = None if cfg['key'] == 'cpu' else (30.0 if quick else 90.0)
-        if cfg['key'] == 'gpu' and not quick and _REFERENCE_BLAS:
+        if cfg['key'] == 'gpu' and _REFERENCE_BLAS:
             for nt in threads:
                 rec.add(bench='B5', case=case, impl='PyTorch', threads=nt,
                         na='not run: PyTorch loaded the reference (netlib) BLAS, minutes per step at this shape (apt-get install libopenblas0-pthread)')

@@ -477,8 +477,9 @@ export function qualityTarget({ reference, attn }) {
   const text = "Quality: nanoGPT's CPU configuration, 2000 steps on the built-in corpus: attn's validation loss ≤ 1.03× PyTorch's (same configuration, schedule and data)";
   const ref = reference ? `PyTorch ${reference.finalValLoss.toFixed(4)} after ${reference.steps} steps` : null;
   if (!reference) return { id: 'Q', text, status: 'not measured', detail: 'no PyTorch reference (tools/lm-quality-reference.py)', short: '' };
-  if (!attn) return { id: 'Q', text, status: 'not measured', detail: `${ref}; attn not run yet (npm run test:slow -- --test-name-pattern quality)`, short: '' };
+  if (!attn) return { id: 'Q', text, status: 'not measured', detail: `${ref}; attn not run yet (npm run test:slow -- --test-name-pattern="lm quality")`, short: '' };
   const ratio = attn.finalValLoss / reference.finalValLoss;
+  if (reference.steps !== 2000) return { id: 'Q', text, status: 'not measured', detail: `the reference ran ${reference.steps} steps, not 2000`, short: '' };
   const ok = ratio <= 1.03 && attn.steps === reference.steps;
   const detail = `attn ${attn.finalValLoss.toFixed(4)} after ${attn.steps} steps vs ${ref} = ${ratio.toFixed(3)}×${attn.steps !== reference.steps ? ' (different step counts: not comparable)' : ''}`;
   return { id: 'Q', text, status: attn.steps !== reference.steps ? 'not measured' : ok ? 'met' : 'not met', detail, short: ok ? '' : `${ratio.toFixed(3)}× of the ≤ 1.03× asked` };
@@ -490,9 +491,9 @@ export function renderQuality({ reference, attn }) {
   if (!reference) return [...out, '(no PyTorch reference: run tools/lm-quality-reference.py)', ''];
   const c = reference.config;
   out.push(
-    `nanoGPT's CPU configuration for Shakespeare-char (${c.n_layer} layers, ${c.n_head} heads, d ${c.n_embd}, block ${c.block_size}, batch ${c.batch_size}, dropout ${c.dropout}, bias ${c.bias}), ${reference.steps} steps of AdamW (lr ${c.learning_rate}, warm-up ${c.warmup_iters}, cosine to ${c.min_lr} at ${c.lr_decay_iters}, betas (${c.beta1}, ${c.beta2}), weight decay ${c.weight_decay} on ≥ 2-D parameters, grad clip ${c.grad_clip}) on the built-in corpus (${reference.data.corpus}; ${reference.data.characters.toLocaleString('en-US')} characters, ${c.vocab_size} distinct), char-level; validation = the last ${c.val_fraction * 100}% of the tokens, loss = mean cross-entropy over consecutive non-overlapping ${c.block_size}-token windows.`,
+    `nanoGPT's CPU configuration for Shakespeare-char (${c.n_layer} layers, ${c.n_head} heads, d ${c.n_embd}, block ${c.block_size}, batch ${c.batch_size}, dropout ${c.dropout}, bias ${c.bias}), ${reference.steps} steps of AdamW (lr ${c.learning_rate}, warm-up ${c.warmup_iters}, cosine to ${c.min_lr} at ${c.lr_decay_iters}, betas (${c.beta1}, ${c.beta2}), weight decay ${c.weight_decay} on ≥ 2-D parameters, grad clip ${c.grad_clip}) on the built-in corpus (${reference.data.corpus}; ${reference.data.tokens.toLocaleString('en-US')} tokens), char-level (vocabulary ${c.vocab_size}: padding, unknown, end of text and ${c.vocab_size - 3} characters); validation = the last ${c.val_fraction * 100}% of the tokens, loss = mean cross-entropy over consecutive non-overlapping ${c.block_size}-token windows.`,
     '',
-    'Not measured by `npm run bench`: PyTorch by `/usr/bin/python3 tools/lm-quality-reference.py` (its result is committed as test-slow/fixtures/lm-quality-pytorch.json), attn by `npm run test:slow -- --test-name-pattern quality` (test-slow/lm-quality.test.ts, which writes test-slow/results/lm-quality-attn.json).',
+    'Not measured by `npm run bench`: PyTorch by `/usr/bin/python3 tools/lm-quality-reference.py` (its result is committed as test-slow/fixtures/lm-quality-pytorch.json), attn by `npm run test:slow -- --test-name-pattern="lm quality"` (test-slow/lm-quality.test.ts, which writes test-slow/results/lm-quality-attn.json).',
     '',
   );
   const steps = [...new Set([...reference.curve.map((p) => p.step), ...(attn?.curve ?? []).map((p) => p.step)])].sort((a, b) => a - b);

@@ -149,7 +149,7 @@ function newModel(lm: LmApi, config: GptConfig): GptModel {
  */
 async function attnGeneration(lm: LmApi, model: GptModel, prompt: number[], newTokens: number, useCache: boolean): Promise<GenSample> {
   // No end-of-text id: random weights may pick any id, and every run must make newTokens.
-  const options = { temperature: 0, useCache, eosTokenId: null, onWarning: null, maxNewTokens: newTokens };
+  const options = { temperature: 0, useCache, eosTokenId: null, maxNewTokens: newTokens };
   if (lm.streamTokens) {
     let n = 0;
     let first = 0;

@@ -169,7 +169,7 @@ test(`lm quality: nanoGPT CPU config, ${steps} steps on moby-dick, validation lo
   }
 
   const prompt = [...'Call me'].map((c) => stoi.get(c)!);
-  const { tokens } = await generate(model, prompt, { maxNewTokens: 300, temperature: 0.8, topK: 200, seed: 1337, eosTokenId: null, onWarning: null });
+  const { tokens } = await generate(model, prompt, { maxNewTokens: 300, temperature: 0.8, topK: 200, seed: 1337, eosTokenId: null });
   const sampleText = [...prompt, ...tokens].map((i) => itos[i]).join('');
   console.log(`sample:\n${sampleText}`);
 

@@ -290,28 +290,37 @@ def split_tokens(ids, val_fraction=0.1):
     return ids[:ids.numel() - n_val], ids[ids.numel() - n_val:]
 
 
+def validation_windows(length, block_size):
+    """[start, end) of each validation window: consecutive, non-overlapping, block_size long but
+    the last; windows of one token (nothing to predict) left out. attn's validationWindows
+    (src/infer/language-model.ts)."""
+    out = []
+    for s in range(0, length, block_size):
+        e = min(length, s + block_size)
+        if e - s >= 2:
+            out.append((s, e))
+    return out
+
+
 @torch.no_grad()
 def validation_loss(model, val, block_size, batch=64):
-    """Mean cross-entropy over the validation tokens cut into consecutive non-overlapping windows
-    of block_size: window w predicts val[w·bs + 1 … w·bs + bs] from the tokens before each in the
-    window (the last window may be shorter). Every validation token but the first is predicted
-    exactly once; the mean is over tokens."""
+    """attn's validation loss of a language model, defined once (src/infer/language-model.ts
+    languageModelLoss): the validation tokens cut into consecutive non-overlapping windows of
+    block_size, each token of a window predicted from the earlier tokens of its window (so the
+    first token of a window is not predicted); the mean cross-entropy over predicted tokens."""
     model.eval()
-    n = val.numel() - 1  # tokens that have a predecessor
+    windows = validation_windows(val.numel(), block_size)
     total, count = 0.0, 0
-    full = n // block_size
-    for s in range(0, full, batch):
-        e = min(full, s + batch)
-        x = torch.stack([val[w * block_size: (w + 1) * block_size] for w in range(s, e)])  # (b, bs)
-        y = torch.stack([val[w * block_size + 1: (w + 1) * block_size + 1] for w in range(s, e)])  # (b, bs)
-        logits, _ = model(x)
-        total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction='sum').item()
-        count += y.numel()
-    rest = n - full * block_size
-    if rest > 0:
-        x = val[full * block_size: full * block_size + rest].unsqueeze(0)  # (1, rest)
-        y = val[full * block_size + 1: full * block_size + rest + 1].unsqueeze(0)
-        logits, _ = model(x)
+    groups = []  # full windows share batches; a shorter last one runs alone
+    for w in windows:
+        if groups and len(groups[-1]) < batch and groups[-1][0][1] - groups[-1][0][0] == w[1] - w[0]:
+            groups[-1].append(w)
+        else:
+            groups.append([w])
+    for g in groups:
+        x = torch.stack([val[s:e - 1] for s, e in g])  # (b, T - 1)
+        y = torch.stack([val[s + 1:e] for s, e in g])  # (b, T - 1)
+        logits, _ = model(x)  # (b, T - 1, V)
         total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), y.reshape(-1), reduction='sum').item()
         count += y.numel()
     model.train()

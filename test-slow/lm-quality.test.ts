@@ -77,34 +77,40 @@ function nanoGptLr(it: number): number {
 }
 
 /**
- * The validation loss defined once for language models: mean cross-entropy over the validation
- * tokens cut into consecutive non-overlapping windows of blockSize, window w predicting
- * val[w·T + 1 … w·T + T] from the tokens before each in the window (the last may be shorter).
+ * The validation loss defined once for language models (trainer's languageModelLoss, to be used
+ * here once merged): the validation tokens cut into consecutive non-overlapping windows of
+ * blockSize (the last may be shorter), each token of a window predicted from the earlier tokens
+ * of its window, so a window's first token is not predicted; the mean over predicted tokens.
  */
 function validationLoss(model: GPT, val: Int32Array, T: number): number {
   model.eval();
-  const n = val.length - 1;
-  const full = Math.floor(n / T);
+  const windows: [number, number][] = [];
+  for (let s = 0; s < val.length; s += T) if (Math.min(val.length, s + T) - s >= 2) windows.push([s, Math.min(val.length, s + T)]);
   let total = 0;
   let count = 0;
-  const run = (first: number, windows: number, len: number): void => {
-    const x = new Int32Array(windows * len);
-    const y = new Int32Array(windows * len);
-    for (let w = 0; w < windows; w++) {
-      x.set(val.subarray((first + w) * T, (first + w) * T + len), w * len);
-      y.set(val.subarray((first + w) * T + 1, (first + w) * T + len + 1), w * len);
+  for (let i = 0; i < windows.length; ) {
+    // Full windows share batches of 64; a shorter last one runs alone.
+    const len = windows[i]![1] - windows[i]![0];
+    let j = i;
+    while (j < windows.length && j - i < 64 && windows[j]![1] - windows[j]![0] === len) j++;
+    const time = len - 1;
+    const x = new Int32Array((j - i) * time);
+    const y = new Int32Array((j - i) * time);
+    for (let w = i; w < j; w++) {
+      const [s] = windows[w]!;
+      x.set(val.subarray(s, s + time), (w - i) * time);
+      y.set(val.subarray(s + 1, s + 1 + time), (w - i) * time);
     }
     noGrad(() =>
       tidy(() => {
-        const logits = model.forward(fromArray(x, [windows, len], { dtype: 'int32' })) as Tensor; // (b, len, V)
+        const logits = model.forward(fromArray(x, [j - i, time], { dtype: 'int32' })) as Tensor; // (b, T - 1, V)
         const V = logits.shape[2]!;
-        total += F.crossEntropy(logits.reshape(-1, V), fromArray(y, [windows * len], { dtype: 'int32' }), { reduction: 'sum' }).item();
+        total += F.crossEntropy(logits.reshape(-1, V), fromArray(y, [(j - i) * time], { dtype: 'int32' }), { reduction: 'sum' }).item();
       }),
     );
-    count += windows * len;
-  };
-  for (let s = 0; s < full; s += 64) run(s, Math.min(64, full - s), T);
-  if (n - full * T > 0) run(full, 1, n - full * T);
+    count += (j - i) * time;
+    i = j;
+  }
   model.train();
   return total / count;
 }

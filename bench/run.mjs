@@ -2,6 +2,8 @@
 // `npm run bench`: attn beside every peer present on this machine, in one run.
 //
 //   node bench/run.mjs [--only B1,B2] [--quick] [--threads 1,2] [--no-docs | --docs] [--no-install]
+//   (B1 GEMM, B2 attention, B3 long-sequence memory, B4 classifier, B5 language-model training,
+//   B6 generation; the language-model quality run is npm run test:slow, rendered from its files)
 //   node bench/run.mjs --report-only /tmp/attn-bench-XXXX [--docs]
 //
 // 1. Installs the JavaScript peers into bench/node_modules when missing (tfjs, tfjs-backend-cpu,
@@ -10,6 +12,8 @@
 // 2. Per benchmark: runs attn and the JavaScript peers in one process (bench/suite.ts via tsx),
 //    then PyTorch (bench/torch_bench.py) at the same thread counts, when a python3 with torch
 //    exists.
+//    B6 first has PyTorch export its GPT-2-small model to ONNX (torch_bench.py --export-onnx, into
+//    the run's temporary folder, deleted after B6) for the onnxruntime-node rows.
 // 3. Prints one table per benchmark and the targets, and writes docs/benchmarks.md (full runs
 //    only: not with --quick or --only, unless --docs). The raw results go to <tmp>/all.json.
 // --report-only <dir> measures nothing: it renders <dir>/all.json of an earlier run again (into

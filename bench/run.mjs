@@ -2,6 +2,8 @@
 // `npm run bench`: attn beside every peer present on this machine, in one run.
 //
 //   node bench/run.mjs [--only B1,B2] [--quick] [--threads 1,2] [--no-docs | --docs] [--no-install]
+//   (B1 GEMM, B2 attention, B3 long-sequence memory, B4 classifier, B5 language-model training,
+//   B6 generation; the language-model quality run is npm run test:slow, rendered from its files)
 //   node bench/run.mjs --report-only /tmp/attn-bench-XXXX [--docs]
 //   node bench/run.mjs --profile-threads [--quick] [--docs]
 //
@@ -11,6 +13,8 @@
 // 2. Per benchmark: runs attn and the JavaScript peers in one process (bench/suite.ts via tsx),
 //    then PyTorch (bench/torch_bench.py) at the same thread counts, when a python3 with torch
 //    exists.
+//    B6 first has PyTorch export its GPT-2-small model to ONNX (torch_bench.py --export-onnx, into
+//    the run's temporary folder, deleted after B6) for the onnxruntime-node rows.
 // 3. Prints one table per benchmark and the targets, and writes docs/benchmarks.md (full runs
 //    only: not with --quick or --only, unless --docs). The raw results go to <tmp>/all.json.
 // Every run records the machine (CPU model, SIMD flags, clock) and, after a full run (not with
@@ -22,16 +26,16 @@
 // --report-only <dir> measures nothing: it renders <dir>/all.json of an earlier run again (into
 //    <dir>/benchmarks.md, and docs/benchmarks.md with --docs).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TITLES, evaluateTargets, mergeMachineSection, renderBenchmark, renderTargets, replaceProfileSection } from './report.mjs';
+import { TITLES, evaluateTargets, mergeMachineSection, renderBenchmark, renderQuality, renderTargets, replaceProfileSection } from './report.mjs';
 import { machineInfo } from './machine.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
-const ALL = ['B1', 'B2', 'B3', 'B4'];
+const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'];
 
 function parseArgs(argv) {
   const opts = { only: ALL, quick: false, threads: null, docs: null, install: true, reportOnly: null, profile: null, profileOnly: false };
@@ -111,9 +115,9 @@ function readResults(path) {
   }
 }
 
-function runJs(bench, opts, tmp) {
+function runJs(bench, opts, tmp, extra = []) {
   const out = join(tmp, `${bench}-js.json`);
-  const args = ['--import', 'tsx', join(BENCH_DIR, 'suite.ts'), '--only', bench, '--threads', opts.threads, '--out', out];
+  const args = ['--import', 'tsx', join(BENCH_DIR, 'suite.ts'), '--only', bench, '--threads', opts.threads, '--out', out, ...extra];
   if (opts.quick) args.push('--quick');
   const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
   const res = readResults(out);
@@ -137,6 +141,21 @@ function runTorch(bench, opts, tmp, torch) {
   const res = readResults(out);
   if (r.status !== 0) res.notes.push({ bench, text: `torch_bench.py exited with ${r.status ?? r.signal}; rows measured before that are kept` });
   return res;
+}
+
+/**
+ * B6: onnxruntime-node runs the PyTorch model exported by torch.onnx.export, so PyTorch exports it
+ * into the run's folder first (GPT-2 small: about 0.6 GB, tens of seconds). Returns the suite
+ * arguments and, when the export failed, a note.
+ */
+function exportOnnx(opts, tmp, torch) {
+  if (!torch) return { args: [], note: null };
+  const path = join(tmp, opts.quick ? 'gpt2-quick.onnx' : 'gpt2-small.onnx');
+  const args = [join(BENCH_DIR, 'torch_bench.py'), '--export-onnx', path];
+  if (opts.quick) args.push('--quick');
+  const r = spawnSync(torch.python, args, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0 || !existsSync(path)) return { args: [], note: `torch.onnx.export of the B6 model failed (exit ${r.status ?? r.signal}): no onnxruntime-node rows` };
+  return { args: ['--onnx-model', path], note: null };
 }
 
 // ---- machine load -----------------------------------------------------------------------------
@@ -174,7 +193,22 @@ function machine() {
   return machineInfo();
 }
 
-function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapsedMin, contention, profile }) {
+/**
+ * The quality run's results (issue 12 §7), from files rather than from this run: the PyTorch
+ * reference committed by tools/lm-quality-reference.py and attn's from npm run test:slow.
+ */
+function readQuality() {
+  const read = (rel) => {
+    try {
+      return JSON.parse(readFileSync(join(ROOT, rel), 'utf8'));
+    } catch {
+      return null;
+    }
+  };
+  return { reference: read('test-slow/fixtures/lm-quality-pytorch.json'), attn: read('test-slow/results/lm-quality-attn.json') };
+}
+
+function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapsedMin, contention, profile, quality }) {
   const fmtLoad = (x) => (typeof x === 'number' ? x.toFixed(2) : 'unknown');
   const peers = Object.entries(meta.peers ?? {}).map(([k, v]) => `${k} ${v}`).join(', ') || 'none installed';
   const lines = [
@@ -208,6 +242,7 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
     '',
     ...sections,
     ...(profile?.markdown ? ['## Thread profile', '', ...profile.markdown, ''] : []),
+    ...renderQuality(quality),
     '## Method',
     '',
     '- Every cell is the median of at least 5 timed runs after 1–2 warm-ups (cheap cases run until 2 s',
@@ -225,6 +260,28 @@ function renderDoc({ m, date, opts, meta, torch, targets, sections, load, elapse
     '- B4 feeds random token ids without padding (ids 1…19999) and random labels; attn uses',
     '  `TransformerClassifier` + `AdamW`, PyTorch `nn.TransformerEncoderLayer(norm_first=True,',
     "  activation='gelu', batch_first=True)` + `AdamW`, tfjs the same model in tfjs-core ops + Adam.",
+    "- B5 times whole training steps of nanoGPT's two Shakespeare-char configurations (forward,",
+    '  cross-entropy, backward, clip_grad_norm 1.0, AdamW with weight decay on ≥ 2-D parameters only)',
+    "  on random ids of a 65-token vocabulary: attn `GPT` + `optim.AdamW`, PyTorch nanoGPT's model.py",
+    "  (bench/torch_gpt.py; 1.13 has no scaled_dot_product_attention, so its masked-softmax path). The",
+    '  GPU configuration takes seconds per step: a few steps in a 90 s budget. The memory row is one',
+    '  first AdamW step of the GPT-2-small shape at batch 4 × 512, `memory().peakBytes` after',
+    '  `resetPeakMemory()`.',
+    '- B6 generates greedily from random weights (random prompt ids): attn `streamTokens` (the streaming',
+    '  form of `generate`; the first id\'s arrival is the time to first token), PyTorch eager with a preallocated',
+    '  key/value cache written in place (bench/torch_gpt.py), onnxruntime-node on the PyTorch model',
+    '  exported by `torch.onnx.export` (opset 17; past_key_values.N.key/value in, present.N.* out,',
+    '  (B, H, T, D)), its presents fed back each step. Every side applies lm_head to the last position',
+    '  only. The 512-token rows compare attn with `useCache` true and false on the most threads.',
+    '- B6 beside onnxruntime-node, what differs (row B6-c gives the measured distance): a decoding',
+    '  step is one matrix-vector product per weight matrix, so it reads all ~0.5 GB of GPT-2 small\'s',
+    '  float32 weights once per token and is bound by memory bandwidth and by how well each GEMV',
+    "  streams it. onnxruntime runs native MLAS kernels (AVX2/AVX-512 FMA, 256/512-bit) on a graph its",
+    '  optimizer has fused (LayerNorm, GELU, bias-add, attention subgraphs) with no per-op JavaScript;',
+    '  attn runs 128-bit WebAssembly SIMD kernels (no FMA) dispatched op by op from JavaScript (tensor',
+    '  objects, scopes, the thread pool\'s hand-off per kernel). Against onnxruntime in this harness: its',
+    '  past/present tensors cross into JavaScript and back every step, and its cache grows by Concat',
+    '  (a copy of the past per layer per step), where attn and PyTorch write a preallocated cache in place.',
     '',
   ];
   return lines.join('\n');
@@ -248,7 +305,8 @@ function caveats(meta) {
       '',
       "PyTorch loaded the reference (netlib) BLAS, which Debian's python3-torch uses when no optimised",
       'BLAS is installed: its GEMM runs at ~6 GFLOP/s (B1) instead of ~100–190 with OpenBLAS, so every',
-      'PyTorch column below (B1, B2, B4) is that slow path and the targets against PyTorch flatter attn',
+      'PyTorch column below (B1, B2, B4, B5, B6) is that slow path and the targets against PyTorch flatter attn',
+      "(B5's GPU configuration is not run for PyTorch at all: minutes per step)",
       '(`apt-get install libopenblas0-pthread` switches the libblas.so.3 alternative).',
       '',
     );
@@ -279,7 +337,10 @@ const contention = {};
 for (const bench of opts.only) {
   console.log(`\n== ${TITLES[bench]} ==`);
   const before = cpuSnapshot();
-  const js = runJs(bench, opts, tmp);
+  const onnx = bench === 'B6' ? exportOnnx(opts, tmp, torch) : { args: [], note: null };
+  const js = runJs(bench, opts, tmp, onnx.args);
+  if (onnx.note) js.notes.push({ bench, text: onnx.note });
+  if (onnx.args.length) rmSync(onnx.args[1], { force: true }); // hundreds of MB; all.json stays
   const py = runTorch(bench, opts, tmp, torch);
   const others = othersCores(before, cpuSnapshot());
   if (others !== null) {
@@ -351,7 +412,8 @@ function writeDoc(doc, kind, profile = null) {
 /** Judges the targets, prints them and returns docs/benchmarks.md for one run's all.json. */
 function report(all, opts) {
   const run = all.run;
-  const targets = evaluateTargets(all.records, { contention: run.contention, cores: run.cores });
+  const quality = readQuality();
+  const targets = evaluateTargets(all.records, { contention: run.contention, cores: run.cores, quality });
   console.log("\nTargets (the project's, from its issues):");
   for (const t of targets) console.log(`  ${t.id.padEnd(5)} ${t.status.padEnd(12)} ${t.text}: ${t.detail}${t.short && t.status !== 'met' ? ` — missed by: ${t.short}` : ''}`);
   const sections = [];
@@ -369,6 +431,7 @@ function report(all, opts) {
     elapsedMin: run.elapsedMin,
     contention: run.contention,
     profile: all.profile,
+    quality,
   });
 }
 

@@ -4,7 +4,7 @@
  * (once per benchmark, so one benchmark's memory does not weigh on the next), runs PyTorch
  * beside it and prints the tables.
  *
- *   node --import tsx bench/suite.ts --only B1 [--quick] [--threads 1,2] [--out results.json]
+ *   node --import tsx bench/suite.ts --only B1 [--quick] [--threads 1,2] [--out results.json] [--onnx-model gpt.onnx]
  */
 import { availableParallelism } from 'node:os';
 import { attn, loadAttn } from './lib/attn.js';
@@ -14,9 +14,11 @@ import { b1 } from './b1-gemm.js';
 import { b2 } from './b2-attention.js';
 import { b3 } from './b3-memory.js';
 import { b4 } from './b4-classifier.js';
+import { b5 } from './b5-lm-train.js';
+import { b6 } from './b6-generate.js';
 import { peerVersions } from './peers/load.js';
 
-const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { B1: b1, B2: b2, B3: b3, B4: b4 };
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6 };
 
 function arg(name: string): string | null {
   const i = process.argv.indexOf(name);
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   rec.meta = { attnBackends: info.backends, attnThreadApi: info.threadApi, attnNotes: info.notes, peers: peerVersions(), threads };
   for (const n of info.notes) console.log(`  attn: ${n}`);
   console.log(`  attn backends: ${info.backends.join(', ')}${info.backends.includes('wasm') && !info.threadApi ? ' (no setNumThreads found: wasm runs on its default threads)' : ''}`);
-  const ctx: BenchContext = { quick, opts: measureOptions(quick), rec, threads };
+  const ctx: BenchContext = { quick, opts: measureOptions(quick), rec, threads, onnxModel: arg('--onnx-model') ?? undefined };
   for (const id of only) {
     const run = BENCHMARKS[id];
     if (!run) {

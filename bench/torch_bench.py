@@ -13,6 +13,7 @@ import argparse
 import ctypes
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -20,6 +21,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # torch_gpt.py
 
 MASKED = -1e9  # additive mask value, as the JavaScript peers
 
@@ -91,6 +94,7 @@ def error_message(e):
 
 
 _OPENBLAS = None  # ctypes handle of the OpenBLAS this process loaded, set by blas_library()
+_REFERENCE_BLAS = False  # the netlib BLAS is loaded (~30× slower GEMM), set by blas_library()
 
 
 def set_threads(n):
@@ -242,6 +246,174 @@ def b4(rec, threads, quick):
             rec.add(bench='B4', case=case, impl='PyTorch', threads=nt, na=error_message(e))
 
 
+# ---- B5 language-model training ------------------------------------------------------------------
+
+# nanoGPT's Shakespeare-char configurations (README "I only have a macbook" and
+# config/train_shakespeare_char.py): bias False (train.py's default), dropout 0 for timing.
+LM_CONFIGS = [
+    dict(key='cpu', n_layer=4, n_head=4, n_embd=128, block_size=64, batch=12),
+    dict(key='gpu', n_layer=6, n_head=6, n_embd=384, block_size=256, batch=64),
+]
+CHAR_VOCAB = 65  # nanoGPT's shakespeare_char vocabulary; the timing does not depend on the text
+
+
+def b5_case(cfg, batch):
+    """The case label, shared with bench/b5-lm-train.ts (b5Case)."""
+    name = 'CPU' if cfg['key'] == 'cpu' else 'GPU'
+    extra = '' if batch == cfg['batch'] else f' (batch {batch} instead of {cfg["batch"]})'
+    return f"{name} config: {cfg['n_layer']} layers, d {cfg['n_embd']}, block {cfg['block_size']}, batch {batch}{extra}"
+
+
+def b5_batch(cfg, quick):
+    return 4 if quick and cfg['key'] == 'gpu' else cfg['batch']
+
+
+def b5(rec, threads, quick):
+    from torch_gpt import GPT, GPTConfig
+    rec.note('B5', 'PyTorch: nanoGPT model.py (1.13 has no scaled_dot_product_attention: its masked-softmax fallback), AdamW with nanoGPT\'s weight-decay groups (wd 0.1 on ≥ 2-D parameters), betas (0.9, 0.99), clip_grad_norm_ 1.0; random token ids, vocabulary 65.')
+    for cfg in LM_CONFIGS:
+        batch = b5_batch(cfg, quick)
+        case = b5_case(cfg, batch)
+        tokens = batch * cfg['block_size']
+        g = torch.Generator().manual_seed(0)
+        x = torch.randint(0, CHAR_VOCAB, (batch, cfg['block_size']), generator=g)
+        y = torch.randint(0, CHAR_VOCAB, (batch, cfg['block_size']), generator=g)
+        # The GPU configuration takes seconds per step: a few steps within a larger budget.
+        budget = None if cfg['key'] == 'cpu' else (30.0 if quick else 90.0)
+        if cfg['key'] == 'gpu' and _REFERENCE_BLAS:
+            for nt in threads:
+                rec.add(bench='B5', case=case, impl='PyTorch', threads=nt,
+                        na='not run: PyTorch loaded the reference (netlib) BLAS, minutes per step at this shape (apt-get install libopenblas0-pthread)')
+            continue
+        for nt in threads:
+            set_threads(nt)
+            try:
+                torch.manual_seed(0)
+                model = GPT(GPTConfig(vocab_size=CHAR_VOCAB, block_size=cfg['block_size'], n_layer=cfg['n_layer'],
+                                      n_head=cfg['n_head'], n_embd=cfg['n_embd'], dropout=0.0, bias=False))
+                model.train()
+                opt = model.configure_optimizers(0.1, 1e-3, (0.9, 0.99))
+
+                def step():
+                    _, loss = model(x, y)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    opt.step()
+                    opt.zero_grad(set_to_none=True)
+
+                t = measure(step, quick, budget)
+                rec.add(bench='B5', case=case, impl='PyTorch', threads=nt, **t,
+                        metric={'name': 'tokens/s', 'value': tokens / (t['medianMs'] / 1000)})
+            except Exception as e:  # noqa: BLE001
+                rec.add(bench='B5', case=case, impl='PyTorch', threads=nt, na=error_message(e))
+
+
+# ---- B6 generation ------------------------------------------------------------------------------
+
+GPT2_SMALL = dict(n_layer=12, n_head=12, n_embd=768, vocab_size=50257, block_size=1024)
+# --quick: the same vocabulary and width, 2 layers, shorter prompt and output.
+GPT2_QUICK = dict(n_layer=2, n_head=12, n_embd=768, vocab_size=50257, block_size=1024)
+
+
+def b6_plan(quick):
+    """Shapes shared with bench/b6-generate.ts (b6Plan)."""
+    if quick:
+        return dict(model=GPT2_QUICK, prompt=32, new=16, long_prompt=96, long_new=8)
+    return dict(model=GPT2_SMALL, prompt=128, new=128, long_prompt=480, long_new=32)
+
+
+def b6_model(quick):
+    from torch_gpt import GPT, GPTConfig
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(dropout=0.0, bias=True, **b6_plan(quick)['model']))
+    model.eval()
+    return model
+
+
+def b6_prompt(n, vocab):
+    g = torch.Generator().manual_seed(1)
+    return torch.randint(0, vocab, (1, n), generator=g)
+
+
+def generate_greedy(model, prompt, new, use_cache):
+    """Greedy decoding; returns (ms to the first new token, ms for the other new - 1 tokens)."""
+    from torch_gpt import KVCache
+    with torch.no_grad():
+        t0 = time.perf_counter()
+        if use_cache:
+            cache = KVCache(model.config, 1, prompt.size(1) + new)
+            nxt = model.decode_step(prompt, cache).argmax(-1, keepdim=True)  # (1, 1)
+        else:
+            seq = prompt
+            nxt = model.last_logits(seq).argmax(-1, keepdim=True)
+        t1 = time.perf_counter()
+        for _ in range(new - 1):
+            if use_cache:
+                nxt = model.decode_step(nxt, cache).argmax(-1, keepdim=True)
+            else:
+                seq = torch.cat([seq, nxt], dim=1)
+                nxt = model.last_logits(seq).argmax(-1, keepdim=True)
+        nxt.item()
+        t2 = time.perf_counter()
+    return (t1 - t0) * 1000, (t2 - t1) * 1000
+
+
+def measure_generation(run, quick, budget):
+    """One warm-up, then at least 3 timed generations (2 with --quick) within `budget` seconds;
+    medians of the time to first token and of the decoding time."""
+    min_runs = 2 if quick else 3
+    start = time.perf_counter()
+    first = run()
+    samples = []
+    if sum(first) / 1000 > budget / 2:
+        samples = [first]
+    else:
+        while len(samples) < min_runs:
+            if samples and (time.perf_counter() - start) + sum(samples[-1]) / 1000 > budget:
+                break
+            samples.append(run())
+    ttft = [s[0] for s in samples]
+    dec = [s[1] for s in samples]
+    extra = {'limited': True} if len(samples) < min_runs else {}
+    return ({'medianMs': statistics.median(ttft), 'minMs': min(ttft), 'runs': len(samples), **extra},
+            {'medianMs': statistics.median(dec), 'minMs': min(dec), 'runs': len(samples), **extra})
+
+
+def b6_cases(plan):
+    """Case labels, shared with bench/b6-generate.ts."""
+    p, n, lp, ln = plan['prompt'], plan['new'], plan['long_prompt'], plan['long_new']
+    return dict(ttft=f'prompt {p}: time to first token', decode=f'prompt {p} + {n} new: decoding',
+                cached=f'{lp + ln} tokens (prompt {lp} + {ln} new), KV cache: decoding',
+                nocache=f'{lp + ln} tokens (prompt {lp} + {ln} new), no cache: decoding')
+
+
+def b6(rec, threads, quick):
+    plan = b6_plan(quick)
+    cases = b6_cases(plan)
+    model = b6_model(quick)
+    rec.note('B6', 'PyTorch: eager nanoGPT model with a preallocated key/value cache written in place (torch_gpt.py KVCache), no_grad, greedy argmax; lm_head on the last position only.')
+    prompt = b6_prompt(plan['prompt'], model.config.vocab_size)
+    budget = 60.0 if quick else 120.0
+    for nt in threads:
+        set_threads(nt)
+        try:
+            ttft, dec = measure_generation(lambda: generate_greedy(model, prompt, plan['new'], True), quick, budget)
+            rec.add(bench='B6', case=cases['ttft'], impl='PyTorch', threads=nt, **ttft)
+            rec.add(bench='B6', case=cases['decode'], impl='PyTorch', threads=nt, **dec,
+                    metric={'name': 'tokens/s', 'value': (plan['new'] - 1) / (dec['medianMs'] / 1000)})
+        except Exception as e:  # noqa: BLE001
+            rec.add(bench='B6', case=cases['decode'], impl='PyTorch', threads=nt, na=error_message(e))
+
+
+def export_b6_onnx(path, quick):
+    """The B6 model (PyTorch's random init, seed 0) exported for onnxruntime-node."""
+    from torch_gpt import export_onnx
+    model = b6_model(quick)
+    t = time.perf_counter()
+    export_onnx(model, path, opset=17)
+    print(f'  B6: exported {path} (opset 17) in {time.perf_counter() - t:.1f} s', flush=True)
+
+
 def b3(rec, threads, quick):
     # Not run: bench/b3-memory.ts reports the size the unfused formula would need.
     pass
@@ -252,7 +424,6 @@ def blas_library():
     python3-torch uses whatever libblas.so.3 points to, the reference BLAS unless OpenBLAS or
     BLIS is installed)."""
     torch.ones(2, 2) @ torch.ones(2, 2)
-    import os
     try:
         with open('/proc/self/maps') as f:
             libs = {line.split()[-1] for line in f if 'blas' in line.lower() and '/' in line}
@@ -272,11 +443,13 @@ def blas_library():
                 break
             except (OSError, AttributeError):
                 pass
+    global _REFERENCE_BLAS
+    _REFERENCE_BLAS = any('/blas/libblas' in p for p in real) and not any(k in p for p in real for k in ('openblas', 'blis', 'mkl'))
     kind = 'OpenBLAS' if any('openblas' in p for p in real) else 'BLIS' if any('blis' in p for p in real) else 'MKL' if any('mkl' in p for p in real) else 'reference BLAS (netlib)' if any('/blas/libblas' in p for p in real) else 'other'
     return f"{kind}: {', '.join(real)}"
 
 
-BENCHMARKS = {'B1': b1, 'B2': b2, 'B3': b3, 'B4': b4}
+BENCHMARKS = {'B1': b1, 'B2': b2, 'B3': b3, 'B4': b4, 'B5': b5, 'B6': b6}
 
 
 def main():
@@ -285,7 +458,11 @@ def main():
     p.add_argument('--threads', default='1,2')
     p.add_argument('--quick', action='store_true')
     p.add_argument('--out')
+    p.add_argument('--export-onnx', metavar='PATH', help='only export the B6 model to PATH (for onnxruntime-node) and exit')
     args = p.parse_args()
+    if args.export_onnx:
+        export_b6_onnx(args.export_onnx, args.quick)
+        return
     threads = [int(x) for x in args.threads.split(',') if x.strip()]
     rec = Recorder(args.out)
     torch.set_num_interop_threads(1)

@@ -8,4 +8,6 @@ export interface BenchContext {
   rec: Recorder;
   /** Thread counts to measure multi-threaded implementations at (1 and 2). */
   threads: number[];
+  /** B6: the GPT exported by torch_bench.py --export-onnx, for onnxruntime-node (none without PyTorch). */
+  onnxModel?: string;
 }

@@ -1,0 +1,169 @@
+/**
+ * B5 language-model training, as tokens per second of full training steps: nanoGPT's
+ * Shakespeare-char configurations — the CPU one (4 layers, 4 heads, d 128, block 64, batch 12)
+ * and the GPU one (6 layers, 6 heads, d 384, block 256, batch 64; seconds per step, so a few
+ * steps) — with dropout 0, no biases (train.py's default), a 65-character vocabulary and random
+ * token ids. A step is nanoGPT's: forward, cross-entropy over every position, backward,
+ * gradient-norm clip at 1.0, AdamW (lr 1e-3, betas (0.9, 0.99), weight decay 0.1 on the ≥ 2-D
+ * parameters only), zero the gradients. PyTorch runs the same model and step in torch_bench.py
+ * (bench/torch_gpt.py, nanoGPT's model.py).
+ *
+ * The last case is the memory target: one AdamW step of the GPT-2-small shape (12 layers, d 768,
+ * 12 heads, vocab 50257) at batch 4 × 512 tokens must fit the arena; its peak (`memory()` after
+ * `resetPeakMemory()`) is reported with the bytes the parameters, gradients and AdamW moments
+ * account for.
+ */
+import { attn, attnTargets, hasWasm, useTarget, type AttnTarget } from './lib/attn.js';
+import type { BenchContext } from './lib/context.js';
+import { loadLm, lmTrainStep, nanoGptAdamW, type GptConfig, type LmApi } from './lib/gpt.js';
+import { errorMessage, timeSync, type ResultRecord } from './lib/measure.js';
+
+const CHAR_VOCAB = 65;
+const MiB = 2 ** 20;
+
+/** nanoGPT's two Shakespeare-char configurations (the same table as torch_bench.py LM_CONFIGS). */
+export const LM_CONFIGS = [
+  { key: 'cpu', nLayer: 4, nHead: 4, nEmbd: 128, blockSize: 64, batch: 12 },
+  { key: 'gpu', nLayer: 6, nHead: 6, nEmbd: 384, blockSize: 256, batch: 64 },
+] as const;
+type LmConfig = (typeof LM_CONFIGS)[number];
+
+/** --quick: the GPU configuration at batch 4 (a step at 64 takes seconds). */
+export function b5Batch(cfg: LmConfig, quick: boolean): number {
+  return quick && cfg.key === 'gpu' ? 4 : cfg.batch;
+}
+
+/** The case label; torch_bench.py b5_case writes the same string. */
+export function b5Case(cfg: LmConfig, batch: number): string {
+  const extra = batch === cfg.batch ? '' : ` (batch ${batch} instead of ${cfg.batch})`;
+  return `${cfg.key === 'cpu' ? 'CPU' : 'GPU'} config: ${cfg.nLayer} layers, d ${cfg.nEmbd}, block ${cfg.blockSize}, batch ${batch}${extra}`;
+}
+
+/** The memory case: GPT-2 small at batch 4 × 512 (--quick: 2 layers at batch 1 × 128). */
+export function memoryPlan(quick: boolean): { config: GptConfig; batch: number; seq: number; label: string } {
+  const nLayer = quick ? 2 : 12;
+  const batch = quick ? 1 : 4;
+  const seq = quick ? 128 : 512;
+  return {
+    config: { vocabSize: 50257, blockSize: 1024, nLayer, nHead: 12, nEmbd: 768, dropout: 0, bias: true },
+    batch,
+    seq,
+    label: `memory: GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, batch ${batch} × ${seq}, one AdamW step`,
+  };
+}
+
+function randomIds(n: number, vocab: number, seed: number): Int32Array {
+  const out = new Int32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s % vocab;
+  }
+  return out;
+}
+
+export async function b5(ctx: BenchContext): Promise<void> {
+  const { rec } = ctx;
+  const wasm = hasWasm();
+  const lm = await loadLm();
+  rec.note('B5', 'attn: GPT (src/models/gpt.ts) + AdamW with the same groups and clipGradNorm 1.0; both sides train on random ids of a 65-token vocabulary (the speed does not depend on the text).');
+  for (const cfg of LM_CONFIGS) {
+    const batch = b5Batch(cfg, ctx.quick);
+    const label = b5Case(cfg, batch);
+    // The GPU configuration: seconds per step, so the minimum runs within a larger budget.
+    const opts = cfg.key === 'cpu' ? ctx.opts : { ...ctx.opts, minSeconds: 0, budgetSeconds: ctx.quick ? 30 : 90 };
+    for (const target of attnTargets(ctx.threads, !wasm)) {
+      const base: ResultRecord = { bench: 'B5', case: label, impl: target.label, threads: target.threads };
+      if (typeof lm === 'string') {
+        rec.add({ ...base, na: lm });
+        continue;
+      }
+      if (target.backend === 'ref' && cfg.key === 'gpu') {
+        rec.add({ ...base, na: 'skipped (spec backend; minutes per step)' });
+        continue;
+      }
+      await trainCase(ctx, lm, target, cfg, batch, base, opts);
+    }
+  }
+  await memoryCase(ctx, lm, wasm);
+}
+
+async function trainCase(ctx: BenchContext, lm: LmApi, target: AttnTarget, cfg: LmConfig, batch: number, base: ResultRecord, opts: BenchContext['opts']): Promise<void> {
+  const T = cfg.blockSize;
+  let model: InstanceType<LmApi['GPT']> | null = null;
+  let opt: attn.optim.AdamW | null = null;
+  const owned: attn.Tensor[] = [];
+  try {
+    await useTarget(target);
+    attn.manualSeed(0);
+    model = new lm.GPT({ vocabSize: CHAR_VOCAB, blockSize: T, nLayer: cfg.nLayer, nHead: cfg.nHead, nEmbd: cfg.nEmbd, dropout: 0, bias: false });
+    model.train();
+    opt = nanoGptAdamW(model, { lr: 1e-3, weightDecay: 0.1, betas: [0.9, 0.99] });
+    const x = attn.keep(attn.fromArray(randomIds(batch * T, CHAR_VOCAB, 1), [batch, T], { dtype: 'int32' })); // (B, T)
+    const y = attn.keep(attn.fromArray(randomIds(batch * T, CHAR_VOCAB, 2), [batch, T], { dtype: 'int32' })); // (B, T)
+    owned.push(x, y);
+    const m = model;
+    const o = opt;
+    const t = timeSync(() => void lmTrainStep(m, o, x, y, 1.0), opts);
+    ctx.rec.add({ ...base, ...t, metric: { name: 'tokens/s', value: (batch * T) / (t.medianMs / 1000) } });
+  } catch (e) {
+    ctx.rec.fail(base, e);
+  } finally {
+    attn.dispose(owned);
+    opt?.dispose();
+    model?.dispose();
+  }
+}
+
+async function memoryCase(ctx: BenchContext, lm: LmApi | string, wasm: boolean): Promise<void> {
+  const plan = memoryPlan(ctx.quick || !wasm);
+  // Memory does not depend on the thread count: one run on the most threads.
+  const target = attnTargets([Math.max(...ctx.threads)], !wasm)[0]!;
+  const base: ResultRecord = { bench: 'B5', case: plan.label, impl: target.label, threads: target.threads };
+  if (typeof lm === 'string') return ctx.rec.add({ ...base, na: lm });
+  let model: InstanceType<LmApi['GPT']> | null = null;
+  let opt: attn.optim.AdamW | null = null;
+  const owned: attn.Tensor[] = [];
+  try {
+    await useTarget(target);
+    attn.manualSeed(0);
+    const before = attn.memory().numBytes;
+    model = new lm.GPT(plan.config);
+    model.train();
+    const params = attn.memory().numBytes - before;
+    opt = nanoGptAdamW(model, { lr: 6e-4, weightDecay: 0.1, betas: [0.9, 0.95] });
+    const { batch, seq } = plan;
+    const x = attn.keep(attn.fromArray(randomIds(batch * seq, plan.config.vocabSize, 3), [batch, seq], { dtype: 'int32' })); // (B, T)
+    const y = attn.keep(attn.fromArray(randomIds(batch * seq, plan.config.vocabSize, 4), [batch, seq], { dtype: 'int32' })); // (B, T)
+    owned.push(x, y);
+    attn.resetPeakMemory();
+    const t0 = performance.now();
+    lmTrainStep(model, opt, x, y, 1.0);
+    const ms = performance.now() - t0;
+    const info = attn.memory();
+    const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
+    ctx.rec.add({
+      ...base,
+      medianMs: ms,
+      minMs: ms,
+      runs: 1,
+      metric: { name: 'MiB peak', value: info.peakBytes / MiB },
+      extra: {
+        'peak MiB': +(info.peakBytes / MiB).toFixed(0),
+        'parameters MiB': +(params / MiB).toFixed(0),
+        // The floor every AdamW step needs: parameters, their gradients, two moments.
+        'params + grads + moments MiB': +((4 * nParams * 4) / MiB).toFixed(0),
+        'arena reserved MiB': +(info.reservedBytes / MiB).toFixed(0),
+        'arena limit MiB': 4096,
+        parameters: nParams,
+      },
+      note: 'one step, its first (moments allocated in it)',
+    });
+  } catch (e) {
+    ctx.rec.add({ ...base, na: `did not fit or failed: ${errorMessage(e)}` });
+  } finally {
+    attn.dispose(owned);
+    opt?.dispose();
+    model?.dispose();
+  }
+}

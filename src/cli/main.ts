@@ -5,6 +5,7 @@ import { runDemo } from './demo.js';
 import { registerTrainCommand } from './train.js';
 import { registerEvalCommand } from './eval.js';
 import { registerPredictCommand } from './predict.js';
+import { registerGenerateCommand } from './generate.js';
 import { UsageError } from './options.js';
 import { wordError } from './errors.js';
 import '../index.js';
@@ -23,6 +24,7 @@ Quick start:
 registerTrainCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
+registerGenerateCommand(program);
 
 program
   .command('demo')

@@ -18,6 +18,8 @@ import { BowClassifier } from './bow-classifier.js';
 import { BiLstmAttentionClassifier } from './bilstm-attention-classifier.js';
 import { TransformerClassifier } from './transformer-classifier.js';
 import { MaskedLanguageModel } from './masked-lm.js';
+import { GPT } from './gpt.js';
+import { parseGPTConfig, type GPTConfig } from './gpt-config.js';
 
 /** What a model is trained for; it decides which commands may use a run folder. */
 export type ModelTask = 'classification' | 'language-model' | 'masked-lm';
@@ -136,3 +138,5 @@ registerModel({
     return new MaskedLanguageModel(encoder);
   },
 });
+
+registerModel({ type: 'gpt', task: 'language-model', parseConfig: parseGPTConfig, create: (c: GPTConfig) => new GPT(c) });

@@ -9,6 +9,7 @@ import { trainLanguageModel, DEFAULT_LANGUAGE_MODEL_OPTIONS, type LanguageModelR
 import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
+import { OptionError, formatOptionError } from '../train/errors.js';
 
 /** `--task` values. */
 export const TRAIN_TASKS = ['classification', 'lm'] as const;
@@ -116,7 +117,10 @@ export async function runTrainLanguageModel(command: Command): Promise<void> {
   const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
   const outDir = resume ?? str('out') ?? timestampedRunDir();
   const run = () => trainLanguageModel({ ...options, outDir, resume: resume ?? null, progress: flags.progress !== false, log });
-  const report = await (resume ? withFolderFlag('--resume', run) : run());
+  const report = await (resume ? withFolderFlag('--resume', run) : run()).catch((err: unknown) => {
+    // The library names its options as it does (nHead, outDir); here they are the flags.
+    throw err instanceof OptionError ? new UsageError(formatOptionError(err, flagOfOption)) : err;
+  });
   if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report);
   if (report.interrupted) {
@@ -129,7 +133,7 @@ export async function runTrainLanguageModel(command: Command): Promise<void> {
 }
 
 const OPTION_FLAGS: Record<string, string> = {
-  nLayer: '--layers', nHead: '--heads', nEmbd: '--dim', gradAccumulationSteps: '--grad-accumulation',
+  nLayer: '--layers', nHead: '--heads', nEmbd: '--dim', gradAccumulationSteps: '--grad-accumulation', outDir: '--out', gradClip: '--grad-clip',
 };
 function flagOfOption(option: string): string {
   return OPTION_FLAGS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

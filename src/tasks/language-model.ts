@@ -184,7 +184,7 @@ function checkFreshFolder(dir: string): void {
   } catch {
     throw new OptionError('outDir', `${dir} exists and is not a folder`);
   }
-  if (entries.length > 0) throw new OptionError('outDir', `${dir} is not empty (${entries.length} entries); choose a new folder, or resume the run in it`);
+  if (entries.length > 0) throw new OptionError('outDir', `${dir} is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}); choose a new folder, or resume the run in it`);
 }
 
 /** The default prompt of the samples: the start of the validation text, up to an end of text. */

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { trainLanguageModel, DEFAULT_LANGUAGE_MODEL_OPTIONS, type LanguageModelReport, type TrainLanguageModelOptions } from '../tasks/language-model.js';
 import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
+import { RunFolder } from '../io/run-folder.js';
 import { withFolderFlag } from './errors.js';
 import { OptionError, formatOptionError } from '../train/errors.js';
 
@@ -41,8 +42,10 @@ export function addLanguageModelOptions(command: Command): Command {
 /** The task the command line asks for; refuses the other task's options (one line each). */
 export function trainTask(command: Command): TrainTask {
   const flags = command.opts<Record<string, unknown>>();
-  const task = parseChoice(String(flags.task), '--task', TRAIN_TASKS);
   const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+  // `attn train --resume DIR` on a language model's folder (it has train.bin) needs no --task.
+  const resumesLm = !given('task') && typeof flags.resume === 'string' && new RunFolder(flags.resume).has('trainTokens');
+  const task = resumesLm ? 'lm' : parseChoice(String(flags.task), '--task', TRAIN_TASKS);
   const [foreign, other] = task === 'lm' ? [CLASSIFIER_ONLY, 'the classifier'] : [LM_ONLY, 'a language model (--task lm)'];
   for (const [key, flag] of Object.entries(foreign)) {
     if (given(key)) throw new UsageError(`${flag} is an option of ${other}, not of ${task === 'lm' ? 'a language model (--task lm)' : 'the classifier'}${hint(task, key)}`);

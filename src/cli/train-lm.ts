@@ -24,6 +24,7 @@ const CLASSIFIER_ONLY = {
   test: '--test', labelField: '--label-field', strip: '--strip', maxExamples: '--max-examples', model: '--model', maxLength: '--max-length',
   epochs: '--epochs', warmup: '--warmup', clipNorm: '--clip-norm', patience: '--patience', labelSmoothing: '--label-smoothing',
   dModel: '--d-model', pooling: '--pooling', pretrainEpochs: '--pretrain-epochs', pretrainLr: '--pretrain-lr', schedule: '--schedule', baseline: '--no-baseline',
+  overwrite: '--overwrite',
 } as const;
 
 const d = DEFAULT_LANGUAGE_MODEL_OPTIONS;

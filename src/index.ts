@@ -63,6 +63,9 @@ export type { MaskedTokens, PretrainingOptions, PretrainingReport } from './trai
 export { trainTextClassifier } from './train/text-classification.js';
 export type { TrainReport } from './train/text-classification.js';
 export type { TrainTextClassifierOptions, ClassifierTrainerOptions, LabelledData, TokenizerType, SplitName } from './train/classification-data.js';
+export { trainLanguageModel, DEFAULT_LANGUAGE_MODEL_OPTIONS, DEFAULT_LM_BPE_VOCAB } from './tasks/language-model.js';
+export type { TrainLanguageModelOptions, LanguageModelReport, LanguageModelData, LanguageModelSampleOptions } from './tasks/language-model.js';
+export type { TokenizedCorpus } from './data/token-stream.js';
 export { loadTextClassifier, LoadedTextClassifier, encodeText } from './infer/text-classifier.js';
 export type { Prediction } from './infer/text-classifier.js';
 export { classificationMetrics, formatMetrics } from './infer/metrics.js';

@@ -11,7 +11,7 @@ import {
   loadRunModel, readRunTask, WrongTaskError, registerModel, predictProbabilities, evaluateClassifier, forEachInferenceBatch,
   type TrainTextClassifierOptions, type TrainReport, type LoadedTextClassifier, type TransformerClassifierConfig, type TensorModule,
   type TrainingObjective, type BatchSource, type TrainingBatch, type TrainerOptions, type FitResult, type ValidationResult, type ModelEntry,
-  type Tensor, type TextExample,
+  type Tensor, type TextExample, trainLanguageModel, DEFAULT_LANGUAGE_MODEL_OPTIONS, type TrainLanguageModelOptions, type LanguageModelReport,
 } from '../src/index.js';
 
 // Type-level checks: these lines fail to compile if the types regress.
@@ -21,6 +21,9 @@ const layer: TensorModule = new nn.Linear(4, 2);
 const mlp: Module<[Tensor], Tensor> = new nn.Sequential(new nn.Linear(4, 8), new nn.GELU(), new nn.Linear(8, 2));
 const options: Partial<TrainTextClassifierOptions> = { data: [{ text: 'a', label: 'x' }], trainer: { epochs: 1, batchSize: 4, evalEvery: 0 } };
 void options;
+const lmOptions: Partial<TrainLanguageModelOptions> = { data: ['some text'], nLayer: DEFAULT_LANGUAGE_MODEL_OPTIONS.nLayer, sample: null };
+const lmReport: Promise<LanguageModelReport> | null = null as unknown as ReturnType<typeof trainLanguageModel> | null;
+void [lmOptions, lmReport];
 void deeper;
 void (null as unknown as ModelEntry | ValidationResult | TrainerOptions | FitResult | LoadedTextClassifier | WrongTaskError | RunFolder | null);
 void [loadRunModel, readRunTask, registerModel, predictProbabilities, evaluateClassifier, forEachInferenceBatch, languageModelLoss, tokenWindows, causalLanguageModelObjective, optim.decayParamGroups, models.registeredModelTypes];

@@ -13,13 +13,15 @@ import '../index.js';
 const program = new Command();
 program
   .name('attn')
-  .description('Train, evaluate and use self-attention text classifiers.')
+  .description('Train, evaluate and use self-attention models: text classifiers and GPT language models.')
   .showHelpAfterError()
   .addHelpText('after', `
 Quick start:
   attn train                                   # the built-in spam-assassin corpus
   attn predict --model runs/<timestamp> "free money!!!" --attention
-  attn train --data ./my-folder-per-class      # your own data`);
+  attn train --data ./my-folder-per-class      # your own data
+  attn train --task lm                         # a GPT language model on the built-in moby-dick text
+  attn generate --model runs/<timestamp> "Call me"`);
 
 registerTrainCommand(program);
 registerEvalCommand(program);

@@ -6,6 +6,7 @@ import { MODEL_TYPES, type ModelType } from '../models/config.js';
 import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
+import { addLanguageModelOptions, runTrainLanguageModel, trainTask } from './train-lm.js';
 
 interface TrainFlags {
   data: string;
@@ -51,9 +52,8 @@ interface TrainFlags {
 }
 
 export function registerTrainCommand(program: Command): void {
-  program
-    .command('train')
-    .description('train a text classifier on labelled text and write a run folder')
+  addLanguageModelOptions(program.command('train'))
+    .description('train a text classifier on labelled text (or, with --task lm, a GPT language model on plain text) and write a run folder')
     .option('--data <source>', "'spam-assassin' (built in), a folder with one sub-folder per class, or a .csv/.tsv/.jsonl file", 'spam-assassin')
     .option('--test <source>', 'a separate test set (same forms); without it the data is split 80/10/10')
     .option('--text-field <name>', 'CSV/TSV column or JSONL key with the text', 'text')
@@ -102,9 +102,12 @@ Examples:
   attn train --data ./20news-bydate-train --test ./20news-bydate-test --strip headers,footers,quotes
   attn train --data reviews.csv --text-field review --label-field sentiment --model bilstm-attention
   attn train --pretrain-epochs 20               # masked-LM pretraining on the training texts first
-  attn train --resume runs/2026-11-28T21-11-39   # after Ctrl-C`,
+  attn train --resume runs/2026-11-28T21-11-39   # after Ctrl-C
+  attn train --task lm                         # a GPT on the built-in moby-dick text (nanoGPT's CPU configuration)
+  attn train --task lm --data input.txt --block-size 128 --layers 6 --heads 6 --dim 192 --max-steps 5000`,
     )
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, command: Command) => {
+      if (trainTask(command) === 'lm') return runTrainLanguageModel(command);
       applyBackendOption(flags.backend, flags.threads);
       const model = parseChoice(flags.model, '--model', MODEL_TYPES) as ModelType;
       const modelOptions: Record<string, unknown> = {};

@@ -19,6 +19,8 @@ export interface ProgressState {
 
 export class TrainingProgress {
   private bar: cliProgress.SingleBar | null = null;
+  /** False after a message stopped the bar, until the next update draws it again. */
+  private barShown = false;
   private lastLine = 0;
   private readonly startedAt = Date.now();
   private startStep = 0;
@@ -44,12 +46,18 @@ export class TrainingProgress {
         cliProgress.Presets.shades_classic,
       );
       this.bar.start(state.totalSteps, state.step, this.payload(state));
+      this.barShown = true;
     }
   }
 
   update(state: ProgressState): void {
     if (!this.enabled) return;
     if (this.bar) {
+      // A message stopped the bar (cli-progress cannot print above a live bar): start it again.
+      if (!this.barShown) {
+        this.bar.start(state.totalSteps, state.step, this.payload(state));
+        this.barShown = true;
+      }
       this.bar.update(state.step, this.payload(state));
       return;
     }
@@ -63,19 +71,18 @@ export class TrainingProgress {
     this.stream.write(`${p.phaseLabel}${p.epochLabel}step ${state.step}/${state.totalSteps} loss ${p.lossLabel} ${p.tps} tok/s ETA ${Number.isFinite(eta) ? `${eta}s` : '?'}\n`);
   }
 
-  /** Prints a message without breaking the bar. */
+  /** Prints a message above the bar; the bar is drawn again below it at the next update. */
   log(message: string): void {
-    if (this.bar) {
+    if (this.bar && this.barShown) {
       this.bar.stop();
-      this.stream.write(`${message}\n`);
-      this.bar = null;
-    } else {
-      this.stream.write(`${message}\n`);
+      this.barShown = false;
     }
+    this.stream.write(`${message}\n`);
   }
 
   stop(): void {
-    this.bar?.stop();
+    if (this.barShown) this.bar?.stop();
+    this.barShown = false;
     this.bar = null;
   }
 

@@ -1,7 +1,7 @@
 // Running the `attn` command from the sources, and writing the small data files CLI tests train on.
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 
 /** Runs `attn <args>` in a child process (through tsx, no build needed), colour off; `cwd` is its working directory. */
 export function cli(args: string[], { cwd }: { cwd?: string } = {}): SpawnSyncReturns<string> {
@@ -11,4 +11,16 @@ export function cli(args: string[], { cwd }: { cwd?: string } = {}): SpawnSyncRe
 /** Writes one JSON object per line. */
 export function writeJsonl(path: string, records: readonly object[]): void {
   writeFileSync(path, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
+}
+
+/** `cli()` without blocking: independent runs overlap (the machine has more than one core). */
+export function cliAsync(args: string[], { cwd }: { cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), resolve('src/cli/main.ts'), ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('close', (status) => done({ status, stdout, stderr }));
+  });
 }

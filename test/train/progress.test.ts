@@ -24,3 +24,18 @@ test('progress lines: an epoch label for epochs, none for a stream; loss, tokens
   new TrainingProgress(false, off.stream).update({ epoch: 1, epochs: 1, step: 1, totalSteps: 1, loss: 1, tokensPerSecond: 1 });
   assert.deepEqual(off.lines, []);
 });
+
+test('on a terminal, a message goes above the bar and the bar comes back at the next update', () => {
+  const out: string[] = [];
+  const stream = { write: (s: string) => (out.push(s), true), isTTY: true, columns: 120 };
+  const p = new TrainingProgress(true, stream);
+  p.start({ epoch: 1, epochs: null, step: 0, totalSteps: 10, loss: NaN, tokensPerSecond: 0 });
+  p.update({ epoch: 1, epochs: null, step: 2, totalSteps: 10, loss: 2, tokensPerSecond: 50 });
+  p.log('step 2/10: validation loss 1.9000');
+  const afterMessage = out.length;
+  p.update({ epoch: 1, epochs: null, step: 3, totalSteps: 10, loss: 1.5, tokensPerSecond: 60 });
+  p.stop();
+  const text = out.join('');
+  assert.ok(text.indexOf('step 2/10: validation loss 1.9000\n') > text.indexOf('| step 0/10 |'), 'the message after the first bar');
+  assert.match(out.slice(afterMessage).join(''), /\| step 3\/10 \| loss 1\.5000 \| 60 tok\/s \|/, 'a bar again after the message');
+});

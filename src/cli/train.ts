@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { trainTextClassifier, type TokenizerType, type TrainReport } from '../train/text-classification.js';
 import { formatMetrics } from '../infer/metrics.js';
 import { MODEL_TYPES, type ModelType } from '../models/config.js';
-import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir } from './options.js';
+import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
 
@@ -43,6 +43,7 @@ interface TrainFlags {
   seed: string;
   out?: string;
   resume?: string;
+  overwrite?: boolean;
   baseline: boolean;
   progress: boolean;
   json: boolean;
@@ -89,6 +90,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'random seed (split, init, dropout, order)', '0')
     .option('--out <dir>', 'run folder (default runs/<timestamp>)')
     .option('--resume <dir>', 'continue an interrupted run exactly where it stopped')
+    .option('--overwrite', 'replace what --out already holds (a folder that is not empty is refused otherwise)')
     .option('--no-baseline', 'skip the bag-of-words baseline')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the report as JSON on stdout')
@@ -135,6 +137,7 @@ Examples:
         pretrainLr: parsePositiveNumber(flags.pretrainLr, '--pretrain-lr'),
         outDir: flags.resume ?? flags.out ?? timestampedRunDir(),
         resume: flags.resume,
+        overwrite: flags.overwrite === true,
         baseline: flags.baseline,
         log,
         trainer: {
@@ -157,7 +160,8 @@ Examples:
           progress: flags.progress,
         },
       });
-      const report = await (flags.resume ? withFolderFlag('--resume', train) : train());
+      if (flags.resume && (flags.out || flags.overwrite)) throw new UsageError('--resume continues a run in its own folder; --out and --overwrite do not apply');
+      const report = await withFolderFlag(flags.resume ? '--resume' : '--out', train);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {

@@ -17,7 +17,7 @@
  * const config = run.readJson('config', 'model config');
  * ```
  */
-import { appendText, exists, joinPath as join, makeDir } from '../platform/index.js';
+import { appendText, exists, joinPath as join, listDir, makeDir, remove, stat } from '../platform/index.js';
 import { encodeTokenFile, readTokenFile, type TokenArray } from '../data/token-file.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { encodeSafetensors } from './safetensors.js';
@@ -39,11 +39,15 @@ export type RunFile = keyof typeof RUN_FILES;
 /** Sub-folders of a run folder. */
 export const RUN_FOLDERS = { checkpoint: 'checkpoint', pretrain: 'pretrain' } as const;
 
-/** A problem with a run folder; `dir` names it and `problem` says what is wrong (the CLI adds the flag that named it). */
+/**
+ * A problem with a run folder; `dir` names it and `problem` says what is wrong (the CLI adds the
+ * flag that named it). `remedy`, when there is one, names the option that would fix it (the CLI
+ * words it as its flag).
+ */
 export class RunFolderError extends Error {
   override name = 'RunFolderError';
-  constructor(readonly dir: string, readonly problem: string) {
-    super(`${dir}: ${problem}`);
+  constructor(readonly dir: string, readonly problem: string, readonly remedy?: { option: string; action: string }) {
+    super(`${dir}: ${problem}${remedy ? `; ${remedy.action} with ${remedy.option}` : ''}`);
   }
 }
 
@@ -104,6 +108,32 @@ export class RunFolder {
   /** Creates the folder (and its parents). */
   create(): void {
     makeDir(this.dir, { recursive: true });
+  }
+
+  /**
+   * Checks, before any work, that a new run may be written here: the path is not a file, and a
+   * folder that already holds files is refused unless `overwrite` (two runs' steps in one
+   * log.jsonl, or an old `pretrain/` beside a new model, would silently mix). Writes nothing: call
+   * `prepareNew` when the run is about to write its first file. Throws a `RunFolderError`.
+   *
+   * ```ts
+   * new RunFolder('runs/spam').checkNew({ overwrite: false }); // RunFolderError if runs/spam holds a run
+   * ```
+   */
+  checkNew(options: { overwrite?: boolean } = {}): void {
+    if (!exists(this.dir)) return;
+    if (!stat(this.dir).isDirectory()) throw new RunFolderError(this.dir, 'is a file, not a folder; give a folder for the run');
+    const entries = listDir(this.dir).sort();
+    if (entries.length === 0 || options.overwrite) return;
+    const shown = entries.length > 4 ? `${entries.slice(0, 4).join(', ')}, … (${entries.length} entries)` : entries.join(', ');
+    throw new RunFolderError(this.dir, `is not empty (${shown}); choose another folder, or resume the run it holds`, { option: 'overwrite', action: 'replace it' });
+  }
+
+  /** Checks as `checkNew` does, then empties the folder (with `overwrite`) and creates it: a new run starts from nothing. */
+  prepareNew(options: { overwrite?: boolean } = {}): void {
+    this.checkNew(options);
+    if (exists(this.dir)) for (const entry of listDir(this.dir)) remove(join(this.dir, entry), { recursive: true, force: true });
+    this.create();
   }
 
   /** Writes config.json, model.safetensors and, when given, tokenizer.json and labels.json. */

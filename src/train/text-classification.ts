@@ -75,6 +75,9 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   if (o.pretrainEpochs > 0 && o.model === 'bow') {
     throw new OptionError('pretrainEpochs', 'the bow model has no token encoder to pretrain', { option: 'model', values: ['transformer', 'bilstm-attention'] });
   }
+  // Everything that can be refused without the data is refused before reading it.
+  const run = o.outDir === null ? null : new RunFolder(o.outDir);
+  if (run && !options.resume) run.checkNew({ overwrite: o.overwrite });
   const dataset = loadTrainingData(o);
   log(dataset.summary());
   const dataName = typeof o.data === 'string' ? o.data : dataset.name;
@@ -85,7 +88,6 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   }
   log(`split: ${splits.train.length} train, ${splits.validation.length} validation, ${splits.test.length} test`);
 
-  const run = o.outDir === null ? null : new RunFolder(o.outDir);
   const tokenizer = options.resume
     ? tokenizerFromJSON(new RunFolder(options.resume).readJson('tokenizer', 'tokenizer'))
     : fitTokenizer(o.tokenizer, splits.train.map((e) => e.text), o.vocabSize);
@@ -136,13 +138,14 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   const fullSequences = (examples: TextExample[]) => examples.map((e) => tokenizer.encode(e.text));
 
   if (run) {
-    run.create();
+    if (options.resume) run.create();
+    else run.prepareNew({ overwrite: o.overwrite });
     if (!options.resume) {
       // What a resume rebuilds the run from, saved before training so a stop at any step can resume.
       // Paths are saved absolute, so resuming and eval --split find the data from any directory.
       const data = recordedData(o.data);
       const test = o.test === undefined ? undefined : recordedData(o.test);
-      run.writeJson('trainOptions', { ...o, data, test, log: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined, onEvaluate: undefined, clock: undefined } });
+      run.writeJson('trainOptions', { ...o, data, test, log: undefined, overwrite: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined, onEvaluate: undefined, clock: undefined } });
       run.writeJson('tokenizer', tokenizer.toJSON());
     }
   }

@@ -15,6 +15,7 @@ import { LabelEncoder, tokenizerFromJSON } from '../text/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType } from '../models/index.js';
 import { RunFolder } from '../io/run-folder.js';
+import { ARENA_LIMIT_BYTES, classifierTrainingBytes, formatByteCount } from '../models/memory.js';
 import { encodeExamples } from '../infer/text-classifier.js';
 import { evaluateClassifier } from '../infer/classify.js';
 import type { ClassificationMetrics } from '../infer/metrics.js';
@@ -49,6 +50,23 @@ export interface TrainReport {
   seconds: number;
 }
 
+/** The model config a run builds: the type's defaults, then the options the user set (for the run's own model type). */
+function modelConfigFor(o: TrainTextClassifierOptions, type: ModelType, vocabSize: number, numClasses: number): ClassifierConfig {
+  return parseModelConfig({ ...defaultModelConfig(type, vocabSize, numClasses, o.maxLength), ...(type === o.model ? o.modelOptions : {}) });
+}
+
+/** Refuses a model whose training cannot fit in the arena, naming the option behind its largest part and the bytes. */
+function checkFits(config: ClassifierConfig, batch: { batchSize: number; sequenceLength: number }): void {
+  const need = classifierTrainingBytes(config, batch);
+  if (need.total <= ARENA_LIMIT_BYTES) return;
+  const largest = need.parts.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const parts = need.parts.filter((p) => p.bytes > 0).map((p) => `${p.what} ${formatByteCount(p.bytes)}`).join(', ');
+  const shape = config.type === 'transformer' ? `, dModel ${config.dModel}, ${config.numLayers} layers` : config.type === 'bilstm-attention' ? `, hiddenSize ${config.hiddenSize}` : '';
+  throw new OptionError(largest.option,
+    `a ${config.type} model with maxLength ${config.maxLength}, vocabSize ${config.vocabSize}${shape} and batches of ${batch.batchSize} × ${batch.sequenceLength} tokens ` +
+    `needs at least ${formatByteCount(need.total)} to train (${parts}), more than the ${formatByteCount(ARENA_LIMIT_BYTES)} the arena can hold (wasm32); lower it`);
+}
+
 /** A data spec as train-options.json records it: paths absolute, examples in memory as a marker. */
 function recordedData(data: LabelledData): string {
   return typeof data === 'string' ? absoluteDataSpec(data) : IN_MEMORY_DATA;
@@ -75,9 +93,12 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   if (o.pretrainEpochs > 0 && o.model === 'bow') {
     throw new OptionError('pretrainEpochs', 'the bow model has no token encoder to pretrain', { option: 'model', values: ['transformer', 'bilstm-attention'] });
   }
-  // Everything that can be refused without the data is refused before reading it.
+  // Everything that can be refused without the data is refused before reading it: the folder,
+  // the model's configuration (the vocabulary's upper bound stands in for its size) and its weights' size.
   const run = o.outDir === null ? null : new RunFolder(o.outDir);
   if (run && !options.resume) run.checkNew({ overwrite: o.overwrite });
+  const batchSize = o.trainer.batchSize ?? 32;
+  checkFits(modelConfigFor(o, o.model, o.vocabSize, 2), { batchSize, sequenceLength: 1 });
   const dataset = loadTrainingData(o);
   log(dataset.summary());
   const dataName = typeof o.data === 'string' ? o.data : dataset.name;
@@ -98,9 +119,12 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     test: encodeExamples(splits.test, tokenizer, labels, o.maxLength),
   };
   const classes = labels.classes.map(String);
+  // The activations of the longest batch this data makes, before any training work.
+  const longest = Math.max(1, ...encoded.train.map((e) => e.ids.length));
+  checkFits(modelConfigFor(o, o.model, tokenizer.vocabSize, dataset.classes.length), { batchSize, sequenceLength: longest });
   const runModel = async (type: ModelType, outDir: string | null, resume: string | null) => {
     manualSeed(o.seed);
-    const config = parseModelConfig({ ...defaultModelConfig(type, tokenizer.vocabSize, dataset.classes.length, o.maxLength), ...(type === o.model ? o.modelOptions : {}) });
+    const config = modelConfigFor(o, type, tokenizer.vocabSize, dataset.classes.length);
     const model = createClassifier(config);
     const { batchSize = 32, labelSmoothing = 0, ...chosen } = type === o.model ? { log, ...o.trainer } : { progress: false };
     const trainerOptions = { ...defaultTrainingOptions(type), ...chosen, seed: o.seed, outDir };

@@ -187,6 +187,10 @@ function printReport(report: TrainReport): void {
       `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`);
   }
   if (!fit) return; // stopped during pretraining; the message said how to resume
+  if (report.diverged && !report.saved) {
+    console.log(`\nthe loss diverged at step ${fit.steps + 1}, before any model was kept: nothing was saved${report.outDir ? ` (${report.outDir} holds the log of the steps only)` : ''}`);
+    return;
+  }
   console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${fit.steps} steps, ${Math.round(fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
   if (report.validation) console.log(formatMetrics(report.validation, 'validation'));
   if (report.test) console.log(formatMetrics(report.test, 'test'));
@@ -196,8 +200,8 @@ function printReport(report: TrainReport): void {
     const verdict = ours !== undefined && theirs !== undefined ? (ours > theirs ? 'attention beat the baseline' : ours === theirs ? 'a tie with the baseline' : 'the baseline won') : '';
     console.log(`baseline (bag of words): test accuracy ${pct(theirs)} vs ${report.model.type} ${pct(ours)}: ${verdict}`);
   }
-  if (report.outDir) {
-    console.log(`\nsaved to ${report.outDir}`);
+  if (report.outDir && report.saved) {
+    console.log(`\n${report.diverged ? 'the best model before the loss diverged is ' : ''}saved to ${report.outDir}`);
     console.log(`try: attn predict --model ${report.outDir} "your text here" --attention`);
   }
 }

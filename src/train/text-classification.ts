@@ -34,6 +34,8 @@ export { LoadedTextClassifier, loadTextClassifier, type Prediction } from '../in
 
 export interface TrainReport {
   outDir: string | null;
+  /** The run folder holds a model (false when the loss diverged before one was kept, or without a folder). */
+  saved: boolean;
   dataset: { name: string; summary: string; train: number; validation: number; test: number; classes: string[]; skipped: number };
   model: { type: ModelType; parameters: number; config: ClassifierConfig };
   /** The masked-LM pretraining, when the run had one. */
@@ -154,6 +156,8 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
       model.loadStateDict(best, { strict: true });
       for (const t of Object.values(best)) t.dispose();
     }
+    // Weights that diverged before any were kept measure nothing.
+    if (fit.diverged && !(typeRun && typeRun.isModel())) return { config, model, pretraining, fit, validation: null, test: null };
     const measure = { maxLength: o.maxLength, batchSize, labelSmoothing };
     const validation = encoded.validation.length > 0 ? evaluateClassifier(model, encoded.validation, classes, measure) : null;
     const test = encoded.test.length > 0 ? evaluateClassifier(model, encoded.test, classes, measure) : null;
@@ -185,6 +189,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   }
   const report: TrainReport = {
     outDir: o.outDir,
+    saved: run !== null && run.isModel(),
     dataset: {
       name: dataset.name, summary: dataset.summary(), train: splits.train.length, validation: splits.validation.length, test: splits.test.length,
       classes: labels.classes.map(String), skipped: dataset.skipped.length,

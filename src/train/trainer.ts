@@ -162,8 +162,12 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
           const { loss, gradNorm, tokens } = this.trainStep((i) => epoch.batch(first + i), micro);
           trainMs += o.clock() - started;
           if (!Number.isFinite(loss)) {
+            // Say only what is true of the folder: before the first evaluation it holds no model.
+            const kept = !this.run ? 'nothing was saved (no run folder)'
+              : this.run.isModel() ? `the best model so far (${evalEvery > 0 ? `step ${state.bestStep}` : `epoch ${state.bestEpoch}`}) is kept in ${o.outDir}`
+                : `nothing was saved: no model had been kept in ${o.outDir} yet`;
             say(`the loss became ${loss} at step ${state.step + 1}${stream ? '' : ` (epoch ${state.epoch})`}; stopping. ` +
-              `The last good checkpoint is kept${o.outDir ? ` in ${o.outDir}` : ''}; try a lower lr or a smaller clipNorm.`);
+              `${kept[0]!.toUpperCase()}${kept.slice(1)}; try a lower lr or a smaller clipNorm.`);
             result.diverged = true;
             break epochs;
           }

@@ -3,7 +3,8 @@
  * ready for `attn eval` / `attn predict`, and `checkpoint/`, the latest full state for resuming:
  *
  *   <run>/config.json, model.safetensors, tokenizer.json, labels.json (classifiers),
- *         metrics.json, log.jsonl, train-options.json, train.bin + val.bin (language models)
+ *         metrics.json, log.jsonl, train-options.json, data-sources.json (size and hash of each data file),
+ *         train.bin + val.bin (language models)
  *   <run>/checkpoint/config.json, model.safetensors, training_state.safetensors
  *   <run>/pretrain/   the same layout, for a masked-LM pretraining phase
  *
@@ -19,6 +20,7 @@
  */
 import { appendText, exists, joinPath as join, listDir, makeDir, remove, stat } from '../platform/index.js';
 import { encodeTokenFile, readTokenFile, type TokenArray } from '../data/token-file.js';
+import { describeDataChange, fingerprintDataSource, type DataFingerprint } from '../data/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { encodeSafetensors } from './safetensors.js';
 import { loadSafetensors, tensorsToRaw } from './tensors.js';
@@ -31,6 +33,7 @@ export const RUN_FILES = {
   metrics: 'metrics.json',
   log: 'log.jsonl',
   trainOptions: 'train-options.json',
+  dataSources: 'data-sources.json',
   trainTokens: 'train.bin',
   validationTokens: 'val.bin',
 } as const;
@@ -181,6 +184,36 @@ export class RunFolder {
   /** Writes one of the run's JSON files atomically. */
   writeJson(file: RunFile, value: unknown): void {
     writeJsonAtomic(this.path(file), value);
+  }
+
+  /**
+   * Records the size and hash of each data file or folder the run reads (data-sources.json), for
+   * `checkDataSources`. `sources` are paths as the run records them (absolute); built-in corpora
+   * and data in memory are left out by the caller.
+   */
+  recordDataSources(sources: readonly string[]): void {
+    this.writeJson('dataSources', sources.map((source) => fingerprintDataSource(source)));
+  }
+
+  /**
+   * Refuses (`RunFolderError`) when a data source recorded by `recordDataSources` has changed
+   * since: a resumed run would continue on other data, and a re-derived test split could hold
+   * examples the model was trained on. A run folder without the record is not checked.
+   */
+  checkDataSources(): void {
+    if (!this.has('dataSources')) return;
+    const recorded = this.readJson<DataFingerprint[]>('dataSources', 'data fingerprints');
+    for (const before of recorded) {
+      let change: string | null;
+      try {
+        change = describeDataChange(before, fingerprintDataSource(before.source));
+      } catch {
+        change = `${before.source} cannot be read any more`;
+      }
+      if (change) {
+        throw new RunFolderError(this.dir, `the data changed since the run was trained: ${change}; restore it, or train a new run on the new data`);
+      }
+    }
   }
 
   /** Appends one line to log.jsonl. */

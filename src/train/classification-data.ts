@@ -112,6 +112,7 @@ export function readTrainOptions(runDir: string): TrainTextClassifierOptions {
  */
 export function loadRunSplit(runDir: string, split: SplitName): { dataset: LoadedDataset; examples: TextExample[] } {
   const o = readTrainOptions(runDir);
+  new RunFolder(runDir).checkDataSources();
   const dataset = loadTrainingData(o);
   return { dataset, examples: splitDataset(dataset, o.seed)[split] };
 }

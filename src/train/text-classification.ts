@@ -10,7 +10,7 @@
  * clf.predict(['WIN A FREE PRIZE NOW'])[0].label; // 'spam'
  * ```
  */
-import { absoluteDataSpec, DataError, type TextExample } from '../data/index.js';
+import { absoluteDataSpec, DataError, isBuiltinDataset, type TextExample } from '../data/index.js';
 import { LabelEncoder, tokenizerFromJSON } from '../text/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType } from '../models/index.js';
@@ -99,6 +99,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   // the model's configuration (the vocabulary's upper bound stands in for its size) and its weights' size.
   const run = o.outDir === null ? null : new RunFolder(o.outDir);
   if (run && !options.resume) run.checkNew({ overwrite: o.overwrite });
+  if (options.resume) new RunFolder(options.resume).checkDataSources();
   const batchSize = o.trainer.batchSize ?? 32;
   checkFits(modelConfigFor(o, o.model, o.vocabSize, 2), { batchSize, sequenceLength: 1 });
   const dataset = loadTrainingData(o);
@@ -175,6 +176,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
       const test = o.test === undefined ? undefined : recordedData(o.test);
       run.writeJson('trainOptions', { ...o, data, test, log: undefined, overwrite: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined, onEvaluate: undefined, clock: undefined } });
       run.writeJson('tokenizer', tokenizer.toJSON());
+      run.recordDataSources([data, test].filter((d): d is string => d !== undefined && d !== IN_MEMORY_DATA && !isBuiltinDataset(d)));
     }
   }
   const main = await runModel(o.model, o.outDir, options.resume ?? null);

@@ -9,6 +9,7 @@ export { BUILTIN_DATASETS, absoluteDataSpec, checkTestLabels, isBuiltinDataset, 
 export { describeDataChange, fingerprintDataSource, type DataFingerprint } from './fingerprint.js';
 export { loadFolderDataset } from './folder.js';
 export {
+  loadInputTexts,
   loadTableFile,
   loadTextRows,
   parseTable,

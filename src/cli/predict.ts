@@ -67,6 +67,7 @@ Examples:
 function formatPrediction(text: string, p: Prediction): string {
   const shown = text.length > 70 ? `${text.slice(0, 67)}...` : text;
   const lines = [`${JSON.stringify(shown)} → ${p.label}`, `  ${p.topK.map((k) => `${k.label} ${(k.probability * 100).toFixed(1)}%`).join('  ')}`];
+  if (p.warning) lines.push(`  warning: ${p.warning}`);
   if (p.attention) lines.push(`  attended to: ${p.attention.map((a) => `${a.token} (${a.weight.toFixed(3)})`).join(', ')}`);
   return lines.join('\n');
 }

@@ -220,7 +220,8 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
     }
     const obj = row as Record<string, unknown>;
     const text = obj[textField];
-    if (text === undefined || text === null) {
+    if (text === null) throw new DataError(`${path}:${line}: '${textField}' is null; expected a string (the text of the example)`);
+    if (text === undefined) {
       throw new DataError(`${path}:${line}: no '${textField}' field (keys: ${Object.keys(obj).join(', ')}); set --text-field (textField)`);
     }
     if (typeof text !== 'string') {
@@ -231,7 +232,8 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
       return;
     }
     const rawLabel = obj[labelField];
-    if (rawLabel === undefined || rawLabel === null) {
+    if (rawLabel === null) throw new DataError(`${path}:${line}: '${labelField}' is null; every row needs a label`);
+    if (rawLabel === undefined) {
       throw new DataError(`${path}:${line}: no '${labelField}' field (keys: ${Object.keys(obj).join(', ')}); set --label-field (labelField)`);
     }
     if (typeof rawLabel !== 'string' && typeof rawLabel !== 'number' && typeof rawLabel !== 'boolean') {

@@ -11,12 +11,12 @@
  * ```
  */
 import { absoluteDataSpec, DataError, isBuiltinDataset, type TextExample } from '../data/index.js';
-import { LabelEncoder, tokenizerFromJSON } from '../text/index.js';
+import { LabelEncoder } from '../text/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType } from '../models/index.js';
 import { RunFolder } from '../io/run-folder.js';
 import { ARENA_LIMIT_BYTES, classifierTrainingBytes, formatByteCount } from '../models/memory.js';
-import { encodeExamples } from '../infer/text-classifier.js';
+import { encodeExamples, readRunTokenizer } from '../infer/text-classifier.js';
 import { evaluateClassifier } from '../infer/classify.js';
 import type { ClassificationMetrics } from '../infer/metrics.js';
 import { Trainer, type FitResult } from './trainer.js';
@@ -113,7 +113,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   log(`split: ${splits.train.length} train, ${splits.validation.length} validation, ${splits.test.length} test`);
 
   const tokenizer = options.resume
-    ? tokenizerFromJSON(new RunFolder(options.resume).readJson('tokenizer', 'tokenizer'))
+    ? readRunTokenizer(new RunFolder(options.resume))
     : fitTokenizer(o.tokenizer, splits.train.map((e) => e.text), o.vocabSize);
   const labels = new LabelEncoder().fit(dataset.classes);
   const encoded = {

@@ -65,7 +65,7 @@ test('a model with NaN weights is refused at load, naming the parameter', () => 
   let size = 0;
   const dir = bowRun((w) => {
     size = w['scores.weight']!.size;
-    w['scores.weight'] = tensor(Array.from({ length: w['scores.weight']!.size }, (_, i) => (i === 3 ? NaN : 0.5))).reshape(w['scores.weight']!.shape);
+    w['scores.weight'] = tensor(Array.from({ length: w['scores.weight']!.size }, (_, i) => (i === 3 ? NaN : 0.5))).reshape([...w['scores.weight']!.shape]);
   });
   assert.throws(() => loadTextClassifier(dir), {
     name: 'RunFolderError',

@@ -18,7 +18,7 @@
  * const config = run.readJson('config', 'model config');
  * ```
  */
-import { appendText, exists, joinPath as join, listDir, makeDir, remove, stat } from '../platform/index.js';
+import { appendText, exists, joinPath as join, listDir, makeDir, readText, remove, stat } from '../platform/index.js';
 import { encodeTokenFile, readTokenFile, type TokenArray } from '../data/token-file.js';
 import { describeDataChange, fingerprintDataSource, type DataFingerprint } from '../data/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -214,6 +214,23 @@ export class RunFolder {
         throw new RunFolderError(this.dir, `the data changed since the run was trained: ${change}; restore it, or train a new run on the new data`);
       }
     }
+  }
+
+  /**
+   * Cuts log.jsonl back to the steps up to `step` (a resumed run's checkpoint), so the steps run
+   * again after a crash are not logged twice; a line cut short by the crash goes too.
+   */
+  truncateLog(step: number): void {
+    if (!this.has('log')) return;
+    const kept = readText(this.path('log')).split('\n').filter((line) => {
+      try {
+        const record = JSON.parse(line) as { step?: unknown };
+        return typeof record.step === 'number' && record.step <= step;
+      } catch {
+        return false;
+      }
+    });
+    writeFileAtomic(this.path('log'), kept.map((line) => `${line}\n`).join(''));
   }
 
   /** Appends one line to log.jsonl. */

@@ -14,7 +14,7 @@ import { absoluteDataSpec, DataError, isBuiltinDataset, type TextExample } from 
 import { LabelEncoder } from '../text/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType } from '../models/index.js';
-import { RunFolder } from '../io/run-folder.js';
+import { RunFolder, RunFolderError } from '../io/run-folder.js';
 import { ARENA_LIMIT_BYTES, classifierTrainingBytes, formatByteCount } from '../models/memory.js';
 import { encodeExamples, readRunTokenizer } from '../infer/text-classifier.js';
 import { evaluateClassifier } from '../infer/classify.js';
@@ -83,6 +83,12 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   const started = performance.now();
   let o: TrainTextClassifierOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   if (options.resume) {
+    // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
+    const resumed = new RunFolder(options.resume);
+    const last = resumed.has('metrics') ? resumed.readJson<Partial<TrainReport>>('metrics', 'run report') : null;
+    if (last && last.interrupted === false && last.diverged === false) {
+      throw new RunFolderError(options.resume, `the run is finished (${resumed.path('metrics')}): there is nothing to resume; evaluate it, or train a new run`);
+    }
     // Continue with the options the run started with; only the progress display may change.
     const saved = readTrainOptions(options.resume);
     const inMemory = (given: LabelledData | undefined) => (given !== undefined && typeof given !== 'string' ? given : undefined);

@@ -85,6 +85,8 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
     let state: TrainingState;
     if (resumeFrom) {
       state = restoreCheckpoint(new RunFolder(resumeFrom), parts);
+      // The steps after the checkpoint are run again: their first log lines go.
+      this.run?.truncateLog(state.step);
     } else {
       globalGenerator.manualSeed(o.seed);
       state = {
@@ -97,8 +99,9 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
     // Messages go above the progress bar when there is one, else to the caller's log.
     const say = (message: string) => (o.progress ? progress.log(message) : o.log(message));
     const stopListener = onStopSignal(() => this.requestStop());
+    // Epochs finished before a resume count (a checkpoint's epoch is the one in progress or next).
     const result: FitResult = {
-      epochsRun: 0, steps: state.step, bestValLoss: state.bestValLoss, bestEpoch: state.bestEpoch, bestStep: state.bestStep, stoppedEarly: false,
+      epochsRun: state.epoch - 1, steps: state.step, bestValLoss: state.bestValLoss, bestEpoch: state.bestEpoch, bestStep: state.bestStep, stoppedEarly: false,
       interrupted: false, diverged: false, history: state.history, tokensPerSecond: 0,
     };
     let tokensSeen = 0;

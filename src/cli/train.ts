@@ -6,6 +6,7 @@ import { MODEL_TYPES, type ModelType } from '../models/config.js';
 import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
+import { RUN_FILES } from '../io/run-folder.js';
 
 interface TrainFlags {
   data: string;
@@ -106,7 +107,8 @@ Examples:
   attn train --pretrain-epochs 20               # masked-LM pretraining on the training texts first
   attn train --resume runs/2026-11-28T21-11-39   # after Ctrl-C`,
     )
-    .action(async (flags: TrainFlags) => {
+    .action(async (flags: TrainFlags, command: Command) => {
+      if (flags.resume) refuseOptionsOnResume(command, flags.resume);
       applyBackendOption(flags.backend, flags.threads);
       const model = parseChoice(flags.model, '--model', MODEL_TYPES) as ModelType;
       const modelOptions: Record<string, unknown> = {};
@@ -160,7 +162,6 @@ Examples:
           progress: flags.progress,
         },
       });
-      if (flags.resume && (flags.out || flags.overwrite)) throw new UsageError('--resume continues a run in its own folder; --out and --overwrite do not apply');
       const report = await withFolderFlag(flags.resume ? '--resume' : '--out', train);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -176,6 +177,19 @@ Examples:
         process.exitCode = 1;
       }
     });
+}
+
+/** Options a resumed run may change: how it is shown and where it runs, not what it trains. */
+const RESUMABLE_OPTIONS = new Set(['resume', 'progress', 'json', 'backend', 'threads']);
+
+/** A resumed run continues with the options it started with; any other option given is refused, not silently ignored. */
+function refuseOptionsOnResume(command: Command, dir: string): void {
+  const given = command.options
+    .filter((option) => !RESUMABLE_OPTIONS.has(option.attributeName()) && command.getOptionValueSource(option.attributeName()) === 'cli')
+    .map((option) => option.long!);
+  if (given.length === 0) return;
+  throw new UsageError(`--resume continues ${dir} with the options it started with (its ${RUN_FILES.trainOptions}); ${given.join(', ')} ${given.length === 1 ? 'does' : 'do'} not apply: ` +
+    'train a new run (--out) to change them');
 }
 
 function printReport(report: TrainReport): void {

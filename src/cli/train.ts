@@ -193,12 +193,12 @@ function refuseOptionsOnResume(command: Command, dir: string): void {
 }
 
 function printReport(report: TrainReport): void {
-  const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+  const pct = (x: number | null | undefined) => (x === undefined || x === null ? '-' : `${(x * 100).toFixed(2)}%`);
   const { pretraining, fit } = report;
   if (pretraining) {
     const state = pretraining.interrupted ? ', interrupted' : pretraining.diverged ? ', stopped: the loss diverged' : '';
     console.log(`\npretraining (masked LM${state}): ${pretraining.epochs} epoch${pretraining.epochs === 1 ? '' : 's'} done, ${pretraining.steps} steps, ${pretraining.tokensPerSecond} tokens/s, ` +
-      `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`);
+      (pretraining.maskedTokenAccuracy === null ? 'no validation text to measure it on' : `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`));
   }
   if (!fit) return; // stopped during pretraining; the message said how to resume
   if (report.diverged && !report.saved) {

@@ -150,12 +150,15 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
         trainer: { ...trainerOptions, batchSize, ...PRETRAINING_TRAINER_DEFAULTS },
       });
       if (pretraining.interrupted || pretraining.diverged) return { config, model, pretraining, fit: null, validation: null, test: null };
-      log(`pretraining: validation masked-token accuracy ${(pretraining.maskedTokenAccuracy * 100).toFixed(2)}%, loss ${pretraining.validationLoss.toFixed(4)}; now learning the labels`);
+      const measured = pretraining.maskedTokenAccuracy === null || pretraining.validationLoss === null ? 'no validation text to measure it on'
+        : `validation masked-token accuracy ${(pretraining.maskedTokenAccuracy * 100).toFixed(2)}%, loss ${pretraining.validationLoss.toFixed(4)}`;
+      log(`pretraining: ${measured}; now learning the labels`);
     }
     const objective = classificationObjective(model, { labels: classes, maxLength: o.maxLength, labelSmoothing, batchSize });
     const trainer = new Trainer(model, trainerOptions, { config, tokenizer: tokenizer.toJSON(), labels: classes }, objective);
     // A run resumed after pretraining finished but before fine-tuning saved a checkpoint starts fine-tuning afresh.
-    const fit = await trainer.fit(labelledBatches(encoded.train, { batchSize, maxLength: o.maxLength }), encoded.validation, pretrains && !fineTuningStarted ? null : resume);
+    const validation = encoded.validation.length > 0 ? encoded.validation : null;
+    const fit = await trainer.fit(labelledBatches(encoded.train, { batchSize, maxLength: o.maxLength }), validation, pretrains && !fineTuningStarted ? null : resume);
     trainer.dispose();
     // Evaluate the best model (the one saved), not the last.
     if (typeRun && typeRun.isModel() && !fit.interrupted) {
@@ -166,9 +169,9 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     // Weights that diverged before any were kept measure nothing.
     if (fit.diverged && !(typeRun && typeRun.isModel())) return { config, model, pretraining, fit, validation: null, test: null };
     const measure = { maxLength: o.maxLength, batchSize, labelSmoothing };
-    const validation = encoded.validation.length > 0 ? evaluateClassifier(model, encoded.validation, classes, measure) : null;
+    const validationMetrics = validation ? evaluateClassifier(model, validation, classes, measure) : null;
     const test = encoded.test.length > 0 ? evaluateClassifier(model, encoded.test, classes, measure) : null;
-    return { config, model, pretraining, fit, validation, test };
+    return { config, model, pretraining, fit, validation: validationMetrics, test };
   };
   const fullSequences = (examples: TextExample[]) => examples.map((e) => tokenizer.encode(e.text));
 

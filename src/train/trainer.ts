@@ -63,7 +63,7 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
   }
 
   /**
-   * Trains on `train`, evaluating on `validation` (null: none; the training loss stands in). With
+   * Trains on `train`, evaluating on `validation` (null: none; the last model is kept and there is no early stopping). With
    * `resumeFrom` (a run folder), the model, optimizer, schedule, generators and position in the
    * data continue exactly where they stopped.
    */
@@ -115,11 +115,10 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
     const evaluate = async (isLast: boolean): Promise<boolean> => {
       const trainLoss = state.lossSum / Math.max(1, state.lossSteps);
       const metrics = validation !== null ? this.objective.validate(validation) : null;
-      const valLoss = metrics?.loss ?? trainLoss;
-      state.history.push({ epoch: state.epoch, step: state.step, trainLoss, valLoss, valAccuracy: metrics?.accuracy ?? NaN });
+      state.history.push({ epoch: state.epoch, step: state.step, trainLoss, valLoss: metrics?.loss ?? NaN, valAccuracy: metrics?.accuracy ?? NaN });
       const where = evalEvery > 0 ? `step ${state.step}/${totalSteps}` : `epoch ${state.epoch}/${epochs}`;
-      say(`${o.phase ? `${o.phase} ` : ''}${where}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}` +
-        (metrics ? `, ${this.objective.describe(metrics)}` : ''));
+      say(`${o.phase ? `${o.phase} ` : ''}${where}: train loss ${trainLoss.toFixed(4)}, ` +
+        (metrics ? `validation loss ${metrics.loss.toFixed(4)}, ${this.objective.describe(metrics)}` : 'no validation data (the last model is kept)'));
       if (o.onEvaluate) {
         this.model.eval();
         const rng = globalGenerator.getState();
@@ -130,6 +129,14 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
       this.model.train();
       state.lossSum = 0;
       state.lossSteps = 0;
+      if (metrics === null) {
+        // Nothing held out to choose a best model by, nor to stop early on: keep the latest.
+        state.bestEpoch = state.epoch;
+        state.bestStep = state.step;
+        this.saveModel();
+        return false;
+      }
+      const valLoss = metrics.loss;
       if (valLoss < state.bestValLoss) {
         state.bestValLoss = valLoss;
         state.bestEpoch = state.epoch;

@@ -2,10 +2,13 @@
 // (non-finite weights, an empty text) is said rather than printed as a confident label.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cli, QUICK_BOW, writeTinyCorpus } from '../helpers/cli.js';
+import { tensor } from '../../src/index.js';
+import { loadSafetensors } from '../../src/io/tensors.js';
+import { RunFolder } from '../../src/io/run-folder.js';
 
 let root = '';
 let model = '';
@@ -39,4 +42,21 @@ test('predict --input decodes a Latin-1 file as training does', () => {
   assert.equal(run.status, 0, run.stderr);
   assert.deepEqual(run.stdout.trim().split('\n').map((l) => JSON.parse(l).text), ['café gratuit', '“free”']);
   assert.equal(run.stderr.trim(), `note: 1 empty text in ${latin1} skipped (first: ${latin1}:2)`);
+});
+
+test('predict warns about an empty text, and refuses a model with non-finite weights (exit 1)', () => {
+  const empty = cli(['predict', '--model', model, '', 'free cash', '--backend', 'ref']);
+  assert.equal(empty.status, 0, empty.stderr);
+  assert.match(empty.stdout, /^"" → \w+\n  .*\n  warning: the text is empty: the label is what the model guesses for no input\n"free cash" → \w+\n  [^\n]*\n?$/);
+
+  const broken = join(root, 'broken');
+  cpSync(model, broken, { recursive: true });
+  const weights = loadSafetensors(join(broken, 'model.safetensors')).tensors;
+  const run = new RunFolder(broken);
+  const poisoned = Object.fromEntries(Object.entries(weights).map(([k, t]) => [k, tensor(Array.from(t.data(), () => NaN)).reshape([...t.shape])]));
+  run.writeModel({ config: run.readJson('config', 'config'), weights: poisoned });
+  const refused = cli(['predict', '--model', broken, 'free cash', '--backend', 'ref']);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr.trim(), new RegExp(`^attn: --model ${broken}: ${broken}/model\\.safetensors: parameter '[\\w.]+' holds \\d+ non-finite values \\(NaN or ±Infinity\\) of \\d+: the model cannot predict`));
+  assert.equal(refused.stdout, '');
 });

@@ -85,6 +85,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   if (options.resume) {
     // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
     const resumed = new RunFolder(options.resume);
+    resumed.checkDataSources();
     const last = resumed.has('metrics') ? resumed.readJson<Partial<TrainReport>>('metrics', 'run report') : null;
     if (last && last.interrupted === false && last.diverged === false) {
       throw new RunFolderError(options.resume, `the run is finished (${resumed.path('metrics')}): there is nothing to resume; evaluate it, or train a new run`);
@@ -105,7 +106,6 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   // the model's configuration (the vocabulary's upper bound stands in for its size) and its weights' size.
   const run = o.outDir === null ? null : new RunFolder(o.outDir);
   if (run && !options.resume) run.checkNew({ overwrite: o.overwrite });
-  if (options.resume) new RunFolder(options.resume).checkDataSources();
   const batchSize = o.trainer.batchSize ?? 32;
   checkFits(modelConfigFor(o, o.model, o.vocabSize, 2), { batchSize, sequenceLength: 1 });
   const dataset = loadTrainingData(o);

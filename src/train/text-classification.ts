@@ -129,7 +129,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   };
   const classes = labels.classes.map(String);
   // The activations of the longest batch this data makes, before any training work.
-  const longest = Math.max(1, ...encoded.train.map((e) => e.ids.length));
+  const longest = encoded.train.reduce((most, e) => Math.max(most, e.ids.length), 1); // no spread: a large dataset exceeds the argument limit
   checkFits(modelConfigFor(o, o.model, tokenizer.vocabSize, dataset.classes.length), { batchSize, sequenceLength: longest });
   const runModel = async (type: ModelType, outDir: string | null, resume: string | null) => {
     manualSeed(o.seed);

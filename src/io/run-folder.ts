@@ -25,7 +25,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { encodeSafetensors } from './safetensors.js';
 import { loadSafetensors, tensorsToRaw } from './tensors.js';
 import { CHECKPOINT_FILES, readJsonFile, writeCheckpointFolder } from './checkpoint-files.js';
-import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+import { isTempName, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 
 /** Every file name a run folder uses. */
 export const RUN_FILES = {
@@ -41,6 +41,9 @@ export type RunFile = keyof typeof RUN_FILES;
 
 /** Sub-folders of a run folder. */
 export const RUN_FOLDERS = { checkpoint: 'checkpoint', pretrain: 'pretrain' } as const;
+
+/** Every name a run folder holds at its top level: what `overwrite` may remove. */
+const RUN_ENTRY_NAMES: ReadonlySet<string> = new Set([...Object.values(RUN_FILES), ...Object.values(RUN_FOLDERS)]);
 
 /**
  * A problem with a run folder; `dir` names it and `problem` says what is wrong (the CLI adds the
@@ -116,7 +119,8 @@ export class RunFolder {
   /**
    * Checks, before any work, that a new run may be written here: the path is not a file, and a
    * folder that already holds files is refused unless `overwrite` (two runs' steps in one
-   * log.jsonl, or an old `pretrain/` beside a new model, would silently mix). Writes nothing: call
+   * log.jsonl, or an old `pretrain/` beside a new model, would silently mix); even then, only a
+   * folder holding nothing but a run's files may be emptied. Writes nothing: call
    * `prepareNew` when the run is about to write its first file. Throws a `RunFolderError`.
    *
    * ```ts
@@ -127,7 +131,14 @@ export class RunFolder {
     if (!exists(this.dir)) return;
     if (!stat(this.dir).isDirectory()) throw new RunFolderError(this.dir, 'is a file, not a folder; give a folder for the run');
     const entries = listDir(this.dir).sort();
-    if (entries.length === 0 || options.overwrite) return;
+    if (entries.length === 0) return;
+    if (options.overwrite) {
+      // Overwriting empties the folder: never a folder holding anything but a run (`--out .` would wipe a project).
+      const foreign = entries.filter((name) => !RUN_ENTRY_NAMES.has(name) && !isTempName(name));
+      if (foreign.length === 0) return;
+      const listed = foreign.length > 4 ? `${foreign.slice(0, 4).join(', ')}, … (${foreign.length} entries)` : foreign.join(', ');
+      throw new RunFolderError(this.dir, `holds entries that are not part of a run (${listed}); overwrite only replaces a run folder: choose another folder`);
+    }
     const shown = entries.length > 4 ? `${entries.slice(0, 4).join(', ')}, … (${entries.length} entries)` : entries.join(', ');
     throw new RunFolderError(this.dir, `is not empty (${shown}); choose another folder, or resume the run it holds`, { option: 'overwrite', action: 'replace it' });
   }

@@ -38,3 +38,15 @@ test('a new run refuses a path that is a file, with or without overwrite', () =>
     assert.throws(() => new RunFolder(file).checkNew({ overwrite }), { name: 'RunFolderError', message: `${file}: is a file, not a folder; give a folder for the run` });
   }
 });
+
+test('overwrite never empties a folder that holds anything but a run', () => {
+  const dir = root();
+  writeFileSync(join(dir, 'log.jsonl'), '{"step":1}\n');
+  writeFileSync(join(dir, 'data.jsonl'), '{"text":"mine"}\n');
+  writeFileSync(join(dir, '.config.json.tmp-42-0123456789ab'), ''); // a crashed write's leftover is part of a run
+  assert.throws(() => new RunFolder(dir).prepareNew({ overwrite: true }), {
+    name: 'RunFolderError',
+    message: `${dir}: holds entries that are not part of a run (data.jsonl); overwrite only replaces a run folder: choose another folder`,
+  });
+  assert.ok(existsSync(join(dir, 'data.jsonl')) && existsSync(join(dir, 'log.jsonl')), 'nothing removed');
+});

@@ -19,7 +19,11 @@ export function wordError(err: unknown): string {
 
 /** Runs `fn`; a run-folder error it throws is reworded to start with the flag that named the folder (`--model runs/x: …`). */
 export function withFolderFlag<T>(flag: string, fn: () => T): T {
-  const reword = (err: unknown) => (err instanceof RunFolderError ? new Error(`${flag} ${err.message}`, { cause: err }) : err);
+  const reword = (err: unknown) => {
+    if (!(err instanceof RunFolderError)) return err;
+    const remedy = err.remedy ? `; ${err.remedy.action} with ${flagOf(err.remedy.option)}` : '';
+    return new Error(`${flag} ${err.dir}: ${err.problem}${remedy}`, { cause: err });
+  };
   try {
     const result = fn();
     // An async fn's rejection is reworded too.

@@ -99,7 +99,7 @@ interface EvaluationData {
 
 /** A split of the data the run was trained on, derived again from its train-options.json. */
 function runSplitData(runDir: string, split: SplitName): EvaluationData {
-  const { dataset, examples } = loadRunSplit(runDir, split);
+  const { dataset, examples } = withFolderFlag('--model', () => loadRunSplit(runDir, split));
   return { summary: `${dataset.summary()}; ${split} split: ${examples.length} examples`, examples, name: `${dataset.name} (${split} split)` };
 }
 

@@ -1,6 +1,6 @@
 /** `attn predict`: labels, probabilities and (optionally) the most-attended tokens for texts. */
-import fs from 'node:fs';
 import type { Command } from 'commander';
+import { DataError, loadInputTexts } from '../data/index.js';
 import { loadTextClassifier, type Prediction } from '../infer/text-classifier.js';
 import { withFolderFlag } from './errors.js';
 import { parsePositiveInt, UsageError } from './options.js';
@@ -17,28 +17,16 @@ interface PredictFlags {
   threads?: string;
 }
 
-/** Reads texts from a .jsonl file (`--text-field` key) or a plain text file (one per line). */
+/** Texts from `--input`, decoded as training decodes its files; blank ones are skipped with a note. */
 function readInputTexts(path: string, field: string): string[] {
-  if (!fs.existsSync(path)) throw new UsageError(`--input ${path}: no such file`);
-  const lines = fs.readFileSync(path, 'utf8').split(/\r?\n/);
-  const texts: string[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    if (!path.endsWith('.jsonl') && !path.endsWith('.ndjson')) {
-      texts.push(line);
-      return;
-    }
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      throw new UsageError(`${path}:${i + 1}: not valid JSON`);
-    }
-    const text = (record as Record<string, unknown> | null)?.[field];
-    if (typeof text !== 'string') throw new UsageError(`${path}:${i + 1}: missing string field '${field}' (set --text-field)`);
-    texts.push(text);
-  });
-  return texts;
+  let read: ReturnType<typeof loadInputTexts>;
+  try {
+    read = loadInputTexts(path, field);
+  } catch (err) {
+    throw err instanceof DataError ? new UsageError(`--input ${err.message}`) : err;
+  }
+  if (read.skipped.length > 0) process.stderr.write(`note: ${read.skipped.length} empty text${read.skipped.length === 1 ? '' : 's'} in ${path} skipped (first: ${read.skipped[0]!.path})\n`);
+  return read.texts;
 }
 
 export function registerPredictCommand(program: Command): void {
@@ -79,6 +67,7 @@ Examples:
 function formatPrediction(text: string, p: Prediction): string {
   const shown = text.length > 70 ? `${text.slice(0, 67)}...` : text;
   const lines = [`${JSON.stringify(shown)} → ${p.label}`, `  ${p.topK.map((k) => `${k.label} ${(k.probability * 100).toFixed(1)}%`).join('  ')}`];
+  if (p.warning) lines.push(`  warning: ${p.warning}`);
   if (p.attention) lines.push(`  attended to: ${p.attention.map((a) => `${a.token} (${a.weight.toFixed(3)})`).join(', ')}`);
   return lines.join('\n');
 }

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 import { trainTextClassifier, type TokenizerType, type TrainReport } from '../train/text-classification.js';
 import { formatMetrics } from '../infer/metrics.js';
 import { MODEL_TYPES, type ModelType } from '../models/config.js';
-import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir } from './options.js';
+import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
 import { addLanguageModelOptions, runTrainLanguageModel, trainTask } from './train-lm.js';
+import { RUN_FILES } from '../io/run-folder.js';
 
 interface TrainFlags {
   data: string;
@@ -44,6 +45,7 @@ interface TrainFlags {
   seed: string;
   out?: string;
   resume?: string;
+  overwrite?: boolean;
   baseline: boolean;
   progress: boolean;
   json: boolean;
@@ -89,6 +91,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--seed <n>', 'random seed (split, init, dropout, order)', '0')
     .option('--out <dir>', 'run folder (default runs/<timestamp>)')
     .option('--resume <dir>', 'continue an interrupted run exactly where it stopped')
+    .option('--overwrite', 'replace what --out already holds (a folder that is not empty is refused otherwise)')
     .option('--no-baseline', 'skip the bag-of-words baseline')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the report as JSON on stdout')
@@ -108,6 +111,7 @@ Examples:
     )
     .action(async (flags: TrainFlags, command: Command) => {
       if (trainTask(command) === 'lm') return runTrainLanguageModel(command);
+      if (flags.resume) refuseOptionsOnResume(command, flags.resume);
       applyBackendOption(flags.backend, flags.threads);
       const model = parseChoice(flags.model, '--model', MODEL_TYPES) as ModelType;
       const modelOptions: Record<string, unknown> = {};
@@ -138,6 +142,7 @@ Examples:
         pretrainLr: parsePositiveNumber(flags.pretrainLr, '--pretrain-lr'),
         outDir: flags.resume ?? flags.out ?? timestampedRunDir(),
         resume: flags.resume,
+        overwrite: flags.overwrite === true,
         baseline: flags.baseline,
         log,
         trainer: {
@@ -160,7 +165,7 @@ Examples:
           progress: flags.progress,
         },
       });
-      const report = await (flags.resume ? withFolderFlag('--resume', train) : train());
+      const report = await withFolderFlag(flags.resume ? '--resume' : '--out', train);
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
@@ -177,15 +182,32 @@ Examples:
     });
 }
 
+/** Options a resumed run may change: how it is shown and where it runs, not what it trains. */
+const RESUMABLE_OPTIONS = new Set(['resume', 'progress', 'json', 'backend', 'threads']);
+
+/** A resumed run continues with the options it started with; any other option given is refused, not silently ignored. */
+function refuseOptionsOnResume(command: Command, dir: string): void {
+  const given = command.options
+    .filter((option) => !RESUMABLE_OPTIONS.has(option.attributeName()) && command.getOptionValueSource(option.attributeName()) === 'cli')
+    .map((option) => option.long!);
+  if (given.length === 0) return;
+  throw new UsageError(`--resume continues ${dir} with the options it started with (its ${RUN_FILES.trainOptions}); ${given.join(', ')} ${given.length === 1 ? 'does' : 'do'} not apply: ` +
+    'train a new run (--out) to change them');
+}
+
 function printReport(report: TrainReport): void {
-  const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+  const pct = (x: number | null | undefined) => (x === undefined || x === null ? '-' : `${(x * 100).toFixed(2)}%`);
   const { pretraining, fit } = report;
   if (pretraining) {
     const state = pretraining.interrupted ? ', interrupted' : pretraining.diverged ? ', stopped: the loss diverged' : '';
     console.log(`\npretraining (masked LM${state}): ${pretraining.epochs} epoch${pretraining.epochs === 1 ? '' : 's'} done, ${pretraining.steps} steps, ${pretraining.tokensPerSecond} tokens/s, ` +
-      `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`);
+      (pretraining.maskedTokenAccuracy === null ? 'no validation text to measure it on' : `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`));
   }
   if (!fit) return; // stopped during pretraining; the message said how to resume
+  if (report.diverged && !report.saved) {
+    console.log(`\nthe loss diverged at step ${fit.steps + 1}, before any model was kept: nothing was saved${report.outDir ? ` (${report.outDir} holds the log of the steps only)` : ''}`);
+    return;
+  }
   console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${fit.steps} steps, ${Math.round(fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
   if (report.validation) console.log(formatMetrics(report.validation, 'validation'));
   if (report.test) console.log(formatMetrics(report.test, 'test'));
@@ -195,8 +217,8 @@ function printReport(report: TrainReport): void {
     const verdict = ours !== undefined && theirs !== undefined ? (ours > theirs ? 'attention beat the baseline' : ours === theirs ? 'a tie with the baseline' : 'the baseline won') : '';
     console.log(`baseline (bag of words): test accuracy ${pct(theirs)} vs ${report.model.type} ${pct(ours)}: ${verdict}`);
   }
-  if (report.outDir) {
-    console.log(`\nsaved to ${report.outDir}`);
+  if (report.outDir && report.saved) {
+    console.log(`\n${report.diverged ? 'the best model before the loss diverged is ' : ''}saved to ${report.outDir}`);
     console.log(`try: attn predict --model ${report.outDir} "your text here" --attention`);
   }
 }

@@ -28,7 +28,7 @@ export function absoluteDataSpec(spec: string): string {
 }
 
 /** Whether `spec` names a corpus that ships with attn (it takes precedence over a path). */
-function isBuiltinDataset(spec: string): boolean {
+export function isBuiltinDataset(spec: string): boolean {
   return (BUILTIN_DATASETS as readonly string[]).includes(spec);
 }
 

@@ -5,9 +5,11 @@
 
 export { DataError } from './errors.js';
 export type { LoadedDataset, LoadedExamples, LoadOptions, SkippedItem, StripPart, TextExample } from './types.js';
-export { BUILTIN_DATASETS, absoluteDataSpec, checkTestLabels, loadTextDataset, makeDataset } from './dataset.js';
+export { BUILTIN_DATASETS, absoluteDataSpec, checkTestLabels, isBuiltinDataset, loadTextDataset, makeDataset } from './dataset.js';
+export { describeDataChange, fingerprintDataSource, type DataFingerprint } from './fingerprint.js';
 export { loadFolderDataset } from './folder.js';
 export {
+  loadInputTexts,
   loadTableFile,
   loadTextRows,
   parseTable,

@@ -115,13 +115,40 @@ export function parseTextRows(
   return { rows: read.examples.map((e) => ({ text: e.text, source: e.source! })), skipped: read.skipped };
 }
 
+/**
+ * The texts of a file to predict on, read as training reads its files (one decoding path: UTF-8,
+ * else Latin-1; binary files refused): a `.csv`, `.tsv` or `.jsonl` file's `textField` (as
+ * `loadTextRows`), any other file one text per line. Blank lines and empty texts are skipped and
+ * reported. A missing file, a folder or a binary file is refused with a `DataError` naming it.
+ *
+ * @example
+ * loadInputTexts('emails.txt').texts; // ['first email', 'second email']
+ * loadInputTexts('emails.jsonl', 'body').texts;
+ */
+export function loadInputTexts(path: string, textField = 'text'): { texts: string[]; skipped: SkippedItem[] } {
+  if ((TABLE_EXTENSIONS as readonly string[]).includes(extname(path).toLowerCase())) {
+    const { rows, skipped } = loadTextRows(path, textField);
+    return { texts: rows.map((r) => r.text), skipped };
+  }
+  const texts: string[] = [];
+  const skipped: SkippedItem[] = [];
+  readWholeFile(path, 'one text per line').split(/\r\n|\n|\r/).forEach((line, i, lines) => {
+    if (line.trim() !== '') texts.push(line);
+    else if (i < lines.length - 1 || line !== '') skipped.push({ path: `${path}:${i + 1}`, reason: 'empty text' });
+  });
+  return { texts, skipped };
+}
+
 /** The whole file as text; unlike a file in a class folder, a bad file here is the whole dataset. */
 function readWholeFile(path: string, expected: string): string {
   let bytes: Uint8Array;
   try {
     bytes = readBytes(path);
   } catch (e) {
-    throw new DataError(`${path}: cannot read the file (${errorCode(e)})`);
+    const code = errorCode(e);
+    if (code === 'ENOENT') throw new DataError(`${path}: no such file`);
+    if (code === 'EISDIR') throw new DataError(`${path}: is a folder; expected a file with ${expected}`);
+    throw new DataError(`${path}: cannot read the file (${code})`);
   }
   if (looksBinary(bytes)) {
     throw new DataError(`${path}: looks binary (NUL byte in the first 8 KB); expected a UTF-8 or Latin-1 text file`);
@@ -193,7 +220,8 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
     }
     const obj = row as Record<string, unknown>;
     const text = obj[textField];
-    if (text === undefined || text === null) {
+    if (text === null) throw new DataError(`${path}:${line}: '${textField}' is null; expected a string (the text of the example)`);
+    if (text === undefined) {
       throw new DataError(`${path}:${line}: no '${textField}' field (keys: ${Object.keys(obj).join(', ')}); set --text-field (textField)`);
     }
     if (typeof text !== 'string') {
@@ -204,7 +232,8 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
       return;
     }
     const rawLabel = obj[labelField];
-    if (rawLabel === undefined || rawLabel === null) {
+    if (rawLabel === null) throw new DataError(`${path}:${line}: '${labelField}' is null; every row needs a label`);
+    if (rawLabel === undefined) {
       throw new DataError(`${path}:${line}: no '${labelField}' field (keys: ${Object.keys(obj).join(', ')}); set --label-field (labelField)`);
     }
     if (typeof rawLabel !== 'string' && typeof rawLabel !== 'number' && typeof rawLabel !== 'boolean') {

@@ -61,6 +61,24 @@ export function loadRunModel<M extends Module = Module, C = { type: string }>(di
   } finally {
     for (const t of Object.values(weights)) t.dispose();
   }
+  const nonFinite = firstNonFiniteParameter(model);
+  if (nonFinite) {
+    model.dispose();
+    throw new RunFolderError(dir, `${run.path('model')}: parameter '${nonFinite.name}' holds ${nonFinite.count} non-finite value${nonFinite.count === 1 ? '' : 's'} (NaN or ±Infinity) of ${nonFinite.size}: ` +
+      'the model cannot predict (its training diverged); train it again, with a lower learning rate');
+  }
   model.eval();
   return { model, config: config as C, run };
+}
+
+/** The first parameter holding NaN or ±Infinity, with how many such values; null when every one is finite. Buffers (masks may hold -Infinity) are not checked. */
+export function firstNonFiniteParameter(model: Module): { name: string; count: number; size: number } | null {
+  for (const [name, p] of model.namedParameters()) {
+    if (p.dtype !== 'float32') continue;
+    const data = p.data();
+    let count = 0;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) count++;
+    if (count > 0) return { name, count, size: data.length };
+  }
+  return null;
 }

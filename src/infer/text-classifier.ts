@@ -12,7 +12,7 @@ import { checkTestLabels, type TextExample } from '../data/index.js';
 import { LabelEncoder, tokenizerFromJSON, type Tokenizer } from '../text/index.js';
 import type { ClassifierConfig, TextClassifier } from '../models/index.js';
 import type { EncodedExample } from '../data/batching.js';
-import { RunFolderError } from '../io/run-folder.js';
+import { RunFolderError, type RunFolder } from '../io/run-folder.js';
 import { forEachInferenceBatch } from './batches.js';
 import { evaluateClassifier } from './classify.js';
 import type { ClassificationMetrics } from './metrics.js';
@@ -39,6 +39,8 @@ export interface Prediction {
   topK: { label: string; probability: number }[];
   /** With `attention`: the tokens the prediction weighted most, highest first. */
   attention?: { token: string; weight: number }[];
+  /** Why the label means little, when it does: the text gave the model no tokens to read. */
+  warning?: string;
 }
 
 /** A trained classifier loaded from a run folder. */
@@ -59,6 +61,13 @@ export class LoadedTextClassifier {
    * prediction weighted most. Texts run in padded batches of `batchSize`, grouped by length.
    */
   predict(texts: readonly string[], options: { topK?: number; attention?: number; batchSize?: number } = {}): Prediction[] {
+    if (!Array.isArray(texts)) {
+      const given = texts as unknown;
+      const one = typeof given === 'string' ? JSON.stringify(given.length > 20 ? `${given.slice(0, 20)}…` : given) : '';
+      throw new TypeError(`predict: expected an array of texts, got ${typeof given === 'string' ? `a string (for one text, pass [${one}])` : describeValue(given)}`);
+    }
+    const bad = texts.findIndex((t) => typeof t !== 'string');
+    if (bad >= 0) throw new TypeError(`predict: text ${bad} must be a string, got ${describeValue(texts[bad])}`);
     const topK = Math.max(1, Math.min(options.topK ?? 3, this.labels.length));
     this.model.eval();
     const sequences = this.encode(texts);
@@ -80,6 +89,9 @@ export class LoadedTextClassifier {
     const probabilities = Object.fromEntries(this.labels.map((l, c) => [l, probs[c]!]));
     const ranked = this.labels.map((label, c) => ({ label, probability: probs[c]! })).sort((a, b) => b.probability - a.probability);
     const prediction: Prediction = { label: ranked[0]!.label, probabilities, topK: ranked.slice(0, topK) };
+    if (this.tokenizer.encode(text).length === 0) {
+      prediction.warning = text.trim() === '' ? 'the text is empty: the label is what the model guesses for no input' : "none of the text's tokens are in the vocabulary: the label is what the model guesses for no input";
+    }
     if (attention > 0 && weights) {
       prediction.attention = this.tokenizer
         .tokenize(text)
@@ -103,11 +115,25 @@ export class LoadedTextClassifier {
   }
 }
 
+function describeValue(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
+}
+
+/** The run folder's tokenizer.json as a tokenizer; a file it cannot read is named in the error (`RunFolderError`). */
+export function readRunTokenizer(run: RunFolder): Tokenizer {
+  const json = run.readJson('tokenizer', 'tokenizer');
+  try {
+    return tokenizerFromJSON(json);
+  } catch (err) {
+    throw new RunFolderError(run.dir, `${run.path('tokenizer')}: not a tokenizer attn can read: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /** Loads `config.json`, `model.safetensors`, `tokenizer.json` and `labels.json` from a run folder (which must hold a classifier). */
 export function loadTextClassifier(dir: string): LoadedTextClassifier {
   const { model, config, run } = loadRunModel<TextClassifier, ClassifierConfig>(dir, 'classification');
   try {
-    const tokenizer = tokenizerFromJSON(run.readJson('tokenizer', 'tokenizer'));
+    const tokenizer = readRunTokenizer(run);
     const labels = run.readJson<string[]>('labels', 'labels');
     if (!Array.isArray(labels) || labels.length !== config.numClasses || labels.some((l) => typeof l !== 'string')) {
       throw new RunFolderError(dir, `${run.path('labels')}: expected a list of ${config.numClasses} class names`);

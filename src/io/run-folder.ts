@@ -3,7 +3,8 @@
  * ready for `attn eval` / `attn predict`, and `checkpoint/`, the latest full state for resuming:
  *
  *   <run>/config.json, model.safetensors, tokenizer.json, labels.json (classifiers),
- *         metrics.json, log.jsonl, train-options.json, train.bin + val.bin (language models)
+ *         metrics.json, log.jsonl, train-options.json, data-sources.json (size and hash of each data file),
+ *         train.bin + val.bin (language models)
  *   <run>/checkpoint/config.json, model.safetensors, training_state.safetensors
  *   <run>/pretrain/   the same layout, for a masked-LM pretraining phase
  *
@@ -17,13 +18,14 @@
  * const config = run.readJson('config', 'model config');
  * ```
  */
-import { appendText, exists, joinPath as join, makeDir } from '../platform/index.js';
+import { appendText, exists, joinPath as join, listDir, makeDir, readText, remove, stat } from '../platform/index.js';
 import { encodeTokenFile, readTokenFile, type TokenArray } from '../data/token-file.js';
+import { describeDataChange, fingerprintDataSource, type DataFingerprint } from '../data/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { encodeSafetensors } from './safetensors.js';
 import { loadSafetensors, tensorsToRaw } from './tensors.js';
 import { CHECKPOINT_FILES, readJsonFile, writeCheckpointFolder } from './checkpoint-files.js';
-import { writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
+import { isTempName, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 
 /** Every file name a run folder uses. */
 export const RUN_FILES = {
@@ -31,6 +33,7 @@ export const RUN_FILES = {
   metrics: 'metrics.json',
   log: 'log.jsonl',
   trainOptions: 'train-options.json',
+  dataSources: 'data-sources.json',
   trainTokens: 'train.bin',
   validationTokens: 'val.bin',
 } as const;
@@ -39,11 +42,18 @@ export type RunFile = keyof typeof RUN_FILES;
 /** Sub-folders of a run folder. */
 export const RUN_FOLDERS = { checkpoint: 'checkpoint', pretrain: 'pretrain' } as const;
 
-/** A problem with a run folder; `dir` names it and `problem` says what is wrong (the CLI adds the flag that named it). */
+/** Every name a run folder holds at its top level: what `overwrite` may remove. */
+const RUN_ENTRY_NAMES: ReadonlySet<string> = new Set([...Object.values(RUN_FILES), ...Object.values(RUN_FOLDERS)]);
+
+/**
+ * A problem with a run folder; `dir` names it and `problem` says what is wrong (the CLI adds the
+ * flag that named it). `remedy`, when there is one, names the option that would fix it (the CLI
+ * words it as its flag).
+ */
 export class RunFolderError extends Error {
   override name = 'RunFolderError';
-  constructor(readonly dir: string, readonly problem: string) {
-    super(`${dir}: ${problem}`);
+  constructor(readonly dir: string, readonly problem: string, readonly remedy?: { option: string; action: string }) {
+    super(`${dir}: ${problem}${remedy ? `; ${remedy.action} with ${remedy.option}` : ''}`);
   }
 }
 
@@ -106,6 +116,40 @@ export class RunFolder {
     makeDir(this.dir, { recursive: true });
   }
 
+  /**
+   * Checks, before any work, that a new run may be written here: the path is not a file, and a
+   * folder that already holds files is refused unless `overwrite` (two runs' steps in one
+   * log.jsonl, or an old `pretrain/` beside a new model, would silently mix); even then, only a
+   * folder holding nothing but a run's files may be emptied. Writes nothing: call
+   * `prepareNew` when the run is about to write its first file. Throws a `RunFolderError`.
+   *
+   * ```ts
+   * new RunFolder('runs/spam').checkNew({ overwrite: false }); // RunFolderError if runs/spam holds a run
+   * ```
+   */
+  checkNew(options: { overwrite?: boolean } = {}): void {
+    if (!exists(this.dir)) return;
+    if (!stat(this.dir).isDirectory()) throw new RunFolderError(this.dir, 'is a file, not a folder; give a folder for the run');
+    const entries = listDir(this.dir).sort();
+    if (entries.length === 0) return;
+    if (options.overwrite) {
+      // Overwriting empties the folder: never a folder holding anything but a run (`--out .` would wipe a project).
+      const foreign = entries.filter((name) => !RUN_ENTRY_NAMES.has(name) && !isTempName(name));
+      if (foreign.length === 0) return;
+      const listed = foreign.length > 4 ? `${foreign.slice(0, 4).join(', ')}, … (${foreign.length} entries)` : foreign.join(', ');
+      throw new RunFolderError(this.dir, `holds entries that are not part of a run (${listed}); overwrite only replaces a run folder: choose another folder`);
+    }
+    const shown = entries.length > 4 ? `${entries.slice(0, 4).join(', ')}, … (${entries.length} entries)` : entries.join(', ');
+    throw new RunFolderError(this.dir, `is not empty (${shown}); choose another folder, or resume the run it holds`, { option: 'overwrite', action: 'replace it' });
+  }
+
+  /** Checks as `checkNew` does, then empties the folder (with `overwrite`) and creates it: a new run starts from nothing. */
+  prepareNew(options: { overwrite?: boolean } = {}): void {
+    this.checkNew(options);
+    if (exists(this.dir)) for (const entry of listDir(this.dir)) remove(join(this.dir, entry), { recursive: true, force: true });
+    this.create();
+  }
+
   /** Writes config.json, model.safetensors and, when given, tokenizer.json and labels.json. */
   writeModel(files: ModelFiles): void {
     writeCheckpointFolder(this.dir, {
@@ -151,6 +195,53 @@ export class RunFolder {
   /** Writes one of the run's JSON files atomically. */
   writeJson(file: RunFile, value: unknown): void {
     writeJsonAtomic(this.path(file), value);
+  }
+
+  /**
+   * Records the size and hash of each data file or folder the run reads (data-sources.json), for
+   * `checkDataSources`. `sources` are paths as the run records them (absolute); built-in corpora
+   * and data in memory are left out by the caller.
+   */
+  recordDataSources(sources: readonly string[]): void {
+    this.writeJson('dataSources', sources.map((source) => fingerprintDataSource(source)));
+  }
+
+  /**
+   * Refuses (`RunFolderError`) when a data source recorded by `recordDataSources` has changed
+   * since: a resumed run would continue on other data, and a re-derived test split could hold
+   * examples the model was trained on. A run folder without the record is not checked.
+   */
+  checkDataSources(): void {
+    if (!this.has('dataSources')) return;
+    const recorded = this.readJson<DataFingerprint[]>('dataSources', 'data fingerprints');
+    for (const before of recorded) {
+      let change: string | null;
+      try {
+        change = describeDataChange(before, fingerprintDataSource(before.source));
+      } catch {
+        change = `${before.source} cannot be read any more`;
+      }
+      if (change) {
+        throw new RunFolderError(this.dir, `the data changed since the run was trained: ${change}; restore it, or train a new run on the new data`);
+      }
+    }
+  }
+
+  /**
+   * Cuts log.jsonl back to the steps up to `step` (a resumed run's checkpoint), so the steps run
+   * again after a crash are not logged twice; a line cut short by the crash goes too.
+   */
+  truncateLog(step: number): void {
+    if (!this.has('log')) return;
+    const kept = readText(this.path('log')).split('\n').filter((line) => {
+      try {
+        const record = JSON.parse(line) as { step?: unknown };
+        return typeof record.step === 'number' && record.step <= step;
+      } catch {
+        return false;
+      }
+    });
+    writeFileAtomic(this.path('log'), kept.map((line) => `${line}\n`).join(''));
   }
 
   /** Appends one line to log.jsonl. */

@@ -41,6 +41,20 @@ export class StateDictError extends Error {
 
 const NAME = /^[^.]+$/;
 
+/** Why a state dict value cannot be copied into `target` (not a Tensor nor `{ shape, data }` of the right kind), or null. */
+function stateValueProblem(value: unknown, target: Tensor): string | null {
+  if (value instanceof Tensor) return null;
+  const what = Array.isArray(value) ? 'an array (nested arrays are not read: pass tensor(values) or { shape, data })' : value === null ? 'null' : typeof value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `expected a Tensor or { shape, data }, got ${what}`;
+  const { shape, data } = value as { shape?: unknown; data?: unknown };
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return `expected a Tensor or { shape, data } with shape a list of sizes, got shape ${JSON.stringify(shape)}`;
+  const kind = target.dtype === 'int32' ? Int32Array : Float32Array;
+  if (!(data instanceof kind)) return `expected data as a ${kind.name} (the parameter is ${target.dtype}), got ${Array.isArray(data) ? 'an array' : data === null ? 'null' : (data as object)?.constructor?.name ?? typeof data}`;
+  const size = shape.reduce((a: number, b: number) => a * b, 1);
+  if (data.length !== size) return `shape ${formatShape(shape)} holds ${size} values, data has ${data.length}`;
+  return null;
+}
+
 /** A module whose forward maps one tensor to one tensor (most layers and task models). */
 export type TensorModule = Module<[Tensor], Tensor>;
 
@@ -209,6 +223,11 @@ export class Module<In extends unknown[] = unknown[], Out = unknown> {
       if (!Object.hasOwn(dict, key)) continue;
       const source = dict[key]!;
       if (source instanceof Tensor) source.assertAlive('loadStateDict');
+      const problem = stateValueProblem(source, target);
+      if (problem) {
+        mismatches.push(`value for ${key}: ${problem}`);
+        continue;
+      }
       if (!shapesEqual(source.shape, target.shape)) {
         mismatches.push(`size mismatch for ${key}: copying a tensor of shape ${formatShape(source.shape)} from the state dict, the shape in the current model is ${formatShape(target.shape)}`);
       }

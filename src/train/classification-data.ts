@@ -53,6 +53,8 @@ export interface TrainTextClassifierOptions {
   seed: number;
   /** Run folder; null keeps the model in memory only. */
   outDir: string | null;
+  /** Replace what `outDir` already holds (a folder that is not empty is refused otherwise). */
+  overwrite?: boolean;
   /** Also train the bag-of-words baseline and report it next to the model. */
   baseline: boolean;
   log: (message: string) => void;
@@ -110,6 +112,7 @@ export function readTrainOptions(runDir: string): TrainTextClassifierOptions {
  */
 export function loadRunSplit(runDir: string, split: SplitName): { dataset: LoadedDataset; examples: TextExample[] } {
   const o = readTrainOptions(runDir);
+  new RunFolder(runDir).checkDataSources();
   const dataset = loadTrainingData(o);
   return { dataset, examples: splitDataset(dataset, o.seed)[split] };
 }

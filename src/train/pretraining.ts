@@ -164,9 +164,9 @@ export interface PretrainingReport {
   steps: number;
   /** Windows of up to maxLength tokens cut from the training texts. */
   windows: number;
-  /** On the validation texts, masked with a fixed seed. */
-  validationLoss: number;
-  maskedTokenAccuracy: number;
+  /** On the validation texts, masked with a fixed seed; null when no validation text made a window. */
+  validationLoss: number | null;
+  maskedTokenAccuracy: number | null;
   tokensPerSecond: number;
   seconds: number;
   interrupted: boolean;
@@ -223,14 +223,16 @@ export async function pretrainEncoder(
     maskedLanguageModelObjective(mlm, vocabulary, options.maskProbability),
   );
   const resumable = run !== null && options.resume && run.hasCheckpoint();
-  const fit = await trainer.fit(labelledBatches(train, { batchSize, maxLength: options.maxLength }), validation, resumable ? run.dir : null);
+  // No validation text long enough to make a window: nothing to measure (the report says so with null).
+  const fit = await trainer.fit(labelledBatches(train, { batchSize, maxLength: options.maxLength }), validation.length > 0 ? validation : null, resumable ? run.dir : null);
   if (run && !fit.interrupted && run.isModel()) loadBest();
   trainer.dispose();
   mlm.disposeHead();
   const best = fit.history.find((h) => h.epoch === fit.bestEpoch) ?? fit.history.at(-1);
   const report: PretrainingReport = {
     // One evaluation per epoch, counting those before a resume; with evalEvery, the epoch of the last one.
-    epochs: trainerOptions.evalEvery ? (fit.history.at(-1)?.epoch ?? 0) : fit.history.length, steps: fit.steps, windows: train.length, validationLoss: best?.valLoss ?? NaN, maskedTokenAccuracy: best?.valAccuracy ?? NaN,
+    epochs: trainerOptions.evalEvery ? (fit.history.at(-1)?.epoch ?? 0) : fit.history.length, steps: fit.steps, windows: train.length,
+    validationLoss: validation.length > 0 ? (best?.valLoss ?? null) : null, maskedTokenAccuracy: validation.length > 0 ? (best?.valAccuracy ?? null) : null,
     tokensPerSecond: Math.round(fit.tokensPerSecond), seconds: (performance.now() - started) / 1000, interrupted: fit.interrupted, diverged: fit.diverged,
   };
   if (run && !fit.interrupted && !fit.diverged) run.writeJson('metrics', report);

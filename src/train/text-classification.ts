@@ -10,12 +10,13 @@
  * clf.predict(['WIN A FREE PRIZE NOW'])[0].label; // 'spam'
  * ```
  */
-import { absoluteDataSpec, DataError, type TextExample } from '../data/index.js';
-import { LabelEncoder, tokenizerFromJSON } from '../text/index.js';
+import { absoluteDataSpec, DataError, isBuiltinDataset, type TextExample } from '../data/index.js';
+import { LabelEncoder } from '../text/index.js';
 import { manualSeed } from '../tensor/random.js';
 import { createClassifier, defaultModelConfig, defaultTrainingOptions, parseModelConfig, type ClassifierConfig, type ModelType } from '../models/index.js';
-import { RunFolder } from '../io/run-folder.js';
-import { encodeExamples } from '../infer/text-classifier.js';
+import { RunFolder, RunFolderError } from '../io/run-folder.js';
+import { ARENA_LIMIT_BYTES, classifierTrainingBytes, formatByteCount } from '../models/memory.js';
+import { encodeExamples, readRunTokenizer } from '../infer/text-classifier.js';
 import { evaluateClassifier } from '../infer/classify.js';
 import type { ClassificationMetrics } from '../infer/metrics.js';
 import { Trainer, type FitResult } from './trainer.js';
@@ -33,6 +34,8 @@ export { LoadedTextClassifier, loadTextClassifier, type Prediction } from '../in
 
 export interface TrainReport {
   outDir: string | null;
+  /** The run folder holds a model (false when the loss diverged before one was kept, or without a folder). */
+  saved: boolean;
   dataset: { name: string; summary: string; train: number; validation: number; test: number; classes: string[]; skipped: number };
   model: { type: ModelType; parameters: number; config: ClassifierConfig };
   /** The masked-LM pretraining, when the run had one. */
@@ -49,6 +52,23 @@ export interface TrainReport {
   seconds: number;
 }
 
+/** The model config a run builds: the type's defaults, then the options the user set (for the run's own model type). */
+function modelConfigFor(o: TrainTextClassifierOptions, type: ModelType, vocabSize: number, numClasses: number): ClassifierConfig {
+  return parseModelConfig({ ...defaultModelConfig(type, vocabSize, numClasses, o.maxLength), ...(type === o.model ? o.modelOptions : {}) });
+}
+
+/** Refuses a model whose training cannot fit in the arena, naming the option behind its largest part and the bytes. */
+function checkFits(config: ClassifierConfig, batch: { batchSize: number; sequenceLength: number }): void {
+  const need = classifierTrainingBytes(config, batch);
+  if (need.total <= ARENA_LIMIT_BYTES) return;
+  const largest = need.parts.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  const parts = need.parts.filter((p) => p.bytes > 0).map((p) => `${p.what} ${formatByteCount(p.bytes)}`).join(', ');
+  const shape = config.type === 'transformer' ? `, dModel ${config.dModel}, ${config.numLayers} layers` : config.type === 'bilstm-attention' ? `, hiddenSize ${config.hiddenSize}` : '';
+  throw new OptionError(largest.option,
+    `a ${config.type} model with maxLength ${config.maxLength}, vocabSize ${config.vocabSize}${shape} and batches of ${batch.batchSize} × ${batch.sequenceLength} tokens ` +
+    `needs at least ${formatByteCount(need.total)} to train (${parts}), more than the ${formatByteCount(ARENA_LIMIT_BYTES)} the arena can hold (wasm32); lower it`);
+}
+
 /** A data spec as train-options.json records it: paths absolute, examples in memory as a marker. */
 function recordedData(data: LabelledData): string {
   return typeof data === 'string' ? absoluteDataSpec(data) : IN_MEMORY_DATA;
@@ -63,6 +83,13 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   const started = performance.now();
   let o: TrainTextClassifierOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   if (options.resume) {
+    // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
+    const resumed = new RunFolder(options.resume);
+    resumed.checkDataSources();
+    const last = resumed.has('metrics') ? resumed.readJson<Partial<TrainReport>>('metrics', 'run report') : null;
+    if (last && last.interrupted === false && last.diverged === false) {
+      throw new RunFolderError(options.resume, `the run is finished (${resumed.path('metrics')}): there is nothing to resume; evaluate it, or train a new run`);
+    }
     // Continue with the options the run started with; only the progress display may change.
     const saved = readTrainOptions(options.resume);
     const inMemory = (given: LabelledData | undefined) => (given !== undefined && typeof given !== 'string' ? given : undefined);
@@ -75,6 +102,12 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   if (o.pretrainEpochs > 0 && o.model === 'bow') {
     throw new OptionError('pretrainEpochs', 'the bow model has no token encoder to pretrain', { option: 'model', values: ['transformer', 'bilstm-attention'] });
   }
+  // Everything that can be refused without the data is refused before reading it: the folder,
+  // the model's configuration (the vocabulary's upper bound stands in for its size) and its weights' size.
+  const run = o.outDir === null ? null : new RunFolder(o.outDir);
+  if (run && !options.resume) run.checkNew({ overwrite: o.overwrite });
+  const batchSize = o.trainer.batchSize ?? 32;
+  checkFits(modelConfigFor(o, o.model, o.vocabSize, 2), { batchSize, sequenceLength: 1 });
   const dataset = loadTrainingData(o);
   log(dataset.summary());
   const dataName = typeof o.data === 'string' ? o.data : dataset.name;
@@ -85,9 +118,8 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   }
   log(`split: ${splits.train.length} train, ${splits.validation.length} validation, ${splits.test.length} test`);
 
-  const run = o.outDir === null ? null : new RunFolder(o.outDir);
   const tokenizer = options.resume
-    ? tokenizerFromJSON(new RunFolder(options.resume).readJson('tokenizer', 'tokenizer'))
+    ? readRunTokenizer(new RunFolder(options.resume))
     : fitTokenizer(o.tokenizer, splits.train.map((e) => e.text), o.vocabSize);
   const labels = new LabelEncoder().fit(dataset.classes);
   const encoded = {
@@ -96,9 +128,12 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     test: encodeExamples(splits.test, tokenizer, labels, o.maxLength),
   };
   const classes = labels.classes.map(String);
+  // The activations of the longest batch this data makes, before any training work.
+  const longest = encoded.train.reduce((most, e) => Math.max(most, e.ids.length), 1); // no spread: a large dataset exceeds the argument limit
+  checkFits(modelConfigFor(o, o.model, tokenizer.vocabSize, dataset.classes.length), { batchSize, sequenceLength: longest });
   const runModel = async (type: ModelType, outDir: string | null, resume: string | null) => {
     manualSeed(o.seed);
-    const config = parseModelConfig({ ...defaultModelConfig(type, tokenizer.vocabSize, dataset.classes.length, o.maxLength), ...(type === o.model ? o.modelOptions : {}) });
+    const config = modelConfigFor(o, type, tokenizer.vocabSize, dataset.classes.length);
     const model = createClassifier(config);
     const { batchSize = 32, labelSmoothing = 0, ...chosen } = type === o.model ? { log, ...o.trainer } : { progress: false };
     const trainerOptions = { ...defaultTrainingOptions(type), ...chosen, seed: o.seed, outDir };
@@ -115,12 +150,15 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
         trainer: { ...trainerOptions, batchSize, ...PRETRAINING_TRAINER_DEFAULTS },
       });
       if (pretraining.interrupted || pretraining.diverged) return { config, model, pretraining, fit: null, validation: null, test: null };
-      log(`pretraining: validation masked-token accuracy ${(pretraining.maskedTokenAccuracy * 100).toFixed(2)}%, loss ${pretraining.validationLoss.toFixed(4)}; now learning the labels`);
+      const measured = pretraining.maskedTokenAccuracy === null || pretraining.validationLoss === null ? 'no validation text to measure it on'
+        : `validation masked-token accuracy ${(pretraining.maskedTokenAccuracy * 100).toFixed(2)}%, loss ${pretraining.validationLoss.toFixed(4)}`;
+      log(`pretraining: ${measured}; now learning the labels`);
     }
     const objective = classificationObjective(model, { labels: classes, maxLength: o.maxLength, labelSmoothing, batchSize });
     const trainer = new Trainer(model, trainerOptions, { config, tokenizer: tokenizer.toJSON(), labels: classes }, objective);
     // A run resumed after pretraining finished but before fine-tuning saved a checkpoint starts fine-tuning afresh.
-    const fit = await trainer.fit(labelledBatches(encoded.train, { batchSize, maxLength: o.maxLength }), encoded.validation, pretrains && !fineTuningStarted ? null : resume);
+    const validation = encoded.validation.length > 0 ? encoded.validation : null;
+    const fit = await trainer.fit(labelledBatches(encoded.train, { batchSize, maxLength: o.maxLength }), validation, pretrains && !fineTuningStarted ? null : resume);
     trainer.dispose();
     // Evaluate the best model (the one saved), not the last.
     if (typeRun && typeRun.isModel() && !fit.interrupted) {
@@ -128,22 +166,26 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
       model.loadStateDict(best, { strict: true });
       for (const t of Object.values(best)) t.dispose();
     }
+    // Weights that diverged before any were kept measure nothing.
+    if (fit.diverged && !(typeRun && typeRun.isModel())) return { config, model, pretraining, fit, validation: null, test: null };
     const measure = { maxLength: o.maxLength, batchSize, labelSmoothing };
-    const validation = encoded.validation.length > 0 ? evaluateClassifier(model, encoded.validation, classes, measure) : null;
+    const validationMetrics = validation ? evaluateClassifier(model, validation, classes, measure) : null;
     const test = encoded.test.length > 0 ? evaluateClassifier(model, encoded.test, classes, measure) : null;
-    return { config, model, pretraining, fit, validation, test };
+    return { config, model, pretraining, fit, validation: validationMetrics, test };
   };
   const fullSequences = (examples: TextExample[]) => examples.map((e) => tokenizer.encode(e.text));
 
   if (run) {
-    run.create();
+    if (options.resume) run.create();
+    else run.prepareNew({ overwrite: o.overwrite });
     if (!options.resume) {
       // What a resume rebuilds the run from, saved before training so a stop at any step can resume.
       // Paths are saved absolute, so resuming and eval --split find the data from any directory.
       const data = recordedData(o.data);
       const test = o.test === undefined ? undefined : recordedData(o.test);
-      run.writeJson('trainOptions', { ...o, data, test, log: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined, onEvaluate: undefined, clock: undefined } });
+      run.writeJson('trainOptions', { ...o, data, test, log: undefined, overwrite: undefined, trainer: { ...o.trainer, log: undefined, onStep: undefined, signal: undefined, onEvaluate: undefined, clock: undefined } });
       run.writeJson('tokenizer', tokenizer.toJSON());
+      run.recordDataSources([data, test].filter((d): d is string => d !== undefined && d !== IN_MEMORY_DATA && !isBuiltinDataset(d)));
     }
   }
   const main = await runModel(o.model, o.outDir, options.resume ?? null);
@@ -158,6 +200,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   }
   const report: TrainReport = {
     outDir: o.outDir,
+    saved: run !== null && run.isModel(),
     dataset: {
       name: dataset.name, summary: dataset.summary(), train: splits.train.length, validation: splits.validation.length, test: splits.test.length,
       classes: labels.classes.map(String), skipped: dataset.skipped.length,

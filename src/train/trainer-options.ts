@@ -91,6 +91,7 @@ export interface RunArtifacts {
 }
 
 export interface FitResult {
+  /** Epochs completed, counting those before a resume. */
   epochsRun: number;
   steps: number;
   bestValLoss: number;

@@ -63,7 +63,7 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
   }
 
   /**
-   * Trains on `train`, evaluating on `validation` (null: none; the training loss stands in). With
+   * Trains on `train`, evaluating on `validation` (null: none; the last model is kept and there is no early stopping). With
    * `resumeFrom` (a run folder), the model, optimizer, schedule, generators and position in the
    * data continue exactly where they stopped.
    */
@@ -85,6 +85,8 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
     let state: TrainingState;
     if (resumeFrom) {
       state = restoreCheckpoint(new RunFolder(resumeFrom), parts);
+      // The steps after the checkpoint are run again: their first log lines go.
+      this.run?.truncateLog(state.step);
     } else {
       globalGenerator.manualSeed(o.seed);
       state = {
@@ -97,8 +99,9 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
     // Messages go above the progress bar when there is one, else to the caller's log.
     const say = (message: string) => (o.progress ? progress.log(message) : o.log(message));
     const stopListener = onStopSignal(() => this.requestStop());
+    // Epochs finished before a resume count (a checkpoint's epoch is the one in progress or next).
     const result: FitResult = {
-      epochsRun: 0, steps: state.step, bestValLoss: state.bestValLoss, bestEpoch: state.bestEpoch, bestStep: state.bestStep, stoppedEarly: false,
+      epochsRun: state.epoch - 1, steps: state.step, bestValLoss: state.bestValLoss, bestEpoch: state.bestEpoch, bestStep: state.bestStep, stoppedEarly: false,
       interrupted: false, diverged: false, history: state.history, tokensPerSecond: 0,
     };
     let tokensSeen = 0;
@@ -112,11 +115,10 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
     const evaluate = async (isLast: boolean): Promise<boolean> => {
       const trainLoss = state.lossSum / Math.max(1, state.lossSteps);
       const metrics = validation !== null ? this.objective.validate(validation) : null;
-      const valLoss = metrics?.loss ?? trainLoss;
-      state.history.push({ epoch: state.epoch, step: state.step, trainLoss, valLoss, valAccuracy: metrics?.accuracy ?? NaN });
+      state.history.push({ epoch: state.epoch, step: state.step, trainLoss, valLoss: metrics?.loss ?? NaN, valAccuracy: metrics?.accuracy ?? NaN });
       const where = evalEvery > 0 ? `step ${state.step}/${totalSteps}` : `epoch ${state.epoch}/${epochs}`;
-      say(`${o.phase ? `${o.phase} ` : ''}${where}: train loss ${trainLoss.toFixed(4)}, validation loss ${valLoss.toFixed(4)}` +
-        (metrics ? `, ${this.objective.describe(metrics)}` : ''));
+      say(`${o.phase ? `${o.phase} ` : ''}${where}: train loss ${trainLoss.toFixed(4)}, ` +
+        (metrics ? `validation loss ${metrics.loss.toFixed(4)}, ${this.objective.describe(metrics)}` : 'no validation data (the last model is kept)'));
       if (o.onEvaluate) {
         this.model.eval();
         const rng = globalGenerator.getState();
@@ -127,6 +129,14 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
       this.model.train();
       state.lossSum = 0;
       state.lossSteps = 0;
+      if (metrics === null) {
+        // Nothing held out to choose a best model by, nor to stop early on: keep the latest.
+        state.bestEpoch = state.epoch;
+        state.bestStep = state.step;
+        this.saveModel();
+        return false;
+      }
+      const valLoss = metrics.loss;
       if (valLoss < state.bestValLoss) {
         state.bestValLoss = valLoss;
         state.bestEpoch = state.epoch;
@@ -162,8 +172,12 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
           const { loss, gradNorm, tokens } = this.trainStep((i) => epoch.batch(first + i), micro);
           trainMs += o.clock() - started;
           if (!Number.isFinite(loss)) {
+            // Say only what is true of the folder: before the first evaluation it holds no model.
+            const kept = !this.run ? 'nothing was saved (no run folder)'
+              : this.run.isModel() ? `the best model so far (${evalEvery > 0 ? `step ${state.bestStep}` : `epoch ${state.bestEpoch}`}) is kept in ${o.outDir}`
+                : `nothing was saved: no model had been kept in ${o.outDir} yet`;
             say(`the loss became ${loss} at step ${state.step + 1}${stream ? '' : ` (epoch ${state.epoch})`}; stopping. ` +
-              `The last good checkpoint is kept${o.outDir ? ` in ${o.outDir}` : ''}; try a lower lr or a smaller clipNorm.`);
+              `${kept[0]!.toUpperCase()}${kept.slice(1)}; try a lower lr or a smaller clipNorm.`);
             result.diverged = true;
             break epochs;
           }

@@ -24,3 +24,11 @@ export function cliAsync(args: string[], { cwd }: { cwd?: string } = {}): Promis
     child.on('close', (status) => done({ status, stdout, stderr }));
   });
 }
+
+/** 20 labelled texts, two classes that a model tells apart in a step or two. */
+export function writeTinyCorpus(path: string): void {
+  writeJsonl(path, Array.from({ length: 20 }, (_, i) => ({ text: i % 2 ? `free cash prize ${i}` : `meeting patch review ${i}`, label: i % 2 ? 'spam' : 'ham' })));
+}
+
+/** `attn train` flags for a run of one step of the bag-of-words model on the ref backend. */
+export const QUICK_BOW = ['--model', 'bow', '--max-steps', '1', '--no-baseline', '--no-progress', '--backend', 'ref'] as const;

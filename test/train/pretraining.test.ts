@@ -208,7 +208,7 @@ test('trainTextClassifier with pretrainEpochs: pretrains, then fine-tunes from t
   assert.ok(report.pretraining, 'the report has the pretraining');
   assert.equal(report.pretraining.epochs, 2);
   assert.ok(report.pretraining.steps > 0 && report.pretraining.windows >= 64, JSON.stringify(report.pretraining));
-  assert.ok(report.pretraining.maskedTokenAccuracy >= 0 && report.pretraining.maskedTokenAccuracy <= 1);
+  assert.ok(report.pretraining.maskedTokenAccuracy! >= 0 && report.pretraining.maskedTokenAccuracy! <= 1);
   assert.equal(report.interrupted, false);
   for (const file of ['metrics.json', 'model.safetensors', 'log.jsonl', 'config.json']) assert.ok(existsSync(join(out, 'pretrain', file)), `pretrain/${file}`);
   assert.ok(messages.some((m) => /pretraining the transformer encoder as a masked language model/.test(m)), messages.join('\n'));

@@ -58,13 +58,13 @@ const TASK_NAMES: Record<ModelTaskName, string> = { classification: 'a classifie
 const errorBody = (message: string, type: string) => ({ error: { message, type } });
 
 /** A Fastify error (bad JSON, too large, wrong content type, schema) as the API's status and type. */
-function apiErrorOf(err: unknown): ApiError {
+function apiErrorOf(err: unknown, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
   const e = err as { statusCode?: number; message?: string; validation?: unknown; code?: string };
   const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
   if (e.validation) return new ApiError(400, 'invalid_request_error', `invalid request: ${e.message}`);
   const type = status === 404 ? 'not_found_error' : status === 503 ? 'unavailable_error' : status < 500 ? 'invalid_request_error' : 'server_error';
-  const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `the request body is larger than the limit of ${e.message?.match(/\d+/)?.[0] ?? ''} bytes`.replace(' of  bytes', '') : (e.message ?? String(err));
+  const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `the request body is larger than the limit of ${bodyLimit} bytes` : (e.message ?? String(err));
   return new ApiError(status, type, message);
 }
 
@@ -105,8 +105,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const models = worker.models;
   let draining = false;
 
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const app = Fastify({
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    bodyLimit,
     logger: false,
     forceCloseConnections: 'idle',
     // Strict validation: no type coercion ("3" is not a number), no silently dropped fields.
@@ -125,7 +126,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   app.setErrorHandler((err, _request, reply) => {
-    const e = apiErrorOf(err);
+    const e = apiErrorOf(err, bodyLimit);
     void reply.code(e.status).send(errorBody(e.message, e.type));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -165,12 +166,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     data: models.map((m) => ({ id: m.name, object: 'model', created: 0, owned_by: 'attn', task: m.task, context_length: m.contextLength, ...(m.labels ? { labels: m.labels } : {}) })),
   }));
 
-  app.post<{ Body: ClassifyBody }>('/v1/classify', { schema: { body: classifyBody } }, async (request, reply) => {
+  app.post<{ Body: ClassifyBody }>('/v1/classify', { schema: { body: classifyBody } }, async (request) => {
     const { texts, topK, attention } = request.body;
     const info = modelFor(request.body.model, 'classification', '/v1/classify');
-    const job = scheduler.classify(info.name, { texts, topK: topK ?? 3, attention: attention ?? false });
-    const predictions = await job;
-    void reply;
+    const predictions = await scheduler.classify(info.name, { texts, topK: topK ?? 3, attention: attention ?? false });
     return { model: info.name, predictions };
   });
 
@@ -182,7 +181,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   /** Completions and chat completions share everything but the prompt and the answer's shape. */
-  async function completion(request: FastifyRequest, reply: FastifyReply, body: SamplingBody, prompt: GenerateRequest['prompt'], chat: boolean): Promise<unknown> {
+  async function completion(reply: FastifyReply, body: SamplingBody, prompt: GenerateRequest['prompt'], chat: boolean): Promise<unknown> {
     const route = chat ? '/v1/chat/completions' : '/v1/completions';
     const info = modelFor(body.model, 'language-model', route);
     const params = generationParams(body);
@@ -233,7 +232,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (body.stream_options?.include_usage) send({ ...chunkHead, choices: [], usage: usage(o) });
       send('[DONE]');
     } catch (err) {
-      const e = apiErrorOf(err);
+      const e = apiErrorOf(err, bodyLimit);
       if (!open && !raw.destroyed) {
         raw.writeHead(e.status, { 'content-type': 'application/json; charset=utf-8' });
         raw.end(JSON.stringify(errorBody(e.message, e.type)));
@@ -245,9 +244,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return undefined;
   }
 
-  app.post<{ Body: CompletionBody }>('/v1/completions', { schema: { body: completionBody } }, (request, reply) => completion(request, reply, request.body, request.body.prompt, false));
+  app.post<{ Body: CompletionBody }>('/v1/completions', { schema: { body: completionBody } }, (request, reply) => completion(reply, request.body, request.body.prompt, false));
   app.post<{ Body: ChatBody }>('/v1/chat/completions', { schema: { body: chatBody } }, (request, reply) =>
-    completion(request, reply, request.body, request.body.messages.map((m) => ({ role: m.role, content: m.content })), true));
+    completion(reply, request.body, request.body.messages.map((m) => ({ role: m.role, content: m.content })), true));
 
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const address = app.server.address();

@@ -178,7 +178,7 @@ test('errors are {error: {message, type}} with the right status', async () => {
   await refused('/v1/classify', { texts: ['a'], extra: 1 }, 400, 'invalid_request_error', /additional properties/);
   await refused('/v1/completions', { prompt: 'the', temperature: -1 }, 400, 'invalid_request_error', /temperature must be >= 0/);
   await refused('/v1/chat/completions', { messages: [{ role: 'user' }] }, 400, 'invalid_request_error', /must have required property 'content'/);
-  await refused('/v1/classify', { texts: ['x'.repeat(70 * 1024)] }, 413, 'invalid_request_error', /larger than the limit/);
+  await refused('/v1/classify', { texts: ['x'.repeat(70 * 1024)] }, 413, 'invalid_request_error', /^the request body is larger than the limit of 65536 bytes$/);
   await refused('/v1/completions', { model: 'lm', prompt: 'the cat', max_tokens: 33 }, 400, 'invalid_request_error', /max_tokens 33 is more than the model's context of 32 tokens/);
   await refused('/v1/completions', { model: 'lm', prompt: 'the cat', max_tokens: 30 }, 400, 'invalid_request_error', /max_tokens 30 \+ 7 prompt tokens = 37, more than the model's context of 32/);
   await refused('/v1/completions', { model: 'lm', prompt: 'the cat'.repeat(5) }, 400, 'invalid_request_error', /the prompt is 35 tokens: no room left in the model's context of 32/);

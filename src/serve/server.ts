@@ -110,6 +110,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     bodyLimit,
     logger: false,
     forceCloseConnections: 'idle',
+    // A client has this long to send its whole request (slow senders do not hold sockets forever).
+    requestTimeout: 60_000,
     // Strict validation: no type coercion ("3" is not a number), no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });

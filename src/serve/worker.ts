@@ -129,7 +129,14 @@ function classify(clf: LoadedTextClassifier, items: ClassifyItem[]): { predictio
 
 /** The prompt of chat messages: the tokenizer's chat template, else the contents one per line. */
 function chatPrompt(tokenizer: Tokenizer, messages: { role: string; content: string }[]): string {
-  if (tokenizer instanceof HfTokenizer && tokenizer.chatTemplate !== null) return applyChatTemplate(tokenizer, messages, { addGenerationPrompt: true });
+  if (tokenizer instanceof HfTokenizer && tokenizer.chatTemplate !== null) {
+    try {
+      return applyChatTemplate(tokenizer, messages, { addGenerationPrompt: true });
+    } catch (err) {
+      // Templates raise on messages they do not accept (roles out of order, …): the request's fault.
+      throw new RequestError(400, 'invalid_request_error', `messages: ${(err as Error).message}`);
+    }
+  }
   return messages.map((m) => m.content).join('\n');
 }
 

@@ -30,6 +30,6 @@ export function writeTinyHfChatModel(dir: string): void {
   writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({
     bos_token: '<s>',
     eos_token: '</s>',
-    chat_template: "{{ bos_token }}{% for m in messages %}{{ '<|' + m['role'] + '|> ' + m['content'] + ' ' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}",
+    chat_template: "{% if messages[0]['role'] == 'assistant' %}{{ raise_exception('the first message cannot be the assistant') }}{% endif %}{{ bos_token }}{% for m in messages %}{{ '<|' + m['role'] + '|> ' + m['content'] + ' ' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}",
   }));
 }

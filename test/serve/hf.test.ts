@@ -35,6 +35,9 @@ test('a Hugging Face chat model: /v1/chat/completions renders its chat template'
     const streamed = await postJson(`${server.url}/v1/chat/completions`, { model: 'chat', messages, max_tokens: 8, temperature: 0, stream: true });
     const events = parseEvents(streamed.text) as any[];
     assert.equal(events.slice(1, -2).map((e) => e.choices[0].delta.content).join(''), expected.text);
+    const refused = await postJson(`${server.url}/v1/chat/completions`, { messages: [{ role: 'assistant', content: 'hi' }] });
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.json.error.message, /^messages: .*the first message cannot be the assistant/);
     const tokens = await postJson(`${server.url}/tokenize`, { content: 'Hello, how are you?' });
     assert.deepEqual(tokens.json.tokens, tokenizer.encode('Hello, how are you?'));
   } finally {

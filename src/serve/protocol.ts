@@ -77,7 +77,8 @@ export type ToWorker =
       stream: boolean;
     }
   | { type: 'abort'; id: number }
-  | { type: 'tokenize'; id: number; model: string; content: string; withPieces: boolean };
+  | { type: 'tokenize'; id: number; model: string; content: string; withPieces: boolean }
+  | { type: 'detokenize'; id: number; model: string; tokens: number[] };
 
 export interface GenerateOutcome {
   text: string;

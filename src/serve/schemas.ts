@@ -68,6 +68,18 @@ export const tokenizeBody = {
   properties: { model, content: { type: 'string' }, with_pieces: { type: 'boolean' }, add_special: { type: 'boolean' } },
 } as const;
 
+export const detokenizeBody = {
+  type: 'object',
+  required: ['tokens'],
+  additionalProperties: false,
+  properties: { model, tokens: { type: 'array', maxItems: 1_000_000, items: { type: 'integer', minimum: 0 } } },
+} as const;
+
+export interface DetokenizeBody {
+  model?: string;
+  tokens: number[];
+}
+
 export interface SamplingBody {
   model?: string;
   max_tokens?: number;

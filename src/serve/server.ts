@@ -4,8 +4,8 @@
  * queue in scheduler.ts, Prometheus metrics in metrics.ts. Errors are `{error: {message, type}}`.
  *
  * Routes: `POST /v1/classify`, `POST /v1/completions`, `POST /v1/chat/completions` (OpenAI's
- * bodies and answers, `stream: true` as server-sent events), `POST /tokenize` (llama.cpp's),
- * `GET /v1/models`, `GET /health`, `GET /metrics`, `GET /`.
+ * bodies and answers, `stream: true` as server-sent events), `POST /tokenize` and `POST /detokenize`
+ * (llama.cpp's), `GET /v1/models` (and `/v1/models/:id`), `GET /health`, `GET /metrics`, `GET /`.
  *
  * ```ts
  * const server = await startServer({ models: [{ name: 'spam', dir: 'runs/spam' }], port: 0 });
@@ -19,7 +19,7 @@ import { ModelWorker, ApiError } from './model-worker.js';
 import { Scheduler, type GenerateRequest } from './scheduler.js';
 import { serverMetrics } from './metrics.js';
 import type { GenerationParams, ModelInfo, ModelSpec, ModelTaskName } from './protocol.js';
-import { chatBody, classifyBody, completionBody, tokenizeBody, type ChatBody, type ClassifyBody, type CompletionBody, type SamplingBody, type TokenizeBody } from './schemas.js';
+import { chatBody, classifyBody, completionBody, detokenizeBody, tokenizeBody, type ChatBody, type ClassifyBody, type CompletionBody, type DetokenizeBody, type SamplingBody, type TokenizeBody } from './schemas.js';
 
 export interface ServeOptions {
   models: ModelSpec[];
@@ -150,7 +150,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   app.get('/', async (_request, reply) => {
     reply.type('text/html; charset=utf-8');
     const list = models.map((m) => `<li><code>${escapeHtml(m.name)}</code>: ${TASK_NAMES[m.task]}, context ${m.contextLength} tokens</li>`).join('');
-    return `<!doctype html><html><head><meta charset="utf-8"><title>attn serve</title></head><body><h1>attn serve</h1><p>Models:</p><ul>${list}</ul><p>The API: <code>POST /v1/classify</code>, <code>POST /v1/completions</code>, <code>POST /v1/chat/completions</code>, <code>POST /tokenize</code>, <code>GET /v1/models</code>, <code>GET /health</code>, <code>GET /metrics</code>. The web page (attention explorer, training dashboard) is not built yet.</p></body></html>`;
+    return `<!doctype html><html><head><meta charset="utf-8"><title>attn serve</title></head><body><h1>attn serve</h1><p>Models:</p><ul>${list}</ul><p>The API: <code>POST /v1/classify</code>, <code>POST /v1/completions</code>, <code>POST /v1/chat/completions</code>, <code>POST /tokenize</code>, <code>POST /detokenize</code>, <code>GET /v1/models</code>, <code>GET /health</code>, <code>GET /metrics</code>. The web page (attention explorer, training dashboard) is not built yet.</p></body></html>`;
   });
 
   app.get('/health', async (_request, reply) => {
@@ -163,10 +163,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return metrics.registry.render();
   });
 
-  app.get('/v1/models', async () => ({
-    object: 'list',
-    data: models.map((m) => ({ id: m.name, object: 'model', created: 0, owned_by: 'attn', task: m.task, context_length: m.contextLength, ...(m.labels ? { labels: m.labels } : {}) })),
-  }));
+  const modelObject = (m: ModelInfo) => ({ id: m.name, object: 'model', created: 0, owned_by: 'attn', task: m.task, context_length: m.contextLength, ...(m.labels ? { labels: m.labels } : {}) });
+  const servedModel = (name: string): ModelInfo => {
+    const info = models.find((m) => m.name === name);
+    if (!info) throw new ApiError(404, 'not_found_error', `the model '${name}' does not exist (served: ${models.map((m) => m.name).join(', ')})`);
+    return info;
+  };
+  app.get('/v1/models', async () => ({ object: 'list', data: models.map(modelObject) }));
+  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => modelObject(servedModel(request.params.model)));
 
   app.post<{ Body: ClassifyBody }>('/v1/classify', { schema: { body: classifyBody } }, async (request) => {
     const { texts, topK, attention } = request.body;
@@ -176,10 +180,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   app.post<{ Body: TokenizeBody }>('/tokenize', { schema: { body: tokenizeBody } }, async (request) => {
-    const name = request.body.model ?? models[0]!.name;
-    if (!models.some((m) => m.name === name)) throw new ApiError(404, 'not_found_error', `the model '${name}' does not exist (served: ${models.map((m) => m.name).join(', ')})`);
+    const name = servedModel(request.body.model ?? models[0]!.name).name;
     const { value } = await worker.request({ type: 'tokenize', model: name, content: request.body.content, withPieces: request.body.with_pieces ?? false }).done;
     return value;
+  });
+
+  app.post<{ Body: DetokenizeBody }>('/detokenize', { schema: { body: detokenizeBody } }, async (request) => {
+    const name = servedModel(request.body.model ?? models[0]!.name).name;
+    return (await worker.request({ type: 'detokenize', model: name, tokens: request.body.tokens }).done).value;
   });
 
   /** Completions and chat completions share everything but the prompt and the answer's shape. */

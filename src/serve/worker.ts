@@ -229,6 +229,14 @@ port.onMessage((raw) => {
         post({ type: 'result', id: msg.id, value: { tokens: msg.withPieces ? ids.map((token) => ({ id: token, piece: tokenizer.decode([token]) })) : ids } });
         return;
       }
+      case 'detokenize': {
+        const info = modelOf(msg.model);
+        const tokenizer = classifiers.get(msg.model)?.tokenizer ?? languageModels.get(msg.model)!.tokenizer;
+        const bad = msg.tokens.findIndex((t) => t >= Math.min(info.vocabSize, tokenizer.vocabSize));
+        if (bad >= 0) throw new RequestError(400, 'invalid_request_error', `tokens[${bad}] is ${msg.tokens[bad]}, not an id of the model's tokenizer (ids are below ${Math.min(info.vocabSize, tokenizer.vocabSize)})`);
+        post({ type: 'result', id: msg.id, value: { content: tokenizer.decode(msg.tokens) } });
+        return;
+      }
     }
   } catch (err) {
     fail((msg as { id: number }).id, err);

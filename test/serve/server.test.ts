@@ -43,6 +43,10 @@ test('GET /health, /v1/models, / and /metrics', async () => {
     ['clf', 'model', 'classification', 16], ['lm', 'model', 'language-model', 32], ['long', 'model', 'language-model', 512],
   ]);
   assert.deepEqual(models.data[0].labels, ['ham', 'spam']);
+  assert.deepEqual(await (await fetch(`${base}/v1/models/long`)).json(), models.data[2]);
+  const unknown = await fetch(`${base}/v1/models/gpt-4`);
+  assert.equal(unknown.status, 404);
+  assert.equal(((await unknown.json()) as any).error.type, 'not_found_error');
   const page = await fetch(`${base}/`);
   assert.match(page.headers.get('content-type')!, /^text\/html/);
   assert.match(await page.text(), /attn serve[\s\S]*not built yet/);
@@ -161,6 +165,12 @@ test('POST /tokenize gives the tokenizer\'s ids, with pieces on request', async 
   const pieces = await postJson(`${base}/tokenize`, { model: 'lm', content: 'ca', with_pieces: true });
   assert.deepEqual(pieces.json.tokens.map((p: any) => p.piece), ['c', 'a']);
   assert.deepEqual(pieces.json.tokens.map((p: any) => p.id), ids.slice(4, 6));
+  const back = await postJson(`${base}/detokenize`, { model: 'lm', tokens: ids });
+  assert.deepEqual(back.json, { content: 'the cat' });
+  const bad = await postJson(`${base}/detokenize`, { model: 'lm', tokens: [1, 18] });
+  assert.equal(bad.status, 400);
+  assert.match(bad.json.error.message, /^tokens\[1\] is 18, not an id of the model's tokenizer \(ids are below 18\)$/);
+  assert.equal((await postJson(`${base}/detokenize`, { tokens: [-1] })).status, 400);
 });
 
 test('errors are {error: {message, type}} with the right status', async () => {

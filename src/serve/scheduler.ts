@@ -57,6 +57,8 @@ interface GenerateJob {
   /** Set once sent to the worker. */
   workerId: number | null;
   cancelled: boolean;
+  /** Answered (a late cancel is then a no-op). */
+  settled: boolean;
 }
 
 /** A generation the caller can cancel (a client that went away). */
@@ -150,14 +152,22 @@ export class Scheduler {
     this.admit();
     let job!: GenerateJob;
     const done = new Promise<GenerateOutcome>((resolve, reject) => {
-      job = { request, handlers, resolve, reject, workerId: null, cancelled: false };
+      job = {
+        request,
+        handlers,
+        resolve: (o) => ((job.settled = true), resolve(o)),
+        reject: (e) => ((job.settled = true), reject(e)),
+        workerId: null,
+        cancelled: false,
+        settled: false,
+      };
     });
     this.generations.push(job);
     this.pump();
     return {
       done,
       cancel: () => {
-        if (job.cancelled) return;
+        if (job.cancelled || job.settled) return;
         job.cancelled = true;
         this.metrics.aborted.inc({ model: request.model });
         if (job.workerId !== null) this.worker.abort(job.workerId);

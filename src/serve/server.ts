@@ -122,7 +122,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const started = performance.now();
     reply.raw.once('close', () => {
       const route = request.routeOptions.url ?? 'unmatched';
-      metrics.requests.inc({ route, method: request.method, status: String(reply.raw.statusCode) });
+      // An answer cut short by the client is counted as 499 (nginx's "client closed request").
+      const status = reply.raw.writableFinished ? String(reply.raw.statusCode) : '499';
+      metrics.requests.inc({ route, method: request.method, status });
       metrics.latency.observe({ route }, (performance.now() - started) / 1000);
     });
   });

@@ -214,6 +214,7 @@ test('a client that hangs up mid-stream stops its generation in the worker', asy
   req.destroy();
   await eventually('the worker to stop the generation', async () => (await metric(base, 'attn_generations_stopped_total{model="long"}')) === stoppedBefore + 1);
   assert.equal(await metric(base, 'attn_requests_running'), 0);
+  assert.equal(await metric(base, 'attn_http_requests_total{route="/v1/completions",method="POST",status="499"}'), 1, 'counted as a closed request');
   // The server serves on at once.
   const next = await postJson(`${base}/v1/completions`, { model: 'lm', prompt: 'the cat', max_tokens: 3 });
   assert.equal(next.status, 200);

@@ -6,6 +6,7 @@ import { registerTrainCommand } from './train.js';
 import { registerEvalCommand } from './eval.js';
 import { registerPredictCommand } from './predict.js';
 import { registerGenerateCommand } from './generate.js';
+import { registerServeCommand } from './serve.js';
 import { UsageError } from './options.js';
 import { wordError } from './errors.js';
 import '../index.js';
@@ -27,6 +28,7 @@ registerTrainCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
 registerGenerateCommand(program);
+registerServeCommand(program);
 
 program
   .command('demo')

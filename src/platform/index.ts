@@ -23,7 +23,9 @@
  * - packages: `requirePackage(specifier)` (built-in corpora shipped as npm packages),
  *   `resolvePackage(specifier)` → file path.
  * - threads and wasm: `coreCount()`, `spawnWorker({ source, entry, data, name, onError })` →
- *   `{ terminate() }`, `setEngineFlag('--experimental-wasm-relaxed-simd')` → boolean,
+ *   `{ terminate() }`, `spawnModuleWorker({ url, data, name, onMessage, onError, onExit })` →
+ *   `{ post(message), terminate() }` (a worker running one of our modules) and, inside it,
+ *   `workerPort()` → `{ data, post(message), onMessage(handler) }`, `setEngineFlag('--experimental-wasm-relaxed-simd')` → boolean,
  *   `readUrlSync(fileUrl)`, async `readUrl(url)`.
  *
  * @example

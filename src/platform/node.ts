@@ -13,10 +13,10 @@ import crypto from 'node:crypto';
 import { constants as bufferConstants } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { FileStat, OutputStream, RemoveOptions, WorkerHandle, WorkerSpec } from './types.js';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import type { FileStat, ModuleWorkerHandle, ModuleWorkerSpec, OutputStream, RemoveOptions, WorkerHandle, WorkerPort, WorkerSpec } from './types.js';
 
-export type { FileStat, OutputStream, RemoveOptions, WorkerHandle, WorkerSpec, Platform } from './types.js';
+export type { FileStat, ModuleWorkerHandle, ModuleWorkerSpec, OutputStream, RemoveOptions, WorkerHandle, WorkerPort, WorkerSpec, Platform } from './types.js';
 
 export const name = 'node' as const;
 
@@ -185,6 +185,37 @@ export function spawnWorker(spec: WorkerSpec): WorkerHandle {
   return {
     terminate: () => {
       void worker.terminate();
+    },
+  };
+}
+
+export function spawnModuleWorker(spec: ModuleWorkerSpec): ModuleWorkerHandle {
+  // Loader hooks registered with --import (tsx) do not reach worker threads on Node 20, so a
+  // TypeScript worker registers tsx itself before importing its module.
+  const href = JSON.stringify(spec.url.href);
+  const source = spec.url.pathname.endsWith('.ts')
+    ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${href}); });`
+    : `import(${href});`;
+  const worker = new Worker(source, { eval: true, workerData: spec.data, name: spec.name });
+  worker.on('message', spec.onMessage);
+  worker.on('error', spec.onError);
+  worker.on('exit', spec.onExit);
+  return {
+    post: (message) => worker.postMessage(message),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+export function workerPort(): WorkerPort | null {
+  if (isMainThread || !parentPort) return null;
+  const port = parentPort;
+  return {
+    data: workerData,
+    post: (message) => port.postMessage(message),
+    onMessage: (handler) => {
+      port.on('message', handler);
     },
   };
 }

@@ -52,6 +52,38 @@ export interface WorkerSpec {
   onError: (e: Error) => void;
 }
 
+/** How to start a module worker: see `Platform.spawnModuleWorker`. */
+export interface ModuleWorkerSpec {
+  /** The worker's module (a `.js` file, or a `.ts` file when running from the sources under tsx). */
+  url: URL;
+  /** Given to the worker as `workerPort().data`; must be structured-cloneable. */
+  data: unknown;
+  /** Thread name shown by debuggers. */
+  name: string;
+  /** Each message the worker posts. */
+  onMessage: (message: unknown) => void;
+  /** The worker threw outside its own error handling (it stops). */
+  onError: (e: Error) => void;
+  /** The worker stopped (exit code; 1 after an uncaught error). */
+  onExit: (code: number) => void;
+}
+
+/** A started module worker, seen from the thread that started it. */
+export interface ModuleWorkerHandle {
+  /** Sends a structured-cloneable message to the worker. */
+  post(message: unknown): void;
+  /** Stops the worker; resolves once it has stopped. */
+  terminate(): Promise<void>;
+}
+
+/** The parent's side of a module worker, seen from inside the worker. */
+export interface WorkerPort {
+  /** `ModuleWorkerSpec.data`. */
+  readonly data: unknown;
+  post(message: unknown): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
 /** Options of `remove`. */
 export interface RemoveOptions {
   /** Remove folders with their contents (default false). */
@@ -143,6 +175,14 @@ export interface Platform {
   coreCount(): number;
   /** Starts a worker thread running `spec.source`; it never keeps the process alive. */
   spawnWorker(spec: WorkerSpec): WorkerHandle;
+  /**
+   * Starts a worker thread running a module of this package (which may import the library, unlike
+   * `spawnWorker`'s plain script), with a message channel both ways. Unlike `spawnWorker`'s, this
+   * worker keeps the process alive until it exits or is terminated.
+   */
+  spawnModuleWorker(spec: ModuleWorkerSpec): ModuleWorkerHandle;
+  /** Inside a module worker: its channel to the parent thread; elsewhere null. */
+  workerPort(): WorkerPort | null;
   /**
    * Sets a JavaScript-engine flag at run time (Node: `v8.setFlagsFromString`), e.g.
    * '--experimental-wasm-relaxed-simd'. Returns false where that is not possible.

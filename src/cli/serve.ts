@@ -1,0 +1,101 @@
+/** `attn serve`: the HTTP API over one or more run folders (models in a worker thread). */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { startServer } from '../serve/server.js';
+import type { ModelSpec } from '../serve/protocol.js';
+import { onStopSignal } from '../platform/index.js';
+import { listBackends } from '../engine/scope.js';
+import { parseNonNegativeInt, parsePositiveInt, UsageError } from './options.js';
+import { RunFolderError } from '../io/run-folder.js';
+
+interface ServeFlags {
+  model: string[];
+  host: string;
+  port: string;
+  bodyLimit: string;
+  batchWindow: string;
+  maxBatch: string;
+  queue: string;
+  parallel: string;
+  backend?: string;
+  threads?: string;
+}
+
+/** `--model DIR` (named after the folder) or `--model name=DIR`. */
+export function parseModelFlag(value: string): ModelSpec {
+  const eq = value.indexOf('=');
+  // A '=' inside a path (after a separator) is part of the path, not a name.
+  if (eq > 0 && !/[\\/]/.test(value.slice(0, eq))) return { name: value.slice(0, eq), dir: value.slice(eq + 1) };
+  const name = path.basename(path.resolve(value));
+  return { name, dir: value };
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve run folders over HTTP: classification, OpenAI-compatible completions, tokenization, metrics')
+    .option('--model <dir>', 'a run folder to serve, as DIR or name=DIR (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
+    .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1024 * 1024))
+    .option('--batch-window <ms>', 'how long a classification request waits for others to share its batch', '5')
+    .option('--max-batch <n>', 'most texts in one classification batch', '64')
+    .option('--queue <n>', 'requests waiting at most; more get 429', '64')
+    .option('--parallel <n>', 'generations running at once (interleaved token by token)', '1')
+    .option('--backend <name>', 'ref or wasm')
+    .option('--threads <n>', 'worker threads for the wasm backend')
+    .addHelpText('after', `
+Examples:
+  attn serve --model runs/spam
+  attn serve --model spam=runs/spam --model lm=runs/shakespeare --port 8000
+  curl -s localhost:8080/v1/classify -H 'content-type: application/json' -d '{"texts": ["free money!!!"]}'`)
+    .action(async (flags: ServeFlags) => {
+      if (flags.model.length === 0) throw new UsageError('--model <dir> is required (a run folder; repeat --model name=DIR to serve several)');
+      const models = flags.model.map(parseModelFlag);
+      const seen = new Set<string>();
+      for (const m of models) {
+        if (m.name === '') throw new UsageError(`--model ${m.name}=${m.dir}: the name is empty`);
+        if (seen.has(m.name)) throw new UsageError(`--model: two models are named '${m.name}' (name them: --model name=DIR)`);
+        seen.add(m.name);
+      }
+      if (flags.backend && !listBackends().includes(flags.backend)) throw new UsageError(`--backend must be one of ${listBackends().join(', ')}, got '${flags.backend}'`);
+      const port = parseNonNegativeInt(flags.port, '--port');
+      if (port > 65535) throw new UsageError(`--port must be at most 65535, got '${flags.port}'`);
+      let server;
+      try {
+        server = await startServer({
+          models,
+          host: flags.host,
+          port,
+          bodyLimit: parsePositiveInt(flags.bodyLimit, '--body-limit'),
+          batchWindowMs: parseNonNegativeInt(flags.batchWindow, '--batch-window'),
+          maxBatchTexts: parsePositiveInt(flags.maxBatch, '--max-batch'),
+          maxQueue: parsePositiveInt(flags.queue, '--queue'),
+          parallel: parsePositiveInt(flags.parallel, '--parallel'),
+          backend: flags.backend,
+          threads: flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, '--threads'),
+        });
+      } catch (err) {
+        // Loading errors name the folder; say which flag gave it.
+        const message = err instanceof Error ? err.message : String(err);
+        const model = models.find((m) => message.startsWith(`${m.dir}:`) || message.includes(`${m.dir}/`));
+        throw err instanceof RunFolderError || model ? new Error(`--model ${message}`, { cause: err }) : err;
+      }
+      for (const m of server.models) console.log(`attn serve: ${m.name} (${m.task}, ${m.dir})`);
+      console.log(`attn serve: listening on ${server.url}`);
+      const unsubscribe = onStopSignal((signal) => {
+        unsubscribe();
+        console.log(`attn serve: ${signal}: finishing the requests in flight, then exiting`);
+        server.close().then(
+          () => {
+            console.log('attn serve: stopped');
+            process.exit(0);
+          },
+          (err: unknown) => {
+            console.error(`attn serve: ${err instanceof Error ? err.message : String(err)}`);
+            process.exit(1);
+          },
+        );
+      });
+    });
+}

@@ -1,0 +1,97 @@
+/**
+ * The messages between the HTTP thread and the model worker (`worker.ts`). Every request carries
+ * an `id`; the worker answers it with one `result` or `error` (and, for a generation, `started`
+ * then `chunk`s before that). Plain structured-cloneable objects only.
+ *
+ * ```ts
+ * const msg: ToWorker = { type: 'classify', id: 1, model: 'spam', items: [{ texts: ['hi'], topK: 2, attention: false }] };
+ * ```
+ */
+
+/** A model folder to serve, under the name the API uses. */
+export interface ModelSpec {
+  name: string;
+  dir: string;
+}
+
+/** What the worker is given at start. */
+export interface WorkerData {
+  models: ModelSpec[];
+  /** 'ref' or 'wasm' (default: the engine's choice). */
+  backend?: string;
+  /** Threads of the wasm pool. */
+  threads?: number;
+}
+
+export type ModelTaskName = 'classification' | 'language-model';
+
+/** What the HTTP thread knows of a loaded model. */
+export interface ModelInfo {
+  name: string;
+  dir: string;
+  task: ModelTaskName;
+  /** Context length (language models: blockSize) or longest input (classifiers: maxLength), in tokens. */
+  contextLength: number;
+  vocabSize: number;
+  /** Class names (classifiers). */
+  labels?: string[];
+}
+
+/** One request's share of a classification batch. */
+export interface ClassifyItem {
+  texts: string[];
+  topK: number;
+  /** false: none; true: every token's weight in text order; a number k: the k most attended. */
+  attention: boolean | number;
+}
+
+export interface ClassifyPrediction {
+  label: string;
+  probabilities: Record<string, number>;
+  topK: { label: string; probability: number }[];
+  attention?: { token: string; weight: number }[];
+}
+
+/** Sampling and stopping, in the library's names (`GenerateTextOptions`), validated by the worker. */
+export interface GenerationParams {
+  maxTokens: number | null;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repetitionPenalty?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export type ToWorker =
+  | { type: 'classify'; id: number; model: string; items: ClassifyItem[] }
+  | {
+      type: 'generate';
+      id: number;
+      model: string;
+      /** A plain prompt (completions) or chat messages (rendered with the tokenizer's chat template). */
+      prompt: string | { role: string; content: string }[];
+      params: GenerationParams;
+      /** Whether to post a `chunk` per token. */
+      stream: boolean;
+    }
+  | { type: 'abort'; id: number }
+  | { type: 'tokenize'; id: number; model: string; content: string; withPieces: boolean }
+  | { type: 'detokenize'; id: number; model: string; tokens: number[] };
+
+export interface GenerateOutcome {
+  text: string;
+  finishReason: 'stop' | 'length';
+  promptTokens: number;
+  completionTokens: number;
+  seconds: number;
+}
+
+export type FromWorker =
+  | { type: 'ready'; models: ModelInfo[] }
+  | { type: 'failed'; message: string }
+  | { type: 'started'; id: number; promptTokens: number }
+  | { type: 'chunk'; id: number; text: string; token: number }
+  | { type: 'result'; id: number; value: unknown; forwards?: number }
+  | { type: 'error'; id: number; status: number; errorType: string; message: string };

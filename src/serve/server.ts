@@ -1,0 +1,287 @@
+/**
+ * `attn serve`'s HTTP server: Fastify on 127.0.0.1 by default, every body checked by a JSON
+ * schema (schemas.ts), the models in a worker thread (model-worker.ts), batching and the bounded
+ * queue in scheduler.ts, Prometheus metrics in metrics.ts. Errors are `{error: {message, type}}`.
+ *
+ * Routes: `POST /v1/classify`, `POST /v1/completions`, `POST /v1/chat/completions` (OpenAI's
+ * bodies and answers, `stream: true` as server-sent events), `POST /tokenize` and `POST /detokenize`
+ * (llama.cpp's), `GET /v1/models` (and `/v1/models/:id`), `GET /health`, `GET /metrics`, `GET /`.
+ *
+ * ```ts
+ * const server = await startServer({ models: [{ name: 'spam', dir: 'runs/spam' }], port: 0 });
+ * const res = await fetch(`${server.url}/v1/classify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts: ['hi'] }) });
+ * await server.close(); // drains requests in flight, then stops the worker
+ * ```
+ */
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { randomBytes } from '../platform/index.js';
+import { ModelWorker, ApiError } from './model-worker.js';
+import { Scheduler, type GenerateRequest } from './scheduler.js';
+import { serverMetrics } from './metrics.js';
+import type { GenerationParams, ModelInfo, ModelSpec, ModelTaskName } from './protocol.js';
+import { chatBody, classifyBody, completionBody, detokenizeBody, tokenizeBody, type ChatBody, type ClassifyBody, type CompletionBody, type DetokenizeBody, type SamplingBody, type TokenizeBody } from './schemas.js';
+
+export interface ServeOptions {
+  models: ModelSpec[];
+  /** Default '127.0.0.1' (loopback only). */
+  host?: string;
+  /** Default 8080; 0 = any free port. */
+  port?: number;
+  /** Largest request body in bytes (default 1 MiB); larger ones get 413. */
+  bodyLimit?: number;
+  /** Classification batching window in ms (default 5). */
+  batchWindowMs?: number;
+  /** Most texts in one classification batch (default 64). */
+  maxBatchTexts?: number;
+  /** Requests waiting at most; one more gets 429 (default 64). */
+  maxQueue?: number;
+  /** Generations running at once, interleaved token by token (default 1). */
+  parallel?: number;
+  /** Backend of the model worker ('ref' or 'wasm'; default: the engine's choice). */
+  backend?: string;
+  /** Threads of the worker's wasm pool. */
+  threads?: number;
+}
+
+export interface RunningServer {
+  /** `http://host:port`. */
+  url: string;
+  port: number;
+  models: ModelInfo[];
+  app: FastifyInstance;
+  /** Stops accepting connections, lets requests in flight finish, then stops the worker. */
+  close(): Promise<void>;
+}
+
+const TASK_NAMES: Record<ModelTaskName, string> = { classification: 'a classifier', 'language-model': 'a language model' };
+
+const errorBody = (message: string, type: string) => ({ error: { message, type } });
+
+/** A Fastify error (bad JSON, too large, wrong content type, schema) as the API's status and type. */
+function apiErrorOf(err: unknown, bodyLimit: number): ApiError {
+  if (err instanceof ApiError) return err;
+  const e = err as { statusCode?: number; message?: string; validation?: unknown; code?: string };
+  const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
+  if (e.validation) return new ApiError(400, 'invalid_request_error', `invalid request: ${e.message}`);
+  const type = status === 404 ? 'not_found_error' : status === 503 ? 'unavailable_error' : status < 500 ? 'invalid_request_error' : 'server_error';
+  const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `the request body is larger than the limit of ${bodyLimit} bytes` : (e.message ?? String(err));
+  return new ApiError(status, type, message);
+}
+
+/** The library's generation parameters from an OpenAI / llama.cpp body. */
+function generationParams(body: SamplingBody): GenerationParams {
+  const params: GenerationParams = { maxTokens: body.max_completion_tokens ?? body.max_tokens ?? body.n_predict ?? null };
+  if (body.temperature !== undefined) params.temperature = body.temperature;
+  // OpenAI has no top-k: off unless asked for (the library's default is 50).
+  params.topK = body.top_k ?? 0;
+  if (body.top_p !== undefined) params.topP = body.top_p;
+  if (body.min_p !== undefined) params.minP = body.min_p;
+  if (body.repeat_penalty !== undefined) params.repetitionPenalty = body.repeat_penalty;
+  if (body.seed !== undefined && body.seed !== null) params.seed = body.seed;
+  if (body.stop !== undefined && body.stop !== null) params.stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
+  return params;
+}
+
+/**
+ * Starts the worker, loads the models and listens. Rejects (with the loading error, naming the
+ * folder) if a model cannot be loaded.
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  if (options.models.length === 0) throw new Error('startServer: give at least one model');
+  const names = new Set<string>();
+  for (const m of options.models) {
+    if (names.has(m.name)) throw new Error(`startServer: two models are named '${m.name}'`);
+    names.add(m.name);
+  }
+  const worker = await ModelWorker.start({ models: options.models, backend: options.backend, threads: options.threads });
+  let scheduler!: Scheduler;
+  const metrics = serverMetrics({ queueDepth: () => scheduler.queueDepth, inFlight: () => scheduler.inFlight });
+  scheduler = new Scheduler(worker, metrics, {
+    batchWindowMs: options.batchWindowMs ?? 5,
+    maxBatchTexts: options.maxBatchTexts ?? 64,
+    maxQueue: options.maxQueue ?? 64,
+    parallel: options.parallel ?? 1,
+  });
+  const models = worker.models;
+  let draining = false;
+
+  const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const app = Fastify({
+    bodyLimit,
+    logger: false,
+    forceCloseConnections: 'idle',
+    // A client has this long to send its whole request (slow senders do not hold sockets forever).
+    requestTimeout: 60_000,
+    // Strict validation: no type coercion ("3" is not a number), no silently dropped fields.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
+  });
+
+  // Requests by route and status, and their latency: counted when the answer ends (streamed
+  // answers included, which bypass Fastify's reply hooks).
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    const started = performance.now();
+    reply.raw.once('close', () => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      // An answer cut short by the client is counted as 499 (nginx's "client closed request").
+      const status = reply.raw.writableFinished ? String(reply.raw.statusCode) : '499';
+      metrics.requests.inc({ route, method: request.method, status });
+      metrics.latency.observe({ route }, (performance.now() - started) / 1000);
+    });
+  });
+
+  app.setErrorHandler((err, _request, reply) => {
+    const e = apiErrorOf(err, bodyLimit);
+    void reply.code(e.status).send(errorBody(e.message, e.type));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody(`no route ${request.method} ${request.url.split('?')[0]}`, 'not_found_error'));
+  });
+
+  function modelFor(name: string | undefined, task: ModelTaskName, route: string): ModelInfo {
+    if (name !== undefined) {
+      const info = models.find((m) => m.name === name);
+      if (!info) throw new ApiError(404, 'not_found_error', `the model '${name}' does not exist (served: ${models.map((m) => m.name).join(', ')})`);
+      if (info.task !== task) throw new ApiError(400, 'invalid_request_error', `the model '${name}' is ${TASK_NAMES[info.task]}; ${route} needs ${TASK_NAMES[task]}`);
+      return info;
+    }
+    const info = models.find((m) => m.task === task);
+    if (!info) throw new ApiError(400, 'invalid_request_error', `${route} needs ${TASK_NAMES[task]} and none is served (served: ${models.map((m) => `${m.name}, ${TASK_NAMES[m.task]}`).join('; ')})`);
+    return info;
+  }
+
+  app.get('/', async (_request, reply) => {
+    reply.type('text/html; charset=utf-8');
+    const list = models.map((m) => `<li><code>${escapeHtml(m.name)}</code>: ${TASK_NAMES[m.task]}, context ${m.contextLength} tokens</li>`).join('');
+    return `<!doctype html><html><head><meta charset="utf-8"><title>attn serve</title></head><body><h1>attn serve</h1><p>Models:</p><ul>${list}</ul><p>The API: <code>POST /v1/classify</code>, <code>POST /v1/completions</code>, <code>POST /v1/chat/completions</code>, <code>POST /tokenize</code>, <code>POST /detokenize</code>, <code>GET /v1/models</code>, <code>GET /health</code>, <code>GET /metrics</code>. The web page (attention explorer, training dashboard) is not built yet.</p></body></html>`;
+  });
+
+  app.get('/health', async (_request, reply) => {
+    if (draining) return reply.code(503).send({ status: 'draining' });
+    return { status: 'ok' };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.type('text/plain; version=0.0.4; charset=utf-8');
+    return metrics.registry.render();
+  });
+
+  const modelObject = (m: ModelInfo) => ({ id: m.name, object: 'model', created: 0, owned_by: 'attn', task: m.task, context_length: m.contextLength, ...(m.labels ? { labels: m.labels } : {}) });
+  const servedModel = (name: string): ModelInfo => {
+    const info = models.find((m) => m.name === name);
+    if (!info) throw new ApiError(404, 'not_found_error', `the model '${name}' does not exist (served: ${models.map((m) => m.name).join(', ')})`);
+    return info;
+  };
+  app.get('/v1/models', async () => ({ object: 'list', data: models.map(modelObject) }));
+  app.get<{ Params: { model: string } }>('/v1/models/:model', async (request) => modelObject(servedModel(request.params.model)));
+
+  app.post<{ Body: ClassifyBody }>('/v1/classify', { schema: { body: classifyBody } }, async (request) => {
+    const { texts, topK, attention } = request.body;
+    const info = modelFor(request.body.model, 'classification', '/v1/classify');
+    const predictions = await scheduler.classify(info.name, { texts, topK: topK ?? 3, attention: attention ?? false });
+    return { model: info.name, predictions };
+  });
+
+  app.post<{ Body: TokenizeBody }>('/tokenize', { schema: { body: tokenizeBody } }, async (request) => {
+    const name = servedModel(request.body.model ?? models[0]!.name).name;
+    const { value } = await worker.request({ type: 'tokenize', model: name, content: request.body.content, withPieces: request.body.with_pieces ?? false }).done;
+    return value;
+  });
+
+  app.post<{ Body: DetokenizeBody }>('/detokenize', { schema: { body: detokenizeBody } }, async (request) => {
+    const name = servedModel(request.body.model ?? models[0]!.name).name;
+    return (await worker.request({ type: 'detokenize', model: name, tokens: request.body.tokens }).done).value;
+  });
+
+  /** Completions and chat completions share everything but the prompt and the answer's shape. */
+  async function completion(reply: FastifyReply, body: SamplingBody, prompt: GenerateRequest['prompt'], chat: boolean): Promise<unknown> {
+    const route = chat ? '/v1/chat/completions' : '/v1/completions';
+    const info = modelFor(body.model, 'language-model', route);
+    const params = generationParams(body);
+    if (params.maxTokens !== null && params.maxTokens > info.contextLength) {
+      throw new ApiError(400, 'invalid_request_error', `max_tokens ${params.maxTokens} is more than the model's context of ${info.contextLength} tokens`);
+    }
+    const id = `${chat ? 'chatcmpl' : 'cmpl'}-${Array.from(randomBytes(12), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+    const created = Math.floor(Date.now() / 1000);
+    const head = { id, object: chat ? 'chat.completion' : 'text_completion', created, model: info.name };
+    const finish = (reason: string) => (chat ? { index: 0, delta: {}, finish_reason: reason } : { index: 0, text: '', logprobs: null, finish_reason: reason });
+    const usage = (o: { promptTokens: number; completionTokens: number }) => ({ prompt_tokens: o.promptTokens, completion_tokens: o.completionTokens, total_tokens: o.promptTokens + o.completionTokens });
+    const gen: GenerateRequest = { model: info.name, prompt, params, stream: body.stream === true };
+
+    if (!body.stream) {
+      const job = scheduler.generate(gen);
+      reply.raw.once('close', () => {
+        if (!reply.raw.writableFinished) job.cancel();
+      });
+      const o = await job.done;
+      const choice = chat
+        ? { index: 0, message: { role: 'assistant', content: o.text }, logprobs: null, finish_reason: o.finishReason }
+        : { index: 0, text: o.text, logprobs: null, finish_reason: o.finishReason };
+      return { ...head, choices: [choice], usage: usage(o) };
+    }
+
+    // Server-sent events: `data: {chunk}` per piece of text, the finish reason, then `data: [DONE]`.
+    const raw = reply.raw;
+    const chunkHead = { ...head, object: chat ? 'chat.completion.chunk' : 'text_completion' };
+    const send = (data: unknown) => {
+      if (!raw.destroyed) raw.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+    };
+    let open = false;
+    const job = scheduler.generate(gen, {
+      onStarted: () => {
+        open = true;
+        raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        if (chat) send({ ...chunkHead, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+      },
+      onChunk: (text) => send({ ...chunkHead, choices: [chat ? { index: 0, delta: { content: text }, finish_reason: null } : { index: 0, text, logprobs: null, finish_reason: null }] }),
+    });
+    reply.hijack();
+    raw.once('close', () => {
+      if (!raw.writableFinished) job.cancel();
+    });
+    try {
+      const o = await job.done;
+      send({ ...chunkHead, choices: [finish(o.finishReason)] });
+      if (body.stream_options?.include_usage) send({ ...chunkHead, choices: [], usage: usage(o) });
+      send('[DONE]');
+    } catch (err) {
+      const e = apiErrorOf(err, bodyLimit);
+      if (!open && !raw.destroyed) {
+        raw.writeHead(e.status, { 'content-type': 'application/json; charset=utf-8' });
+        raw.end(JSON.stringify(errorBody(e.message, e.type)));
+        return;
+      }
+      send(errorBody(e.message, e.type));
+    }
+    if (!raw.destroyed) raw.end();
+    return undefined;
+  }
+
+  app.post<{ Body: CompletionBody }>('/v1/completions', { schema: { body: completionBody } }, (request, reply) => completion(reply, request.body, request.body.prompt, false));
+  app.post<{ Body: ChatBody }>('/v1/chat/completions', { schema: { body: chatBody } }, (request, reply) =>
+    completion(reply, request.body, request.body.messages.map((m) => ({ role: m.role, content: m.content })), true));
+
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+  const host = options.host ?? '127.0.0.1';
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    models,
+    app,
+    close: () => {
+      closing ??= (async () => {
+        draining = true;
+        await app.close();
+        await scheduler.idle();
+        await worker.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}

@@ -1,0 +1,251 @@
+/**
+ * The model worker of `attn serve`: loads the served folders and answers the HTTP thread's
+ * messages (`protocol.ts`). Every kernel runs here, never on the HTTP thread: the engine's
+ * thread pool waits with `Atomics.wait`, which would freeze an event loop serving sockets.
+ *
+ * Generations yield to this thread's event loop between tokens (the decoder does), so an
+ * `abort`, a classification batch or another generation's step is handled between two tokens.
+ *
+ * Started by `ModelWorker.start` (model-worker.ts) through `spawnModuleWorker`; not imported.
+ */
+import { workerPort, exists, joinPath, readText } from '../platform/index.js';
+import { setBackend } from '../engine/scope.js';
+import { setNumThreads } from '../backends/wasm/thread-pool.js';
+import { readRunTask } from '../infer/run-model.js';
+import { loadTextClassifier, type LoadedTextClassifier } from '../infer/text-classifier.js';
+import { forEachInferenceBatch } from '../infer/batches.js';
+import { loadLanguageModel } from '../generate/load.js';
+import { encodePrompt, streamText } from '../generate/text.js';
+import { GenerationOptionError, type GenerateTextOptions } from '../generate/options.js';
+import type { CausalLanguageModel } from '../generate/generate.js';
+import type { Tokenizer } from '../text/tokenizer.js';
+import { HfTokenizer, loadPretrainedTokenizer } from '../text/hf/hf-tokenizer.js';
+import { applyChatTemplate } from '../text/hf/chat-template.js';
+import { loadPretrained } from '../models/hf/load-pretrained.js';
+import type { ClassifyItem, ClassifyPrediction, FromWorker, GenerationParams, ModelInfo, ToWorker, WorkerData } from './protocol.js';
+
+interface LanguageModelEntry {
+  model: CausalLanguageModel;
+  tokenizer: Tokenizer;
+}
+
+const port = workerPort();
+if (!port) throw new Error('serve/worker.ts runs in a worker thread started by ModelWorker.start');
+const post = (message: FromWorker) => port.post(message);
+
+const classifiers = new Map<string, LoadedTextClassifier>();
+const languageModels = new Map<string, LanguageModelEntry>();
+const infos = new Map<string, ModelInfo>();
+const aborts = new Map<number, AbortController>();
+
+/** A request refused with an HTTP status; the HTTP thread sends `{error: {message, type}}`. */
+class RequestError extends Error {
+  constructor(readonly status: number, readonly errorType: string, message: string) {
+    super(message);
+  }
+}
+
+/** The API's field names of the library's generation options, to word its errors. */
+const API_FIELDS: Record<string, string> = {
+  maxNewTokens: 'max_tokens', temperature: 'temperature', topK: 'top_k', topP: 'top_p', minP: 'min_p',
+  repetitionPenalty: 'repeat_penalty', seed: 'seed', stop: 'stop', prompt: 'prompt',
+};
+
+function load(data: WorkerData): ModelInfo[] {
+  if (data.backend) setBackend(data.backend);
+  if (data.threads) setNumThreads(data.threads);
+  return data.models.map(({ name, dir }) => {
+    const configPath = joinPath(dir, 'config.json');
+    const raw = exists(configPath) ? (JSON.parse(readText(configPath)) as Record<string, unknown>) : null;
+    if (raw && typeof raw.model_type === 'string' && raw.type === undefined) {
+      // A Hugging Face folder (config.json with model_type): its causal language models are served.
+      const pretrained = loadPretrained(dir);
+      if (pretrained.architecture !== 'gpt2' && pretrained.architecture !== 'llama') {
+        pretrained.dispose();
+        throw new Error(`${dir}: a Hugging Face ${pretrained.modelType} encoder has no head to serve (attn serve serves classifiers trained by attn and causal language models)`);
+      }
+      const model = pretrained.model as CausalLanguageModel;
+      languageModels.set(name, { model, tokenizer: loadPretrainedTokenizer(dir) });
+      return { name, dir, task: 'language-model', contextLength: model.config.blockSize, vocabSize: model.config.vocabSize };
+    }
+    const task = readRunTask(dir);
+    if (task === 'classification') {
+      const clf = loadTextClassifier(dir);
+      classifiers.set(name, clf);
+      return { name, dir, task, contextLength: clf.config.maxLength, vocabSize: clf.config.vocabSize, labels: clf.labels };
+    }
+    if (task === 'language-model') {
+      const lm = loadLanguageModel(dir);
+      languageModels.set(name, { model: lm.model, tokenizer: lm.tokenizer });
+      return { name, dir, task, contextLength: lm.config.blockSize, vocabSize: lm.config.vocabSize };
+    }
+    throw new Error(`${dir}: this folder holds a ${task} model, which attn serve does not serve (it serves classifiers and language models)`);
+  });
+}
+
+/**
+ * All the texts of a batch of requests in one padded forward (inputs longer than `maxLength`
+ * are truncated, as at training); returns each request's predictions and the forward count.
+ */
+function classify(clf: LoadedTextClassifier, items: ClassifyItem[]): { predictions: ClassifyPrediction[][]; forwards: number } {
+  const texts = items.flatMap((item) => item.texts);
+  const withAttention = items.some((item) => item.attention !== false);
+  const sequences = clf.encode(texts);
+  const classes = clf.labels.length;
+  const probs: Float32Array[] = new Array(texts.length);
+  const weights: (Float32Array | null)[] = new Array(texts.length).fill(null);
+  let forwards = 0;
+  clf.model.eval();
+  forEachInferenceBatch(sequences, clf.config.maxLength, Math.max(1, texts.length), (ids, batch) => {
+    forwards++;
+    const { logits, tokenWeights } = withAttention ? clf.model.forwardWithAttention(ids) : { logits: clf.model.forward(ids), tokenWeights: null };
+    const p = logits.softmax(-1).data() as Float32Array; // (B, C)
+    const w = tokenWeights?.data() as Float32Array | undefined; // (B, T)
+    batch.indices.forEach((index, row) => {
+      probs[index] = p.slice(row * classes, (row + 1) * classes);
+      if (w) weights[index] = w.slice(row * batch.length, row * batch.length + sequences[index]!.length);
+    });
+  });
+  let next = 0;
+  const predictions = items.map((item) =>
+    item.texts.map((text) => {
+      const i = next++;
+      const ranked = clf.labels.map((label, c) => ({ label, probability: probs[i]![c]! })).sort((a, b) => b.probability - a.probability);
+      const prediction: ClassifyPrediction = {
+        label: ranked[0]!.label,
+        probabilities: Object.fromEntries(clf.labels.map((label, c) => [label, probs[i]![c]!])),
+        topK: ranked.slice(0, Math.min(item.topK, classes)),
+      };
+      const w = weights[i];
+      if (item.attention !== false && w) {
+        const tokens = clf.tokenizer.tokenize(text).slice(0, w.length).map((token, j) => ({ token, weight: w[j]! }));
+        prediction.attention = item.attention === true ? tokens : tokens.sort((a, b) => b.weight - a.weight).slice(0, item.attention);
+      }
+      return prediction;
+    }),
+  );
+  return { predictions, forwards };
+}
+
+/** The prompt of chat messages: the tokenizer's chat template, else the contents one per line. */
+function chatPrompt(tokenizer: Tokenizer, messages: { role: string; content: string }[]): string {
+  if (tokenizer instanceof HfTokenizer && tokenizer.chatTemplate !== null) {
+    try {
+      return applyChatTemplate(tokenizer, messages, { addGenerationPrompt: true });
+    } catch (err) {
+      // Templates raise on messages they do not accept (roles out of order, …): the request's fault.
+      throw new RequestError(400, 'invalid_request_error', `messages: ${(err as Error).message}`);
+    }
+  }
+  return messages.map((m) => m.content).join('\n');
+}
+
+async function generate(id: number, lm: LanguageModelEntry, info: ModelInfo, prompt: string | { role: string; content: string }[], params: GenerationParams, stream: boolean): Promise<void> {
+  const text = typeof prompt === 'string' ? prompt : chatPrompt(lm.tokenizer, prompt);
+  let ids: number[];
+  try {
+    ids = encodePrompt(lm.tokenizer, text);
+  } catch (err) {
+    if (err instanceof GenerationOptionError) throw new RequestError(400, 'invalid_request_error', `${typeof prompt === 'string' ? 'prompt' : 'messages'} must be ${err.expected}`);
+    throw err;
+  }
+  const context = info.contextLength;
+  const room = context - ids.length;
+  if (room < 1) throw new RequestError(400, 'invalid_request_error', `the prompt is ${ids.length} tokens: no room left in the model's context of ${context} tokens`);
+  // OpenAI's defaults: 16 new tokens for a completion, the rest of the context for a chat.
+  const maxNewTokens = params.maxTokens ?? (typeof prompt === 'string' ? Math.min(16, room) : room);
+  if (maxNewTokens > room) {
+    throw new RequestError(400, 'invalid_request_error', `max_tokens ${maxNewTokens} + ${ids.length} prompt tokens = ${maxNewTokens + ids.length}, more than the model's context of ${context} tokens`);
+  }
+  const controller = new AbortController();
+  aborts.set(id, controller);
+  const options: GenerateTextOptions = { maxNewTokens, signal: controller.signal, onWarning: null };
+  for (const key of ['temperature', 'topK', 'topP', 'minP', 'repetitionPenalty', 'seed', 'stop'] as const) {
+    if (params[key] !== undefined) (options as Record<string, unknown>)[key] = params[key];
+  }
+  const started = performance.now();
+  let out = '';
+  let tokens = 0;
+  let finish: 'eos' | 'stop' | 'length' | null = null;
+  try {
+    const chunks = streamText(lm.model, lm.tokenizer, text, options);
+    let first = true;
+    for await (const chunk of chunks) {
+      if (first) post({ type: 'started', id, promptTokens: ids.length });
+      first = false;
+      tokens++;
+      out += chunk.text;
+      finish = chunk.finishReason;
+      if (stream && chunk.text) post({ type: 'chunk', id, text: chunk.text, token: chunk.token });
+    }
+  } catch (err) {
+    if (controller.signal.aborted) throw new RequestError(499, 'aborted', 'the client closed the connection');
+    if (err instanceof GenerationOptionError) throw new RequestError(400, 'invalid_request_error', `${API_FIELDS[err.option] ?? err.option} must be ${err.expected}`);
+    throw err;
+  } finally {
+    aborts.delete(id);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  post({ type: 'result', id, value: { text: out, finishReason: finish === 'length' ? 'length' : 'stop', promptTokens: ids.length, completionTokens: tokens, seconds } });
+}
+
+function fail(id: number, err: unknown): void {
+  if (err instanceof RequestError) post({ type: 'error', id, status: err.status, errorType: err.errorType, message: err.message });
+  else post({ type: 'error', id, status: 500, errorType: 'server_error', message: err instanceof Error ? err.message : String(err) });
+}
+
+function modelOf(name: string): ModelInfo {
+  const info = infos.get(name);
+  if (!info) throw new RequestError(404, 'not_found_error', `the model '${name}' does not exist`);
+  return info;
+}
+
+port.onMessage((raw) => {
+  const msg = raw as ToWorker;
+  try {
+    switch (msg.type) {
+      case 'abort':
+        aborts.get(msg.id)?.abort();
+        return;
+      case 'classify': {
+        modelOf(msg.model);
+        const clf = classifiers.get(msg.model);
+        if (!clf) throw new RequestError(400, 'invalid_request_error', `the model '${msg.model}' is not a classifier`);
+        const { predictions, forwards } = classify(clf, msg.items);
+        post({ type: 'result', id: msg.id, value: predictions, forwards });
+        return;
+      }
+      case 'generate': {
+        const info = modelOf(msg.model);
+        const lm = languageModels.get(msg.model);
+        if (!lm) throw new RequestError(400, 'invalid_request_error', `the model '${msg.model}' is not a language model`);
+        generate(msg.id, lm, info, msg.prompt, msg.params, msg.stream).catch((err: unknown) => fail(msg.id, err));
+        return;
+      }
+      case 'tokenize': {
+        modelOf(msg.model);
+        const tokenizer = classifiers.get(msg.model)?.tokenizer ?? languageModels.get(msg.model)!.tokenizer;
+        const ids = tokenizer.encode(msg.content);
+        post({ type: 'result', id: msg.id, value: { tokens: msg.withPieces ? ids.map((token) => ({ id: token, piece: tokenizer.decode([token]) })) : ids } });
+        return;
+      }
+      case 'detokenize': {
+        const info = modelOf(msg.model);
+        const tokenizer = classifiers.get(msg.model)?.tokenizer ?? languageModels.get(msg.model)!.tokenizer;
+        const bad = msg.tokens.findIndex((t) => t >= Math.min(info.vocabSize, tokenizer.vocabSize));
+        if (bad >= 0) throw new RequestError(400, 'invalid_request_error', `tokens[${bad}] is ${msg.tokens[bad]}, not an id of the model's tokenizer (ids are below ${Math.min(info.vocabSize, tokenizer.vocabSize)})`);
+        post({ type: 'result', id: msg.id, value: { content: tokenizer.decode(msg.tokens) } });
+        return;
+      }
+    }
+  } catch (err) {
+    fail((msg as { id: number }).id, err);
+  }
+});
+
+try {
+  for (const info of load(port.data as WorkerData)) infos.set(info.name, info);
+  post({ type: 'ready', models: [...infos.values()] });
+} catch (err) {
+  post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+}

@@ -15,7 +15,7 @@ import { copy_ } from '../../src/nn/init.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { fixtureDir } from '../models/hf/helpers.js';
 
-type LM = Module & { forward(ids: Tensor): Tensor };
+type LM = Module<[Tensor], Tensor>;
 const load = (name: string): LM => loadPretrained(fixtureDir(name)).model as unknown as LM;
 const IDS = [[5, 9, 13, 2, 40, 41, 7, 7], [1, 60, 3, 22, 17, 30, 11, 4]];
 const ids = (): Tensor => fromArray(Int32Array.from(IDS.flat()), [2, 8], { dtype: 'int32' });

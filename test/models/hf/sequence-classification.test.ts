@@ -14,7 +14,7 @@ import { assertClose, expected, fixtureDir } from './helpers.js';
 const TOL = 1e-4;
 const CLASSES = { gpt2: GPT2ForSequenceClassification, llama: LlamaForSequenceClassification, bert: BertForSequenceClassification } as const;
 
-function build(name: keyof typeof CLASSES): { model: Module & { forward(ids: Tensor): Tensor; config: { type: string } }; want: ReturnType<typeof expected> } {
+function build(name: keyof typeof CLASSES): { model: Module<[Tensor], Tensor> & { config: { type: string } }; want: ReturnType<typeof expected> } {
   const want = expected(`${name}-classifier`);
   const model = forSequenceClassification(loadPretrained(fixtureDir(name)), { numClasses: 3 });
   assert.ok(model instanceof CLASSES[name]);
@@ -76,7 +76,7 @@ test('the heads are registered classifiers whose configs round-trip (run folders
     const { model } = build(name);
     const config = JSON.parse(JSON.stringify(model.config)) as { type: string };
     assert.equal(modelEntry(config.type).task, 'classification');
-    const again = createModel(parseAnyModelConfig(config, 'config.json').config) as Module & { forward(ids: Tensor): Tensor };
+    const again = createModel(parseAnyModelConfig(config, 'config.json').config) as Module<[Tensor], Tensor>;
     again.loadStateDict(model.stateDict());
     again.eval();
     const ids = fromArray(Int32Array.from([4, 9, 11, 0]), [1, 4], { dtype: 'int32' });

@@ -180,6 +180,7 @@ function parseLoraModelConfig(value: unknown, source: string): LoraModelConfig {
   const record = value as Record<string, unknown>;
   const { type, baseType, lora, ...fields } = record;
   const base = modelEntry(baseType, `${source} (baseType)`);
+  if (base.task === 'masked-lm' || String(baseType).startsWith('lora-')) throw new ModelConfigError(source, 'baseType', `must be a language model or classifier type, got ${JSON.stringify(baseType)}`);
   const wantType = base.task === 'classification' ? 'lora-classifier' : 'lora-language-model';
   if (type !== wantType) throw new ModelConfigError(source, 'type', `a LoRA ${TASK_NAMES[base.task]} must have type '${wantType}', got ${JSON.stringify(type)}`);
   const l = lora as Record<string, unknown> | undefined;

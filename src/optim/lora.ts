@@ -156,7 +156,6 @@ function wrap(layer: Linear, rank: number, scaling: number, p: number): void {
   adapters.set(layer, adapter);
   layer.forward = (x: Tensor): Tensor => {
     const base = Linear.prototype.forward.call(layer, x); // (…, out)
-    dropout.training = layer.training;
     const update = lora_B.forward(lora_A.forward(dropout.forward(x))); // (…, in) → (…, r) → (…, out)
     return base.add(update.mul(scaling)); // (…, out)
   };

@@ -25,6 +25,7 @@
  */
 import { joinPath } from '../platform/index.js';
 import { memory } from '../engine/scope.js';
+import { globalGenerator } from '../tensor/random.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadPretrained, type LoadedPretrained } from '../models/hf/load-pretrained.js';
@@ -79,6 +80,8 @@ export interface FineTuneOptions {
   merge?: boolean;
   /** Run folder; null keeps everything in memory. */
   outDir: string | null;
+  /** A run folder of the same fine-tune to continue exactly where it stopped (its checkpoint/). */
+  resumeFrom?: string | null;
   /** Bytes the arena may hold (default 4 GiB, wasm32's limit); the memory check uses it. */
   arenaLimitBytes?: number;
   seed?: number;
@@ -189,6 +192,8 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
   }
   const positions = positionLimit(loaded);
   const seed = o.seed ?? 0;
+  // The new weights (LoRA's A, a classification head) are drawn from the seeded generator: same seed, same run.
+  globalGenerator.manualSeed(seed);
   const trainer: Partial<TrainerOptions> = { epochs: 1, lr: lora ? 2e-4 : 5e-5, weightDecay: 0, seed, outDir: o.outDir, log, ...o.trainer };
   const batchSize = o.batchSize ?? 8;
 
@@ -203,7 +208,7 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
       const adapters = lora ? applyLora(model, { rank: o.loraRank, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets }) : null;
       const config = adapters ? loraModelConfig(model.config, loraFields(adapters)) : model.config;
       const t = new Trainer(model, trainer, { config, tokenizer: tokenizer.toJSON(), labels: null }, causalLanguageModelObjective(model, { blockSize, batchSize }));
-      const fit = await trainRun(t, tokenWindows(prepared.train, { blockSize, batchSize }), prepared.val);
+      const fit = await trainRun(t, tokenWindows(prepared.train, { blockSize, batchSize }), prepared.val, o.resumeFrom ?? null);
       return finish(o, loaded.architecture, model, model.config, tokenizer, null, adapters, fit);
     } catch (err) {
       model.dispose();
@@ -231,7 +236,7 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
     const validation = splits.validation.length > 0 ? encode(splits.validation) : null;
     const objective = classificationObjective(model, { labels: classes, maxLength, labelSmoothing: o.labelSmoothing, batchSize });
     const t = new Trainer(model, trainer, { config, tokenizer: tokenizer.toJSON(), labels: classes }, objective);
-    const fit = await trainRun(t, labelledBatches(train, { batchSize, maxLength }), validation);
+    const fit = await trainRun(t, labelledBatches(train, { batchSize, maxLength }), validation, o.resumeFrom ?? null);
     const report = finish(o, loaded.architecture, model, model.config, tokenizer, classes, adapters, fit);
     if (splits.test.length > 0) {
       report.testAccuracy = evaluateClassifier(model, encode(splits.test), classes, { maxLength, batchSize }).accuracy;
@@ -245,9 +250,9 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
 
 const loraFields = (c: LoraConfig) => ({ rank: c.rank, alpha: c.alpha, dropout: c.dropout, targets: c.targets, modulesToSave: c.modulesToSave });
 
-async function trainRun<B, V>(t: Trainer<B & { tokens: number }, V>, source: Parameters<Trainer<B & { tokens: number }, V>['fit']>[0], validation: V | null): Promise<FitResult> {
+async function trainRun<B, V>(t: Trainer<B & { tokens: number }, V>, source: Parameters<Trainer<B & { tokens: number }, V>['fit']>[0], validation: V | null, resumeFrom: string | null): Promise<FitResult> {
   try {
-    return await t.fit(source, validation);
+    return await t.fit(source, validation, resumeFrom);
   } finally {
     t.dispose();
   }

@@ -150,3 +150,22 @@ test('a full fine-tune that does not fit is refused up front with the bytes; LoR
   await assert.rejects(fineTunePretrained({ from, task: 'lm', data: examples, outDir: null }), /data/);
   await assert.rejects(fineTunePretrained({ from: fixtureDir('bert'), task: 'lm', data: 'x.txt', outDir: null }), /tokenizer\.json|not a language model/);
 }));
+
+test('a LoRA fine-tune stopped midway resumes exactly (adapters, moments of the adapters only)', within(tmp(), async (root) => {
+  const from = folder('gpt2', root);
+  const data = corpus(root);
+  const base = { from, task: 'lm' as const, data, blockSize: 16, batchSize: 4, loraRank: 2 };
+  const trainer = { maxSteps: 6, lr: 1e-2, warmupSteps: 1 };
+  const straight = await fineTunePretrained({ ...base, trainer, outDir: join(root, 'a') });
+  const stop = new AbortController();
+  const first = await fineTunePretrained({ ...base, trainer: { ...trainer, signal: stop.signal, onStep: (s: number) => void (s === 3 && stop.abort()) }, outDir: join(root, 'b') });
+  assert.equal(first.fit.interrupted, true);
+  assert.equal(first.fit.steps, 3);
+  first.model.dispose();
+  const resumed = await fineTunePretrained({ ...base, trainer, outDir: join(root, 'b'), resumeFrom: join(root, 'b') });
+  assert.equal(resumed.fit.steps, 6);
+  const ids = [[2, 3, 4, 5, 6]];
+  assert.deepEqual(logits(resumed.model as Classifier, ids), logits(straight.model as Classifier, ids));
+  straight.model.dispose();
+  resumed.model.dispose();
+}));

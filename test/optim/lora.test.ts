@@ -203,3 +203,28 @@ test('bad LoRA input is refused with the field named, nothing leaked', () => {
   }
   m.dispose();
 });
+
+test('an adapter folder written as PEFT writes it loads and computes what PEFT computes (tools/make-peft-fixtures.py)', async () => {
+  const { expected, assertClose } = await import('../models/hf/helpers.js');
+  forEachBackend(() => {
+    for (const name of ['gpt2', 'llama']) {
+      const want = expected(`${name}-peft`);
+      const m = load(name);
+      const x0 = fromArray(Int32Array.from(want.ids!.data), want.ids!.shape, { dtype: 'int32' });
+      const base = tidy(() => noGrad(() => m.forward(x0).data() as Float32Array));
+      x0.dispose();
+      assert.ok(maxDiff(base, want.logits!.data as Float32Array) > 0.1, 'the adapters change the logits');
+      const lora = loadLoraAdapters(m, fixtureDir(`peft-${name}`));
+      assert.deepEqual(lora.targets, name === 'gpt2' ? ['c_attn', 'c_fc'] : ['q_proj', 'v_proj', 'down_proj']);
+      assert.equal(lora.layers.length, name === 'gpt2' ? 4 : 6);
+      m.eval();
+      const x = fromArray(Int32Array.from(want.ids!.data), want.ids!.shape, { dtype: 'int32' });
+      const out = tidy(() => noGrad(() => m.forward(x).data() as Float32Array));
+      assertClose(out, want.logits!, 1e-4, `${name} + PEFT adapter logits`);
+      mergeLora(m);
+      assertClose(tidy(() => noGrad(() => m.forward(x).data() as Float32Array)), want.logits!, 1e-4, `${name} merged`);
+      x.dispose();
+      m.dispose();
+    }
+  });
+});

@@ -83,3 +83,9 @@ export { registerModel, modelEntry, registeredModelTypes, createModel, defaultMo
 export type { ModelEntry, ModelTask, ModelType, ClassifierConfig, TransformerClassifierConfig, BiLstmAttentionConfig, BowConfig } from './models/index.js';
 export * as text from './text/index.js';
 export * as data from './data/index.js';
+export { fineTunePretrained, checkFineTuneMemory, checkpointParameters, FineTuneMemoryError } from './tasks/fine-tune.js';
+export type { FineTuneOptions, FineTuneReport, FineTuneTask } from './tasks/fine-tune.js';
+export { applyLora, mergeLora, removeLora, saveLoraAdapters, loadLoraAdapters, loraStateDict, LoraError } from './optim/lora.js';
+export type { LoraOptions, LoraConfig } from './optim/lora.js';
+export { GPT2ForSequenceClassification, LlamaForSequenceClassification, BertForSequenceClassification, forSequenceClassification } from './models/hf/index.js';
+export type { SequenceClassifier, SequenceClassifierOptions } from './models/hf/index.js';

@@ -3,7 +3,7 @@ export * from './config.js';
 export { ModelConfigError, fieldParser, type FieldKind } from './config-fields.js';
 export {
   registerModel, registeredModelTypes, modelEntry, parseAnyModelConfig, parseModelConfig, createClassifier, createModel, UnknownModelTypeError, TASK_NAMES,
-  type ModelEntry, type ModelTask, type MaskedLanguageModelConfig,
+  loraModelConfig, type ModelEntry, type ModelTask, type MaskedLanguageModelConfig, type LoraModelConfig,
 } from './registry.js';
 export { TextClassifier, hasTokenEncoder, type TokenEncoder } from './classifier.js';
 export { BowClassifier } from './bow-classifier.js';

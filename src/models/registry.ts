@@ -21,6 +21,10 @@ import { MaskedLanguageModel } from './masked-lm.js';
 import { GPT } from './gpt.js';
 import { parseGPTConfig, type GPTConfig } from './gpt-config.js';
 import { LlamaForCausalLM, parseLlamaConfig, type LlamaConfig } from './hf/llama.js';
+import { GPT2ForSequenceClassification, parseGPT2ForSequenceClassificationConfig } from './hf/gpt2-for-sequence-classification.js';
+import { LlamaForSequenceClassification, parseLlamaForSequenceClassificationConfig } from './hf/llama-for-sequence-classification.js';
+import { BertForSequenceClassification, parseBertForSequenceClassificationConfig } from './hf/bert-for-sequence-classification.js';
+import { applyLora, type LoraOptions } from '../optim/lora.js';
 
 /** What a model is trained for; it decides which commands may use a run folder. */
 export type ModelTask = 'classification' | 'language-model' | 'masked-lm';
@@ -142,3 +146,63 @@ registerModel({
 
 registerModel({ type: 'gpt', task: 'language-model', parseConfig: parseGPTConfig, create: (c: GPTConfig) => new GPT(c) });
 registerModel({ type: 'llama', task: 'language-model', parseConfig: parseLlamaConfig, create: (c: LlamaConfig) => new LlamaForCausalLM(c) });
+
+// Classification heads on pretrained bodies (Hugging Face's *ForSequenceClassification names).
+registerModel({ type: 'gpt2-for-sequence-classification', task: 'classification', parseConfig: parseGPT2ForSequenceClassificationConfig, create: (c) => new GPT2ForSequenceClassification(c) });
+registerModel({ type: 'llama-for-sequence-classification', task: 'classification', parseConfig: parseLlamaForSequenceClassificationConfig, create: (c) => new LlamaForSequenceClassification(c) });
+registerModel({ type: 'bert-for-sequence-classification', task: 'classification', parseConfig: parseBertForSequenceClassificationConfig, create: (c) => new BertForSequenceClassification(c) });
+
+/**
+ * config.json of a model trained with LoRA adapters and saved unmerged: the base model's config
+ * with its `type` moved to `baseType`, and the adapters' settings. Building it builds the base
+ * and adds the adapters, so the run folder's weights (base and adapters, PEFT-named) load strictly.
+ *
+ * ```json
+ * { "type": "lora-language-model", "baseType": "gpt", "vocabSize": 50257, …, "lora": { "rank": 8, "alpha": 16, "dropout": 0, "targets": ["c_attn"] } }
+ * ```
+ */
+export interface LoraModelConfig {
+  type: 'lora-language-model' | 'lora-classifier';
+  baseType: string;
+  lora: Required<Pick<LoraOptions, 'rank' | 'alpha' | 'dropout' | 'targets' | 'modulesToSave'>>;
+  [field: string]: unknown;
+}
+
+/** The LoRA run-folder config of a base config and adapter settings (see `LoraModelConfig`). */
+export function loraModelConfig(base: { type: string }, lora: LoraModelConfig['lora']): LoraModelConfig {
+  const task = modelEntry(base.type).task;
+  if (task === 'masked-lm') throw new ModelConfigError('model config', 'type', 'LoRA does not apply to masked-LM pretraining');
+  const { type, ...fields } = base;
+  return { ...fields, type: task === 'classification' ? 'lora-classifier' : 'lora-language-model', baseType: type, lora: structuredClone(lora) };
+}
+
+function parseLoraModelConfig(value: unknown, source: string): LoraModelConfig {
+  const record = value as Record<string, unknown>;
+  const { type, baseType, lora, ...fields } = record;
+  const base = modelEntry(baseType, `${source} (baseType)`);
+  if (base.task === 'masked-lm' || String(baseType).startsWith('lora-')) throw new ModelConfigError(source, 'baseType', `must be a language model or classifier type, got ${JSON.stringify(baseType)}`);
+  const wantType = base.task === 'classification' ? 'lora-classifier' : 'lora-language-model';
+  if (type !== wantType) throw new ModelConfigError(source, 'type', `a LoRA ${TASK_NAMES[base.task]} must have type '${wantType}', got ${JSON.stringify(type)}`);
+  const l = lora as Record<string, unknown> | undefined;
+  if (typeof l !== 'object' || l === null) throw new ModelConfigError(source, 'lora', `must be { rank, alpha, dropout, targets }, got ${JSON.stringify(lora)}`);
+  if (!(Number.isInteger(l.rank) && (l.rank as number) > 0)) throw new ModelConfigError(source, 'lora.rank', `must be a positive integer, got ${JSON.stringify(l.rank)}`);
+  if (!(typeof l.alpha === 'number' && l.alpha > 0)) throw new ModelConfigError(source, 'lora.alpha', `must be a positive number, got ${JSON.stringify(l.alpha)}`);
+  if (!(typeof l.dropout === 'number' && l.dropout >= 0 && l.dropout < 1)) throw new ModelConfigError(source, 'lora.dropout', `must be a number in [0, 1), got ${JSON.stringify(l.dropout)}`);
+  for (const f of ['targets', 'modulesToSave'] as const) {
+    const v = l[f] ?? [];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new ModelConfigError(source, `lora.${f}`, `must be a list of module names, got ${JSON.stringify(v)}`);
+  }
+  const parsedBase = base.parseConfig({ ...fields, type: baseType }, source);
+  const loraFields = { rank: l.rank as number, alpha: l.alpha as number, dropout: l.dropout as number, targets: [...(l.targets as string[])], modulesToSave: [...((l.modulesToSave ?? []) as string[])] };
+  return { ...parsedBase, type: wantType, baseType: baseType as string, lora: loraFields } as LoraModelConfig;
+}
+
+function createLoraModel(c: LoraModelConfig): Module {
+  const { type: _type, baseType, lora, ...fields } = c;
+  const model = modelEntry(baseType).create({ ...fields, type: baseType });
+  applyLora(model, lora);
+  return model;
+}
+
+registerModel({ type: 'lora-language-model', task: 'language-model', parseConfig: parseLoraModelConfig, create: createLoraModel });
+registerModel({ type: 'lora-classifier', task: 'classification', parseConfig: parseLoraModelConfig, create: createLoraModel });

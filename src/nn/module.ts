@@ -123,6 +123,16 @@ export class Module<In extends unknown[] = unknown[], Out = unknown> {
     return m;
   }
 
+  /**
+   * Removes a submodule registered under `name` (LoRA's merge takes its adapters out this way);
+   * returns it, or null when there is none. Fields that still point at it are the caller's.
+   */
+  deleteModule(name: string): Module | null {
+    const m = this.moduleSlots.get(name) ?? null;
+    this.moduleSlots.delete(name);
+    return m;
+  }
+
   // ---------------------------------------------------------------- walking
 
   /** Direct submodules with their names. */

@@ -20,3 +20,8 @@ export { cosineToMinLr, warmupCosineToMinLr } from './lr-scheduler.js';
 export type { CosineToMinLrOptions } from './lr-scheduler.js';
 export { weightDecayGroups, decayParamGroups } from './param-groups.js';
 export type { WeightDecayGroups } from './param-groups.js';
+export {
+  applyLora, mergeLora, removeLora, loraStateDict, loraConfigOf, defaultLoraTargets, saveLoraAdapters, loadLoraAdapters,
+  readAdapterConfig, trainingBytes, LoraError, PEFT_PREFIX, ADAPTER_FILES,
+} from './lora.js';
+export type { LoraOptions, LoraConfig, SaveAdapterOptions } from './lora.js';

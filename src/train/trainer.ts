@@ -47,7 +47,8 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
     if (o.weightDecayScope === 'matrices' && typeof (model as Partial<Module>).modules !== 'function') {
       throw new OptionError('weightDecayScope', "'matrices' needs a Module (it looks for embeddings and norms among its submodules)");
     }
-    const params = o.weightDecayScope === 'matrices' ? decayParamGroups(model as unknown as Module, o.weightDecay) : model.parameters();
+    // Frozen parameters (LoRA's base weights) are left out, so AdamW keeps no moments for them.
+    const params = o.weightDecayScope === 'matrices' ? decayParamGroups(model as unknown as Module, o.weightDecay) : model.parameters().filter((p) => p.requiresGrad);
     this.optimizer = new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay, betas: [0.9, o.beta2] });
     this.run = o.outDir === null ? null : new RunFolder(o.outDir);
   }

@@ -248,3 +248,15 @@ test('stateDict returns the live tensors (no allocation)', () => {
   assert.equal(s.weight, m.weight);
   m.dispose();
 });
+
+test('deleteModule takes a submodule out of the walk and the state dict, and frees its name', () => {
+  const seq = new nn.Module();
+  const fc = seq.registerModule('fc', new nn.Linear(2, 3));
+  seq.registerModule('head', new nn.Linear(3, 1));
+  assert.equal(seq.deleteModule('fc'), fc);
+  assert.deepEqual(Object.keys(seq.stateDict()), ['head.weight', 'head.bias']);
+  assert.equal(seq.deleteModule('fc'), null);
+  seq.registerModule('fc', fc); // the name is free again
+  assert.deepEqual(seq.namedChildren().map(([n]) => n), ['head', 'fc']);
+  seq.dispose();
+});

@@ -7,3 +7,8 @@ export { BertModel, bertConfig, BERT_ARCHITECTURE, type BertConfig, type BertFor
 export { DistilBertModel, distilBertConfig, DISTILBERT_ARCHITECTURE, type DistilBertConfig, type DistilBertOutput } from './distilbert.js';
 export type { PretrainedArchitecture, WeightPlan, WeightSource } from './architecture.js';
 export { PretrainedFolderError, openHfCheckpoint, type HfCheckpoint } from '../../io/hf-checkpoint.js';
+export { GPT2ForSequenceClassification, parseGPT2ForSequenceClassificationConfig, type GPT2ForSequenceClassificationConfig } from './gpt2-for-sequence-classification.js';
+export { LlamaForSequenceClassification, parseLlamaForSequenceClassificationConfig, type LlamaForSequenceClassificationConfig } from './llama-for-sequence-classification.js';
+export { BertForSequenceClassification, parseBertForSequenceClassificationConfig, type BertForSequenceClassificationConfig } from './bert-for-sequence-classification.js';
+export { forSequenceClassification, type SequenceClassifier, type SequenceClassifierOptions } from './for-sequence-classification.js';
+export { lastTokenRows } from './sequence-classification.js';

@@ -1,0 +1,90 @@
+/**
+ * `GPT2ForSequenceClassification` as Hugging Face's modeling_gpt2.py: the GPT-2 body
+ * (`transformer.*`, attn's `GPT` layout) and `score`, a Linear without bias from the final
+ * hidden state of each row's last non-padding token to the class logits.
+ *
+ *   ids → transformer (wte + wpe → blocks → ln_f) → hidden (B, T, C) → score → (B, T, classes) → last real token
+ *
+ * HF applies `score` to every position and then picks one; picking first gives the same numbers
+ * for a fraction of the work. Padding: see ./sequence-classification.ts.
+ *
+ * ```ts
+ * const { model: gpt } = loadPretrained('models/gpt2');
+ * const clf = GPT2ForSequenceClassification.fromBody(gpt as GPT, { numClasses: 2 });
+ * clf.forward(ids); // (B, T) int32 → (B, 2)
+ * ```
+ */
+import { Module } from '../../nn/module.js';
+import { Linear } from '../../nn/linear.js';
+import { normal_ } from '../../nn/init.js';
+import { arange } from '../../ops/creation.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { GPT, parseGPTConfig, type GPTConfig } from '../gpt.js';
+import { checkIds, configRecord, lastTokenRows, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
+
+export interface GPT2ForSequenceClassificationConfig extends SequenceClassificationFields {
+  type: 'gpt2-for-sequence-classification';
+  /** The body's config (a GPT config, as loadPretrained builds from a GPT-2 config.json). */
+  body: GPTConfig;
+}
+
+/** Validates the config (config.json of a run folder); errors name `source` and the field. */
+export function parseGPT2ForSequenceClassificationConfig(value: unknown, source = 'GPT2ForSequenceClassification config'): GPT2ForSequenceClassificationConfig {
+  const record = configRecord(value, source, 'gpt2-for-sequence-classification');
+  const body = parseGPTConfig(record.body, `${source} (body)`);
+  return { type: 'gpt2-for-sequence-classification', body, ...parseHeadFields(record, source, body.blockSize) };
+}
+
+export class GPT2ForSequenceClassification extends Module {
+  readonly config: GPT2ForSequenceClassificationConfig;
+  readonly transformer: GPT['transformer'];
+  readonly score: Linear;
+
+  /** A fresh model, or the head on `body` (a loaded GPT's `transformer`, used as is). */
+  constructor(config: GPT2ForSequenceClassificationConfig, body?: GPT['transformer']) {
+    super();
+    this.config = parseGPT2ForSequenceClassificationConfig(config);
+    this.transformer = this.registerModule('transformer', body ?? new GPT(this.config.body).transformer);
+    this.score = this.registerModule('score', new Linear(this.config.body.nEmbd, this.config.numClasses, { bias: false })); // (classes, C)
+    normal_(this.score.weight, 0, 0.02); // HF's _init_weights: N(0, initializer_range)
+  }
+
+  /**
+   * The head on a loaded GPT (its body is taken over: do not use the GPT afterwards).
+   *
+   * ```ts
+   * GPT2ForSequenceClassification.fromBody(gpt, { numClasses: 3, padTokenId: 50256 });
+   * ```
+   */
+  static fromBody(gpt: GPT, options: { numClasses: number; padTokenId?: number; maxLength?: number }): GPT2ForSequenceClassification {
+    const body = gpt.config;
+    return new GPT2ForSequenceClassification({
+      type: 'gpt2-for-sequence-classification', body, numClasses: options.numClasses, vocabSize: body.vocabSize,
+      maxLength: options.maxLength ?? body.blockSize, padTokenId: options.padTokenId ?? 0,
+    }, gpt.transformer);
+  }
+
+  /** The final hidden states (B, T, C) of `GPT2Model` (no cache, positions 0 … T − 1). */
+  hiddenStates(ids: Tensor): Tensor {
+    const [, T] = checkIds('GPT2ForSequenceClassification.forward', ids, this.config.maxLength);
+    const t = this.transformer;
+    let x = t.wte.forward(ids); // (B, T, C)
+    if (t.wpe) x = x.add(t.wpe.forward(arange(0, T))); // (B, T, C) + (T, C)
+    x = t.drop.forward(x); // (B, T, C)
+    for (const [layer, block] of [...t.h].entries()) x = block.forward(x, { cache: null, layer, past: 0, keyMask: null, returnAttention: false }).x; // (B, T, C)
+    return t.ln_f.forward(x); // (B, T, C)
+  }
+
+  /** Class logits (B, classes) of int32 ids (B, T), right-padded with `padTokenId`. */
+  override forward(ids: Tensor): Tensor {
+    const [B, T] = ids.shape as [number, number];
+    const hidden = this.hiddenStates(ids); // (B, T, C)
+    const last = hidden.reshape([B * T, -1]).indexSelect(0, lastTokenRows(ids, this.config.padTokenId)); // (B, C)
+    return this.score.forward(last); // (B, classes)
+  }
+
+  /** The logits, and no token weights (the text-classifier contract of `attn predict`). */
+  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
+    return { logits: this.forward(ids), tokenWeights: null };
+  }
+}

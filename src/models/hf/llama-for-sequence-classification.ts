@@ -1,0 +1,88 @@
+/**
+ * `LlamaForSequenceClassification` as Hugging Face's modeling_llama.py (Qwen2's is the same): the
+ * Llama body (`model.*`) and `score`, a Linear without bias from the final (normed) hidden state
+ * of each row's last non-padding token to the class logits. The causal LM's `lm_head` is not part
+ * of it (HF's class has none either).
+ *
+ *   ids → model (embed_tokens → decoder layers with RoPE → norm) → hidden (B, T, C) → last real token → score → (B, classes)
+ *
+ * ```ts
+ * const { model: lm } = loadPretrained('models/SmolLM-135M');
+ * const clf = LlamaForSequenceClassification.fromBody(lm as LlamaForCausalLM, { numClasses: 2 });
+ * clf.forward(ids); // (B, T) int32 → (B, 2)
+ * ```
+ */
+import { Module } from '../../nn/module.js';
+import { Linear } from '../../nn/linear.js';
+import { normal_ } from '../../nn/init.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { LlamaForCausalLM, parseLlamaConfig, type LlamaConfig } from './llama.js';
+import { checkIds, configRecord, lastTokenRows, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
+
+export interface LlamaForSequenceClassificationConfig extends SequenceClassificationFields {
+  type: 'llama-for-sequence-classification';
+  /** The body's config (as loadPretrained builds from a Llama or Qwen2 config.json). */
+  body: LlamaConfig;
+}
+
+/** Validates the config (config.json of a run folder); errors name `source` and the field. */
+export function parseLlamaForSequenceClassificationConfig(value: unknown, source = 'LlamaForSequenceClassification config'): LlamaForSequenceClassificationConfig {
+  const record = configRecord(value, source, 'llama-for-sequence-classification');
+  const body = parseLlamaConfig(record.body, `${source} (body)`);
+  return { type: 'llama-for-sequence-classification', body, ...parseHeadFields(record, source, body.blockSize) };
+}
+
+export class LlamaForSequenceClassification extends Module {
+  readonly config: LlamaForSequenceClassificationConfig;
+  readonly model: LlamaForCausalLM['model'];
+  readonly score: Linear;
+
+  /** A fresh model, or the head on `body` (a loaded LlamaForCausalLM's `model`, used as is). */
+  constructor(config: LlamaForSequenceClassificationConfig, body?: LlamaForCausalLM['model']) {
+    super();
+    this.config = parseLlamaForSequenceClassificationConfig(config);
+    // A tied causal LM has no lm_head parameter: its body is exactly HF's LlamaModel.
+    this.model = this.registerModule('model', body ?? new LlamaForCausalLM({ ...this.config.body, tieWordEmbeddings: true }).model);
+    this.score = this.registerModule('score', new Linear(this.config.body.hiddenSize, this.config.numClasses, { bias: false })); // (classes, C)
+    normal_(this.score.weight, 0, this.config.body.initializerRange); // HF's _init_weights
+  }
+
+  /**
+   * The head on a loaded causal LM (its body is taken over and its lm_head freed: do not use the LM afterwards).
+   *
+   * ```ts
+   * LlamaForSequenceClassification.fromBody(lm, { numClasses: 3 });
+   * ```
+   */
+  static fromBody(lm: LlamaForCausalLM, options: { numClasses: number; padTokenId?: number; maxLength?: number }): LlamaForSequenceClassification {
+    const body = lm.config;
+    lm.lm_head?.dispose();
+    return new LlamaForSequenceClassification({
+      type: 'llama-for-sequence-classification', body, numClasses: options.numClasses, vocabSize: body.vocabSize,
+      maxLength: options.maxLength ?? body.blockSize, padTokenId: options.padTokenId ?? 0,
+    }, lm.model);
+  }
+
+  /** The final normed hidden states (B, T, C) of `LlamaModel` (no cache, positions 0 … T − 1). */
+  hiddenStates(ids: Tensor): Tensor {
+    const [, T] = checkIds('LlamaForSequenceClassification.forward', ids, this.config.maxLength);
+    const m = this.model;
+    const { cos, sin } = m.rotary_emb.forward(Int32Array.from({ length: T }, (_, i) => i), 1, T); // (1, 1, T, D)
+    let x = m.embed_tokens.forward(ids); // (B, T, C)
+    for (const [layer, block] of [...m.layers].entries()) x = block.forward(x, { cache: null, layer, keyMask: null, cos, sin, returnAttention: false }).x; // (B, T, C)
+    return m.norm.forward(x); // (B, T, C)
+  }
+
+  /** Class logits (B, classes) of int32 ids (B, T), right-padded with `padTokenId`. */
+  override forward(ids: Tensor): Tensor {
+    const [B, T] = ids.shape as [number, number];
+    const hidden = this.hiddenStates(ids); // (B, T, C)
+    const last = hidden.reshape([B * T, -1]).indexSelect(0, lastTokenRows(ids, this.config.padTokenId)); // (B, C)
+    return this.score.forward(last); // (B, classes)
+  }
+
+  /** The logits, and no token weights (the text-classifier contract of `attn predict`). */
+  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
+    return { logits: this.forward(ids), tokenWeights: null };
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * What the three `*ForSequenceClassification` heads share: their configs (saved as a run folder's
+ * config.json), the last-non-padding-token pooling of the decoders, and the checks.
+ *
+ * Padding: attn's batches pad with id 0 on the right (`labelledBatches`, `predict`), and each head
+ * reads padding as the `padTokenId` of its config, 0 unless set. Hugging Face pads with the
+ * model's `pad_token_id`: BERT's is 0 ([PAD]), so the two agree; GPT-2 has none (users set it to
+ * eos) and Llama's id 0 is `<unk>`. With right padding a causal decoder's last real token never
+ * sees the padding, so only the pooled position depends on the pad id. Trap, as in HF: a real
+ * token equal to the pad id at the very end of a text is read as padding.
+ */
+import { fromArray } from '../../ops/creation.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { formatShape, ShapeError } from '../../tensor/shape.js';
+import { ModelConfigError } from '../config-fields.js';
+
+/** The fields every head's config has beside its body's config (as attn's classifier configs). */
+export interface SequenceClassificationFields {
+  numClasses: number;
+  vocabSize: number;
+  /** Longest sequence read (the body's position limit). */
+  maxLength: number;
+  /** The id read as padding (0: attn's batches). */
+  padTokenId: number;
+}
+
+/** Checks the common fields of a head config; errors name `source` and the field. */
+export function parseHeadFields(record: Record<string, unknown>, source: string, maxPositions: number): SequenceClassificationFields {
+  for (const field of ['numClasses', 'vocabSize', 'maxLength'] as const) {
+    const v = record[field];
+    if (!(Number.isSafeInteger(v) && (v as number) > 0)) throw new ModelConfigError(source, field, `must be a positive integer, got ${JSON.stringify(v)}`);
+  }
+  const pad = record.padTokenId ?? 0;
+  if (!(Number.isSafeInteger(pad) && (pad as number) >= 0)) throw new ModelConfigError(source, 'padTokenId', `must be a non-negative integer, got ${JSON.stringify(pad)}`);
+  if ((record.maxLength as number) > maxPositions) throw new ModelConfigError(source, 'maxLength', `${record.maxLength} is more than the body's ${maxPositions} positions`);
+  return { numClasses: record.numClasses as number, vocabSize: record.vocabSize as number, maxLength: record.maxLength as number, padTokenId: pad as number };
+}
+
+/** An object record or a ModelConfigError naming `source`. */
+export function configRecord(value: unknown, source: string, type: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelConfigError(source, null, `expected an object, got ${JSON.stringify(value)}`);
+  const record = value as Record<string, unknown>;
+  if (record.type !== type) throw new ModelConfigError(source, 'type', `must be '${type}', got ${JSON.stringify(record.type)}`);
+  return record;
+}
+
+/** Throws unless `ids` is int32 (B, T) with T ≤ maxLength. */
+export function checkIds(where: string, ids: Tensor, maxLength: number): [number, number] {
+  ids.assertAlive(where);
+  if (ids.rank !== 2 || ids.dtype !== 'int32') throw new ShapeError(`${where}: ids must be int32 (B, T), got ${ids.dtype} ${formatShape(ids.shape)}`);
+  const [B, T] = ids.shape as [number, number];
+  if (T > maxLength) throw new RangeError(`${where}: ${T} tokens, the model reads at most ${maxLength}`);
+  return [B, T];
+}
+
+/**
+ * Flat row indices b·T + t of each row's last token that is not `padId`, as HF's
+ * GPT2/LlamaForSequenceClassification (`(arange(T) * (ids != pad)).argmax(-1)`; 0 for an all-padding row).
+ *
+ * ```ts
+ * lastTokenRows(fromArray(Int32Array.from([5, 6, 0, 7, 0, 0]), [2, 3], { dtype: 'int32' }), 0); // [1, 3]
+ * ```
+ */
+export function lastTokenRows(ids: Tensor, padId: number): Tensor {
+  const [B, T] = ids.shape as [number, number];
+  const v = ids.data();
+  const rows = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    let last = 0;
+    for (let t = 0; t < T; t++) if (v[b * T + t] !== padId) last = t;
+    rows[b] = b * T + last;
+  }
+  return fromArray(rows, [B], { dtype: 'int32' }); // (B)
+}

@@ -77,7 +77,7 @@ export function registerGenerateCommand(program: Command): void {
     .command('generate')
     .description('continue a prompt with a trained language model, streaming the text as it is produced')
     .argument('[prompt]', 'the text to continue')
-    .option('--model <dir>', 'run folder of a language model (config.json type gpt)')
+    .option('--model <dir>', 'run folder of a language model trained by attn, or a Hugging Face GPT-2 / Llama folder')
     .option('--input <file>', 'prompts from a text file, one per line')
     .option('--max-new-tokens <n>', 'tokens to generate at most (default 20)')
     .option('--temperature <t>', 'sampling temperature; 0 = greedy (default 1)')
@@ -97,7 +97,7 @@ Examples:
   attn generate --model runs/lm "Call me" --temperature 0 --json
   attn generate --model runs/lm --input prompts.txt --top-p 0.9 --seed 1 --json > out.jsonl`)
     .action(async (prompt: string | undefined, flags: GenerateFlags) => {
-      if (!flags.model) throw new UsageError('--model <dir> is required (the run folder of a language model)');
+      if (!flags.model) throw new UsageError('--model <dir> is required (the run folder of a language model, or a Hugging Face GPT-2 / Llama folder)');
       const prompts = readPrompts(prompt, flags.input);
       const seed = numberFlag(flags.seed, '--seed');
       if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${flags.seed}'`);
@@ -125,6 +125,8 @@ Examples:
       validate(() => resolveGenerateOptions(options, Number.MAX_SAFE_INTEGER));
       applyBackendOption(flags.backend, flags.threads);
       const lm = withFolderFlag('--model', () => loadLanguageModel(flags.model!));
+      // A Hugging Face folder's generation_config.json gives defaults; the flags given override them.
+      const runOptions: GenerateTextOptions = { ...lm.generation, ...options };
       try {
         validate(() => prompts.forEach((p) => encodePrompt(lm.tokenizer, p)));
         for (const p of prompts) {
@@ -133,7 +135,7 @@ Examples:
           let text = '';
           let finishReason: string | null = null;
           if (!flags.json) process.stdout.write(p);
-          for await (const chunk of streamText(lm.model, lm.tokenizer, p, options)) {
+          for await (const chunk of streamText(lm.model, lm.tokenizer, p, runOptions)) {
             tokens.push(chunk.token);
             text += chunk.text;
             finishReason = chunk.finishReason;

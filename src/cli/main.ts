@@ -7,6 +7,7 @@ import { registerEvalCommand } from './eval.js';
 import { registerPredictCommand } from './predict.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerServeCommand } from './serve.js';
+import { registerTokenizeCommand } from './tokenize.js';
 import { UsageError } from './options.js';
 import { wordError } from './errors.js';
 import '../index.js';
@@ -28,6 +29,7 @@ registerTrainCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
 registerGenerateCommand(program);
+registerTokenizeCommand(program);
 registerServeCommand(program);
 
 program

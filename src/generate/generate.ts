@@ -193,6 +193,8 @@ export class Decoder {
         }
         const values = logits.data();
         const rows = Array.from({ length: B }, (_, b) => Float64Array.from(values.subarray(b * vocabSize, (b + 1) * vocabSize)));
+        const limit = this.options.vocabLimit;
+        if (limit !== null && limit < vocabSize) for (const row of rows) row.fill(-Infinity, limit); // ids the tokenizer cannot decode
         return { rows, attention };
       }),
     );

@@ -1,7 +1,9 @@
 /**
- * Loading a language model's run folder for generation: `config.json` (a registered model of the
- * 'language-model' task: type 'gpt' or 'llama'), `model.safetensors`, `tokenizer.json`. Inference only:
- * nothing here imports the Trainer.
+ * Loading a language model for generation: an attn run folder (`config.json` of a registered model
+ * of the 'language-model' task: type 'gpt' or 'llama', `model.safetensors`, `tokenizer.json`) or a
+ * Hugging Face folder of a causal language model (GPT-2, Llama family: `config.json` with
+ * `model_type`, safetensors, `tokenizer.json`, `generation_config.json`). Inference only: nothing
+ * here imports the Trainer.
  *
  * ```ts
  * const lm = loadLanguageModel('runs/lm');
@@ -16,6 +18,9 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import type { GPT } from '../models/gpt.js';
 import type { GPTConfig } from '../models/gpt-config.js';
 import type { LlamaForCausalLM, LlamaConfig } from '../models/hf/llama.js';
+import { isHuggingFaceFolder, loadPretrained } from '../models/hf/load-pretrained.js';
+import { loadPretrainedTokenizer } from '../text/hf/hf-tokenizer.js';
+import type { GenerateOptions } from './options.js';
 
 export interface LoadedLanguageModel {
   /** A registered language model: type 'gpt' or 'llama'. */
@@ -23,6 +28,11 @@ export interface LoadedLanguageModel {
   tokenizer: Tokenizer;
   config: GPTConfig | LlamaConfig;
   dir: string;
+  /**
+   * The folder's own generation defaults (a Hugging Face `generation_config.json`: eos ids,
+   * temperature, top-k …), to be overridden by the caller's options; empty for attn run folders.
+   */
+  generation: GenerateOptions;
   /** Frees the model's weights. */
   dispose(): void;
 }
@@ -38,6 +48,7 @@ export interface LoadedLanguageModel {
  * ```
  */
 export function loadLanguageModel(dir: string): LoadedLanguageModel {
+  if (isHuggingFaceFolder(dir)) return loadPretrainedLanguageModel(dir);
   const { model, config, run } = loadRunModel<GPT | LlamaForCausalLM, GPTConfig | LlamaConfig>(dir, 'language-model');
   try {
     let tokenizer: Tokenizer;
@@ -49,9 +60,30 @@ export function loadLanguageModel(dir: string): LoadedLanguageModel {
     if (tokenizer.vocabSize > config.vocabSize) {
       throw new RunFolderError(dir, `${run.path('tokenizer')} has ${tokenizer.vocabSize} ids, more than the model's vocabSize ${config.vocabSize} in ${run.path('config')}`);
     }
-    return { model, tokenizer, config, dir, dispose: () => model.dispose() };
+    return { model, tokenizer, config, dir, generation: {}, dispose: () => model.dispose() };
   } catch (err) {
     model.dispose();
+    throw err;
+  }
+}
+
+/** A Hugging Face folder's causal language model with its tokenizer.json and generation defaults. */
+function loadPretrainedLanguageModel(dir: string): LoadedLanguageModel {
+  const pretrained = loadPretrained(dir);
+  try {
+    if (pretrained.architecture !== 'gpt2' && pretrained.architecture !== 'llama') {
+      throw new RunFolderError(dir, `this folder holds a Hugging Face ${pretrained.modelType} encoder, not a causal language model (attn generates with gpt2, llama and qwen2 folders)`);
+    }
+    let tokenizer: Tokenizer;
+    try {
+      tokenizer = loadPretrainedTokenizer(dir);
+    } catch (err) {
+      throw new RunFolderError(dir, (err as Error).message);
+    }
+    const { model } = pretrained;
+    return { model, tokenizer, config: model.config, dir, generation: pretrained.generation, dispose: () => pretrained.dispose() };
+  } catch (err) {
+    pretrained.dispose();
     throw err;
   }
 }

@@ -77,6 +77,12 @@ export interface ResolvedOptions extends SamplingOptions {
   signal: AbortSignal | null;
   onWarning: (message: string) => void;
   stop: string[];
+  /**
+   * Ids from here up are never drawn: the model's vocabulary can be wider than its tokenizer's
+   * (nanoGPT pads 50257 to 50304; a folder's tokenizer may know fewer ids), and an id the
+   * tokenizer cannot decode must not be generated. The text functions set it; null = none.
+   */
+  vocabLimit: number | null;
 }
 
 const KNOWN = [
@@ -134,5 +140,5 @@ export function resolveGenerateOptions(options: GenerateTextOptions, vocabSize: 
   const stopValue = o.stop ?? [];
   const stop = typeof stopValue === 'string' ? [stopValue] : Array.isArray(stopValue) ? [...stopValue] : [0];
   if (stop.some((s) => typeof s !== 'string' || s.length === 0)) throw new GenerationOptionError('stop', o.stop, 'a non-empty string or a list of them');
-  return { maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, eosTokenIds, padTokenId, seed, useCache, returnAttention, signal, onWarning, stop: stop as string[] };
+  return { maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, eosTokenIds, padTokenId, seed, useCache, returnAttention, signal, onWarning, stop: stop as string[], vocabLimit: null };
 }

@@ -118,6 +118,7 @@ class TextRow {
 
 async function* streamRows(model: CausalLanguageModel, tokenizer: Tokenizer, prompts: string[], options: GenerateTextOptions): AsyncGenerator<{ row: number; chunk: TextChunk }, TextRow[]> {
   const resolved = resolveGenerateOptions(options, model.config.vocabSize, tokenizerEos(tokenizer));
+  if (tokenizer.vocabSize < model.config.vocabSize) resolved.vocabLimit = tokenizer.vocabSize;
   const decoder = new Decoder(model, prompts.map((p) => encodePrompt(tokenizer, p)), resolved);
   const rows = prompts.map(() => new TextRow(tokenizer, resolved));
   for await (const step of decoder.steps()) {

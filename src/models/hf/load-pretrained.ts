@@ -71,6 +71,26 @@ export type LoadedPretrained = PretrainedModel & {
 };
 
 /**
+ * True when `dir` is a Hugging Face model folder: its config.json names a `model_type` (attn's own
+ * run folders name a `type` instead). A folder without a readable config.json is not one.
+ *
+ * ```ts
+ * isHuggingFaceFolder('models/gpt2'); // true
+ * isHuggingFaceFolder('runs/lm');     // false
+ * ```
+ */
+export function isHuggingFaceFolder(dir: string): boolean {
+  const configPath = joinPath(dir, 'config.json');
+  if (!exists(configPath)) return false;
+  try {
+    const raw = JSON.parse(readText(configPath)) as Record<string, unknown> | null;
+    return raw !== null && typeof raw === 'object' && typeof raw.model_type === 'string' && raw.type === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Loads a Hugging Face folder of a supported architecture (gpt2; llama and qwen2, which covers
  * SmolLM and TinyLlama; bert; distilbert). The model is in eval mode. Errors (`PretrainedFolderError`,
  * `ModelConfigError`, `SafetensorsError`) are one line naming the folder or file.

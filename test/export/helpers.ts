@@ -42,3 +42,6 @@ export function logitsOf(forward: (x: Tensor) => Tensor, x: Tensor): Float32Arra
     return data;
   });
 }
+
+/** `model.forward` of any language model (loadPretrained's union of models), as ids → logits. */
+export const forwardOf = (model: unknown) => (x: Tensor): Tensor => (model as { forward(x: Tensor): Tensor }).forward(x);

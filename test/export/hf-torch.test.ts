@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fromArray, loadRunModel, type Tensor } from '../../src/index.js';
+import { fromArray, GPT, loadRunModel } from '../../src/index.js';
 import { exportHuggingFace } from '../../src/export/index.js';
 import { loadSafetensorsFile } from '../../src/io/safetensors-file.js';
 import { assertAllClose, logitsOf, withTempDir } from './helpers.js';
@@ -25,7 +25,7 @@ for (const name of ['gpt-bias', 'gpt-nobias', 'llama-gqa', 'qwen2-tied']) {
       assert.equal(sha256(join(dir, 'config.json')), metadata.config_sha256, 'config.json is the one PyTorch read');
       assert.equal(sha256(join(dir, 'model.safetensors')), metadata.model_sha256, 'model.safetensors is the one PyTorch read');
     });
-    const { model } = loadRunModel<{ forward(x: Tensor, o?: object): Tensor; dispose(): void }>(join(root, name), 'language-model');
+    const { model } = loadRunModel<GPT>(join(root, name), 'language-model');
     try {
       for (let i = 0; i < 3; i++) {
         const ids = want[`prompt${i}.ids`]!;

@@ -14,7 +14,7 @@ import type { TransformerClassifierConfig } from '../../src/models/config.js';
 import { loadSafetensorsFile } from '../../src/io/safetensors-file.js';
 import { loadTokenizerJson } from '../../src/text/hf/hf-tokenizer.js';
 import { fixtureDir } from '../models/hf/helpers.js';
-import { assertAllClose, ids, logitsOf, withTempDir } from './helpers.js';
+import { assertAllClose, forwardOf, ids, logitsOf, withTempDir } from './helpers.js';
 
 const PROMPT = [[3, 9, 1, 40, 22, 7], [5, 5, 60, 2, 0, 11]];
 
@@ -34,7 +34,7 @@ function roundTrip(model: GPT | LlamaForCausalLM, expectType: string, source: Pa
     try {
       assert.deepEqual(loaded.unusedWeights, [], 'every exported tensor is a weight the loader uses');
       const x = ids(PROMPT);
-      assertAllClose(logitsOf((t) => loaded.model.forward(t) as never, x), logitsOf((t) => model.forward(t), x), 1e-6, `${expectType} logits after the round trip`);
+      assertAllClose(logitsOf(forwardOf(loaded.model), x), logitsOf((t) => model.forward(t), x), 1e-6, `${expectType} logits after the round trip`);
       x.dispose();
     } finally {
       loaded.dispose();
@@ -101,7 +101,7 @@ test('a run folder exports with its tokenizer: byte-level BPE as tokenizer.json 
     }
     const loaded = loadPretrained(out);
     const x = ids([[1, 2, 3, 4]]);
-    assertAllClose(logitsOf((t) => loaded.model.forward(t) as never, x), logitsOf((t) => model.forward(t), x), 1e-6, 'logits');
+    assertAllClose(logitsOf(forwardOf(loaded.model), x), logitsOf((t) => model.forward(t), x), 1e-6, 'logits');
     x.dispose();
     loaded.dispose();
   });
@@ -134,7 +134,7 @@ test('a Hugging Face folder (fine-tuned or not) exports again with its own token
     const again = loadPretrained(dir);
     assert.deepEqual(again.generation, original.generation);
     const x = ids(PROMPT);
-    assertAllClose(logitsOf((t) => again.model.forward(t) as never, x), logitsOf((t) => original.model.forward(t) as never, x), 1e-6, 'llama fixture logits');
+    assertAllClose(logitsOf(forwardOf(again.model), x), logitsOf(forwardOf(original.model), x), 1e-6, 'llama fixture logits');
     x.dispose();
     again.dispose();
   });

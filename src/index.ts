@@ -80,6 +80,6 @@ export { registerModel, modelEntry, registeredModelTypes, createModel, defaultMo
 export type { ModelEntry, ModelTask, ModelType, ClassifierConfig, TransformerClassifierConfig, BiLstmAttentionConfig, BowConfig } from './models/index.js';
 export * as text from './text/index.js';
 export * as data from './data/index.js';
-export { exportHuggingFace, ExportError } from './export/index.js';
-export type { HfExportReport, ExportSource, ExportModel } from './export/index.js';
+export { exportHuggingFace, exportOnnx, ExportError } from './export/index.js';
+export type { HfExportReport, OnnxExportReport, ExportSource, ExportModel } from './export/index.js';
 export * as exporting from './export/index.js';

@@ -2,3 +2,4 @@
 export * from './hf/index.js';
 export { ExportError } from './errors.js';
 export { resolveExportSource, type ExportSource, type ExportModel, type ResolvedSource } from './source.js';
+export * from './onnx/index.js';

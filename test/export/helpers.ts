@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromArray, noGrad, type Tensor } from '../../src/index.js';
+import { parseLlamaConfig } from '../../src/models/hf/llama.js';
 
 /** A fresh temporary folder given to `fn`, removed after. */
 export function withTempDir<T>(fn: (dir: string) => T): T {
@@ -45,3 +46,38 @@ export function logitsOf(forward: (x: Tensor) => Tensor, x: Tensor): Float32Arra
 
 /** `model.forward` of any language model (loadPretrained's union of models), as ids → logits. */
 export const forwardOf = (model: unknown) => (x: Tensor): Tensor => (model as { forward(x: Tensor): Tensor }).forward(x);
+
+/** A tiny Llama config (GQA 4:2, head dim 8, weights std 0.3 for peaked logits); `over` changes fields. */
+export const tinyLlama = (over: Record<string, unknown> = {}) => parseLlamaConfig({
+  type: 'llama', vocabSize: 64, hiddenSize: 32, intermediateSize: 40, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
+  headDim: 8, blockSize: 48, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, qkvBias: false, outputBias: false, mlpBias: false,
+  tieWordEmbeddings: false, attentionDropout: 0, initializerRange: 0.3, ...over,
+});
+
+/**
+ * Multiplies every weight but the norms' by `factor`: GPT's 0.02 init gives logits near 0, against
+ * which an absolute tolerance would check little.
+ */
+export function scaleWeights(model: { namedParameters(): [string, Tensor][]; loadStateDict(s: Record<string, Tensor>, o?: { strict?: boolean }): unknown }, factor: number): void {
+  noGrad(() => {
+    const state: Record<string, Tensor> = {};
+    const made: Tensor[] = [];
+    for (const [name, p] of model.namedParameters()) {
+      if (/(ln_|norm)/.test(name)) state[name] = p;
+      else made.push((state[name] = p.mul(factor)));
+    }
+    model.loadStateDict(state, { strict: true });
+    for (const t of made) t.dispose();
+  });
+}
+
+/** The spread of a logits array (max − min), to show a comparison is not between near-constants. */
+export function spread(values: ArrayLike<number>): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    lo = Math.min(lo, values[i]!);
+    hi = Math.max(hi, values[i]!);
+  }
+  return hi - lo;
+}

@@ -7,22 +7,16 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { GPT, LlamaForCausalLM, loadPretrained, manualSeed, memory, RunFolder, text } from '../../src/index.js';
 import { exportHuggingFace, ExportError } from '../../src/export/index.js';
-import { parseLlamaConfig } from '../../src/models/hf/llama.js';
 import { TransformerClassifier } from '../../src/models/transformer-classifier.js';
 import { defaultModelConfig } from '../../src/models/index.js';
 import type { TransformerClassifierConfig } from '../../src/models/config.js';
 import { loadSafetensorsFile } from '../../src/io/safetensors-file.js';
 import { loadTokenizerJson } from '../../src/text/hf/hf-tokenizer.js';
 import { fixtureDir } from '../models/hf/helpers.js';
-import { assertAllClose, forwardOf, ids, logitsOf, withTempDir } from './helpers.js';
+import { assertAllClose, forwardOf, ids, logitsOf, tinyLlama, withTempDir } from './helpers.js';
 
 const PROMPT = [[3, 9, 1, 40, 22, 7], [5, 5, 60, 2, 0, 11]];
 
-export const tinyLlama = (over: Record<string, unknown> = {}) => parseLlamaConfig({
-  type: 'llama', vocabSize: 64, hiddenSize: 32, intermediateSize: 40, numHiddenLayers: 2, numAttentionHeads: 4, numKeyValueHeads: 2,
-  headDim: 8, blockSize: 48, rmsNormEps: 1e-5, ropeTheta: 10000, ropeScaling: null, qkvBias: false, outputBias: false, mlpBias: false,
-  tieWordEmbeddings: false, attentionDropout: 0, initializerRange: 0.3, ...over,
-});
 
 function roundTrip(model: GPT | LlamaForCausalLM, expectType: string, source: Parameters<typeof exportHuggingFace>[0] = model): void {
   withTempDir((dir) => {

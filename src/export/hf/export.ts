@@ -13,7 +13,7 @@
 import { exists, joinPath, makeDir, readBytes, readText } from '../../platform/index.js';
 import { encodeSafetensors } from '../../io/safetensors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { resolveExportSource, type ExportSource } from '../source.js';
+import { resolveExportSource, type ExportSource, type ResolvedSource } from '../source.js';
 import { hfArchitectureFor } from './models.js';
 import { hfTokenizerFiles } from './tokenizer.js';
 
@@ -36,6 +36,56 @@ function copyOrSkip(dir: string, name: string, files: Record<string, string | Ui
 }
 
 /**
+ * The files of the Hugging Face folder for a resolved source, by name (config.json,
+ * model.safetensors unless `withWeights` is false, tokenizer and generation files).
+ *
+ * ```ts
+ * const { files } = hfFolderFiles(resolveExportSource(model), false); // config.json, generation_config.json
+ * ```
+ */
+export function hfFolderFiles(src: ResolvedSource, withWeights = true): { files: Record<string, string | Uint8Array>; modelType: string; tokenizerSkipped: string | null } {
+  const { config, weights } = hfArchitectureFor(src.model);
+  const files: Record<string, string | Uint8Array> = {};
+  let tokenizerSkipped: string | null = null;
+  let generation: Record<string, unknown> = {};
+  if (src.hfDir) {
+    // A Hugging Face folder (fine-tuned or not): its own tokenizer and generation files travel unchanged.
+    for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json']) copyOrSkip(src.hfDir, name, files);
+    const original = JSON.parse(readText(joinPath(src.hfDir, 'config.json'))) as Record<string, unknown>;
+    for (const key of ['bos_token_id', 'eos_token_id', 'pad_token_id']) if (original[key] !== undefined) config[key] = original[key];
+    if (!files['tokenizer.json']) tokenizerSkipped = `${src.hfDir} has no tokenizer.json`;
+  } else if (src.tokenizer) {
+    const tok = hfTokenizerFiles(src.tokenizer);
+    if (tok.tokenizer) {
+      files['tokenizer.json'] = `${JSON.stringify(tok.tokenizer)}\n`;
+      files['tokenizer_config.json'] = json(tok.config);
+    } else tokenizerSkipped = tok.reason;
+    const eos = src.tokenizer.eosId;
+    if (eos !== undefined) {
+      config.bos_token_id = eos;
+      config.eos_token_id = eos;
+      generation = { bos_token_id: eos, eos_token_id: eos };
+    }
+    config.pad_token_id = src.tokenizer.padId;
+  } else tokenizerSkipped = 'no tokenizer was given';
+  if (src.labels) {
+    config.id2label = Object.fromEntries(src.labels.map((l, i) => [String(i), l]));
+    config.label2id = Object.fromEntries(src.labels.map((l, i) => [l, i]));
+  }
+  if (!files['generation_config.json']) files['generation_config.json'] = json({ _from_model_config: true, ...generation });
+  files['config.json'] = json(config);
+  // save_pretrained's metadata: {"format": "pt"}, which transformers checks for.
+  if (withWeights) files['model.safetensors'] = encodeSafetensors(weights, { format: 'pt' });
+  return { files, modelType: config.model_type as string, tokenizerSkipped };
+}
+
+/** Writes `files` into `outDir` (created if needed), each atomically. */
+export function writeFolder(outDir: string, files: Record<string, string | Uint8Array>): void {
+  if (!exists(outDir)) makeDir(outDir, { recursive: true });
+  for (const [name, data] of Object.entries(files)) writeFileAtomic(joinPath(outDir, name), data);
+}
+
+/**
  * Writes the Hugging Face folder for `source` (a run folder, a Hugging Face folder, a model or
  * `{ model, tokenizer }`) into `outDir` (created if needed; files in it are overwritten). Refused
  * with an `ExportError` naming what is supported: models with no HF architecture.
@@ -48,41 +98,9 @@ function copyOrSkip(dir: string, name: string, files: Record<string, string | Ui
 export function exportHuggingFace(source: ExportSource, outDir: string): HfExportReport {
   const src = resolveExportSource(source);
   try {
-    const { config, weights } = hfArchitectureFor(src.model);
-    const files: Record<string, string | Uint8Array> = {};
-    let tokenizerSkipped: string | null = null;
-    let generation: Record<string, unknown> = {};
-    if (src.hfDir) {
-      // A Hugging Face folder (fine-tuned or not): its own tokenizer and generation files travel unchanged.
-      for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json']) copyOrSkip(src.hfDir, name, files);
-      const original = JSON.parse(readText(joinPath(src.hfDir, 'config.json'))) as Record<string, unknown>;
-      for (const key of ['bos_token_id', 'eos_token_id', 'pad_token_id']) if (original[key] !== undefined) config[key] = original[key];
-      if (!files['tokenizer.json']) tokenizerSkipped = `${src.hfDir} has no tokenizer.json`;
-    } else if (src.tokenizer) {
-      const tok = hfTokenizerFiles(src.tokenizer);
-      if (tok.tokenizer) {
-        files['tokenizer.json'] = `${JSON.stringify(tok.tokenizer)}\n`;
-        files['tokenizer_config.json'] = json(tok.config);
-      } else tokenizerSkipped = tok.reason;
-      const eos = src.tokenizer.eosId;
-      if (eos !== undefined) {
-        config.bos_token_id = eos;
-        config.eos_token_id = eos;
-        generation = { bos_token_id: eos, eos_token_id: eos };
-      }
-      config.pad_token_id = src.tokenizer.padId;
-    } else tokenizerSkipped = 'no tokenizer was given';
-    if (src.labels) {
-      config.id2label = Object.fromEntries(src.labels.map((l, i) => [String(i), l]));
-      config.label2id = Object.fromEntries(src.labels.map((l, i) => [l, i]));
-    }
-    if (!files['generation_config.json']) files['generation_config.json'] = json({ _from_model_config: true, ...generation });
-    files['config.json'] = json(config);
-    // save_pretrained's metadata: {"format": "pt"}, which transformers checks for.
-    files['model.safetensors'] = encodeSafetensors(weights, { format: 'pt' });
-    if (!exists(outDir)) makeDir(outDir, { recursive: true });
-    for (const [name, data] of Object.entries(files)) writeFileAtomic(joinPath(outDir, name), data);
-    return { outDir, modelType: config.model_type as string, files: Object.keys(files).sort(), tokenizerSkipped };
+    const { files, modelType, tokenizerSkipped } = hfFolderFiles(src);
+    writeFolder(outDir, files);
+    return { outDir, modelType, files: Object.keys(files).sort(), tokenizerSkipped };
   } finally {
     src.dispose();
   }

@@ -73,12 +73,104 @@ for (const [what, over] of CLASSIFIERS) {
   });
 }
 
+/** attn's logits for a prefill then one cached step (positions from the mask, as generation does). */
+function attnSteps(model: GPT | LlamaForCausalLM, prompt: number[][], mask: number[][], next: number[][]): { prefill: Float32Array; step: Float32Array } {
+  return noGrad(() => {
+    const cache = model.createCache(prompt.length, 16);
+    const x = ids(prompt);
+    const m = ids(mask);
+    const prefill = Float32Array.from(model.forward(x, { cache, attentionMask: m }).data() as Float32Array);
+    const y = ids(next);
+    const m2 = ids(mask.map((r) => [...r, 1]));
+    const step = Float32Array.from(model.forward(y, { cache, attentionMask: m2 }).data() as Float32Array);
+    for (const t of [x, m, y, m2]) t.dispose();
+    cache.dispose();
+    return { prefill, step };
+  });
+}
+
+/** HF's positions for left padding: cumsum(mask) − 1, 1 at padding. */
+const positionsOf = (mask: number[][]) => mask.map((r) => { let seen = 0; return r.map((v) => (v ? seen++ : 1)); });
+
+async function checkDecoder(model: GPT | LlamaForCausalLM, layers: number, kvHeads: number, headDim: number, what: string): Promise<void> {
+  const prompt = [[0, 0, 5, 17, 3], [9, 1, 42, 8, 60]]; // first row left-padded
+  const mask = [[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]];
+  const next = [[11], [2]];
+  const want = attnSteps(model, prompt, mask, next);
+  assert.ok(spread(want.step) > 1, `${what}: logits spread ${spread(want.step)} (peaked enough for a 1e-4 comparison to mean something)`);
+  await withTempDir(async (dir) => {
+    const report = exportOnnx(model, dir);
+    assert.equal(report.kind, 'decoder');
+    assert.deepEqual(report.inputs.slice(0, 4), ['input_ids', 'attention_mask', 'position_ids', 'past_key_values.0.key']);
+    assert.deepEqual(report.outputs.slice(0, 3), ['present.0.key', 'present.0.value', 'present.1.key']);
+    assert.ok(report.outputs.includes('logits'));
+    const s = await session(dir);
+    const empty = () => new ort.Tensor('float32', new Float32Array(0), [2, kvHeads, 0, headDim]);
+    const feeds: Record<string, ort.Tensor> = { input_ids: int64(prompt), attention_mask: int64(mask), position_ids: int64(positionsOf(mask)) };
+    for (let i = 0; i < layers; i++) Object.assign(feeds, { [`past_key_values.${i}.key`]: empty(), [`past_key_values.${i}.value`]: empty() });
+    const first = await s.run(feeds);
+    const V = (first.logits!.dims as number[])[2]!;
+    // Padded positions' logits are not compared (no real query sits there).
+    const real = (a: ArrayLike<number>, m: number[][]) => Array.from(a).filter((_, k) => m.flat()[Math.floor(k / V)] === 1);
+    assertAllClose(real(first.logits!.data as Float32Array, mask), real(want.prefill, mask), 1e-4, `${what} prefill`);
+    assert.deepEqual(first['present.0.key']!.dims, [2, kvHeads, 5, headDim]);
+    const mask2 = mask.map((r) => [...r, 1]);
+    const stepFeeds: Record<string, ort.Tensor> = { input_ids: int64(next), attention_mask: int64(mask2), position_ids: int64(positionsOf(mask2).map((r) => [r[r.length - 1]!])) };
+    for (let i = 0; i < layers; i++) Object.assign(stepFeeds, { [`past_key_values.${i}.key`]: first[`present.${i}.key`]!, [`past_key_values.${i}.value`]: first[`present.${i}.value`]! });
+    const second = await s.run(stepFeeds);
+    assert.deepEqual(second['present.1.value']!.dims, [2, kvHeads, 6, headDim]);
+    assertAllClose(second.logits!.data as Float32Array, want.step, 1e-4, `${what} cached step`);
+    await s.release();
+  });
+}
+
+test('gpt decoder (learned positions, biases, exact GELU) with past key values in onnxruntime', async () => {
+  manualSeed(7);
+  const model = new GPT({ vocabSize: 64, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16 });
+  scaleWeights(model, 15);
+  model.eval();
+  await checkDecoder(model, 2, 2, 8, 'gpt');
+  model.dispose();
+});
+
+test('gpt decoder (rotary positions, no biases, tanh GELU) with past key values in onnxruntime', async () => {
+  manualSeed(8);
+  const model = new GPT({ vocabSize: 64, blockSize: 16, nLayer: 2, nHead: 2, nEmbd: 16, positional: 'rotary', bias: false, activation: 'gelu_new' });
+  scaleWeights(model, 15);
+  model.eval();
+  await checkDecoder(model, 2, 2, 8, 'rotary gpt');
+  model.dispose();
+});
+
+test('llama decoder (GQA 4:2, llama3 rope scaling, separate lm_head) and qwen2-style (biases, tied) in onnxruntime', async () => {
+  manualSeed(9);
+  const llama = new LlamaForCausalLM(tinyLlama({ ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 16 } }));
+  llama.eval();
+  await checkDecoder(llama, 2, 2, 8, 'llama');
+  llama.dispose();
+  const qwen = new LlamaForCausalLM(tinyLlama({ qkvBias: true, tieWordEmbeddings: true, numKeyValueHeads: 1 }));
+  qwen.eval();
+  await checkDecoder(qwen, 2, 1, 8, 'qwen2');
+  qwen.dispose();
+});
+
+test('a decoder export carries the Hugging Face config and tokenizer files transformers.js reads', () => {
+  manualSeed(10);
+  const model = new GPT({ vocabSize: 64, blockSize: 16, nLayer: 1, nHead: 2, nEmbd: 8 });
+  withTempDir((dir) => {
+    const report = exportOnnx(model, dir);
+    assert.deepEqual(report.files.sort(), ['config.json', 'generation_config.json', 'model.onnx']);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).model_type, 'gpt2');
+  });
+  model.dispose();
+});
+
 test('a model with an unsupported layer is refused with one line naming what is supported', () => {
   const before = memory().numTensors;
   const lstm = new BiLstmAttentionClassifier(defaultModelConfig('bilstm-attention', 30, 2, 8) as BiLstmAttentionConfig);
   withTempDir((dir) => {
     const out = join(dir, 'out');
-    assert.throws(() => exportOnnx(lstm, out), (err: Error) => err instanceof ExportError && /bilstm-attention classifier \(its LSTM layers\) is not supported.*supported: transformer classifiers/.test(err.message) && !err.message.includes('\n'));
+    assert.throws(() => exportOnnx(lstm, out), (err: Error) => err instanceof ExportError && /bilstm-attention classifier \(its LSTM layers\) is not supported.*supported: transformer classifiers, gpt and llama/.test(err.message) && !err.message.includes('\n'));
     assert.ok(!existsSync(out));
   });
   lstm.dispose();

@@ -19,16 +19,19 @@
  */
 import { BiLstmAttentionClassifier } from '../../models/bilstm-attention-classifier.js';
 import { BowClassifier } from '../../models/bow-classifier.js';
+import { GPT } from '../../models/gpt.js';
+import { LlamaForCausalLM } from '../../models/hf/llama.js';
 import { TransformerClassifier } from '../../models/transformer-classifier.js';
 import type { Module } from '../../nn/module.js';
 import { ExportError } from '../errors.js';
 import { hfFolderFiles, writeFolder } from '../hf/export.js';
 import { resolveExportSource, type ExportSource } from '../source.js';
 import { classifierGraph } from './classifier.js';
+import { decoderGraph } from './decoder.js';
 import type { OnnxGraph } from './graph.js';
 
 /** What the ONNX export supports, for messages. */
-export const ONNX_EXPORTS = 'transformer classifiers';
+export const ONNX_EXPORTS = 'transformer classifiers, gpt and llama (qwen2) decoders';
 
 export interface OnnxExportReport {
   outDir: string;
@@ -50,6 +53,7 @@ export interface OnnxExportReport {
  */
 export function onnxGraphFor(model: Module): { graph: OnnxGraph; kind: 'classifier' | 'decoder' } {
   if (model instanceof TransformerClassifier) return { graph: classifierGraph(model), kind: 'classifier' };
+  if (model instanceof GPT || model instanceof LlamaForCausalLM) return { graph: decoderGraph(model), kind: 'decoder' };
   const what = model instanceof BiLstmAttentionClassifier ? 'a bilstm-attention classifier (its LSTM layers)'
     : model instanceof BowClassifier ? 'a bow classifier'
       : `a ${String((model as { config?: { type?: unknown } }).config?.type ?? model.constructor.name)} model`;

@@ -2,3 +2,4 @@
 export { exportOnnx, onnxGraphFor, ONNX_EXPORTS, type OnnxExportReport } from './export.js';
 export { OnnxGraph, OPSET, IR_VERSION, type ElemType, type AttributeValue, type TensorValue } from './graph.js';
 export { classifierGraph } from './classifier.js';
+export { decoderGraph } from './decoder.js';

@@ -6,6 +6,7 @@ import { registerTrainCommand } from './train.js';
 import { registerEvalCommand } from './eval.js';
 import { registerPredictCommand } from './predict.js';
 import { registerGenerateCommand } from './generate.js';
+import { registerExportCommand } from './export.js';
 import { UsageError } from './options.js';
 import { wordError } from './errors.js';
 import '../index.js';
@@ -25,6 +26,7 @@ registerTrainCommand(program);
 registerEvalCommand(program);
 registerPredictCommand(program);
 registerGenerateCommand(program);
+registerExportCommand(program);
 
 program
   .command('demo')

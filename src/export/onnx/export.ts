@@ -4,7 +4,8 @@
  * transformers.js and Optimum read beside it (config.json, generation_config.json, tokenizer.json).
  *
  * - `transformer` classifiers: `input_ids` (batch_size, sequence_length) int64, 0 = padding →
- *   `logits` (batch_size, numClasses) (`./classifier.ts`).
+ *   `logits` (batch_size, numClasses) (`./classifier.ts`); beside it labels.json (class names)
+ *   and tokenizer.json when the tokenizer has a Hugging Face form (`../hf/tokenizer.ts`).
  * - `gpt` and `llama` decoders: `input_ids`, `attention_mask` (batch_size, past_sequence_length +
  *   sequence_length), `position_ids`, `past_key_values.N.key` / `.value` (batch_size, kv heads,
  *   past_sequence_length, head dim) → `logits` (batch_size, sequence_length, vocab),
@@ -25,6 +26,7 @@ import { TransformerClassifier } from '../../models/transformer-classifier.js';
 import type { Module } from '../../nn/module.js';
 import { ExportError } from '../errors.js';
 import { hfFolderFiles, writeFolder } from '../hf/export.js';
+import { hfTokenizerFiles } from '../hf/tokenizer.js';
 import { resolveExportSource, type ExportSource } from '../source.js';
 import { classifierGraph } from './classifier.js';
 import { decoderGraph } from './decoder.js';
@@ -75,7 +77,12 @@ export function exportOnnx(source: ExportSource, outDir: string): OnnxExportRepo
   try {
     const { graph, kind } = onnxGraphFor(src.model);
     const files: Record<string, string | Uint8Array> = { 'model.onnx': graph.toModel(`attn ${kind}`) };
-    if (kind === 'decoder') {
+    if (kind === 'classifier') {
+      // Beside the model: how to turn text into input_ids, and class names for the logits.
+      const tok = src.tokenizer ? hfTokenizerFiles(src.tokenizer) : null;
+      if (tok?.tokenizer) files['tokenizer.json'] = `${JSON.stringify(tok.tokenizer)}\n`;
+      if (src.labels) files['labels.json'] = `${JSON.stringify(src.labels, null, 2)}\n`;
+    } else {
       try {
         const hf = hfFolderFiles(src, false);
         Object.assign(files, hf.files);

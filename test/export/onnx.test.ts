@@ -34,6 +34,11 @@ test('the model file is opset 17 and decodes against onnx.proto', () => {
     assert.ok(graph.initializer.some((t) => t.name === 'embedding.weight'), 'weights are initializers');
     assert.ok(graph.node.some((n) => n.op_type === 'LayerNormalization'));
   });
+  // A protobuf message holds at most 2 GiB: beyond it the export is refused (shown with a lower limit).
+  const g = new OnnxGraph('big');
+  g.output(g.input('x', 'float32', [4]), 'x_out', 'float32', [4]);
+  g.initializer('w', new Float32Array(1024), [1024]);
+  assert.throws(() => g.toModel('', 4000), /weights take 0\.00 GiB as float32 \(4096 bytes\), more than the 2 GiB.*--format hf/);
   model.dispose();
 });
 

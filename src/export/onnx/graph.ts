@@ -13,11 +13,15 @@
  */
 import protobuf from 'protobufjs';
 import { ONNX_DESCRIPTOR } from './onnx-descriptor.js';
+import { ExportError } from '../errors.js';
 
 /** The opset the exporter writes (LayerNormalization is in the default domain from 17). */
 export const OPSET = 17;
 /** IR version 8 goes with opset 17 (onnx/helper.py VERSION_TABLE: 1.12.0 → IR 8, opset 17). */
 export const IR_VERSION = 8;
+
+/** Weight bytes one model file can hold: 2 GiB (protobuf's limit) less room for the graph. */
+export const MAX_WEIGHT_BYTES = 2 ** 31 - 2 ** 24;
 
 export type ElemType = 'float32' | 'int64' | 'int32' | 'bool';
 /** TensorProto.DataType values. */
@@ -149,8 +153,19 @@ export class OnnxGraph {
     return this.outputs.map((v) => v.name as string);
   }
 
-  /** The ModelProto bytes (opset 17, IR 8, producer attn). */
-  toModel(docString = ''): Uint8Array {
+  /** Bytes of all initializers. */
+  get weightBytes(): number {
+    return this.initializers.reduce((n, t) => n + (t.raw_data as Uint8Array).byteLength, 0);
+  }
+
+  /**
+   * The ModelProto bytes (opset 17, IR 8, producer attn). A protobuf message is at most 2 GiB, so
+   * a model whose weights do not fit is refused (ONNX's external-data files are not written).
+   */
+  toModel(docString = '', maxWeightBytes = MAX_WEIGHT_BYTES): Uint8Array {
+    if (this.weightBytes > maxWeightBytes) {
+      throw new ExportError('onnx', `the weights take ${(this.weightBytes / 2 ** 30).toFixed(2)} GiB as float32 (${this.weightBytes} bytes), more than the 2 GiB a single ONNX file (a protobuf message) can hold; ONNX external data files are not implemented — export with --format hf instead`);
+    }
     const ModelProto = onnxRoot().lookupType('onnx.ModelProto');
     const model = {
       ir_version: IR_VERSION,

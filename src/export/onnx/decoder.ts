@@ -156,6 +156,7 @@ export function decoderGraph(model: GPT | LlamaForCausalLM): OnnxGraph {
   if (rotary) Object.assign(shared, rotaryTables(g, positions, rotary));
   const logits = gpt ? gptGraph(model, g, p, ids, positions, shared) : llamaGraph(model as LlamaForCausalLM, g, p, ids, shared);
   g.output(logits, 'logits', 'float32', [B, T, gpt ? model.config.vocabSize : (model as LlamaForCausalLM).config.vocabSize]);
+  g.outputFirst('logits');
   p.assertAllUsed(gpt ? 'gpt' : 'llama');
   return g;
 }

@@ -143,6 +143,13 @@ export class OnnxGraph {
     return this.op(opType, inputs, attributes, 1)[0]!;
   }
 
+  /** Moves the output `name` to the front (Optimum lists `logits` before the `present.*`). */
+  outputFirst(name: string): void {
+    const i = this.outputs.findIndex((v) => v.name === name);
+    if (i < 0) throw new Error(`OnnxGraph: no output ${name}`);
+    this.outputs.unshift(...this.outputs.splice(i, 1));
+  }
+
   /** Names of the graph inputs, in order. */
   inputNames(): string[] {
     return this.inputs.map((v) => v.name as string);

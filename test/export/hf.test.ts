@@ -11,7 +11,8 @@ import { TransformerClassifier } from '../../src/models/transformer-classifier.j
 import { defaultModelConfig } from '../../src/models/index.js';
 import type { TransformerClassifierConfig } from '../../src/models/config.js';
 import { loadSafetensorsFile } from '../../src/io/safetensors-file.js';
-import { loadTokenizerJson } from '../../src/text/hf/hf-tokenizer.js';
+import { loadPretrainedTokenizer, loadTokenizerJson } from '../../src/text/hf/hf-tokenizer.js';
+import { fileURLToPath } from 'node:url';
 import { fixtureDir } from '../models/hf/helpers.js';
 import { assertAllClose, forwardOf, ids, logitsOf, tinyLlama, withTempDir } from './helpers.js';
 
@@ -150,4 +151,20 @@ test('models with no Hugging Face architecture are refused with one line naming 
   clf.dispose();
   rotary.dispose();
   assert.equal(memory().numTensors, before);
+});
+
+test('a run folder with a Hugging Face tokenizer (a fine-tuned pretrained model) exports the original tokenizer.json and tokenizer_config.json', () => {
+  const dir = fileURLToPath(new URL('../fixtures/tokenizers/llama3-bytelevel/', import.meta.url));
+  const tok = loadPretrainedTokenizer(dir);
+  const model = new LlamaForCausalLM(tinyLlama({ vocabSize: tok.vocabSize }));
+  withTempDir((out) => {
+    const report = exportHuggingFace({ model, tokenizer: tok }, out);
+    assert.equal(report.tokenizerSkipped, null);
+    assert.deepEqual(JSON.parse(readFileSync(join(out, 'tokenizer.json'), 'utf8')), JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')));
+    const config = JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8'));
+    assert.equal(config.chat_template, JSON.parse(readFileSync(join(dir, 'tokenizer_config.json'), 'utf8')).chat_template);
+    const again = loadPretrainedTokenizer(out);
+    assert.deepEqual(again.encode('Hello world, 12345 — déjà vu'), tok.encode('Hello world, 12345 — déjà vu'));
+  });
+  model.dispose();
 });

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { fromArray, GPT, LlamaForCausalLM, manualSeed, memory, noGrad, type Tensor } from '../../src/index.js';
+import { fromArray, GPT, LlamaForCausalLM, loadPretrained, manualSeed, memory, noGrad } from '../../src/index.js';
+import { fileURLToPath } from 'node:url';
 import { exportOnnx, ExportError, OnnxGraph, OPSET } from '../../src/export/index.js';
 import { TransformerClassifier } from '../../src/models/transformer-classifier.js';
 import { BiLstmAttentionClassifier } from '../../src/models/bilstm-attention-classifier.js';
@@ -157,6 +158,18 @@ test('llama decoder (GQA 4:2, llama3 rope scaling, separate lm_head) and qwen2-s
   qwen.eval();
   await checkDecoder(qwen, 2, 1, 8, 'qwen2');
   qwen.dispose();
+});
+
+test('a Hugging Face folder (qwen2: q/k/v biases, tied, one kv head) exports to ONNX with its generation files', async () => {
+  const dir = fileURLToPath(new URL('../fixtures/hf/qwen2/', import.meta.url));
+  const loaded = loadPretrained(dir);
+  await checkDecoder(loaded.model as LlamaForCausalLM, 2, 1, 8, 'qwen2 fixture');
+  await withTempDir(async (out) => {
+    const report = exportOnnx(dir, out);
+    assert.ok(report.files.includes('generation_config.json') && report.files.includes('config.json'));
+    assert.deepEqual(readFileSync(join(out, 'generation_config.json')), readFileSync(join(dir, 'generation_config.json')));
+  });
+  loaded.dispose();
 });
 
 test('a decoder export carries the Hugging Face config and tokenizer files transformers.js reads', () => {

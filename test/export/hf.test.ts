@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { GPT, LlamaForCausalLM, loadPretrained, manualSeed, memory, RunFolder, text } from '../../src/index.js';
+import { GPT, LlamaForCausalLM, loadPretrained, manualSeed, memory, noGrad, RunFolder, text, type Tensor } from '../../src/index.js';
 import { exportHuggingFace, ExportError } from '../../src/export/index.js';
 import { TransformerClassifier } from '../../src/models/transformer-classifier.js';
 import { defaultModelConfig } from '../../src/models/index.js';
@@ -167,4 +167,34 @@ test('a run folder with a Hugging Face tokenizer (a fine-tuned pretrained model)
     assert.deepEqual(again.encode('Hello world, 12345 — déjà vu'), tok.encode('Hello world, 12345 — déjà vu'));
   });
   model.dispose();
+});
+
+test('bert and distilbert bodies (loaded with old names and prefixes) export under BertModel / DistilBertModel names and load back equal', () => {
+  for (const name of ['bert', 'distilbert']) {
+    const original = loadPretrained(fixtureDir(name));
+    withTempDir((dir) => {
+      const report = exportHuggingFace(fixtureDir(name), dir);
+      assert.equal(report.modelType, name);
+      const { tensors } = loadSafetensorsFile(join(dir, 'model.safetensors'));
+      assert.ok('embeddings.word_embeddings.weight' in tensors, 'no bert./distilbert. prefix, as BertModel.save_pretrained');
+      assert.ok(!Object.keys(tensors).some((k) => /gamma|beta/.test(k)), 'LayerNorm weight/bias, not gamma/beta');
+      const again = loadPretrained(dir);
+      assert.deepEqual(again.unusedWeights, []);
+      const x = ids([[2, 9, 14, 3, 0], [2, 30, 31, 32, 3]]);
+      const mask = ids([[1, 1, 1, 1, 0], [1, 1, 1, 1, 1]]);
+      const run = (m: unknown) => noGrad(() => {
+        const out = (m as { forward(x: Tensor, o: object): { lastHiddenState: Tensor; poolerOutput?: Tensor | null } }).forward(x, { attentionMask: mask });
+        return [Float32Array.from(out.lastHiddenState.data() as Float32Array), out.poolerOutput ? Float32Array.from(out.poolerOutput.data() as Float32Array) : null] as const;
+      });
+      const [h1, p1] = run(original.model);
+      const [h2, p2] = run(again.model);
+      assertAllClose(h2, h1, 1e-6, `${name} hidden states`);
+      assert.equal(p2 === null, p1 === null);
+      if (p1 && p2) assertAllClose(p2, p1, 1e-6, `${name} pooler`);
+      x.dispose();
+      mask.dispose();
+      again.dispose();
+    });
+    original.dispose();
+  }
 });

@@ -11,7 +11,11 @@
  *   no bias does, so the export is lossless. Rotary positions have no GPT-2 equivalent: refused.
  * - `llama` → `llama` (`LlamaForCausalLM`), or `qwen2` when only q/k/v have biases (Qwen2's
  *   layout); names unchanged (attn uses HF's). Biases on o_proj without q/k/v ones: refused.
- * - Everything else (the classifiers, BERT bodies) is refused, naming what is supported: attn's
+ * - `BertModel` / `DistilBertModel` (loaded or fine-tuned bodies) → `bert` / `distilbert`, saved as
+ *   `BertModel.save_pretrained` does (no `bert.` prefix). A BERT without a pooler (from a
+ *   `BertForMaskedLM` checkpoint) says `add_pooling_layer` is off only through its weights:
+ *   transformers then initializes the pooler randomly (and warns), as for the original checkpoint.
+ * - Everything else (attn's classifiers) is refused, naming what is supported: attn's
  *   classifiers (pre-norm, √d-scaled embeddings, sinusoidal positions, mean or attention pooling,
  *   a final LayerNorm) match no `*ForSequenceClassification` of transformers.
  *
@@ -24,6 +28,8 @@ import type { Tensor } from '../../tensor/tensor.js';
 import type { RawTensor } from '../../io/safetensors.js';
 import { GPT } from '../../models/gpt.js';
 import { LlamaForCausalLM } from '../../models/hf/llama.js';
+import { BertModel } from '../../models/hf/bert.js';
+import { DistilBertModel } from '../../models/hf/distilbert.js';
 import { ExportError } from '../errors.js';
 
 export interface HfArchitecture {
@@ -34,7 +40,7 @@ export interface HfArchitecture {
 }
 
 /** What hf export supports, for messages. */
-export const HF_EXPORTS = 'gpt (learned positions) as gpt2, llama as llama or qwen2';
+export const HF_EXPORTS = 'gpt (learned positions) as gpt2, llama as llama or qwen2, bert and distilbert bodies';
 
 const raw = (t: Tensor): RawTensor => ({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(t.data() as Float32Array) });
 
@@ -131,6 +137,37 @@ function llama(model: LlamaForCausalLM): HfArchitecture {
   return { config: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...common, attention_bias: c.qkvBias, mlp_bias: c.mlpBias, pretraining_tp: 1 }, weights };
 }
 
+function sameNames(model: Module): Record<string, RawTensor> {
+  const weights: Record<string, RawTensor> = {};
+  for (const [name, p] of model.namedParameters()) weights[name] = raw(p);
+  return weights;
+}
+
+function bert(model: BertModel): HfArchitecture {
+  const c = model.config;
+  return {
+    config: {
+      architectures: ['BertModel'], model_type: 'bert', vocab_size: c.vocabSize, hidden_size: c.hiddenSize, num_hidden_layers: c.numHiddenLayers,
+      num_attention_heads: c.numAttentionHeads, intermediate_size: c.intermediateSize, hidden_act: c.hiddenAct, hidden_dropout_prob: c.hiddenDropoutProb,
+      attention_probs_dropout_prob: c.attentionProbsDropoutProb, max_position_embeddings: c.maxPositionEmbeddings, type_vocab_size: c.typeVocabSize,
+      layer_norm_eps: c.layerNormEps, pad_token_id: c.padTokenId, position_embedding_type: 'absolute', initializer_range: 0.02, torch_dtype: 'float32',
+    },
+    weights: sameNames(model),
+  };
+}
+
+function distilbert(model: DistilBertModel): HfArchitecture {
+  const c = model.config;
+  return {
+    config: {
+      architectures: ['DistilBertModel'], model_type: 'distilbert', vocab_size: c.vocabSize, dim: c.dim, n_layers: c.nLayers, n_heads: c.nHeads,
+      hidden_dim: c.hiddenDim, activation: c.activation, dropout: c.dropout, attention_dropout: c.attentionDropout,
+      max_position_embeddings: c.maxPositionEmbeddings, sinusoidal_pos_embds: false, pad_token_id: c.padTokenId, initializer_range: 0.02, torch_dtype: 'float32',
+    },
+    weights: sameNames(model),
+  };
+}
+
 /**
  * config.json and weights of a model in its Hugging Face architecture; an `ExportError` for a
  * model that has none (naming what is supported).
@@ -142,6 +179,8 @@ function llama(model: LlamaForCausalLM): HfArchitecture {
 export function hfArchitectureFor(model: Module): HfArchitecture {
   if (model instanceof GPT) return gpt2(model);
   if (model instanceof LlamaForCausalLM) return llama(model);
+  if (model instanceof BertModel) return bert(model);
+  if (model instanceof DistilBertModel) return distilbert(model);
   const type = (model as { config?: { type?: unknown } }).config?.type ?? model.constructor.name;
   throw new ExportError('hf', `a ${String(type)} model has no Hugging Face transformers architecture attn can write (attn's classifiers — pre-norm, √d-scaled embeddings, its own pooling — match no *ForSequenceClassification); supported: ${HF_EXPORTS}. Use --format onnx for classifiers`);
 }

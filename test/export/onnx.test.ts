@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
+import protobuf from 'protobufjs';
+import { ONNX_DESCRIPTOR } from '../../src/export/onnx/onnx-descriptor.js';
 import { fromArray, GPT, LlamaForCausalLM, loadPretrained, manualSeed, memory, noGrad } from '../../src/index.js';
 import { fileURLToPath } from 'node:url';
 import { exportOnnx, ExportError, OnnxGraph, OPSET } from '../../src/export/index.js';
@@ -21,6 +23,12 @@ const int64 = (rows: number[][]) => new ort.Tensor('int64', BigInt64Array.from(r
 async function session(dir: string): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(readFileSync(join(dir, 'model.onnx')));
 }
+
+test('the committed descriptor is tools/onnx/onnx.proto (regenerate with tools/make-onnx-descriptor.mjs)', () => {
+  const proto = readFileSync(fileURLToPath(new URL('../../tools/onnx/onnx.proto', import.meta.url)), 'utf8');
+  assert.match(proto, /SPDX-License-Identifier: Apache-2.0/);
+  assert.deepEqual(JSON.parse(JSON.stringify(protobuf.parse(proto, { keepCase: true }).root.toJSON())), ONNX_DESCRIPTOR);
+});
 
 test('the model file is opset 17 and decodes against onnx.proto', () => {
   manualSeed(5);

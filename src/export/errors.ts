@@ -11,6 +11,6 @@
 export class ExportError extends Error {
   override name = 'ExportError';
   constructor(readonly format: 'hf' | 'onnx', message: string) {
-    super(`export --format ${format}: ${message}`);
+    super(`${format === 'hf' ? 'Hugging Face' : 'ONNX'} export: ${message}`);
   }
 }

@@ -8,7 +8,6 @@
  * src.dispose();
  * ```
  */
-import { readText } from '../platform/index.js';
 import type { Module } from '../nn/module.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { tokenizerFromJSON } from '../text/serialize.js';
@@ -51,7 +50,8 @@ export function resolveExportSource(source: ExportSource): ResolvedSource {
   const run = new RunFolder(source);
   if (!run.exists()) throw new RunFolderError(source, 'no such folder');
   if (!run.has('config')) throw new RunFolderError(source, `no config.json: neither an attn run folder nor a Hugging Face model folder`);
-  const raw = JSON.parse(readText(run.path('config'))) as Record<string, unknown>;
+  const raw = run.readJson<Record<string, unknown>>('config', 'model config');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RunFolderError(source, `${run.path('config')}: expected a JSON object`);
   if (raw.model_type !== undefined && raw.type === undefined) {
     const loaded = loadPretrained(source);
     // The folder's tokenizer files are copied as they are (see hfDir); no tokenizer object is needed.

@@ -38,7 +38,7 @@ test('attn export --format hf and --format onnx from run folders; bad flags and 
 
     const refused = cli(['export', '--model', clfRun.dir, '--format', 'hf', '--out', join(dir, 'clf-hf')]);
     assert.equal(refused.status, 1);
-    assert.match(refused.stderr, /^attn: export --format hf: a transformer model has no Hugging Face transformers architecture.*--format onnx for classifiers\n$/);
+    assert.match(refused.stderr, /^attn: Hugging Face export: a transformer model has no Hugging Face transformers architecture.*Classifiers export to ONNX\n$/);
 
     for (const [args, pattern] of [
       [['export', '--model', lmRun.dir, '--format', 'tflite', '--out', 'x'], /--format must be hf or onnx, got 'tflite'/],

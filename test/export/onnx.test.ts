@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import protobuf from 'protobufjs';
 import { ONNX_DESCRIPTOR } from '../../src/export/onnx/onnx-descriptor.js';
-import { fromArray, GPT, LlamaForCausalLM, loadPretrained, manualSeed, memory, noGrad } from '../../src/index.js';
+import { fromArray, GPT, LlamaForCausalLM, loadPretrained, manualSeed, memory, noGrad, ones, type Tensor } from '../../src/index.js';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { exportOnnx, ExportError, OnnxGraph, OPSET } from '../../src/export/index.js';
 import { TransformerClassifier } from '../../src/models/transformer-classifier.js';
@@ -47,7 +48,7 @@ test('the model file is opset 17 and decodes against onnx.proto', () => {
   const g = new OnnxGraph('big');
   g.output(g.input('x', 'float32', [4]), 'x_out', 'float32', [4]);
   g.initializer('w', new Float32Array(1024), [1024]);
-  assert.throws(() => g.toModel('', 4000), /weights take 0\.00 GiB as float32 \(4096 bytes\), more than the 2 GiB.*--format hf/);
+  assert.throws(() => g.toModel('', 4000), /weights take 0\.00 GiB as float32 \(4096 bytes\), more than the 2 GiB.*Hugging Face export/);
   model.dispose();
 });
 
@@ -200,5 +201,11 @@ test('a model with an unsupported layer is refused with one line naming what is 
     assert.ok(!existsSync(out));
   });
   lstm.dispose();
+  // A supported class with a layer the exporter does not know (here: an extra parameter) is
+  // refused by the check that every parameter went into the graph, not exported wrong.
+  const gpt = new GPT({ vocabSize: 16, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8 });
+  (gpt as unknown as { registerParameter(n: string, t: Tensor): Tensor }).registerParameter('extra_scale', ones([8]));
+  assert.throws(() => exportOnnx(gpt, join(tmpdir(), 'never-written')), /ONNX export: the gpt has parameters the ONNX exporter does not handle \(extra_scale\): an unsupported layer/);
+  gpt.dispose();
   assert.equal(memory().numTensors, before);
 });

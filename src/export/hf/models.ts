@@ -57,7 +57,7 @@ const zerosOf = (n: number): RawTensor => ({ dtype: 'float32', shape: [n], data:
 function gpt2(model: GPT): HfArchitecture {
   const c = model.config;
   if (c.positional !== 'learned') {
-    throw new ExportError('hf', `a gpt with rotary positions has no Hugging Face GPT-2 equivalent (GPT-2 learns absolute positions, wpe); export it with --format onnx, or train with positional 'learned'`);
+    throw new ExportError('hf', `a gpt with rotary positions has no Hugging Face GPT-2 equivalent (GPT-2 learns absolute positions, wpe); export it to ONNX instead, or train with positional 'learned'`);
   }
   const params = new Map(model.namedParameters());
   const weights: Record<string, RawTensor> = {};
@@ -131,7 +131,6 @@ function llama(model: LlamaForCausalLM): HfArchitecture {
     torch_dtype: 'float32',
   };
   if (qwen2) {
-    if (ropeScaling !== null) throw new ExportError('hf', 'a qwen2-style llama (q/k/v biases) with rope_scaling is not exported (Qwen2 reads rope_scaling differently)');
     return { config: { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...common, use_sliding_window: false, sliding_window: null, max_window_layers: c.numHiddenLayers }, weights };
   }
   return { config: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...common, attention_bias: c.qkvBias, mlp_bias: c.mlpBias, pretraining_tp: 1 }, weights };
@@ -182,5 +181,5 @@ export function hfArchitectureFor(model: Module): HfArchitecture {
   if (model instanceof BertModel) return bert(model);
   if (model instanceof DistilBertModel) return distilbert(model);
   const type = (model as { config?: { type?: unknown } }).config?.type ?? model.constructor.name;
-  throw new ExportError('hf', `a ${String(type)} model has no Hugging Face transformers architecture attn can write (attn's classifiers — pre-norm, √d-scaled embeddings, its own pooling — match no *ForSequenceClassification); supported: ${HF_EXPORTS}. Use --format onnx for classifiers`);
+  throw new ExportError('hf', `a ${String(type)} model has no Hugging Face transformers architecture attn can write (attn's classifiers — pre-norm, √d-scaled embeddings, its own pooling — match no *ForSequenceClassification); supported: ${HF_EXPORTS}. Classifiers export to ONNX`);
 }

@@ -171,7 +171,7 @@ export class OnnxGraph {
    */
   toModel(docString = '', maxWeightBytes = MAX_WEIGHT_BYTES): Uint8Array {
     if (this.weightBytes > maxWeightBytes) {
-      throw new ExportError('onnx', `the weights take ${(this.weightBytes / 2 ** 30).toFixed(2)} GiB as float32 (${this.weightBytes} bytes), more than the 2 GiB a single ONNX file (a protobuf message) can hold; ONNX external data files are not implemented — export with --format hf instead`);
+      throw new ExportError('onnx', `the weights take ${(this.weightBytes / 2 ** 30).toFixed(2)} GiB as float32 (${this.weightBytes} bytes), more than the 2 GiB a single ONNX file (a protobuf message) can hold; ONNX external data files are not implemented — use the Hugging Face export (hf) instead`);
     }
     const ModelProto = onnxRoot().lookupType('onnx.ModelProto');
     const model = {

@@ -4,7 +4,7 @@
  * `TransformerClassifier.forward` in eval mode (dropout off):
  *
  *   ids → Gather(embedding)·√d → ([CLS] prepended) → + positions[:T] → encoder layers (padding keys
- *   masked; pre- or post-norm, ReLU or exact GELU) → LayerNorm → mean / attention / [CLS] pooling → Linear
+ *   masked; pre-norm, ReLU or exact GELU) → LayerNorm → mean / attention / [CLS] pooling → Linear
  *
  * ```ts
  * const bytes = classifierGraph(model).toModel(); // onnxruntime: session.run({ input_ids })
@@ -13,13 +13,14 @@
 import type { TransformerClassifier } from '../../models/transformer-classifier.js';
 import { PositionalEmbedding } from '../../nn/positional.js';
 import type { TransformerEncoderLayer } from '../../nn/transformer-encoder.js';
+import { ExportError } from '../errors.js';
 import { OnnxGraph } from './graph.js';
 import { attention, dimOf, gelu, layerNorm, linear, mergeHeads, MASKED, ParamTracker, splitHeads } from './layers.js';
 
 /** nn.MultiheadAttention (packed in_proj, batch first) over x with the key mask `allowed` (B, 1, 1, T). */
 function selfAttention(g: OnnxGraph, p: ParamTracker, x: string, layer: TransformerEncoderLayer, allowed: string, name: string): string {
   const mha = layer.selfAttn;
-  if (!mha.inProjWeight) throw new Error(`${name}: separate q/k/v projection weights are not exported`);
+  if (!mha.inProjWeight) throw new ExportError('onnx', `${name}: separate q/k/v projection weights are not exported`);
   const E = mha.embedDim;
   const w = p.use(mha.inProjWeight, `${name}.in_proj_weight_t`, true); // (E, 3E)
   let qkv = g.op1('MatMul', [x, w]); // (B, T, 3E)
@@ -64,13 +65,10 @@ export function classifierGraph(model: TransformerClassifier): OnnxGraph {
   const allowed = g.op1('Unsqueeze', [real, g.int64([1, 2])]); // (B, 1, 1, T'): keys that are not padding
   for (const [i, layer] of [...model.layers].entries()) {
     const name = `layers.${i}`;
-    if (layer.normFirst) {
-      x = g.op1('Add', [x, selfAttention(g, p, layerNorm(g, p, x, layer.norm1, `${name}.norm1`), layer, allowed, `${name}.self_attn`)]); // (B, T', D)
-      x = g.op1('Add', [x, feedForward(g, p, layerNorm(g, p, x, layer.norm2, `${name}.norm2`), layer, name)]);
-    } else {
-      x = layerNorm(g, p, g.op1('Add', [x, selfAttention(g, p, x, layer, allowed, `${name}.self_attn`)]), layer.norm1, `${name}.norm1`);
-      x = layerNorm(g, p, g.op1('Add', [x, feedForward(g, p, x, layer, name)]), layer.norm2, `${name}.norm2`);
-    }
+    // attn's classifier layers are pre-norm (TransformerClassifier builds them with normFirst).
+    if (!layer.normFirst) throw new ExportError('onnx', `${name} is a post-norm encoder layer; the classifier export writes pre-norm layers`);
+    x = g.op1('Add', [x, selfAttention(g, p, layerNorm(g, p, x, layer.norm1, `${name}.norm1`), layer, allowed, `${name}.self_attn`)]); // (B, T', D)
+    x = g.op1('Add', [x, feedForward(g, p, layerNorm(g, p, x, layer.norm2, `${name}.norm2`), layer, name)]);
   }
   x = layerNorm(g, p, x, model.norm, 'norm'); // (B, T', D)
   let pooled: string; // (B, D)

@@ -89,3 +89,6 @@ export { applyLora, mergeLora, removeLora, saveLoraAdapters, loadLoraAdapters, l
 export type { LoraOptions, LoraConfig } from './optim/lora.js';
 export { GPT2ForSequenceClassification, LlamaForSequenceClassification, BertForSequenceClassification, forSequenceClassification } from './models/hf/index.js';
 export type { SequenceClassifier, SequenceClassifierOptions } from './models/hf/index.js';
+export { exportHuggingFace, exportOnnx, ExportError } from './export/index.js';
+export type { HfExportReport, OnnxExportReport, ExportSource, ExportModel } from './export/index.js';
+export * as exporting from './export/index.js';

@@ -8,6 +8,7 @@ import { registerPredictCommand } from './predict.js';
 import { registerGenerateCommand } from './generate.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenizeCommand } from './tokenize.js';
+import { registerExportCommand } from './export.js';
 import { UsageError } from './options.js';
 import { wordError } from './errors.js';
 import '../index.js';
@@ -31,6 +32,7 @@ registerPredictCommand(program);
 registerGenerateCommand(program);
 registerTokenizeCommand(program);
 registerServeCommand(program);
+registerExportCommand(program);
 
 program
   .command('demo')

@@ -1,0 +1,185 @@
+/**
+ * attn models as Hugging Face architectures: config.json fields (snake_case, the names
+ * `GPT2Config` / `LlamaConfig` / `Qwen2Config` read) and the weights under the names
+ * `from_pretrained` expects. The inverse of `models/hf/gpt2.ts` and `models/hf/llama.ts`.
+ *
+ * - `gpt` → `gpt2` (`GPT2LMHeadModel`): the Linear weights of c_attn, c_proj, c_fc transposed back to
+ *   Conv1D's [in, out]; `lm_head` tied to `wte` (`tie_word_embeddings: true`), so it is not stored,
+ *   as `save_pretrained` does. `activation: 'gelu'` (exact) → `activation_function: 'gelu'`,
+ *   `'gelu_new'` → `'gelu_new'` (tanh). A `bias: false` GPT is exported with zero biases:
+ *   HF's GPT-2 always has them, and a zero bias (Linear) or beta (LayerNorm) computes exactly what
+ *   no bias does, so the export is lossless. Rotary positions have no GPT-2 equivalent: refused.
+ * - `llama` → `llama` (`LlamaForCausalLM`), or `qwen2` when only q/k/v have biases (Qwen2's
+ *   layout); names unchanged (attn uses HF's). Biases on o_proj without q/k/v ones: refused.
+ * - `BertModel` / `DistilBertModel` (loaded or fine-tuned bodies) → `bert` / `distilbert`, saved as
+ *   `BertModel.save_pretrained` does (no `bert.` prefix). A BERT without a pooler (from a
+ *   `BertForMaskedLM` checkpoint) says `add_pooling_layer` is off only through its weights:
+ *   transformers then initializes the pooler randomly (and warns), as for the original checkpoint.
+ * - Everything else (attn's classifiers) is refused, naming what is supported: attn's
+ *   classifiers (pre-norm, √d-scaled embeddings, sinusoidal positions, mean or attention pooling,
+ *   a final LayerNorm) match no `*ForSequenceClassification` of transformers.
+ *
+ * ```ts
+ * const { config, weights } = hfArchitectureFor(model); // config.model_type === 'gpt2'
+ * ```
+ */
+import type { Module } from '../../nn/module.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import type { RawTensor } from '../../io/safetensors.js';
+import { GPT } from '../../models/gpt.js';
+import { LlamaForCausalLM } from '../../models/hf/llama.js';
+import { BertModel } from '../../models/hf/bert.js';
+import { DistilBertModel } from '../../models/hf/distilbert.js';
+import { ExportError } from '../errors.js';
+
+export interface HfArchitecture {
+  /** config.json (without generation fields, which the caller adds). */
+  config: Record<string, unknown>;
+  /** Weights by HF name, as float32 arrays. */
+  weights: Record<string, RawTensor>;
+}
+
+/** What hf export supports, for messages. */
+export const HF_EXPORTS = 'gpt (learned positions) as gpt2, llama as llama or qwen2, bert and distilbert bodies';
+
+const raw = (t: Tensor): RawTensor => ({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(t.data() as Float32Array) });
+
+function transposed(t: Tensor): RawTensor {
+  const [rows, cols] = t.shape as [number, number];
+  const data = t.data() as Float32Array;
+  const out = new Float32Array(data.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
+  return { dtype: 'float32', shape: [cols, rows], data: out };
+}
+
+const zerosOf = (n: number): RawTensor => ({ dtype: 'float32', shape: [n], data: new Float32Array(n) });
+
+function gpt2(model: GPT): HfArchitecture {
+  const c = model.config;
+  if (c.positional !== 'learned') {
+    throw new ExportError('hf', `a gpt with rotary positions has no Hugging Face GPT-2 equivalent (GPT-2 learns absolute positions, wpe); export it to ONNX instead, or train with positional 'learned'`);
+  }
+  const params = new Map(model.namedParameters());
+  const weights: Record<string, RawTensor> = {};
+  const C = c.nEmbd;
+  for (const [name, p] of params) {
+    weights[name] = /\.(c_attn|c_proj|c_fc)\.weight$/.test(name) ? transposed(p) : raw(p); // Linear [out, in] → Conv1D [in, out]
+  }
+  if (!c.bias) {
+    // HF's GPT-2 always has biases: zeros compute exactly what no bias does.
+    for (let i = 0; i < c.nLayer; i++) {
+      const h = `transformer.h.${i}`;
+      for (const [name, n] of [['ln_1', C], ['attn.c_attn', 3 * C], ['attn.c_proj', C], ['ln_2', C], ['mlp.c_fc', 4 * C], ['mlp.c_proj', C]] as const) weights[`${h}.${name}.bias`] = zerosOf(n);
+    }
+    weights['transformer.ln_f.bias'] = zerosOf(C);
+  }
+  const config = {
+    architectures: ['GPT2LMHeadModel'],
+    model_type: 'gpt2',
+    vocab_size: c.vocabSize,
+    n_positions: c.blockSize,
+    n_ctx: c.blockSize,
+    n_embd: C,
+    n_layer: c.nLayer,
+    n_head: c.nHead,
+    n_inner: null,
+    // GPT's `activation` (optional): exact GELU unless 'gelu_new'. HF's 'gelu' is the exact one.
+    activation_function: c.activation === 'gelu_new' ? 'gelu_new' : 'gelu',
+    resid_pdrop: c.dropout,
+    embd_pdrop: c.dropout,
+    attn_pdrop: c.dropout,
+    layer_norm_epsilon: c.layerNormEpsilon ?? 1e-5,
+    initializer_range: 0.02,
+    scale_attn_weights: true,
+    scale_attn_by_inverse_layer_idx: false,
+    reorder_and_upcast_attn: false,
+    use_cache: true,
+    tie_word_embeddings: true,
+    torch_dtype: 'float32',
+  };
+  return { config, weights };
+}
+
+function llama(model: LlamaForCausalLM): HfArchitecture {
+  const c = model.config;
+  if (c.outputBias && !c.qkvBias) throw new ExportError('hf', 'a llama with a bias on o_proj but none on q/k/v_proj matches neither LlamaConfig (attention_bias: all four) nor Qwen2 (q/k/v only)');
+  const qwen2 = c.qkvBias && !c.outputBias;
+  if (qwen2 && c.mlpBias) throw new ExportError('hf', 'a llama with q/k/v biases and MLP biases has no Hugging Face architecture (Qwen2 has no mlp_bias)');
+  const weights: Record<string, RawTensor> = {};
+  for (const [name, p] of model.namedParameters()) weights[name] = raw(p);
+  const s = c.ropeScaling;
+  const ropeScaling = s === null ? null
+    : s.type === 'linear' ? { rope_type: 'linear', type: 'linear', factor: s.factor }
+    : { rope_type: 'llama3', factor: s.factor, low_freq_factor: s.lowFreqFactor, high_freq_factor: s.highFreqFactor, original_max_position_embeddings: s.originalMaxPositionEmbeddings };
+  const common = {
+    vocab_size: c.vocabSize,
+    hidden_size: c.hiddenSize,
+    intermediate_size: c.intermediateSize,
+    num_hidden_layers: c.numHiddenLayers,
+    num_attention_heads: c.numAttentionHeads,
+    num_key_value_heads: c.numKeyValueHeads,
+    head_dim: c.headDim,
+    hidden_act: 'silu',
+    max_position_embeddings: c.blockSize,
+    rms_norm_eps: c.rmsNormEps,
+    rope_theta: c.ropeTheta,
+    rope_scaling: ropeScaling,
+    attention_dropout: c.attentionDropout,
+    initializer_range: c.initializerRange,
+    tie_word_embeddings: c.tieWordEmbeddings,
+    use_cache: true,
+    torch_dtype: 'float32',
+  };
+  if (qwen2) {
+    return { config: { architectures: ['Qwen2ForCausalLM'], model_type: 'qwen2', ...common, use_sliding_window: false, sliding_window: null, max_window_layers: c.numHiddenLayers }, weights };
+  }
+  return { config: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...common, attention_bias: c.qkvBias, mlp_bias: c.mlpBias, pretraining_tp: 1 }, weights };
+}
+
+function sameNames(model: Module): Record<string, RawTensor> {
+  const weights: Record<string, RawTensor> = {};
+  for (const [name, p] of model.namedParameters()) weights[name] = raw(p);
+  return weights;
+}
+
+function bert(model: BertModel): HfArchitecture {
+  const c = model.config;
+  return {
+    config: {
+      architectures: ['BertModel'], model_type: 'bert', vocab_size: c.vocabSize, hidden_size: c.hiddenSize, num_hidden_layers: c.numHiddenLayers,
+      num_attention_heads: c.numAttentionHeads, intermediate_size: c.intermediateSize, hidden_act: c.hiddenAct, hidden_dropout_prob: c.hiddenDropoutProb,
+      attention_probs_dropout_prob: c.attentionProbsDropoutProb, max_position_embeddings: c.maxPositionEmbeddings, type_vocab_size: c.typeVocabSize,
+      layer_norm_eps: c.layerNormEps, pad_token_id: c.padTokenId, position_embedding_type: 'absolute', initializer_range: 0.02, torch_dtype: 'float32',
+    },
+    weights: sameNames(model),
+  };
+}
+
+function distilbert(model: DistilBertModel): HfArchitecture {
+  const c = model.config;
+  return {
+    config: {
+      architectures: ['DistilBertModel'], model_type: 'distilbert', vocab_size: c.vocabSize, dim: c.dim, n_layers: c.nLayers, n_heads: c.nHeads,
+      hidden_dim: c.hiddenDim, activation: c.activation, dropout: c.dropout, attention_dropout: c.attentionDropout,
+      max_position_embeddings: c.maxPositionEmbeddings, sinusoidal_pos_embds: false, pad_token_id: c.padTokenId, initializer_range: 0.02, torch_dtype: 'float32',
+    },
+    weights: sameNames(model),
+  };
+}
+
+/**
+ * config.json and weights of a model in its Hugging Face architecture; an `ExportError` for a
+ * model that has none (naming what is supported).
+ *
+ * ```ts
+ * hfArchitectureFor(new GPT({ vocabSize: 65, blockSize: 32, nLayer: 2, nHead: 2, nEmbd: 16 })).config.model_type; // 'gpt2'
+ * ```
+ */
+export function hfArchitectureFor(model: Module): HfArchitecture {
+  if (model instanceof GPT) return gpt2(model);
+  if (model instanceof LlamaForCausalLM) return llama(model);
+  if (model instanceof BertModel) return bert(model);
+  if (model instanceof DistilBertModel) return distilbert(model);
+  const type = (model as { config?: { type?: unknown } }).config?.type ?? model.constructor.name;
+  throw new ExportError('hf', `a ${String(type)} model has no Hugging Face transformers architecture attn can write (attn's classifiers — pre-norm, √d-scaled embeddings, its own pooling — match no *ForSequenceClassification); supported: ${HF_EXPORTS}. Classifiers export to ONNX`);
+}

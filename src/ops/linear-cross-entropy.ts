@@ -115,13 +115,17 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, targets: Tensor, o
           logits.dispose();
           const dxc = matmul(dlogits, w); // (rows, d)
           const part = wantsWeight ? matmul(dlogits, xc, { transA: true }) : null; // (V, d)
-          const dW2 = part && dW ? dW.add(part) : part; // (V, d)
-          if (part && dW2 !== part) part.dispose(); // free it now: (V, d) is large
+          let dW2 = part; // (V, d)
+          if (part && dW) {
+            // dW += part in place: dW.add(part) would hold three (V, d) tensors at once.
+            accumulate(dW, part);
+            part.dispose();
+            dW2 = dW;
+          }
           const partB = wantsBias ? dlogits.sum(0) : null; // (V)
           const db2 = partB && db ? db.add(partB) : partB; // (V)
           return { dxc, dW: dW2, db: db2 };
         });
-        if (dW && step.dW !== dW) dW.dispose();
         if (db && step.db !== db) db.dispose();
         dxParts.push(step.dxc);
         dW = step.dW;
@@ -135,4 +139,12 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, targets: Tensor, o
     bias ? [x, weight, targets, bias] : [x, weight, targets],
   );
   return out;
+}
+
+/** acc += part elementwise, in place; both float32 of one shape, synchronous storage (our own fresh tensors). */
+function accumulate(acc: Tensor, part: Tensor): void {
+  const a = ENGINE.view(acc.handle.storage.ptr, acc.size, 'float32');
+  const b = ENGINE.view(part.handle.storage.ptr, part.size, 'float32');
+  for (let i = 0; i < a.length; i++) a[i]! += b[i]!;
+  acc.handle.storage.version++;
 }

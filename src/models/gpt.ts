@@ -22,6 +22,7 @@
  * const loss = model.loss(ids, targets); // next-token cross-entropy without the (B·T, 65) logits
  * ```
  */
+import { tidy } from '../engine/scope.js';
 import { Module } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
 import { Embedding } from '../nn/embedding.js';
@@ -281,7 +282,8 @@ export class GPT extends Module {
     x = this.transformer.drop.forward(x); // (B, T, C)
     const attentions: Tensor[] = [];
     for (const [layer, block] of [...this.transformer.h].entries()) {
-      const out = block.forward(x, { cache, layer, past, keyMask, returnAttention: options.returnAttention ?? false });
+      // tidy: a block's intermediates are freed now; autograd keeps (and frees in backward) only what it saved.
+      const out = tidy(() => block.forward(x, { cache, layer, past, keyMask, returnAttention: options.returnAttention ?? false }));
       x = out.x; // (B, T, C)
       if (out.weights) attentions.push(out.weights); // (B, nh, T, past + T)
     }

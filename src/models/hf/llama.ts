@@ -19,6 +19,7 @@
  * const logits = model.forward(ids); // (B, T) int32 → (B, T, vocabSize)
  * ```
  */
+import { tidy } from '../../engine/scope.js';
 import { Module } from '../../nn/module.js';
 import { Linear } from '../../nn/linear.js';
 import { Embedding } from '../../nn/embedding.js';
@@ -381,7 +382,8 @@ export class LlamaForCausalLM extends Module {
     let x = this.model.embed_tokens.forward(ids); // (B, T, C)
     const attentions: Tensor[] = [];
     for (const [layer, block] of [...this.model.layers].entries()) {
-      const out = block.forward(x, { cache, layer, keyMask, cos, sin, returnAttention: options.returnAttention ?? false });
+      // tidy: a layer's intermediates are freed now; autograd keeps (and frees in backward) only what it saved.
+      const out = tidy(() => block.forward(x, { cache, layer, keyMask, cos, sin, returnAttention: options.returnAttention ?? false }));
       x = out.x; // (B, T, C)
       if (out.weights) attentions.push(out.weights); // (B, H, T, past + T)
     }

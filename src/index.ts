@@ -25,7 +25,7 @@ export {
   eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr, where, maskedFill, cast,
   sum, mean, max, min, argmax, argmin, variance, std, logsumexp, matmul,
   reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, expand, slice, narrow, cat, stack, split, chunk, pad, clone,
-  indexSelect, gather, tril, triu, sliceAssign_,
+  indexSelect, gather, tril, triu, sliceAssign_, linearCrossEntropy,
 } from './ops/index.js';
 export * as F from './nn/functional.js';
 export * as nn from './nn/index.js';

@@ -14,11 +14,13 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fromArray } from '../ops/creation.js';
 import { tidy } from '../engine/scope.js';
 import { noGrad } from '../autograd/apply.js';
-import { causalLmLoss } from './losses.js';
+import { languageModelBatchLoss, type LossOptions } from './losses.js';
 
-/** What a language model offers: token ids (B, T) → next-token logits (B, T, V). */
+/** What a language model offers: token ids (B, T) → next-token logits (B, T, V), maybe its own loss. */
 export interface LanguageModelLike {
   forward(ids: Tensor): Tensor;
+  /** Optional: the next-token loss without the logits (`GPT.loss`); used in place of forward when present. */
+  loss?(ids: Tensor, targets: Tensor, options: LossOptions): Tensor;
   eval(): unknown;
 }
 
@@ -85,8 +87,8 @@ export function languageModelLoss(model: LanguageModelLike, tokens: ArrayLike<nu
       }
     });
     sum += tidy(() => noGrad(() => {
-      const logits = model.forward(fromArray(input, [group.length, time], { dtype: 'int32' })); // (B, T, V)
-      return causalLmLoss(logits, fromArray(targets, [group.length, time], { dtype: 'int32' }), { reduction: 'sum' }).item();
+      const ids = fromArray(input, [group.length, time], { dtype: 'int32' }); // (B, T)
+      return languageModelBatchLoss(model, ids, fromArray(targets, [group.length, time], { dtype: 'int32' }), { reduction: 'sum' }).item();
     }));
     count += group.length * time;
   }

@@ -19,8 +19,10 @@
  * ```ts
  * const model = new GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128 });
  * const logits = model.forward(ids); // (B, T) int32 → (B, T, 65)
+ * const loss = model.loss(ids, targets); // next-token cross-entropy without the (B·T, 65) logits
  * ```
  */
+import { tidy } from '../engine/scope.js';
 import { Module } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
 import { Embedding } from '../nn/embedding.js';
@@ -30,6 +32,7 @@ import { ModuleList } from '../nn/container.js';
 import { RotaryEmbedding } from '../nn/rotary.js';
 import { KVCache } from '../nn/kv-cache.js';
 import { linear } from '../nn/functional.js';
+import { linearCrossEntropy } from '../ops/linear-cross-entropy.js';
 import { normal_, zeros_ } from '../nn/init.js';
 import { scaledDotProductAttention } from '../ops/attention.js';
 import { arange, fromArray, full } from '../ops/creation.js';
@@ -230,18 +233,40 @@ export class GPT extends Module {
   override forward(ids: Tensor, options?: GPTForwardOptions & { returnAttention?: false }): Tensor;
   override forward(ids: Tensor, options: GPTForwardOptions & { returnAttention: true }): { logits: Tensor; attentions: Tensor[] };
   override forward(ids: Tensor, options: GPTForwardOptions = {}): Tensor | { logits: Tensor; attentions: Tensor[] } {
-    ids.assertAlive('GPT.forward');
-    if (ids.rank !== 2 || ids.dtype !== 'int32') throw new ShapeError(`GPT.forward: ids must be int32 (B, T), got ${ids.dtype} ${formatShape(ids.shape)}`);
+    const { hidden, attentions } = this.hidden(ids, options, 'GPT.forward'); // (B, T or n, C)
+    const logits = linear(hidden, this.transformer.wte.weight); // (B, T or n, V): lm_head, tied to wte
+    return options.returnAttention ? { logits, attentions } : logits;
+  }
+
+  /**
+   * The mean (or summed) next-token cross-entropy of ids (B, T) against targets (B, T) int32 —
+   * `causalLmLoss(model.forward(ids), targets)` — without materializing the (B·T, V) logits: the
+   * tied lm_head runs through `linearCrossEntropy` in chunks of `chunkSize` rows (default 256).
+   * Targets -100 are ignored. The causal-LM objective and `languageModelLoss` use it.
+   *
+   * ```ts
+   * const loss = model.loss(input, targets); // scalar; loss.backward()
+   * ```
+   */
+  loss(ids: Tensor, targets: Tensor, options: { reduction?: 'mean' | 'sum'; chunkSize?: number } = {}): Tensor {
+    const { hidden } = this.hidden(ids, {}, 'GPT.loss'); // (B, T, C)
+    return lmHeadLoss('GPT.loss', hidden, this.transformer.wte.weight, targets, options);
+  }
+
+  /** The body: embeddings, blocks and ln_f, before the lm_head. */
+  private hidden(ids: Tensor, options: GPTForwardOptions, op: string): { hidden: Tensor; attentions: Tensor[] } {
+    ids.assertAlive(op);
+    if (ids.rank !== 2 || ids.dtype !== 'int32') throw new ShapeError(`${op}: ids must be int32 (B, T), got ${ids.dtype} ${formatShape(ids.shape)}`);
     const [B, T] = ids.shape as [number, number];
     const cache = options.cache ?? null;
     const past = cache ? cache.length : 0;
     const { blockSize } = this.config;
     if (past + T > blockSize) {
-      throw new RangeError(`GPT.forward: cannot forward a sequence of length ${past + T}${past ? ` (${past} cached + ${T} new)` : ''}, block size is only ${blockSize}`);
+      throw new RangeError(`${op}: cannot forward a sequence of length ${past + T}${past ? ` (${past} cached + ${T} new)` : ''}, block size is only ${blockSize}`);
     }
     const mask = options.attentionMask ?? null;
     if (mask && (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== past + T)) {
-      throw new ShapeError(`GPT.forward: attentionMask must be (B, past + T) = ${formatShape([B, past + T])}, got ${formatShape(mask.shape)}`);
+      throw new ShapeError(`${op}: attentionMask must be (B, past + T) = ${formatShape([B, past + T])}, got ${formatShape(mask.shape)}`);
     }
     // Additive once here rather than a bool mask converted again in every layer's attention.
     const keyMask = mask ? where(mask.ne(0).reshape([B, 1, 1, past + T]), 0, full([], -Infinity)) : null; // (B, 1, 1, past + T)
@@ -252,21 +277,20 @@ export class GPT extends Module {
       const pos = options.positionIds ?? (mask ? positionsFromMask(mask, T) : arange(past, past + T)); // (B, T) or (T)
       x = tok.add(this.transformer.wpe.forward(pos)); // (B, T, C) + (B or 1, T, C)
     } else if (options.positionIds) {
-      throw new Error('GPT.forward: positionIds need learned positions; with rotary positions they come from the cache length');
+      throw new Error(`${op}: positionIds need learned positions; with rotary positions they come from the cache length`);
     }
     x = this.transformer.drop.forward(x); // (B, T, C)
     const attentions: Tensor[] = [];
     for (const [layer, block] of [...this.transformer.h].entries()) {
-      const out = block.forward(x, { cache, layer, past, keyMask, returnAttention: options.returnAttention ?? false });
+      // tidy: a block's intermediates are freed now; autograd keeps (and frees in backward) only what it saved.
+      const out = tidy(() => block.forward(x, { cache, layer, past, keyMask, returnAttention: options.returnAttention ?? false }));
       x = out.x; // (B, T, C)
       if (out.weights) attentions.push(out.weights); // (B, nh, T, past + T)
     }
     const keepLast = options.logitsToKeep ?? 0;
-    if (!Number.isInteger(keepLast) || keepLast < 0) throw new RangeError(`GPT.forward: logitsToKeep must be a non-negative integer, got ${keepLast}`);
+    if (!Number.isInteger(keepLast) || keepLast < 0) throw new RangeError(`${op}: logitsToKeep must be a non-negative integer, got ${keepLast}`);
     if (keepLast > 0 && keepLast < T) x = x.slice(1, T - keepLast); // (B, n, C)
-    x = this.transformer.ln_f.forward(x); // (B, T or n, C)
-    const logits = linear(x, this.transformer.wte.weight); // (B, T or n, V): lm_head, tied to wte
-    return options.returnAttention ? { logits, attentions } : logits;
+    return { hidden: this.transformer.ln_f.forward(x), attentions }; // (B, T or n, C)
   }
 }
 
@@ -286,4 +310,17 @@ function positionsFromMask(mask: Tensor, T: number): Tensor {
     }
   }
   return fromArray(out, [B, T]); // (B, T) int32
+}
+
+/**
+ * Next-token cross-entropy of hidden states (B, T, C) through an lm_head weight (V, C), chunked
+ * (`linearCrossEntropy`); shared by GPT and Llama.
+ */
+export function lmHeadLoss(op: string, hidden: Tensor, weight: Tensor, targets: Tensor, options: { reduction?: 'mean' | 'sum'; chunkSize?: number }): Tensor {
+  const [B, T, C] = hidden.shape as [number, number, number];
+  targets.assertAlive(op);
+  if (targets.dtype !== 'int32' || targets.rank !== 2 || targets.shape[0] !== B || targets.shape[1] !== T) {
+    throw new ShapeError(`${op}: targets must be int32 (B, T) = ${formatShape([B, T])} like ids, got ${targets.dtype} ${formatShape(targets.shape)}`);
+  }
+  return linearCrossEntropy(hidden.reshape([B * T, C]), weight, targets.reshape([B * T]), { reduction: options.reduction ?? 'mean', chunkSize: options.chunkSize ?? 256 }); // (B·T, C) → scalar
 }

@@ -14,3 +14,4 @@ export * from './dropout.js';
 export * from './attention.js';
 export * from './adamw-update.js';
 export * from './slice-assign.js';
+export * from './linear-cross-entropy.js';

@@ -1,6 +1,6 @@
 /**
  * The causal language-model objective: next-token cross-entropy over (B, T) windows, with
- * `model.forward(ids)` → logits (B, T, V). Training batches are windows of blockSize + 1 tokens
+ * `model.forward(ids)` → logits (B, T, V), or the model's own `loss(ids, targets)` when it has one. Training batches are windows of blockSize + 1 tokens
  * (`tokenWindows`); validation is `languageModelLoss`, the one definition of the validation loss,
  * through the same `causalLmLoss`.
  *
@@ -10,7 +10,7 @@
  * ```
  */
 import { fromArray } from '../ops/creation.js';
-import { causalLmLoss } from '../infer/losses.js';
+import { languageModelBatchLoss } from '../infer/losses.js';
 import { languageModelLoss, type LanguageModelLike } from '../infer/language-model.js';
 import type { TrainingObjective } from './objective.js';
 import type { WindowBatch } from './token-windows.js';
@@ -37,8 +37,8 @@ export function causalLanguageModelObjective(model: LanguageModelLike, options: 
   return {
     batchLoss(batch) {
       const { input, targets, time } = shiftWindows(batch);
-      const logits = model.forward(fromArray(input, [batch.size, time], { dtype: 'int32' })); // (B, T, V)
-      return causalLmLoss(logits, fromArray(targets, [batch.size, time], { dtype: 'int32' }));
+      // model.loss when it has one (GPT, Llama: chunked lm_head), else causalLmLoss(forward(ids)).
+      return languageModelBatchLoss(model, fromArray(input, [batch.size, time], { dtype: 'int32' }), fromArray(targets, [batch.size, time], { dtype: 'int32' }));
     },
     validate(tokens) {
       const r = languageModelLoss(model, tokens, options);

@@ -19,6 +19,7 @@
  * const logits = model.forward(ids); // (B, T) int32 → (B, T, vocabSize)
  * ```
  */
+import { tidy } from '../../engine/scope.js';
 import { Module } from '../../nn/module.js';
 import { Linear } from '../../nn/linear.js';
 import { Embedding } from '../../nn/embedding.js';
@@ -32,7 +33,7 @@ import { where } from '../../ops/binary.js';
 import { cat } from '../../ops/shape.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { GPTCache, GPTForwardOptions } from '../gpt.js';
+import { lmHeadLoss, type GPTCache, type GPTForwardOptions } from '../gpt.js';
 import { ModelConfigError } from '../config-fields.js';
 import { HfConfig } from './config.js';
 import { shapeList, type PretrainedArchitecture } from './architecture.js';
@@ -338,17 +339,41 @@ export class LlamaForCausalLM extends Module {
   override forward(ids: Tensor, options?: GPTForwardOptions & { returnAttention?: false }): Tensor;
   override forward(ids: Tensor, options: GPTForwardOptions & { returnAttention: true }): { logits: Tensor; attentions: Tensor[] };
   override forward(ids: Tensor, options: GPTForwardOptions = {}): Tensor | { logits: Tensor; attentions: Tensor[] } {
-    ids.assertAlive('LlamaForCausalLM.forward');
-    if (ids.rank !== 2 || ids.dtype !== 'int32') throw new ShapeError(`LlamaForCausalLM.forward: ids must be int32 (B, T), got ${ids.dtype} ${formatShape(ids.shape)}`);
+    const { hidden, attentions } = this.hidden(ids, options, 'LlamaForCausalLM.forward'); // (B, T or n, C)
+    const logits = linear(hidden, this.lmHeadWeight()); // (B, T or n, V)
+    return options.returnAttention ? { logits, attentions } : logits;
+  }
+
+  /**
+   * Next-token cross-entropy of ids (B, T) against targets (B, T) int32, as `GPT.loss`: the
+   * lm_head (or the tied embedding) runs through `linearCrossEntropy` in chunks of `chunkSize` rows.
+   *
+   * ```ts
+   * const loss = model.loss(input, targets); // scalar
+   * ```
+   */
+  loss(ids: Tensor, targets: Tensor, options: { reduction?: 'mean' | 'sum'; chunkSize?: number } = {}): Tensor {
+    const { hidden } = this.hidden(ids, {}, 'LlamaForCausalLM.loss'); // (B, T, C)
+    return lmHeadLoss('LlamaForCausalLM.loss', hidden, this.lmHeadWeight(), targets, options);
+  }
+
+  private lmHeadWeight(): Tensor {
+    return this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight; // (V, C)
+  }
+
+  /** The body: embeddings, decoder layers and the final norm, before the lm_head. */
+  private hidden(ids: Tensor, options: GPTForwardOptions, op: string): { hidden: Tensor; attentions: Tensor[] } {
+    ids.assertAlive(op);
+    if (ids.rank !== 2 || ids.dtype !== 'int32') throw new ShapeError(`${op}: ids must be int32 (B, T), got ${ids.dtype} ${formatShape(ids.shape)}`);
     const [B, T] = ids.shape as [number, number];
     const cache = options.cache ?? null;
     const past = cache ? cache.length : 0;
     if (past + T > this.config.blockSize) {
-      throw new RangeError(`LlamaForCausalLM.forward: cannot forward a sequence of length ${past + T}${past ? ` (${past} cached + ${T} new)` : ''}, max_position_embeddings is ${this.config.blockSize}`);
+      throw new RangeError(`${op}: cannot forward a sequence of length ${past + T}${past ? ` (${past} cached + ${T} new)` : ''}, max_position_embeddings is ${this.config.blockSize}`);
     }
     const mask = options.attentionMask ?? null;
     if (mask && (mask.rank !== 2 || mask.shape[0] !== B || mask.shape[1] !== past + T)) {
-      throw new ShapeError(`LlamaForCausalLM.forward: attentionMask must be (B, past + T) = ${formatShape([B, past + T])}, got ${formatShape(mask.shape)}`);
+      throw new ShapeError(`${op}: attentionMask must be (B, past + T) = ${formatShape([B, past + T])}, got ${formatShape(mask.shape)}`);
     }
     const keyMask = mask ? where(mask.ne(0).reshape([B, 1, 1, past + T]), 0, full([], -Infinity)) : null; // (B, 1, 1, past + T)
     const positions = positionIdsFor(options.positionIds ?? null, mask, B, T, past); // rows × T
@@ -357,16 +382,15 @@ export class LlamaForCausalLM extends Module {
     let x = this.model.embed_tokens.forward(ids); // (B, T, C)
     const attentions: Tensor[] = [];
     for (const [layer, block] of [...this.model.layers].entries()) {
-      const out = block.forward(x, { cache, layer, keyMask, cos, sin, returnAttention: options.returnAttention ?? false });
+      // tidy: a layer's intermediates are freed now; autograd keeps (and frees in backward) only what it saved.
+      const out = tidy(() => block.forward(x, { cache, layer, keyMask, cos, sin, returnAttention: options.returnAttention ?? false }));
       x = out.x; // (B, T, C)
       if (out.weights) attentions.push(out.weights); // (B, H, T, past + T)
     }
     const keepLast = options.logitsToKeep ?? 0;
-    if (!Number.isInteger(keepLast) || keepLast < 0) throw new RangeError(`LlamaForCausalLM.forward: logitsToKeep must be a non-negative integer, got ${keepLast}`);
+    if (!Number.isInteger(keepLast) || keepLast < 0) throw new RangeError(`${op}: logitsToKeep must be a non-negative integer, got ${keepLast}`);
     if (keepLast > 0 && keepLast < T) x = x.slice(1, T - keepLast); // (B, n, C)
-    x = this.model.norm.forward(x); // (B, T or n, C)
-    const logits = linear(x, this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight); // (B, T or n, V)
-    return options.returnAttention ? { logits, attentions } : logits;
+    return { hidden: this.model.norm.forward(x), attentions }; // (B, T or n, C)
   }
 }
 

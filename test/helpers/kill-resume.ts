@@ -148,7 +148,9 @@ export async function trainWithKills(options: KillResumeOptions): Promise<KillRe
       return records;
     }
     const { tempFiles, checked } = checkRunFolderWhole(options.outDir);
-    const resumable = existsSync(join(options.outDir, 'checkpoint', 'training_state.safetensors'));
+    // A checkpoint, or a replacement of it cut between its two renames (attn puts it back on resume).
+    const resumable = existsSync(join(options.outDir, 'checkpoint', 'training_state.safetensors'))
+      || (existsSync(options.outDir) && readdirSync(options.outDir).some((n) => n.startsWith('.checkpoint.tmp-') && existsSync(join(options.outDir, n, 'training_state.safetensors'))));
     records.push({ mode, killed: true, tempFiles, checked, next: resumable ? 'resume' : 'restart' });
     if (resumable) {
       args = ['train', '--resume', options.outDir, ...options.args.filter((a) => a === '--no-progress')];

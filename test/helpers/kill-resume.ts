@@ -21,7 +21,7 @@ export interface KillRecord {
   tempFiles: string[];
   /** Files checked whole after the kill. */
   checked: number;
-  /** What the next run was: a resume, or a fresh start (killed before its first checkpoint). */
+  /** What the next run was: a resume, a fresh start (killed before its first checkpoint), or none (the run had finished). */
   next: 'resume' | 'restart' | 'done';
 }
 
@@ -148,6 +148,13 @@ export async function trainWithKills(options: KillResumeOptions): Promise<KillRe
       return records;
     }
     const { tempFiles, checked } = checkRunFolderWhole(options.outDir);
+    // Killed after it wrote its report (metrics.json, the last file) but before it exited: finished.
+    const metricsPath = join(options.outDir, 'metrics.json');
+    const report = existsSync(metricsPath) ? (JSON.parse(readFileSync(metricsPath, 'utf8')) as { interrupted?: boolean; diverged?: boolean }) : null;
+    if (report && report.interrupted === false && report.diverged !== true) {
+      records.push({ mode, killed: true, tempFiles, checked, next: 'done' });
+      return records;
+    }
     // A checkpoint, or a replacement of it cut between its two renames (attn puts it back on resume).
     const resumable = existsSync(join(options.outDir, 'checkpoint', 'training_state.safetensors'))
       || (existsSync(options.outDir) && readdirSync(options.outDir).some((n) => n.startsWith('.checkpoint.tmp-') && existsSync(join(options.outDir, n, 'training_state.safetensors'))));

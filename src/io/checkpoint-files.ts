@@ -10,8 +10,8 @@
 // Every file is written via temp file + fsync + rename, so no file is ever seen truncated. A new
 // folder is better still: it is assembled under a temp name and renamed into place in one step,
 // so a crash leaves either no checkpoint or a complete one.
-import { dirname, exists as pathExists, joinPath as join, makeDir, readText, remove, rename, stat } from '../platform/index.js';
-import { fsyncDirectory, tempPathFor, writeFileAtomic, wrapError } from './atomic-write.js';
+import { basename, dirname, exists as pathExists, joinPath as join, listDir, makeDir, readText, remove, rename, stat } from '../platform/index.js';
+import { fsyncDirectory, isTempName, tempPathFor, writeFileAtomic, wrapError } from './atomic-write.js';
 
 /** File names inside a checkpoint folder. */
 export const CHECKPOINT_FILES = {
@@ -165,6 +165,69 @@ export function writeCheckpointFolder(dir: string, files: Record<string, Uint8Ar
     throw wrapCheckpoint(dir, err);
   }
   fsyncDirectory(dirname(dir));
+}
+
+/**
+ * Replaces the folder `dir` with one holding exactly `files`, as a whole: the new folder is
+ * assembled under a temp name, the old one is renamed aside (to a temp name), the new one renamed
+ * into place, then the old one removed. Files that belong together (a model and the optimizer state
+ * of the same step) are never seen mixed, as replacing them one by one would leave them if the
+ * process died in between. A crash between the two renames leaves no `dir` but two complete
+ * temp-named folders beside it; `recoverReplacedFolder` puts the newer one back.
+ *
+ * @example
+ * replaceCheckpointFolder('runs/exp1/checkpoint', { 'model.safetensors': weights, 'training_state.safetensors': state });
+ */
+export function replaceCheckpointFolder(dir: string, files: Record<string, Uint8Array | string>): void {
+  if (!pathExists(dir)) {
+    writeCheckpointFolder(dir, files);
+    return;
+  }
+  const names = Object.keys(files);
+  for (const name of names) checkFileName(dir, name);
+  const staging = tempPathFor(dir);
+  try {
+    makeDir(staging);
+    for (const name of names) writeFileAtomic(join(staging, name), files[name]!);
+  } catch (err) {
+    removeQuietly(staging);
+    throw wrapCheckpoint(dir, err);
+  }
+  const old = tempPathFor(dir);
+  try {
+    rename(dir, old);
+    rename(staging, dir);
+  } catch (err) {
+    if (!pathExists(dir) && pathExists(old)) rename(old, dir);
+    removeQuietly(staging);
+    throw wrapCheckpoint(dir, err);
+  }
+  fsyncDirectory(dirname(dir));
+  removeQuietly(old);
+}
+
+/**
+ * When `dir` is missing but a `replaceCheckpointFolder` was cut between its two renames, renames
+ * the newest complete temp-named copy (one holding every name in `required`, each file complete
+ * since each was written atomically) back to `dir`. Returns true when `dir` exists afterwards.
+ *
+ * @example
+ * recoverReplacedFolder('runs/exp1/checkpoint', ['training_state.safetensors']);
+ */
+export function recoverReplacedFolder(dir: string, required: readonly string[]): boolean {
+  if (pathExists(dir)) return true;
+  const parent = dirname(dir);
+  if (!pathExists(parent)) return false;
+  const prefix = `.${basename(dir)}.tmp-`;
+  const complete = listDir(parent)
+    .filter((name) => name.startsWith(prefix) && isTempName(name))
+    .map((name) => join(parent, name))
+    .filter((path) => stat(path).isDirectory() && required.every((f) => pathExists(join(path, f))))
+    .sort((a, b) => stat(join(b, required[0]!)).mtimeMs - stat(join(a, required[0]!)).mtimeMs);
+  if (complete.length === 0) return false;
+  rename(complete[0]!, dir);
+  fsyncDirectory(parent);
+  return true;
 }
 
 function writeEach(dir: string, files: Record<string, Uint8Array | string>, names: string[]): void {

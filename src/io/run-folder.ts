@@ -24,7 +24,7 @@ import { describeDataChange, fingerprintDataSource, type DataFingerprint } from 
 import type { Tensor } from '../tensor/tensor.js';
 import { encodeSafetensors } from './safetensors.js';
 import { loadSafetensors, tensorsToRaw } from './tensors.js';
-import { CHECKPOINT_FILES, readJsonFile, writeCheckpointFolder } from './checkpoint-files.js';
+import { CHECKPOINT_FILES, readJsonFile, recoverReplacedFolder, replaceCheckpointFolder, writeCheckpointFolder } from './checkpoint-files.js';
 import { isTempName, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 
 /** Every file name a run folder uses. */
@@ -106,8 +106,9 @@ export class RunFolder {
     return this.has('config') && this.has('model');
   }
 
-  /** True when `checkpoint/` holds a training state to resume from. */
+  /** True when `checkpoint/` holds a training state to resume from (putting back one whose replacement a crash cut short). */
   hasCheckpoint(): boolean {
+    recoverReplacedFolder(this.checkpoint.dir, [RUN_FILES.trainingState, RUN_FILES.model, RUN_FILES.config]);
     return this.checkpoint.has('trainingState');
   }
 
@@ -160,9 +161,9 @@ export class RunFolder {
     });
   }
 
-  /** Writes `checkpoint/`: the model and the training state. */
+  /** Writes `checkpoint/`: the model and the training state, replaced as a whole (never one step's model with another's optimizer state). */
   writeCheckpoint(files: ModelFiles & { state: TrainingStateFile }): void {
-    writeCheckpointFolder(this.checkpoint.dir, {
+    replaceCheckpointFolder(this.checkpoint.dir, {
       [RUN_FILES.config]: json(files.config),
       [RUN_FILES.model]: encodeSafetensors(tensorsToRaw(files.weights), { format: 'pt' }),
       [RUN_FILES.trainingState]: encodeSafetensors(tensorsToRaw(files.state.tensors), files.state.metadata),

@@ -7,6 +7,8 @@ import {
   CheckpointFileError,
   checkpointPaths,
   readJsonFile,
+  recoverReplacedFolder,
+  replaceCheckpointFolder,
   writeCheckpointFolder,
 } from '../../src/io/checkpoint-files.js';
 import { decodeSafetensors, encodeSafetensors } from '../../src/io/safetensors.js';
@@ -143,5 +145,47 @@ test('writeCheckpointFolder rejects path-like file names and a non-folder target
     fs.writeFileSync(file, 'x');
     assert.throws(() => writeCheckpointFolder(file, { 'a.json': '{}' }), isCheckpointError(/exists and is not a folder/, file));
     assert.equal(fs.readFileSync(file, 'utf8'), 'x');
+  });
+});
+
+test('replaceCheckpointFolder swaps the folder as a whole: a failure midway leaves the old files, all of them', () => {
+  withDir((root) => {
+    const dir = join(root, 'checkpoint');
+    replaceCheckpointFolder(dir, { 'model.safetensors': 'model 1', 'training_state.safetensors': 'state 1' });
+    replaceCheckpointFolder(dir, { 'model.safetensors': 'model 2', 'training_state.safetensors': 'state 2' });
+    assert.deepEqual(fs.readdirSync(root), ['checkpoint']);
+    assert.deepEqual(fs.readdirSync(dir).sort(), ['model.safetensors', 'training_state.safetensors']);
+    assert.equal(fs.readFileSync(join(dir, 'training_state.safetensors'), 'utf8'), 'state 2');
+    // The second file's fsync fails (the 2nd fsync is the folder's, best effort): replacing files one by one would have left model 3 beside state 2.
+    let syncs = 0;
+    const real = fs.fsyncSync;
+    mock.method(fs, 'fsyncSync', (fd: number) => {
+      if (++syncs === 3) throw Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+      real(fd);
+    });
+    assert.throws(() => replaceCheckpointFolder(dir, { 'model.safetensors': 'model 3', 'training_state.safetensors': 'state 3' }), /cannot write checkpoint .*checkpoint: .*EIO/);
+    mock.restoreAll();
+    assert.equal(fs.readFileSync(join(dir, 'model.safetensors'), 'utf8'), 'model 2');
+    assert.equal(fs.readFileSync(join(dir, 'training_state.safetensors'), 'utf8'), 'state 2');
+    assert.deepEqual(fs.readdirSync(root), ['checkpoint']);
+  });
+});
+
+test('recoverReplacedFolder puts back the newest complete copy when a crash came between the two renames', () => {
+  withDir((root) => {
+    const dir = join(root, 'checkpoint');
+    const copy = (name: string, state: string, mtime: number) => {
+      fs.mkdirSync(join(root, name));
+      fs.writeFileSync(join(root, name, 'model.safetensors'), `model ${state}`);
+      fs.writeFileSync(join(root, name, 'training_state.safetensors'), state);
+      fs.utimesSync(join(root, name, 'training_state.safetensors'), mtime, mtime);
+    };
+    copy('.checkpoint.tmp-42-aaaaaaaaaaaa', 'old', 1_000);
+    copy('.checkpoint.tmp-42-bbbbbbbbbbbb', 'new', 2_000);
+    fs.mkdirSync(join(root, '.checkpoint.tmp-42-cccccccccccc')); // a staging folder cut short: incomplete
+    fs.writeFileSync(join(root, '.checkpoint.tmp-42-cccccccccccc', 'model.safetensors'), 'model newest');
+    assert.equal(recoverReplacedFolder(dir, ['training_state.safetensors', 'model.safetensors']), true);
+    assert.equal(fs.readFileSync(join(dir, 'training_state.safetensors'), 'utf8'), 'new');
+    assert.equal(recoverReplacedFolder(join(root, 'nothing'), ['training_state.safetensors']), false);
   });
 });

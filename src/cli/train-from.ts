@@ -16,7 +16,13 @@ import { applyBackendOption } from './backend-option.js';
 import { flagOf, withFolderFlag } from './errors.js';
 import { TRAIN_TASKS } from './train-lm.js';
 
-/** Adds the fine-tuning-only options to the `attn train` command. */
+/**
+ * Adds the fine-tuning-only options to the `attn train` command.
+ *
+ * ```ts
+ * addFineTuneOptions(addLanguageModelOptions(program.command('train')));
+ * ```
+ */
 export function addFineTuneOptions(command: Command): Command {
   return command
     .option('--from <dir>', 'fine-tune a pretrained Hugging Face folder (GPT-2, Llama, BERT: config.json, safetensors, tokenizer.json)')
@@ -42,7 +48,14 @@ const WHY: Record<string, string> = {
   resume: 'a fine-tune is not resumed from the command line yet: start it again',
 };
 
-/** True when the command line asks for a fine-tune (`--from`); refuses the options that make no sense with it, in one line. */
+/**
+ * True when the command line asks for a fine-tune (`--from`); refuses the options that make no
+ * sense with it, in one line.
+ *
+ * ```ts
+ * if (fineTuneRequested(command)) return runFineTune(command); // first line of the train action
+ * ```
+ */
 export function fineTuneRequested(command: Command): boolean {
   const given = (key: string) => command.getOptionValueSource(key) === 'cli';
   if (!given('from')) {
@@ -58,7 +71,14 @@ export function fineTuneRequested(command: Command): boolean {
   return true;
 }
 
-/** Runs `attn train --from DIR` with the command's flags. */
+/**
+ * Runs `attn train --from DIR` with the command's flags: prints the report (or `--json` it) and
+ * the next command to try.
+ *
+ * ```ts
+ * await runFineTune(command); // attn train --from models/gpt2 --task lm --data notes.txt --lora-rank 8
+ * ```
+ */
 export async function runFineTune(command: Command): Promise<void> {
   const flags = command.opts<Record<string, string | boolean | undefined>>();
   const given = (key: string) => command.getOptionValueSource(key) === 'cli';
@@ -125,7 +145,15 @@ export async function runFineTune(command: Command): Promise<void> {
   }
 }
 
-/** Library errors worded as flags: the option names (`loraRank` → `--lora-rank`) and the memory refusal as one line of advice. */
+/**
+ * Library errors worded as flags: the option names (`loraRank` → `--lora-rank`) and the memory
+ * refusal as one line of advice; other errors are returned as they are.
+ *
+ * ```ts
+ * wordFineTuneError(new OptionError('blockSize', '1000 is more than the model\'s 48 positions'), dir, true).message;
+ * // '--block-size: 1000 is more than the model's 48 positions'
+ * ```
+ */
 export function wordFineTuneError(err: unknown, from: string, lm: boolean): unknown {
   if (err instanceof FineTuneMemoryError) {
     const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;

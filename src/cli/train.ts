@@ -7,6 +7,7 @@ import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNeg
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
 import { addLanguageModelOptions, runTrainLanguageModel, trainTask } from './train-lm.js';
+import { addFineTuneOptions, fineTuneRequested, runFineTune } from './train-from.js';
 import { RUN_FILES } from '../io/run-folder.js';
 
 interface TrainFlags {
@@ -54,7 +55,7 @@ interface TrainFlags {
 }
 
 export function registerTrainCommand(program: Command): void {
-  addLanguageModelOptions(program.command('train'))
+  addFineTuneOptions(addLanguageModelOptions(program.command('train')))
     .description('train a text classifier on labelled text (or, with --task lm, a GPT language model on plain text) and write a run folder')
     .option('--data <source>', "'spam-assassin' (built in), a folder with one sub-folder per class, or a .csv/.tsv/.jsonl file", 'spam-assassin')
     .option('--test <source>', 'a separate test set (same forms); without it the data is split 80/10/10')
@@ -107,9 +108,12 @@ Examples:
   attn train --pretrain-epochs 20               # masked-LM pretraining on the training texts first
   attn train --resume runs/2026-11-28T21-11-39   # after Ctrl-C
   attn train --task lm                         # a GPT on the built-in moby-dick text (nanoGPT's CPU configuration)
-  attn train --task lm --data input.txt --block-size 128 --layers 6 --heads 6 --dim 192 --max-steps 5000`,
+  attn train --task lm --data input.txt --block-size 128 --layers 6 --heads 6 --dim 192 --max-steps 5000
+  attn train --from models/gpt2 --task lm --data notes.txt --lora-rank 8   # fine-tune a Hugging Face folder
+  attn train --from models/bert-base-uncased --data reviews.csv --lora-rank 8 --merge`,
     )
     .action(async (flags: TrainFlags, command: Command) => {
+      if (fineTuneRequested(command)) return runFineTune(command);
       if (trainTask(command) === 'lm') return runTrainLanguageModel(command);
       if (flags.resume) refuseOptionsOnResume(command, flags.resume);
       applyBackendOption(flags.backend, flags.threads);

@@ -24,7 +24,6 @@ const CLASSIFIER_ONLY = {
   test: '--test', labelField: '--label-field', strip: '--strip', maxExamples: '--max-examples', model: '--model', maxLength: '--max-length',
   epochs: '--epochs', warmup: '--warmup', clipNorm: '--clip-norm', patience: '--patience', labelSmoothing: '--label-smoothing',
   dModel: '--d-model', pooling: '--pooling', pretrainEpochs: '--pretrain-epochs', pretrainLr: '--pretrain-lr', schedule: '--schedule', baseline: '--no-baseline',
-  overwrite: '--overwrite',
 } as const;
 
 const d = DEFAULT_LANGUAGE_MODEL_OPTIONS;
@@ -115,13 +114,14 @@ export async function runTrainLanguageModel(command: Command): Promise<void> {
     const changed = Object.keys(options);
     if (changed.length > 0) throw new UsageError(`--resume continues a run with the options it started with; drop ${changed.length === 1 ? 'this option' : 'these options'}: ${Object.keys(options).map(flagOfOption).join(', ')}`);
     if (given('out')) throw new UsageError('--resume names the run folder; drop --out');
-  }
+    if (given('overwrite')) throw new UsageError('--resume continues the run in its folder; drop --overwrite');
+  } else if (given('overwrite')) options.overwrite = true;
   applyBackendOption(str('backend'), str('threads'));
   const json = flags.json === true;
   const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
   const outDir = resume ?? str('out') ?? timestampedRunDir();
   const run = () => trainLanguageModel({ ...options, outDir, resume: resume ?? null, progress: flags.progress !== false, log });
-  const report = await (resume ? withFolderFlag('--resume', run) : run()).catch((err: unknown) => {
+  const report = await withFolderFlag(resume ? '--resume' : '--out', run).catch((err: unknown) => {
     // The library names its options as it does (nHead, outDir); here they are the flags.
     throw err instanceof OptionError ? new UsageError(formatOptionError(err, flagOfOption)) : err;
   });

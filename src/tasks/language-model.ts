@@ -76,6 +76,8 @@ export interface TrainLanguageModelOptions {
   sample: LanguageModelSampleOptions | null;
   /** Run folder; null trains in memory only. */
   outDir: string | null;
+  /** Empty `outDir` first when it holds an earlier run (a folder that is not empty is refused otherwise). */
+  overwrite: boolean;
   /** Continue the interrupted run in this folder exactly (its saved options are used). */
   resume: string | null;
   progress: boolean;
@@ -95,7 +97,7 @@ export const DEFAULT_LANGUAGE_MODEL_OPTIONS: TrainLanguageModelOptions = {
   data: 'moby-dick', textField: 'text', tokenizer: 'char', vocabSize: null, valFraction: DEFAULT_VAL_FRACTION,
   blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, positional: 'learned',
   batchSize: 12, maxSteps: 2000, evalEvery: 250, lr: 1e-3, minLr: 1e-4, warmupSteps: 100, weightDecay: 0.1, beta2: 0.99,
-  gradClip: 1, gradAccumulationSteps: 1, seed: 0, sample: {}, outDir: null, resume: null,
+  gradClip: 1, gradAccumulationSteps: 1, seed: 0, sample: {}, outDir: null, overwrite: false, resume: null,
   progress: false, log: () => {}, onStep: null, signal: null,
 };
 
@@ -124,7 +126,7 @@ export interface LanguageModelReport {
 }
 
 /** The part of the options recorded in train-options.json (what a resume rebuilds the run from). */
-type RecordedOptions = Omit<TrainLanguageModelOptions, 'log' | 'onStep' | 'signal' | 'progress' | 'resume' | 'data'> & { data: string };
+type RecordedOptions = Omit<TrainLanguageModelOptions, 'log' | 'onStep' | 'signal' | 'progress' | 'resume' | 'overwrite' | 'data'> & { data: string };
 
 const IN_MEMORY = '(documents in memory)';
 
@@ -175,18 +177,6 @@ function loadCorpus(data: LanguageModelData, textField: string): TextCorpus {
   return makeTextCorpus('documents', nonEmpty);
 }
 
-/** Refuses a run folder that already holds something (a resume is asked for with `resume`). */
-function checkFreshFolder(dir: string): void {
-  if (!exists(dir)) return;
-  let entries: string[];
-  try {
-    entries = listDir(dir);
-  } catch {
-    throw new OptionError('outDir', `${dir} exists and is not a folder`);
-  }
-  if (entries.length > 0) throw new OptionError('outDir', `${dir} is not empty (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}); choose a new folder, or resume the run in it`);
-}
-
 /** The default prompt of the samples: the start of the validation text, up to an end of text. */
 function defaultPrompt(tokenizer: Tokenizer, val: ArrayLike<number>): string {
   const ids: number[] = [];
@@ -229,7 +219,8 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
     corpus = savedCorpus;
   } else {
     checkOptions(o);
-    if (o.outDir !== null) checkFreshFolder(o.outDir);
+    // A folder holding an earlier run is refused (or, with overwrite, emptied when the first file is written).
+    if (o.outDir !== null) new RunFolder(o.outDir).checkNew({ overwrite: o.overwrite });
     const text = loadCorpus(o.data, o.textField);
     const vocabSize = o.vocabSize ?? (o.tokenizer === 'bpe' ? DEFAULT_LM_BPE_VOCAB : undefined);
     tokenizer = makeCorpusTokenizer(text, { type: o.tokenizer, vocabSize });
@@ -238,11 +229,11 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
     ({ train, val, info: corpus } = prepared);
     if (o.outDir !== null) {
       const run = new RunFolder(o.outDir);
-      run.create();
+      run.prepareNew({ overwrite: o.overwrite });
       run.writeTokens('trainTokens', prepared.train, tokenizer.vocabSize);
       run.writeTokens('validationTokens', prepared.val, tokenizer.vocabSize);
       run.writeJson('tokenizer', tokenizer.toJSON());
-      const { log: _l, onStep: _s, signal: _g, progress: _p, resume: _r, ...recorded } = o;
+      const { log: _l, onStep: _s, signal: _g, progress: _p, resume: _r, overwrite: _w, ...recorded } = o;
       run.writeJson('trainOptions', { ...recorded, data: typeof o.data === 'string' ? absoluteCorpusSpec(o.data) : IN_MEMORY, corpus } satisfies RecordedOptions & { corpus: TokenizedCorpus });
     }
   }

@@ -97,7 +97,7 @@ test('bad input: each refused in one line naming the value and what was expected
     { name: 'block', args: ['train', '--block-size', '64'], message: /^attn: --block-size is an option of a language model \(--task lm\), not of the classifier; use --max-length\n$/, status: 2 },
     { name: 'task', args: ['train', '--task', 'translation'], message: /^attn: --task must be one of classification, lm, got 'translation'\n$/, status: 2 },
     { name: 'tokenizer', args: ['train', '--task', 'lm', '--data', corpus, '--tokenizer', 'word'], message: /^attn: --tokenizer must be one of char, bpe, got 'word'\n$/, status: 2 },
-    { name: 'used', args: ['train', '--task', 'lm', '--data', corpus, ...TINY, '--out', used], message: /^attn: --out: .*used is not empty \(1 entry\); choose a new folder, or resume the run in it\n$/, status: 2 },
+    { name: 'used', args: ['train', '--task', 'lm', '--data', corpus, ...TINY, '--out', used], message: /^attn: --out .*used: is not empty \(notes\.txt\); choose another folder, or resume the run it holds; replace it with --overwrite\n$/, status: 1 },
     { name: 'top-p', args: ['generate', '--model', run, 'the', '--top-p', '2'], message: /^attn: --top-p must be a number in \(0, 1\], got '2'\n$/, status: 2 },
     { name: 'temperature', args: ['generate', '--model', run, 'the', '--temperature', '-1'], message: /^attn: --temperature must be a finite number ≥ 0 \(0 = greedy\), got '-1'\n$/, status: 2 },
     { name: 'new-tokens', args: ['generate', '--model', run, 'the', '--max-new-tokens', '0'], message: /^attn: --max-new-tokens must be a positive integer, got '0'\n$/, status: 2 },

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { trainLanguageModel, loadLanguageModel, OptionError, RunFolder, data, type TrainLanguageModelOptions } from '../../src/index.js';
+import { trainLanguageModel, loadLanguageModel, OptionError, RunFolder, RunFolderError, data, type TrainLanguageModelOptions } from '../../src/index.js';
 import { evaluateLanguageModelRun } from '../../src/infer/language-model-run.js';
 
 const DOCUMENTS = ['the cat sat on the mat. '.repeat(12), 'a dog ate the hat; then the dog sat down. '.repeat(6)];
@@ -112,8 +112,31 @@ test('refusals come before anything is written: heads that do not divide the wid
     assert.equal(existsSync(outDir), false, 'no run folder after a refusal');
     mkdirSync(outDir);
     writeFileSync(join(outDir, 'notes.txt'), 'mine');
-    await assert.rejects(trainLanguageModel({ ...TINY, outDir }), (e: unknown) => e instanceof OptionError && e.option === 'outDir' && /is not empty/.test(e.message));
+    await assert.rejects(trainLanguageModel({ ...TINY, outDir }), (e: unknown) => e instanceof RunFolderError && e.remedy?.option === 'overwrite' && /is not empty \(notes\.txt\)/.test(e.message));
+    // overwrite only ever empties a folder that holds nothing but a run.
+    await assert.rejects(trainLanguageModel({ ...TINY, outDir, overwrite: true }), (e: unknown) => e instanceof RunFolderError && /not part of a run \(notes\.txt\)/.test(e.message));
     assert.deepEqual(readdirSync(outDir), ['notes.txt'], 'a used folder is left as it was');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('overwrite replaces an earlier run in the folder: one run\'s steps in log.jsonl, its own token files', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'attn-lm-overwrite-'));
+  const outDir = join(root, 'run');
+  try {
+    await trainLanguageModel({ ...TINY, outDir, maxSteps: 4, evalEvery: 2 });
+    const firstLog = readFileSync(join(outDir, 'log.jsonl'), 'utf8').trim().split('\n').length;
+    await assert.rejects(trainLanguageModel({ ...TINY, outDir, maxSteps: 2, evalEvery: 2 }), (e: unknown) => e instanceof RunFolderError && e.remedy?.option === 'overwrite');
+    const report = await trainLanguageModel({ ...TINY, outDir, maxSteps: 2, evalEvery: 2, overwrite: true });
+    assert.equal(report.steps, 2);
+    const log = readFileSync(join(outDir, 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step?: number });
+    assert.ok(log.length < firstLog, `the second run's log alone (${log.length} lines, the first had ${firstLog})`);
+    assert.ok(log.every((e) => e.step === undefined || e.step <= 2), 'no step of the first, longer run is left');
+    const saved = JSON.parse(readFileSync(join(outDir, 'train-options.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(saved.maxSteps, 2);
+    assert.equal('overwrite' in saved, false, 'overwrite is how the folder was prepared, not an option of the run');
+    assert.equal(loadLanguageModel(outDir).model.numParameters(), report.model.parameters);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

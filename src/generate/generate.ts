@@ -103,6 +103,10 @@ export class Decoder {
       return row.slice(-blockSize);
     });
     const width = Math.max(...rows.map((r) => r.length));
+    // Told before the first token, so that a stream's text is not cut by it.
+    if (width + options.maxNewTokens - 1 > blockSize) {
+      options.onWarning(`generate: the prompt's ${width} tokens and up to ${options.maxNewTokens} new ones exceed the model's context of ${blockSize}; from new token ${blockSize - width + 2} on, each one reads only the last ${blockSize} tokens`);
+    }
     this.seqs = rows.map((r) => [...new Array<number>(width - r.length).fill(options.padTokenId), ...r]);
     this.mask = rows.map((r) => [...new Array<number>(width - r.length).fill(0), ...new Array<number>(r.length).fill(1)]);
     this.history = rows.map((r) => [...r]);
@@ -123,7 +127,6 @@ export class Decoder {
     // Sized to what this call can fill (prompt + new tokens, at most the context), not always blockSize.
     const cache = options.useCache ? model.createCache(B, Math.min(blockSize, this.seqs[0]!.length + options.maxNewTokens)) : null;
     let cacheStart = 0; // column of the cache's position 0
-    let warnedFull = false;
     const wasTraining = model.training;
     model.train(false);
     try {
@@ -132,10 +135,6 @@ export class Decoder {
         options.signal?.throwIfAborted();
         const total = this.seqs[0]!.length;
         const start = Math.max(0, total - blockSize); // the context window: columns [start, total)
-        if (start > 0 && !warnedFull) {
-          warnedFull = true;
-          options.onWarning(`generate: the context of ${blockSize} tokens is full; each new token now reads the last ${blockSize}`);
-        }
         if (cache && start !== cacheStart) {
           cache.reset(); // the window moved: positions changed, refill the cache from it
           cacheStart = start;
@@ -195,6 +194,7 @@ export class Decoder {
         const rows = Array.from({ length: B }, (_, b) => Float64Array.from(values.subarray(b * vocabSize, (b + 1) * vocabSize)));
         const limit = this.options.vocabLimit;
         if (limit !== null && limit < vocabSize) for (const row of rows) row.fill(-Infinity, limit); // ids the tokenizer cannot decode
+        for (const id of this.options.suppressTokenIds) for (const row of rows) row[id] = -Infinity;
         return { rows, attention };
       }),
     );

@@ -29,6 +29,12 @@ export interface GenerateOptions {
   eosTokenId?: number | readonly number[] | null;
   /** Id used for left padding of batched prompts (default 0, attn's padding id). */
   padTokenId?: number;
+  /**
+   * Ids never generated (transformers' `suppress_tokens`). Default: none for `generate`; the text
+   * functions default to the ids of an attn tokenizer that stand for no text (padding, the unknown
+   * character, BPE's `<cls>`/`<sep>`/`<mask>`), which a small model otherwise samples early in training.
+   */
+  suppressTokenIds?: readonly number[] | null;
   /** Seed of a generator private to this call: same seed, same output. Default: attn's global generator (`manualSeed`). */
   seed?: number | null;
   /** Reuse keys and values of earlier positions (default true); false recomputes the whole context each step. */
@@ -83,10 +89,12 @@ export interface ResolvedOptions extends SamplingOptions {
    * tokenizer cannot decode must not be generated. The text functions set it; null = none.
    */
   vocabLimit: number | null;
+  /** Ids never drawn (`suppressTokenIds`). */
+  suppressTokenIds: number[];
 }
 
 const KNOWN = [
-  'maxNewTokens', 'temperature', 'topK', 'topP', 'minP', 'repetitionPenalty', 'eosTokenId', 'padTokenId',
+  'maxNewTokens', 'temperature', 'topK', 'topP', 'minP', 'repetitionPenalty', 'eosTokenId', 'padTokenId', 'suppressTokenIds',
   'seed', 'useCache', 'returnAttention', 'signal', 'onWarning', 'stop',
 ];
 
@@ -127,6 +135,12 @@ export function resolveGenerateOptions(options: GenerateTextOptions, vocabSize: 
   if (eosTokenIds.some((id) => !isId(id, vocabSize))) throw new GenerationOptionError('eosTokenId', eos, `an id in [0, ${vocabSize}) or a list of them`);
   const padTokenId = o.padTokenId ?? 0;
   if (!isId(padTokenId, vocabSize)) throw new GenerationOptionError('padTokenId', padTokenId, `an id in [0, ${vocabSize})`);
+  const suppress = o.suppressTokenIds ?? [];
+  if (!Array.isArray(suppress) || suppress.some((id) => !isId(id, vocabSize))) throw new GenerationOptionError('suppressTokenIds', o.suppressTokenIds, `a list of ids in [0, ${vocabSize})`);
+  const suppressTokenIds = [...new Set(suppress as number[])];
+  if (eosTokenIds.length > 0 && eosTokenIds.every((id) => suppressTokenIds.includes(id))) {
+    throw new GenerationOptionError('suppressTokenIds', o.suppressTokenIds, 'a list that leaves at least one end-of-text id (eosTokenId) drawable');
+  }
   const seed = o.seed ?? null;
   if (seed !== null && (typeof seed !== 'number' || !Number.isFinite(seed))) throw new GenerationOptionError('seed', seed, 'a finite number');
   const useCache = o.useCache ?? true;
@@ -140,5 +154,5 @@ export function resolveGenerateOptions(options: GenerateTextOptions, vocabSize: 
   const stopValue = o.stop ?? [];
   const stop = typeof stopValue === 'string' ? [stopValue] : Array.isArray(stopValue) ? [...stopValue] : [0];
   if (stop.some((s) => typeof s !== 'string' || s.length === 0)) throw new GenerationOptionError('stop', o.stop, 'a non-empty string or a list of them');
-  return { maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, eosTokenIds, padTokenId, seed, useCache, returnAttention, signal, onWarning, stop: stop as string[], vocabLimit: null };
+  return { maxNewTokens, temperature, topK, topP, minP, repetitionPenalty, eosTokenIds, padTokenId, seed, useCache, returnAttention, signal, onWarning, stop: stop as string[], vocabLimit: null, suppressTokenIds };
 }

@@ -12,6 +12,8 @@
  * ```
  */
 import type { Tokenizer } from '../text/tokenizer.js';
+import { CharTokenizer } from '../text/char-tokenizer.js';
+import { BpeTokenizer } from '../text/bpe-tokenizer.js';
 import { Decoder, type CausalLanguageModel, type StepAttention } from './generate.js';
 import { GenerationOptionError, resolveGenerateOptions, type GenerateTextOptions, type ResolvedOptions } from './options.js';
 
@@ -40,6 +42,19 @@ export interface TextChunk {
 function tokenizerEos(tokenizer: Tokenizer): number | null {
   const id = tokenizer.eosId;
   return typeof id === 'number' && Number.isInteger(id) ? id : null;
+}
+
+/**
+ * The ids of an attn tokenizer that stand for no text and that a language model trained on text
+ * never needs to produce: padding, the char tokenizer's unknown character, BPE's specials but its
+ * end of text. Hugging Face tokenizers are left as they are (their id 0 is often a real token).
+ */
+function textlessIds(tokenizer: Tokenizer): number[] {
+  if (tokenizer instanceof CharTokenizer) return [tokenizer.padId, tokenizer.unkId];
+  if (tokenizer instanceof BpeTokenizer) {
+    return tokenizer.specialTokens.map((t) => tokenizer.specialId(t)).filter((id): id is number => id !== undefined && id !== tokenizer.eosId);
+  }
+  return [];
 }
 
 /**
@@ -119,6 +134,7 @@ class TextRow {
 async function* streamRows(model: CausalLanguageModel, tokenizer: Tokenizer, prompts: string[], options: GenerateTextOptions): AsyncGenerator<{ row: number; chunk: TextChunk }, TextRow[]> {
   const resolved = resolveGenerateOptions(options, model.config.vocabSize, tokenizerEos(tokenizer));
   if (tokenizer.vocabSize < model.config.vocabSize) resolved.vocabLimit = tokenizer.vocabSize;
+  if (options.suppressTokenIds === undefined) resolved.suppressTokenIds = textlessIds(tokenizer).filter((id) => id < model.config.vocabSize && !resolved.eosTokenIds.includes(id));
   const decoder = new Decoder(model, prompts.map((p) => encodePrompt(tokenizer, p)), resolved);
   const rows = prompts.map(() => new TextRow(tokenizer, resolved));
   for await (const step of decoder.steps()) {

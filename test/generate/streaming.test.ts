@@ -74,3 +74,63 @@ test('byte-level BPE: half a UTF-8 character is held back until it is complete; 
   const cut = await stream(model, tokenizer, 'x', { maxNewTokens: 3 });
   assert.deepEqual(cut, ['a', '', '\uFFFD']);
 });
+
+/** Every step prefers the ids of `ranking` in this order (first = most likely). */
+class RankingModel implements CausalLanguageModel {
+  training = false;
+  readonly config: { vocabSize: number; blockSize: number };
+  constructor(private readonly ranking: number[], vocabSize: number, blockSize = 256) {
+    this.config = { vocabSize, blockSize };
+  }
+  train(mode = true): this {
+    this.training = mode;
+    return this;
+  }
+  createCache() {
+    const cache = { length: 0, update: () => { throw new Error('unused'); }, reset: () => { cache.length = 0; }, dispose: () => {} };
+    return cache;
+  }
+  forward(ids: Tensor, options: { cache?: { length: number } | null } = {}): Tensor & { logits: Tensor; attentions: Tensor[] } {
+    const [B, T] = ids.shape as [number, number];
+    const cache = options.cache as { length: number } | null | undefined;
+    if (cache) cache.length += T;
+    const logits = new Float32Array(B * this.config.vocabSize);
+    for (let b = 0; b < B; b++) for (const [rank, id] of this.ranking.entries()) logits[b * this.config.vocabSize + id] = 10 - rank;
+    return fromArray(logits, [B, 1, this.config.vocabSize]) as never;
+  }
+}
+
+test('the text functions never draw an attn tokenizer\'s textless ids (padding, unknown, BPE specials) unless told to', async () => {
+  const chars = new text.CharTokenizer({ eosToken: '<eos>' }).fitOnTexts(['ab']);
+  const [a, b] = chars.encode('ab') as [number, number];
+  // The model prefers padding, then the unknown id, then "b": greedy text is "b…", not "<unk>…".
+  const model = new RankingModel([chars.padId, chars.unkId, b, a], chars.vocabSize);
+  const plain = await generateText(model, chars, 'a', { temperature: 0, maxNewTokens: 3 });
+  assert.deepEqual(plain.tokens, [b, b, b]);
+  assert.equal(plain.text, 'bbb');
+  const told = await generateText(model, chars, 'a', { temperature: 0, maxNewTokens: 2, suppressTokenIds: [chars.padId] });
+  assert.deepEqual(told.tokens, [chars.unkId, chars.unkId], 'an explicit list replaces the default');
+
+  const bpe = text.BpeTokenizer.train(['ab ab ab ba'], { vocabSize: 270 });
+  const specials = bpe.specialTokens.map((t) => bpe.specialId(t)!).filter((id) => id !== bpe.eosId);
+  const x = bpe.encode('a')[0]!;
+  const byBpe = await generateText(new RankingModel([...specials, x], bpe.vocabSize), bpe, 'b', { temperature: 0, maxNewTokens: 2 });
+  assert.deepEqual(byBpe.tokens, [x, x]);
+  // End of text stays drawable: a model that prefers it stops at once.
+  const stops = await generateText(new RankingModel([bpe.padId, bpe.eosId!, x], bpe.vocabSize), bpe, 'b', { temperature: 0, maxNewTokens: 5 });
+  assert.deepEqual(stops.tokens, [bpe.eosId]);
+  await assert.rejects(generateText(model, chars, 'a', { suppressTokenIds: [chars.vocabSize] }), /suppressTokenIds must be a list of ids in \[0, \d+\)/);
+});
+
+test('a context that will fill up is told before the first token, not in the middle of the stream', async () => {
+  const chars = new text.CharTokenizer().fitOnTexts(['ab']);
+  const [a, b] = chars.encode('ab') as [number, number];
+  const events: string[] = [];
+  const model = new RankingModel([b, a], chars.vocabSize, 4);
+  for await (const chunk of streamText(model, chars, 'aa', { temperature: 0, maxNewTokens: 5, onWarning: (m) => events.push(`warning: ${m}`) })) events.push(chunk.text);
+  assert.equal(events[0], 'warning: generate: the prompt\'s 2 tokens and up to 5 new ones exceed the model\'s context of 4; from new token 4 on, each one reads only the last 4 tokens');
+  assert.equal(events.slice(1).join(''), 'bbbbb');
+  const quiet: string[] = [];
+  await generateText(model, chars, 'aa', { temperature: 0, maxNewTokens: 3, onWarning: (m) => quiet.push(m) });
+  assert.deepEqual(quiet, [], 'prompt + new tokens within the context: nothing to tell');
+});

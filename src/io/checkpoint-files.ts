@@ -10,7 +10,7 @@
 // Every file is written via temp file + fsync + rename, so no file is ever seen truncated. A new
 // folder is better still: it is assembled under a temp name and renamed into place in one step,
 // so a crash leaves either no checkpoint or a complete one.
-import { basename, dirname, exists as pathExists, joinPath as join, listDir, makeDir, readText, remove, rename, stat } from '../platform/index.js';
+import { basename, dirname, exists as pathExists, joinPath as join, listDir, makeDir, processId, readText, remove, rename, stat } from '../platform/index.js';
 import { fsyncDirectory, isTempName, tempPathFor, writeFileAtomic, wrapError } from './atomic-write.js';
 
 /** File names inside a checkpoint folder. */
@@ -228,6 +228,24 @@ export function recoverReplacedFolder(dir: string, required: readonly string[]):
   rename(complete[0]!, dir);
   fsyncDirectory(parent);
   return true;
+}
+
+/**
+ * Removes what writes cut short by a crash left in `dir`: temp files and unfinished staging
+ * folders (`isTempName`) made by another process. A resume calls it after
+ * `recoverReplacedFolder`, so a complete staging folder has been put back first; the current
+ * process's own temp entries are left alone. Returns the names removed.
+ *
+ * ```ts
+ * removeDeadTemps('runs/x/checkpoint'); // ['.model.safetensors.tmp-4242-9f1c2a7b3e5d']
+ * ```
+ */
+export function removeDeadTemps(dir: string): string[] {
+  if (!pathExists(dir)) return [];
+  const own = `.tmp-${processId()}-`;
+  const dead = listDir(dir).filter((name) => isTempName(name) && !name.includes(own));
+  for (const name of dead) removeQuietly(join(dir, name));
+  return dead;
 }
 
 function writeEach(dir: string, files: Record<string, Uint8Array | string>, names: string[]): void {

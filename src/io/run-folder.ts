@@ -24,7 +24,7 @@ import { describeDataChange, fingerprintDataSource, type DataFingerprint } from 
 import type { Tensor } from '../tensor/tensor.js';
 import { encodeSafetensors } from './safetensors.js';
 import { loadSafetensors, tensorsToRaw } from './tensors.js';
-import { CHECKPOINT_FILES, readJsonFile, recoverReplacedFolder, replaceCheckpointFolder, writeCheckpointFolder } from './checkpoint-files.js';
+import { CHECKPOINT_FILES, readJsonFile, recoverReplacedFolder, removeDeadTemps, replaceCheckpointFolder, writeCheckpointFolder } from './checkpoint-files.js';
 import { isTempName, writeFileAtomic, writeJsonAtomic } from './atomic-write.js';
 
 /** Every file name a run folder uses. */
@@ -106,9 +106,15 @@ export class RunFolder {
     return this.has('config') && this.has('model');
   }
 
-  /** True when `checkpoint/` holds a training state to resume from (putting back one whose replacement a crash cut short). */
+  /**
+   * True when `checkpoint/` holds a training state to resume from. A resume asks it first, so it
+   * also repairs what a crash left: it puts back a checkpoint whose replacement was cut short, then
+   * removes the temp files and unfinished staging folders of writes that never ended.
+   */
   hasCheckpoint(): boolean {
     recoverReplacedFolder(this.checkpoint.dir, [RUN_FILES.trainingState, RUN_FILES.model, RUN_FILES.config]);
+    removeDeadTemps(this.dir);
+    removeDeadTemps(this.checkpoint.dir);
     return this.checkpoint.has('trainingState');
   }
 

@@ -23,7 +23,9 @@ test('attn train killed by SIGKILL twice (once mid-write) and resumed ends with 
     const kills = await trainWithKills({ args, outDir: out, kills: 2, seed: 3, typicalRunMs, runTimeoutMs: 60_000 });
     assert.deepEqual(kills.map((k) => k.mode.kind), ['temp', 'delay']);
     assert.ok(kills.some((k) => k.killed), `no kill landed: ${JSON.stringify(kills)}`);
-    assert.ok(checkRunFolderWhole(out).checked > 0);
+    const whole = checkRunFolderWhole(out);
+    assert.ok(whole.checked > 0);
+    assert.deepEqual(whole.tempFiles, [], 'the resume removed what the cut write left');
     assert.deepEqual(readFileSync(join(out, 'model.safetensors')), readFileSync(join(root, 'straight', 'model.safetensors')));
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -23,6 +23,8 @@ export interface KillRecord {
   checked: number;
   /** What the next run was: a resume, a fresh start (killed before its first checkpoint), or none (the run had finished). */
   next: 'resume' | 'restart' | 'done';
+  /** Where the run was when killed: before writing anything, in masked-LM pretraining (pretrain/ unfinished), or in the training proper. */
+  phase: 'setup' | 'pretrain' | 'train';
 }
 
 export interface KillResumeOptions {
@@ -137,28 +139,36 @@ export async function trainWithKills(options: KillResumeOptions): Promise<KillRe
     }, options.runTimeoutMs);
     if (killing) {
       if (mode.kind === 'delay') setTimeout(kill, mode.ms);
-      else void watchTemp(options.outDir, mode.nth, () => finished || killed).then((seen) => seen && kill());
+      else {
+        // Only temp files this run makes count: what a killed run left is there from the start (and is removed by the resume).
+        const before = new Set(listFilesQuiet(options.outDir));
+        void watchTemp(options.outDir, mode.nth, () => finished || killed, before).then((seen) => seen && kill());
+      }
     }
     const result = await run.exited;
     finished = true;
     clearTimeout(timeout);
     if (!killed) {
       if (result.status !== 0) throw new Error(`attn ${args.join(' ')} exited ${result.status} (${result.signal ?? 'no signal'}): ${result.stderr}`);
-      if (killing) records.push({ mode, killed: false, tempFiles: [], checked: 0, next: 'done' });
+      if (killing) records.push({ mode, killed: false, tempFiles: [], checked: 0, next: 'done', phase: 'train' });
       return records;
     }
     const { tempFiles, checked } = checkRunFolderWhole(options.outDir);
+    const phase = !existsSync(options.outDir) || checked === 0 ? 'setup'
+      : existsSync(join(options.outDir, 'pretrain')) && !existsSync(join(options.outDir, 'pretrain', 'metrics.json')) ? 'pretrain' : 'train';
     // Killed after it wrote its report (metrics.json, the last file) but before it exited: finished.
     const metricsPath = join(options.outDir, 'metrics.json');
     const report = existsSync(metricsPath) ? (JSON.parse(readFileSync(metricsPath, 'utf8')) as { interrupted?: boolean; diverged?: boolean }) : null;
     if (report && report.interrupted === false && report.diverged !== true) {
-      records.push({ mode, killed: true, tempFiles, checked, next: 'done' });
+      records.push({ mode, killed: true, tempFiles, checked, next: 'done', phase });
       return records;
     }
-    // A checkpoint, or a replacement of it cut between its two renames (attn puts it back on resume).
-    const resumable = existsSync(join(options.outDir, 'checkpoint', 'training_state.safetensors'))
-      || (existsSync(options.outDir) && readdirSync(options.outDir).some((n) => n.startsWith('.checkpoint.tmp-') && existsSync(join(options.outDir, n, 'training_state.safetensors'))));
-    records.push({ mode, killed: true, tempFiles, checked, next: resumable ? 'resume' : 'restart' });
+    // A checkpoint (of the training, or of its pretraining in pretrain/), or a replacement of one cut
+    // between its two renames (attn puts it back on resume).
+    const hasCheckpoint = (dir: string) => existsSync(join(dir, 'checkpoint', 'training_state.safetensors'))
+      || (existsSync(dir) && readdirSync(dir).some((n) => n.startsWith('.checkpoint.tmp-') && existsSync(join(dir, n, 'training_state.safetensors'))));
+    const resumable = hasCheckpoint(options.outDir) || hasCheckpoint(join(options.outDir, 'pretrain'));
+    records.push({ mode, killed: true, tempFiles, checked, next: resumable ? 'resume' : 'restart', phase });
     if (resumable) {
       args = ['train', '--resume', options.outDir, ...options.args.filter((a) => a === '--no-progress')];
     } else {
@@ -173,12 +183,13 @@ export async function trainWithKills(options: KillResumeOptions): Promise<KillRe
 /**
  * Polls `dir` (recursively, every 2 ms) until the `nth` distinct temp file of a checkpoint or
  * model write appears (in checkpoint/, its staging folder, or a .safetensors being written);
- * false if `stop()` first.
+ * false if `stop()` first. Files in `ignore` (there before the run started) do not count.
  */
-async function watchTemp(dir: string, nth: number, stop: () => boolean): Promise<boolean> {
+async function watchTemp(dir: string, nth: number, stop: () => boolean, ignore: ReadonlySet<string>): Promise<boolean> {
   const seen = new Set<string>();
   while (!stop()) {
     for (const rel of listFilesQuiet(dir)) {
+      if (ignore.has(rel)) continue;
       const name = rel.slice(rel.lastIndexOf('/') + 1);
       if (isTempName(name) && (rel.includes('checkpoint') || name.includes('.safetensors.tmp-'))) seen.add(rel);
     }

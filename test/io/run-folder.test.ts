@@ -1,7 +1,7 @@
 // RunFolder's refusals that apply to every run, whatever trains it (classifier, language model).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { RunFolder, RunFolderError } from '../../src/io/run-folder.js';
@@ -49,4 +49,33 @@ test('overwrite never empties a folder that holds anything but a run', () => {
     message: `${dir}: holds entries that are not part of a run (data.jsonl); overwrite only replaces a run folder: choose another folder`,
   });
   assert.ok(existsSync(join(dir, 'data.jsonl')) && existsSync(join(dir, 'log.jsonl')), 'nothing removed');
+});
+
+test('a resume removes what writes cut short by a crash left (temp files, unfinished staging folders), and only those', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'attn-run-dead-temps-'));
+  try {
+    const run = new RunFolder(dir);
+    run.create();
+    run.writeJson('metrics', { ok: true });
+    mkdirSync(join(dir, 'checkpoint'));
+    writeFileSync(join(dir, 'checkpoint', 'training_state.safetensors'), 'state');
+    // Left by a process that died (pid 999999 is not this one): a temp file in each folder, and a
+    // staging folder of a checkpoint replacement that never finished.
+    const deadFile = '.metrics.json.tmp-999999-0123456789ab';
+    const deadInCheckpoint = '.model.safetensors.tmp-999999-a1b2c3d4e5f6';
+    const deadStaging = '.checkpoint.tmp-999999-ffffffffffff';
+    writeFileSync(join(dir, deadFile), '{"half');
+    writeFileSync(join(dir, 'checkpoint', deadInCheckpoint), 'half');
+    mkdirSync(join(dir, deadStaging));
+    writeFileSync(join(dir, deadStaging, '.config.json.tmp-999999-000000000000'), '{');
+    // The current process's own temp file and an unrelated dot-file are kept.
+    const own = `.log.jsonl.tmp-${process.pid}-abcdefabcdef`;
+    writeFileSync(join(dir, own), 'mine');
+    writeFileSync(join(dir, '.notes'), 'user file');
+    assert.equal(run.hasCheckpoint(), true);
+    assert.deepEqual(readdirSync(dir).sort(), ['.notes', own, 'checkpoint', 'metrics.json'].sort());
+    assert.deepEqual(readdirSync(join(dir, 'checkpoint')), ['training_state.safetensors']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -7,7 +7,8 @@
  *   2 as bfloat16/float16, vectors (norms, biases) always float32 — each rounded to its arena size
  *   class, as the arena will hold it.
  * - Workload: a forward pass over `batchSize × sequenceLength` tokens. Decoders add their KV cache
- *   (K and V per layer, float32, `numKvHeads · headDim` per token) and the prompt's logits; every
+ *   (K and V per layer, float32, `numKvHeads · headDim` per token) and the logits generation keeps
+ *   (the last position of each sequence: `logitsToKeep: 1`); every
  *   model adds one block's intermediates (the blocks run inside `tidy`, so only one is live): the
  *   residual stream, q/k/v, the attention output and the MLP (~8 × hidden + 3 × ffn per token).
  *   These are estimates (lower bounds): scratch and fragmentation come on top.
@@ -81,7 +82,7 @@ export function workloadBytes(shape: ModelShape, workload: Workload): number {
   const tokens = workload.batchSize * Math.min(workload.sequenceLength, shape.maxPositions);
   const kvCache = shape.layers * tokens * shape.kvPerToken * 4;
   const block = tokens * (8 * shape.hidden + 3 * shape.ffn) * 4;
-  const logits = shape.kvPerToken > 0 ? tokens * shape.vocab * 4 : 0;
+  const logits = shape.kvPerToken > 0 ? workload.batchSize * shape.vocab * 4 : 0;
   return kvCache + block + logits;
 }
 

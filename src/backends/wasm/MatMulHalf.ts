@@ -1,5 +1,5 @@
 /**
- * MatMulHalf on wasm (assembly/gemm-half.ts): the half weight is widened a few rows at a time in
+ * MatMulHalf on wasm (assembly/gemm_half.ts): the half weight is widened a few rows at a time in
  * each thread's scratch, float32 SIMD does the rest; split over output columns, so results are
  * bitwise the same for any thread count. They equal the reference's (float64 sums) to float32
  * rounding. A K too long for the scratch falls back to the reference kernel.
@@ -9,7 +9,7 @@ import { MatMulHalf as refMatMulHalf } from '../ref/MatMulHalf.js';
 import { callExport, callKernel } from './signatures.js';
 import { pool } from './state.js';
 
-/** Columns per work item of gemm_half_nn (NN_COLS in assembly/gemm-half.ts). */
+/** Columns per work item of gemm_half_nn (NN_COLS in assembly/gemm_half.ts). */
 const NN_COLS = 64;
 /** Multiply-adds below which a job stays on one thread. */
 const MIN_MACS = 1 << 16;

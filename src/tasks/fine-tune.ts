@@ -209,7 +209,7 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
   if (weights !== 'float32' && !lora) throw new OptionError('weights', `${weights} weights are frozen: a full fine-tune trains float32 weights; train LoRA adapters over them (loraRank) or load float32`);
   checkFineTuneMemory(o.from, { lora, arenaLimitBytes: o.arenaLimitBytes, weights });
   const tokenizer = loadPretrainedTokenizer(o.from);
-  const loaded = loadPretrained(o.from, { weights, arenaLimitBytes: o.arenaLimitBytes });
+  const loaded = loadPretrained(o.from, { weights }); // the fine-tune's own check above is the one that counts its training state
   if (o.task === 'lm' && loaded.architecture !== 'gpt2' && loaded.architecture !== 'llama') {
     loaded.dispose();
     throw new OptionError('task', `a ${loaded.architecture} model is not a language model: fine-tune it for classification`);

@@ -77,6 +77,9 @@ test('Tensor.cast to and from bfloat16/float16 gives the same bits on every back
         // data() widens too.
         assert.deepEqual([...h.data()].slice(30, 40), [...new Float32Array(back.buffer).slice(30, 40)]);
       }
+      assert.equal(x.bfloat16().dtype, 'bfloat16');
+      assert.equal(x.half().dtype, 'float16');
+      assert.equal(x.half().float().dtype, 'float32');
       const ints = fromArray(Int32Array.from([-3, 0, 7, 300]), [4]);
       assert.deepEqual([...ints.cast('bfloat16').cast('int32').data()], [-3, 0, 7, 300]);
       assert.deepEqual([...fromArray(Float32Array.from([-2.7, 0.5, 257.2]), [3]).cast('float16').cast('int32').data()], [-2, 0, 257]);

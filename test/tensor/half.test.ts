@@ -78,6 +78,9 @@ test('Tensor.cast to and from bfloat16/float16 gives the same bits on every back
         assert.deepEqual([...h.data()].slice(30, 40), [...new Float32Array(back.buffer).slice(30, 40)]);
       }
       assert.equal(x.bfloat16().dtype, 'bfloat16');
+      // Creation in a half dtype rounds the given values.
+      assert.deepEqual([...fromArray(Float32Array.from([1 + 2 ** -11, 65519, 70000]), [3], { dtype: 'float16' }).data()], [1, 65504, Infinity]);
+      assert.deepEqual([...fromArray(Float32Array.from([1 + 2 ** -9, 3.14159]), [2], { dtype: 'bfloat16' }).data()], [1, 3.140625]);
       assert.equal(x.half().dtype, 'float16');
       assert.equal(x.half().float().dtype, 'float32');
       const ints = fromArray(Int32Array.from([-3, 0, 7, 300]), [4]);

@@ -9,6 +9,7 @@ export {
   cross_entropy_fwd, cross_entropy_bwd, index_select, index_add, adamw_step,
 } from './nn';
 export { cast_32, pad_rows, gather_elements, scatter_add } from './movement';
+export { gemm_half_nt, gemm_half_nn, gemm_half_max_k } from './gemm_half';
 export { attn_fwd, attn_bwd_prep, attn_bwd_dq, attn_bwd_dkv, attn_bwd_fused, attn_scratch_bytes, attn_desc_echo } from './attention';
 // The kernel ABI constants, exported as immutable globals so the backend can check that the
 // loaded build matches src/backends/wasm/abi.ts (a stale build/*.wasm is refused).

@@ -8,7 +8,7 @@ import './backends/wasm/index.js';
 
 export { Tensor, isTensor } from './tensor/tensor.js';
 export type { NestedArray, TensorOrScalar } from './tensor/tensor.js';
-export type { DType } from './tensor/dtype.js';
+export type { DType, HalfDType } from './tensor/dtype.js';
 export { ShapeError } from './tensor/shape.js';
 export { manualSeed, Generator, globalGenerator } from './tensor/random.js';
 export type { GeneratorAlgorithm, GeneratorOptions } from './tensor/random.js';
@@ -23,7 +23,7 @@ export {
   add, sub, mul, div, pow, maximum, minimum, clamp, neg, exp, log, sqrt, rsqrt, abs, square, sign,
   relu, gelu, tanh, sigmoid, silu, softmax, logSoftmax,
   eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr, where, maskedFill, cast,
-  sum, mean, max, min, argmax, argmin, variance, std, logsumexp, matmul,
+  sum, mean, max, min, argmax, argmin, variance, std, logsumexp, matmul, matmulHalf,
   reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, expand, slice, narrow, cat, stack, split, chunk, pad, clone,
   indexSelect, gather, tril, triu, sliceAssign_, linearCrossEntropy,
 } from './ops/index.js';
@@ -40,8 +40,8 @@ export type { GPTConfig, GPTForwardOptions, GPTCache } from './models/gpt.js';
 export { generate, generateText, streamText, streamTokens, GenerationOptionError, loadLanguageModel } from './generate/index.js';
 export type { GenerateOptions, GenerateTextOptions, GeneratedText, TextChunk, StepAttention, GenerateResult, CausalLanguageModel, LoadedLanguageModel } from './generate/index.js';
 export * as generation from './generate/index.js';
-export { loadPretrained, SUPPORTED_MODEL_TYPES, LlamaForCausalLM, BertModel, DistilBertModel, PretrainedFolderError } from './models/hf/index.js';
-export type { LoadedPretrained, PretrainedModel, LlamaConfig, BertConfig, BertOutput, BertForwardOptions, DistilBertConfig, DistilBertOutput } from './models/hf/index.js';
+export { loadPretrained, SUPPORTED_MODEL_TYPES, LlamaForCausalLM, BertModel, DistilBertModel, PretrainedFolderError, ModelTooLargeError } from './models/hf/index.js';
+export type { LoadedPretrained, LoadPretrainedOptions, WeightsDtype, PretrainedModel, LlamaConfig, BertConfig, BertOutput, BertForwardOptions, DistilBertConfig, DistilBertOutput } from './models/hf/index.js';
 export * as hf from './models/hf/index.js';
 export { Trainer, DEFAULT_TRAINER_OPTIONS } from './train/trainer.js';
 export type { TrainerOptions, FitResult, RunArtifacts, EvaluationEvent, TrainableModel } from './train/trainer.js';

@@ -7,6 +7,7 @@ import { encodePrompt, streamText } from '../generate/text.js';
 import { GenerationOptionError, resolveGenerateOptions, type GenerateTextOptions } from '../generate/options.js';
 import { UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
+import { weightsDtypeFlag, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
 
 interface GenerateFlags {
   model?: string;
@@ -23,6 +24,7 @@ interface GenerateFlags {
   json?: boolean;
   backend?: string;
   threads?: string;
+  weightsDtype?: string;
 }
 
 /** The flag of each library option, to word the library's errors. */
@@ -91,6 +93,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--json', 'one JSON line per prompt: {"prompt", "text", "tokens", "finishReason", "tokensPerSecond"}')
     .option('--backend <name>', 'ref or wasm')
     .option('--threads <n>', 'worker threads for the wasm backend')
+    .option('--weights-dtype <dtype>', WEIGHTS_DTYPE_HELP)
     .addHelpText('after', `
 Examples:
   attn generate --model runs/lm "Call me" --max-new-tokens 200
@@ -123,8 +126,11 @@ Examples:
         }
       };
       validate(() => resolveGenerateOptions(options, Number.MAX_SAFE_INTEGER));
+      const weights = weightsDtypeFlag(flags.weightsDtype);
       applyBackendOption(flags.backend, flags.threads);
-      const lm = withFolderFlag('--model', () => loadLanguageModel(flags.model!));
+      // The memory check keeps room for the longest prompt (at most one token per character, plus specials) and its new tokens.
+      const sequenceLength = Math.max(...prompts.map((p) => p.length)) + 2 + (options.maxNewTokens ?? 20);
+      const lm = withFolderFlag('--model', () => loadLanguageModel(flags.model!, { weights, workload: { batchSize: 1, sequenceLength } }));
       // A Hugging Face folder's generation_config.json gives defaults; the flags given override them.
       const runOptions: GenerateTextOptions = { ...lm.generation, ...options };
       try {

@@ -15,6 +15,7 @@ import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber
 import { applyBackendOption } from './backend-option.js';
 import { flagOf, withFolderFlag } from './errors.js';
 import { TRAIN_TASKS } from './train-lm.js';
+import { weightsDtypeFlag } from './weights-dtype-option.js';
 
 /**
  * Adds the fine-tuning-only options to the `attn train` command.
@@ -28,14 +29,15 @@ export function addFineTuneOptions(command: Command): Command {
     .option('--from <dir>', 'fine-tune a pretrained Hugging Face folder (GPT-2, Llama, BERT: config.json, safetensors, tokenizer.json)')
     .option('--lora-rank <r>', 'with --from: train LoRA adapters of rank r on the attention and MLP projections, base weights frozen')
     .option('--lora-alpha <a>', 'with --from: LoRA scaling alpha (default 2 × rank)')
-    .option('--merge', 'with --from and --lora-rank: save the weights with the adapters merged in (the adapters are kept in adapter/ too)');
+    .option('--merge', 'with --from and --lora-rank: save the weights with the adapters merged in (the adapters are kept in adapter/ too)')
+    .option('--weights-dtype <dtype>', 'with --from: float32, or bfloat16/float16 for LoRA over frozen half-precision weights (half the memory), or auto: half precision only when float32 would not fit (default auto)');
 }
 
 /** Options `--from` reads (commander's attribute names); any other given on the command line is refused. */
 const FROM_OPTIONS = new Set([
   'from', 'task', 'data', 'textField', 'labelField', 'loraRank', 'loraAlpha', 'merge', 'epochs', 'maxSteps', 'lr', 'batchSize', 'blockSize',
   'maxLength', 'valFraction', 'labelSmoothing', 'weightDecay', 'warmupSteps', 'evalEvery', 'gradAccumulation', 'seed', 'out', 'json', 'progress',
-  'backend', 'threads',
+  'backend', 'threads', 'weightsDtype',
 ]);
 
 /** Why an option does not go with `--from`, where a short reason helps. */
@@ -59,7 +61,7 @@ const WHY: Record<string, string> = {
 export function fineTuneRequested(command: Command): boolean {
   const given = (key: string) => command.getOptionValueSource(key) === 'cli';
   if (!given('from')) {
-    for (const key of ['loraRank', 'loraAlpha', 'merge']) if (given(key)) throw new UsageError(`${flagOf(key)} fine-tunes a pretrained folder: give it with --from DIR`);
+    for (const key of ['loraRank', 'loraAlpha', 'merge', 'weightsDtype']) if (given(key)) throw new UsageError(`${flagOf(key)} fine-tunes a pretrained folder: give it with --from DIR`);
     return false;
   }
   const foreign = command.options.filter((o) => !FROM_OPTIONS.has(o.attributeName()) && given(o.attributeName()));
@@ -122,6 +124,7 @@ export async function runFineTune(command: Command): Promise<void> {
     loraRank,
     loraAlpha: num('loraAlpha', parsePositiveNumber),
     merge: given('merge') ? true : undefined,
+    weights: weightsDtypeFlag(given('weightsDtype') ? String(flags.weightsDtype) : undefined),
     outDir: given('out') ? String(flags.out) : timestampedRunDir(),
     seed: num('seed', parseNonNegativeInt),
     log,

@@ -40,6 +40,7 @@ export class Arena {
   private f32View!: Float32Array;
   private i32View!: Int32Array;
   private u8View!: Uint8Array;
+  private u16View!: Uint16Array;
 
   constructor(options: { shared?: boolean; initialBytes?: number } = {}) {
     this.shared = options.shared ?? true;
@@ -62,11 +63,18 @@ export class Arena {
     return this.u8View;
   }
 
+  /** The 16-bit view, for the half-precision storage dtypes. */
+  get u16(): Uint16Array {
+    if (this.u16View.buffer !== this.memory.buffer || this.u16View.length * 2 !== this.memory.buffer.byteLength) this.refreshViews();
+    return this.u16View;
+  }
+
   private refreshViews(): void {
     const buffer = this.memory.buffer;
     this.f32View = new Float32Array(buffer);
     this.i32View = new Int32Array(buffer);
     this.u8View = new Uint8Array(buffer);
+    this.u16View = new Uint16Array(buffer);
   }
 
   /**

@@ -6,8 +6,9 @@
 import { Arena } from './arena.js';
 import type { Backend, KernelAttrs, KernelContext, KernelFn, KernelInputs, KernelName, TensorInfo } from './kernels.js';
 import type { DType } from '../tensor/dtype.js';
-import { bytesPerElement } from '../tensor/dtype.js';
+import { bytesPerElement, isHalf } from '../tensor/dtype.js';
 import { sizeOf } from '../tensor/shape.js';
+import { halfToFloats } from '../tensor/half.js';
 import { refBackend } from '../backends/ref/index.js';
 import { env } from '../platform/index.js';
 
@@ -167,6 +168,13 @@ class Engine {
   runKernel<K extends KernelName>(name: K, inputs: KernelInputs<K>, attrs: KernelAttrs<K>): { info: TensorInfo; storage: Storage }[] {
     const impl = (this.active.kernels[name] ?? refBackend.kernels[name]) as KernelFn<K> | undefined;
     if (!impl) throw new Error(`runKernel: no backend implements kernel '${name}'`);
+    if (!HALF_KERNELS.has(name)) {
+      for (const t of inputs as readonly (TensorInfo | null)[]) {
+        if (t && isHalf(t.dtype)) {
+          throw new TypeError(`${name}: ${t.dtype} tensors [${t.shape.join(', ')}] are storage only (frozen weights); cast them to float32 first (kernels reading half: ${[...HALF_KERNELS].join(', ')})`);
+        }
+      }
+    }
     const allocated = new Map<number, Storage>();
     const ctx: KernelContext = {
       alloc: (shape, dtype) => {
@@ -182,6 +190,10 @@ class Engine {
       i32: (t) => {
         const view = this.arena.i32;
         return view.subarray(t.ptr >>> 2, (t.ptr >>> 2) + t.size);
+      },
+      u16: (t) => {
+        const view = this.arena.u16;
+        return view.subarray(t.ptr >>> 1, (t.ptr >>> 1) + t.size);
       },
     };
     let outputs: TensorInfo[];
@@ -202,8 +214,12 @@ class Engine {
     return result;
   }
 
-  /** A float32 or int32 view of a tensor's elements in the arena (valid until the next allocation). */
+  /**
+   * A float32 or int32 view of a tensor's elements in the arena (valid until the next allocation);
+   * for bfloat16/float16, a float32 copy of the widened values (half bits have no float32 view).
+   */
   view(ptr: number, size: number, dtype: DType): Float32Array | Int32Array {
+    if (isHalf(dtype)) return halfToFloats(this.arena.u16.subarray(ptr >>> 1, (ptr >>> 1) + size), dtype);
     const base = ptr >>> 2;
     return dtype === 'float32' ? this.arena.f32.subarray(base, base + size) : this.arena.i32.subarray(base, base + size);
   }
@@ -237,6 +253,9 @@ class Engine {
     };
   }
 }
+
+/** The kernels that accept bfloat16/float16 inputs; the engine refuses half inputs to any other. */
+const HALF_KERNELS: ReadonlySet<KernelName> = new Set<KernelName>(['Cast', 'IndexSelect', 'MatMulHalf']);
 
 function disposeHandle(handle: TensorHandle, engine: Engine): void {
   handle.disposed = true;

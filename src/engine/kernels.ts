@@ -30,6 +30,7 @@ export interface KernelSpecs {
   Compare: { inputs: [a: TensorInfo, b: TensorInfo]; attrs: { op: CompareOp } };
   /** out = cond ? a : b (all three broadcast). */
   Where: { inputs: [cond: TensorInfo, a: TensorInfo, b: TensorInfo]; attrs: Record<string, never> };
+  /** Also to and from bfloat16/float16: narrowing rounds to nearest even (tensor/half.ts), widening is exact. */
   Cast: { inputs: [x: TensorInfo]; attrs: { dtype: DType } };
   /** Reduction over sorted `axes`; the output keeps reduced dims as size 1. */
   Reduce: { inputs: [x: TensorInfo]; attrs: { op: ReduceOp; axes: number[] } };
@@ -37,6 +38,13 @@ export interface KernelSpecs {
   ArgReduce: { inputs: [x: TensorInfo]; attrs: { op: 'argmax' | 'argmin'; axis: number } };
   /** Batched matrix product of rank ≥ 2 tensors; batch dims broadcast. */
   MatMul: { inputs: [a: TensorInfo, b: TensorInfo]; attrs: { transA: boolean; transB: boolean } };
+  /**
+   * a (M, K) float32 times a half-precision (bfloat16 or float16) matrix b, widened to float32
+   * element by element as it is read (no float32 copy of b exists): b is (N, K) read transposed
+   * when `transB` (y = a bᵀ, a linear layer's weight), else (K, N). Output (M, N) float32; every
+   * product and sum in float32, as MatMul on the widened b.
+   */
+  MatMulHalf: { inputs: [a: TensorInfo, b: TensorInfo]; attrs: { transB: boolean } };
   /** Copy with permuted axes. */
   Transpose: { inputs: [x: TensorInfo]; attrs: { perm: number[] } };
   /** Copy of the box starting at `begin` with extent `size`. */
@@ -46,7 +54,7 @@ export interface KernelSpecs {
   Concat: { inputs: TensorInfo[]; attrs: { axis: number } };
   /** Copy broadcast to `shape` (materialized expand). */
   BroadcastTo: { inputs: [x: TensorInfo]; attrs: { shape: number[] } };
-  /** out = x.index_select(axis, indices); indices int32, any shape flattened. */
+  /** out = x.index_select(axis, indices); indices int32, any shape flattened; x of any dtype (half rows are copied as bits). */
   IndexSelect: { inputs: [x: TensorInfo, indices: TensorInfo]; attrs: { axis: number } };
   /** out = zeros(shape) with out.index_add_(axis, indices, src); rows equal to `skipIndex` are dropped. */
   IndexAdd: { inputs: [src: TensorInfo, indices: TensorInfo]; attrs: { axis: number; size: number; skipIndex: number } };
@@ -113,6 +121,8 @@ export interface KernelContext {
   alloc(shape: readonly number[], dtype: DType): TensorInfo;
   f32(t: TensorInfo): Float32Array;
   i32(t: TensorInfo): Int32Array;
+  /** The raw bits of a bfloat16 or float16 tensor. */
+  u16(t: TensorInfo): Uint16Array;
 }
 
 /** A backend's implementation of one kernel. Returns its outputs (in-place kernels return []). */

@@ -18,7 +18,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import type { GPT } from '../models/gpt.js';
 import type { GPTConfig } from '../models/gpt-config.js';
 import type { LlamaForCausalLM, LlamaConfig } from '../models/hf/llama.js';
-import { isHuggingFaceFolder, loadPretrained } from '../models/hf/load-pretrained.js';
+import { isHuggingFaceFolder, loadPretrained, type LoadPretrainedOptions } from '../models/hf/load-pretrained.js';
 import { loadPretrainedTokenizer } from '../text/hf/hf-tokenizer.js';
 import type { GenerateOptions } from './options.js';
 
@@ -43,12 +43,16 @@ export interface LoadedLanguageModel {
  * (`RunFolderError`), a classifier's folder (`WrongTaskError`, its `task` says which), a config
  * that does not validate (`ModelConfigError`), weights or a tokenizer that do not match it.
  *
+ * `pretrained` is passed to `loadPretrained` for a Hugging Face folder (half-precision weights,
+ * the workload its memory check keeps room for); an attn run folder loads as it was saved.
+ *
  * ```ts
  * const { model, tokenizer } = loadLanguageModel('runs/2026-12-01T08-00-00');
+ * const big = loadLanguageModel('models/Llama-3.2-1B', { weights: 'auto' });
  * ```
  */
-export function loadLanguageModel(dir: string): LoadedLanguageModel {
-  if (isHuggingFaceFolder(dir)) return loadPretrainedLanguageModel(dir);
+export function loadLanguageModel(dir: string, pretrained: LoadPretrainedOptions = {}): LoadedLanguageModel {
+  if (isHuggingFaceFolder(dir)) return loadPretrainedLanguageModel(dir, pretrained);
   const { model, config, run } = loadRunModel<GPT | LlamaForCausalLM, GPTConfig | LlamaConfig>(dir, 'language-model');
   try {
     let tokenizer: Tokenizer;
@@ -68,8 +72,8 @@ export function loadLanguageModel(dir: string): LoadedLanguageModel {
 }
 
 /** A Hugging Face folder's causal language model with its tokenizer.json and generation defaults. */
-function loadPretrainedLanguageModel(dir: string): LoadedLanguageModel {
-  const pretrained = loadPretrained(dir);
+function loadPretrainedLanguageModel(dir: string, options: LoadPretrainedOptions): LoadedLanguageModel {
+  const pretrained = loadPretrained(dir, options);
   try {
     if (pretrained.architecture !== 'gpt2' && pretrained.architecture !== 'llama') {
       throw new RunFolderError(dir, `this folder holds a Hugging Face ${pretrained.modelType} encoder, not a causal language model (attn generates with gpt2, llama and qwen2 folders)`);

@@ -43,6 +43,8 @@ export interface HfCheckpoint {
   readonly tensors: ReadonlyMap<string, CheckpointTensor>;
   /** Reads one tensor (converted to float32 or int32) by its byte range. */
   read(name: string): RawTensor;
+  /** One tensor's stored bytes, unconverted (half-precision weights kept as they are). */
+  readBytes(name: string): Uint8Array;
   /** Closes every file. */
   close(): void;
 }
@@ -107,6 +109,11 @@ export function openHfCheckpoint(dir: string): HfCheckpoint {
         const t = tensors.get(name);
         if (!t) throw new PretrainedFolderError(dir, `no tensor ${JSON.stringify(name)} in ${shardFiles.join(', ')}`);
         return t.reader.read(name);
+      },
+      readBytes(name) {
+        const t = tensors.get(name);
+        if (!t) throw new PretrainedFolderError(dir, `no tensor ${JSON.stringify(name)} in ${shardFiles.join(', ')}`);
+        return t.reader.readBytes(name);
       },
       close,
     };

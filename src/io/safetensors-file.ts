@@ -63,6 +63,8 @@ export interface SafetensorsReader {
   entry(name: string): SafetensorsEntry | undefined;
   /** Reads and converts one tensor (F16/BF16/F64 → float32, integers → int32): only its bytes are read. */
   read(name: string): RawTensor;
+  /** The tensor's bytes exactly as stored (little-endian), for callers that keep half-precision data as it is. */
+  readBytes(name: string): Uint8Array;
   /** Closes the file; the reader cannot be used afterwards. */
   close(): void;
 }
@@ -97,6 +99,12 @@ export function openSafetensorsFile(path: string): SafetensorsReader {
         if (e === undefined) fail(path, 'no such tensor in this file', name);
         const length = e.dataOffsets[1] - e.dataOffsets[0];
         return decodeSafetensorsTensor(readRange(fd, header.dataStart + e.dataOffsets[0], length, path), e, path);
+      },
+      readBytes(name) {
+        if (!open) fail(path, 'cannot read: the file was closed', name);
+        const e = byName.get(name);
+        if (e === undefined) fail(path, 'no such tensor in this file', name);
+        return readRange(fd, header.dataStart + e.dataOffsets[0], e.dataOffsets[1] - e.dataOffsets[0], path);
       },
       close() {
         if (open) closeFile(fd);

@@ -8,13 +8,17 @@ import { fromArray } from '../ops/creation.js';
 import type { RawTensor } from './safetensors.js';
 import { loadSafetensorsFile, saveSafetensorsFile } from './safetensors-file.js';
 
-/** Raw arrays of tensors (bool becomes int32 0/1: the writer stores F32 and I32 only). */
+/**
+ * Raw arrays of tensors (bool becomes int32 0/1 and bfloat16/float16 is widened to float32,
+ * exactly: the writer stores F32 and I32 only).
+ */
 export function tensorsToRaw(tensors: Record<string, Tensor>): Record<string, RawTensor> {
   const raw: Record<string, RawTensor> = {};
   for (const [name, t] of Object.entries(tensors)) {
     if (!(t instanceof Tensor)) throw new TypeError(`saveSafetensors: ${JSON.stringify(name)} is not a Tensor`);
     t.assertAlive(`saveSafetensors (${name})`);
-    raw[name] = { dtype: t.dtype === 'float32' ? 'float32' : 'int32', shape: [...t.shape], data: t.data() };
+    const float = t.dtype === 'float32' || t.dtype === 'bfloat16' || t.dtype === 'float16';
+    raw[name] = { dtype: float ? 'float32' : 'int32', shape: [...t.shape], data: t.data() };
   }
   return raw;
 }

@@ -6,7 +6,7 @@
  * const layer = new nn.TransformerEncoderLayer(64, 4, { batchFirst: true });
  * ```
  */
-export { Module, StateDictError } from './module.js';
+export { Module, StateDictError, withHalfWeights } from './module.js';
 export type { TensorModule } from './module.js';
 export { deepCopy } from './deep-copy.js';
 export type { StateValue, LoadResult } from './module.js';

@@ -17,6 +17,8 @@ import { ENGINE } from '../engine/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { globalGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { isHalf } from '../tensor/dtype.js';
+import { floatsToHalf } from '../tensor/half.js';
 
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 export interface InitOptions {
@@ -39,17 +41,22 @@ function fillWith(op: string, t: Tensor, fill: (i: number) => number): Tensor {
 /**
  * Copies `source` (a tensor or a typed array with as many elements) into `target`'s storage, in
  * place (PyTorch's `target.copy_(source)` without broadcasting). int32 sources are converted when
- * the target is float32. Returns target.
+ * the target is float32. A bfloat16/float16 target takes float values rounded to nearest even, or
+ * its raw bits as a `Uint16Array` (how a checkpoint's half weights are written unchanged).
+ * Returns target.
  *
  * ```ts
  * copy_(param, loaded); // everyone holding `param` now sees the loaded values
  * ```
  */
-export function copy_(target: Tensor, source: Tensor | Float32Array | Int32Array): Tensor {
+export function copy_(target: Tensor, source: Tensor | Float32Array | Int32Array | Uint16Array): Tensor {
   target.assertAlive('copy_');
-  if (source instanceof Float32Array || source instanceof Int32Array) {
+  if (source instanceof Float32Array || source instanceof Int32Array || source instanceof Uint16Array) {
     if (source.length !== target.size) {
       throw new Error(`copy_: ${source.length} values cannot fill a tensor of shape ${formatShape(target.shape)} (${target.size} elements)`);
+    }
+    if (source instanceof Uint16Array && !isHalf(target.dtype)) {
+      throw new TypeError(`copy_: raw 16-bit values fill only a bfloat16/float16 tensor, the target is ${target.dtype} ${formatShape(target.shape)}`);
     }
   } else {
     source.assertAlive('copy_');
@@ -58,6 +65,22 @@ export function copy_(target: Tensor, source: Tensor | Float32Array | Int32Array
     }
     if (source.handle.storage === target.handle.storage) return target;
   }
+  if (isHalf(target.dtype)) {
+    const ptr = target.handle.storage.ptr >>> 1;
+    let bits: Uint16Array;
+    if (source instanceof Uint16Array) bits = source;
+    else if (!(source instanceof Float32Array || source instanceof Int32Array) && source.dtype === target.dtype) {
+      bits = ENGINE.arena.u16.slice(source.handle.storage.ptr >>> 1, (source.handle.storage.ptr >>> 1) + source.size);
+    } else {
+      const values = source instanceof Float32Array || source instanceof Int32Array ? source : source.data();
+      bits = floatsToHalf(values instanceof Float32Array ? values : Float32Array.from(values), target.dtype) as Uint16Array;
+    }
+    // Take the view only now: any allocation in between could have grown (and detached) the arena.
+    ENGINE.arena.u16.set(bits, ptr);
+    target.handle.storage.version++;
+    return target;
+  }
+  if (source instanceof Uint16Array) throw new Error('copy_: unreachable'); // refused above for a non-half target
   const values = source instanceof Float32Array || source instanceof Int32Array ? source : source.data();
   const view = ENGINE.view(target.handle.storage.ptr, target.size, target.dtype);
   if (target.dtype === 'float32' || (values instanceof Int32Array && target.dtype === 'int32')) view.set(values);
@@ -91,6 +114,11 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 }
 
 let skipDepth = 0;
+
+/** True inside `withoutInit` (the random initializers are no-ops). */
+export function isInitSkipped(): boolean {
+  return skipDepth > 0;
+}
 
 /**
  * Runs `fn` with the random initializers (uniform_, normal_ and the xavier/kaiming ones built on

@@ -4,7 +4,9 @@
  * keys (`layers.0.self_attn.in_proj_weight`) and a PyTorch state dict loads unchanged.
  *
  * Parameters are float32 leaf tensors with `requiresGrad`, kept out of every `tidy` scope (a model
- * built inside `tidy` survives it); `dispose()` frees them. `loadStateDict` writes into the
+ * built inside `tidy` survives it); `dispose()` frees them. Built inside `withHalfWeights`, a
+ * module's matrices (parameters of rank ≥ 2: Linear and Embedding weights) are bfloat16/float16
+ * instead, frozen (no gradient), 2 bytes per element; vectors (norms, biases) stay float32. `loadStateDict` writes into the
  * existing parameter storage, so optimizers and other holders of the parameter objects see the
  * loaded values.
  *
@@ -25,7 +27,33 @@ import { Tensor } from '../tensor/tensor.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { keep } from '../engine/scope.js';
 import { noGrad } from '../autograd/apply.js';
-import { copy_ } from './init.js';
+import { copy_, isInitSkipped } from './init.js';
+import { ENGINE } from '../engine/engine.js';
+import { isHalf, type HalfDType } from '../tensor/dtype.js';
+import { cast } from '../ops/cast.js';
+
+let halfWeights: HalfDType | null = null;
+
+/**
+ * Builds modules whose weight matrices (parameters of rank ≥ 2) are stored in `dtype` (frozen,
+ * 2 bytes per element) instead of float32; vectors stay float32. Each float32 matrix a layer
+ * allocates is replaced as it is registered, so at most one float32 matrix exists at a time.
+ * Inside `withoutInit` the half matrices start at zero (to be overwritten by a checkpoint);
+ * otherwise they are the float32 initial values rounded to nearest even.
+ *
+ * ```ts
+ * const model = withHalfWeights('bfloat16', () => withoutInit(() => new LlamaForCausalLM(config)));
+ * ```
+ */
+export function withHalfWeights<T>(dtype: HalfDType, fn: () => T): T {
+  const previous = halfWeights;
+  halfWeights = dtype;
+  try {
+    return fn();
+  } finally {
+    halfWeights = previous;
+  }
+}
 
 /** A state dict value: a tensor, or raw data as read from a safetensors file. */
 export type StateValue = Tensor | { shape: readonly number[]; data: Float32Array | Int32Array };
@@ -53,6 +81,21 @@ function stateValueProblem(value: unknown, target: Tensor): string | null {
   const size = shape.reduce((a: number, b: number) => a * b, 1);
   if (data.length !== size) return `shape ${formatShape(shape)} holds ${size} values, data has ${data.length}`;
   return null;
+}
+
+/** `t` as a half-precision weight (t is disposed): zeros inside `withoutInit`, else t rounded. */
+function toHalfWeight(t: Tensor, dtype: HalfDType): Tensor {
+  let h: Tensor;
+  if (isInitSkipped()) {
+    t.dispose(); // first, so the half matrix can take its place in the arena
+    const storage = ENGINE.allocStorage(t.size, dtype);
+    h = new Tensor(storage, t.shape, dtype);
+    ENGINE.arena.u16.fill(0, storage.ptr >>> 1, (storage.ptr >>> 1) + t.size);
+  } else {
+    h = noGrad(() => cast(t, dtype));
+  }
+  t.dispose();
+  return h;
 }
 
 /** A module whose forward maps one tensor to one tensor (most layers and task models). */
@@ -95,7 +138,15 @@ export class Module<In extends unknown[] = unknown[], Out = unknown> {
       this.parameterSlots.set(name, null);
       return null;
     }
-    if (t.dtype !== 'float32') throw new TypeError(`${this.constructor.name}.registerParameter: ${name} must be float32, got ${t.dtype}`);
+    if (isHalf(t.dtype)) {
+      // A half-precision weight is frozen storage: kept, never requiring grad.
+      const p = t.isLeaf ? t : t.detach();
+      keep(p);
+      this.parameterSlots.set(name, p);
+      return p;
+    }
+    if (t.dtype !== 'float32') throw new TypeError(`${this.constructor.name}.registerParameter: ${name} must be float32 (or bfloat16/float16), got ${t.dtype}`);
+    if (halfWeights !== null && t.rank >= 2) return this.registerParameter(name, toHalfWeight(t, halfWeights));
     const p = t.isLeaf ? t : t.detach();
     keep(p).requiresGrad_(true);
     this.parameterSlots.set(name, p);

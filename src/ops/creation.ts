@@ -1,7 +1,8 @@
 /** Creating tensors: from JavaScript data, constants, ranges and the seeded generator. */
 import { ENGINE } from '../engine/engine.js';
 import { Tensor, type NestedArray } from '../tensor/tensor.js';
-import { isDType, type DType } from '../tensor/dtype.js';
+import { isDType, isHalf, type DType } from '../tensor/dtype.js';
+import { cast } from './cast.js';
 import { assertValidShape, formatShape, sizeOf } from '../tensor/shape.js';
 import { globalGenerator, type Generator } from '../tensor/random.js';
 
@@ -16,13 +17,21 @@ export interface RandomOptions extends CreationOptions {
 }
 
 function checkDType(op: string, dtype: unknown): DType {
-  if (!isDType(dtype)) throw new TypeError(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected 'float32', 'int32' or 'bool')`);
+  if (!isDType(dtype)) throw new TypeError(`${op}: unknown dtype ${JSON.stringify(dtype)} (expected 'float32', 'int32', 'bool', 'bfloat16' or 'float16')`);
   return dtype;
 }
 
 /** Allocates a tensor and lets `fill` write its elements through a typed view. */
 function build(op: string, shape: readonly number[], dtype: DType, requiresGrad: boolean, fill: (view: Float32Array | Int32Array) => void): Tensor {
   assertValidShape(op, shape);
+  if (isHalf(dtype)) {
+    // Half tensors have no float32 view: fill a float32 one and round it (nearest even).
+    if (requiresGrad) throw new TypeError(`${op}: ${dtype} tensors are frozen storage and cannot require gradients`);
+    const wide = build(op, shape, 'float32', false, fill);
+    const half = cast(wide, dtype);
+    wide.dispose();
+    return half;
+  }
   const storage = ENGINE.allocStorage(sizeOf(shape), dtype);
   const t = new Tensor(storage, shape, dtype);
   fill(ENGINE.view(storage.ptr, t.size, dtype));

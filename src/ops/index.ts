@@ -5,6 +5,7 @@ export * from './binary.js';
 export * from './cast.js';
 export * from './reduce.js';
 export * from './matmul.js';
+export * from './matmul-half.js';
 export * from './shape.js';
 export * from './indexing.js';
 export * from './softmax.js';

@@ -7,6 +7,8 @@ import { arange } from './creation.js';
 import { reshape } from './shape.js';
 import { where } from './binary.js';
 import { noGrad } from '../autograd/apply.js';
+import { isHalf } from '../tensor/dtype.js';
+import { cast } from './cast.js';
 
 /** Throws naming `op` when an index is outside [0, size). */
 export function checkIndices(op: string, indices: Tensor, size: number, what: string, allow = Number.NaN): void {
@@ -47,6 +49,15 @@ export function embedding(ids: Tensor, weight: Tensor, paddingIdx: number | null
   checkIndices('embedding', ids, vocab, `an embedding table ${formatShape(weight.shape)}`);
   const flatIds = reshape(ids, [ids.size]);
   const rows = noGrad(() => apply1('IndexSelect', [weight, flatIds], { axis: 0 }, 'embedding'));
+  if (isHalf(weight.dtype)) {
+    // A frozen half table: the picked rows (still half) are widened; no gradient to record.
+    const wide = cast(rows, 'float32'); // (N, D)
+    rows.dispose();
+    flatIds.dispose();
+    const out = reshape(wide, [...ids.shape, weight.shape[1]!]); // (…, D)
+    wide.dispose();
+    return out;
+  }
   const out = reshape(rows, [...ids.shape, weight.shape[1]!]);
   rows.dispose();
   recordOp(

@@ -16,6 +16,7 @@ import { checkIndices } from './indexing.js';
 import { matmul } from './matmul.js';
 import { cat, narrow } from './shape.js';
 import { full, scalar } from './creation.js';
+import { isHalf } from '../tensor/dtype.js';
 
 export interface LinearCrossEntropyOptions {
   /** Bias (V) added to the logits. */
@@ -33,7 +34,8 @@ export interface LinearCrossEntropyOptions {
 /**
  * `crossEntropy(linear(x, weight, bias), targets)` for x (N, d), weight (V, d), int32 targets (N),
  * without holding more than `chunkSize` rows of logits (forward or backward). Gradients flow to x,
- * weight and bias; a weight shared with an embedding (tied lm_head) gets both gradients summed.
+ * weight and bias; a weight shared with an embedding (tied lm_head) gets both gradients summed. A
+ * bfloat16/float16 weight (frozen) is multiplied in place, in float32.
  *
  * ```ts
  * const loss = linearCrossEntropy(hidden.reshape([-1, C]), wte.weight, targets.reshape([-1]), { chunkSize: 256 });
@@ -55,8 +57,9 @@ export function linearCrossEntropy(x: Tensor, weight: Tensor, targets: Tensor, o
   if (!(Number.isInteger(chunkSize) && chunkSize >= 1)) throw new RangeError(`${op}: chunkSize must be a positive integer, got ${chunkSize}`);
   if (!(labelSmoothing >= 0 && labelSmoothing < 1)) throw new RangeError(`${op}: labelSmoothing must be in [0, 1), got ${labelSmoothing}`);
   if (x.rank !== 2 || x.dtype !== 'float32') throw new ShapeError(`${op}: x must be float32 (N, d), got ${x.dtype} ${formatShape(x.shape)}`);
-  if (weight.rank !== 2 || weight.dtype !== 'float32' || weight.shape[1] !== x.shape[1]) {
-    throw new ShapeError(`${op}: weight must be float32 (V, ${x.shape[1]}) to match x ${formatShape(x.shape)}, got ${weight.dtype} ${formatShape(weight.shape)}`);
+  // A frozen bfloat16/float16 weight (an lm_head under LoRA) is read in place by the products below.
+  if (weight.rank !== 2 || !(weight.dtype === 'float32' || isHalf(weight.dtype)) || weight.shape[1] !== x.shape[1]) {
+    throw new ShapeError(`${op}: weight must be float32 or bfloat16/float16 (V, ${x.shape[1]}) to match x ${formatShape(x.shape)}, got ${weight.dtype} ${formatShape(weight.shape)}`);
   }
   const [N, d] = x.shape as [number, number];
   const V = weight.shape[0]!;

@@ -3,6 +3,8 @@ import { apply1 } from '../autograd/apply.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import { reshape } from './shape.js';
+import { isHalf } from '../tensor/dtype.js';
+import { matmulHalf } from './matmul-half.js';
 
 /**
  * `a @ b`. 1-D operands are treated as a row (left) or column (right) vector and the added dim is
@@ -11,6 +13,8 @@ import { reshape } from './shape.js';
  * ```ts
  * const y = x.matmul(w); // (B, T, d_in) @ (d_in, d_out) → (B, T, d_out)
  * ```
+ *
+ * A 2-D bfloat16/float16 `b` (frozen weights) is multiplied in place by `matmulHalf`, in float32.
  */
 export function matmul(a: Tensor, b: Tensor, options: { transA?: boolean; transB?: boolean } = {}): Tensor {
   a.assertAlive('matmul');
@@ -18,6 +22,8 @@ export function matmul(a: Tensor, b: Tensor, options: { transA?: boolean; transB
   if (a.rank === 0 || b.rank === 0) {
     throw new Error(`matmul: both operands need at least 1 dim, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
   }
+  // A half-precision weight (bfloat16/float16, 2-D) is read in place by MatMulHalf.
+  if (isHalf(b.dtype) && a.dtype === 'float32' && b.rank === 2 && !(options.transA ?? false)) return matmulHalf(a, b, { transB: options.transB ?? false });
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     throw new TypeError(`matmul: expected float32 operands, got ${a.dtype} ${formatShape(a.shape)} and ${b.dtype} ${formatShape(b.shape)}`);
   }

@@ -33,6 +33,7 @@ import { copy_, zeros_ } from '../nn/init.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { formatShape } from '../tensor/shape.js';
+import { bytesPerElement } from '../tensor/dtype.js';
 import { loadSafetensors, saveSafetensors } from '../io/tensors.js';
 
 export interface LoraOptions {
@@ -360,8 +361,9 @@ function unwrap(layer: Linear, a: Adapter): void {
 }
 
 /**
- * Bytes a training run needs in the arena for its parameters: float32 weights of every parameter,
- * plus a gradient and AdamW's two moments for each trainable one (activations not counted).
+ * Bytes a training run needs in the arena for its parameters: the weights of every parameter (2
+ * bytes per element for frozen bfloat16/float16 ones, else 4), plus a gradient and AdamW's two
+ * moments for each trainable one (activations not counted).
  *
  * ```ts
  * trainingBytes(model); // 16 × params for a full fine-tune, ≈ 4 × params with LoRA
@@ -369,5 +371,6 @@ function unwrap(layer: Linear, a: Adapter): void {
  */
 export function trainingBytes(model: Module, options: { trainable?: (p: Tensor) => boolean } = {}): number {
   const trainable = options.trainable ?? ((p: Tensor) => p.requiresGrad);
-  return model.parameters().reduce((n, p) => n + 4 * p.size * (trainable(p) ? 4 : 1), 0);
+  // A frozen half-precision weight is 2 bytes per element; a trained one is float32 (4 bytes) times four.
+  return model.parameters().reduce((n, p) => n + (trainable(p) ? 16 * p.size : bytesPerElement(p.dtype) * p.size), 0);
 }

@@ -29,6 +29,7 @@ import { globalGenerator } from '../tensor/random.js';
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { loadPretrained, type LoadedPretrained } from '../models/hf/load-pretrained.js';
+import type { WeightsDtype } from '../models/hf/memory.js';
 import { forSequenceClassification, type SequenceClassifier } from '../models/hf/for-sequence-classification.js';
 import { BertForSequenceClassification } from '../models/hf/bert-for-sequence-classification.js';
 import { openHfCheckpoint } from '../io/hf-checkpoint.js';
@@ -38,7 +39,7 @@ import { loadPretrainedTokenizer } from '../text/hf/index.js';
 import type { HfTokenizer } from '../text/hf/hf-tokenizer.js';
 import { LabelEncoder } from '../text/label-encoder.js';
 import { loadTextCorpus, prepareTokenStream, type TextExample } from '../data/index.js';
-import { applyLora, mergeLora, saveLoraAdapters, type LoraConfig } from '../optim/lora.js';
+import { applyLora, mergeLora, saveLoraAdapters, trainingBytes as parameterTrainingBytes, type LoraConfig } from '../optim/lora.js';
 import { Trainer, type FitResult, type TrainerOptions } from '../train/trainer.js';
 import { OptionError } from '../train/errors.js';
 import { tokenWindows } from '../train/token-windows.js';
@@ -84,6 +85,12 @@ export interface FineTuneOptions {
   resumeFrom?: string | null;
   /** Bytes the arena may hold (default 4 GiB, wasm32's limit); the memory check uses it. */
   arenaLimitBytes?: number;
+  /**
+   * How the pretrained weight matrices are kept (loadPretrained's `weights`): 'float32' (default),
+   * or 'bfloat16'/'float16', frozen, for LoRA over a half-precision base (about 2 bytes per base
+   * parameter instead of 4); 'auto' picks half precision when a float32 base would not fit.
+   */
+  weights?: WeightsDtype | 'auto';
   seed?: number;
   log?: (message: string) => void;
 }
@@ -152,13 +159,29 @@ export function checkpointParameters(dir: string): number {
  * weight, gradient, two AdamW moments) does not fit in the free arena. LoRA is estimated as the
  * weights plus 1% of them trained.
  */
-export function checkFineTuneMemory(dir: string, options: { lora: boolean; arenaLimitBytes?: number }): { parameters: number; bytesNeeded: number } {
+export function checkFineTuneMemory(dir: string, options: { lora: boolean; arenaLimitBytes?: number; weights?: WeightsDtype }): { parameters: number; bytesNeeded: number } {
   const parameters = checkpointParameters(dir);
-  const loraBytes = 4 * parameters + 16 * Math.ceil(parameters / 100);
+  // LoRA over a half-precision base: 2 bytes per frozen base parameter instead of 4.
+  const baseBytes = options.weights === 'bfloat16' || options.weights === 'float16' ? 2 : 4;
+  const loraBytes = baseBytes * parameters + 16 * Math.ceil(parameters / 100);
   const bytesNeeded = options.lora ? loraBytes : 16 * parameters;
   const available = (options.arenaLimitBytes ?? 4 * GIB) - memory().numBytes;
   if (bytesNeeded > available) throw new FineTuneMemoryError(dir, parameters, bytesNeeded, available, loraBytes);
   return { parameters, bytesNeeded };
+}
+
+/** 'auto' resolved for a fine-tune: float32 unless only a half-precision base lets LoRA fit. */
+function fineTuneWeights(o: FineTuneOptions, lora: boolean): WeightsDtype {
+  const w = o.weights ?? 'float32';
+  if (w !== 'auto') return w;
+  if (!lora) return 'float32';
+  try {
+    checkFineTuneMemory(o.from, { lora, arenaLimitBytes: o.arenaLimitBytes, weights: 'float32' });
+    return 'float32';
+  } catch (err) {
+    if (err instanceof FineTuneMemoryError) return 'bfloat16';
+    throw err;
+  }
 }
 
 /**
@@ -179,9 +202,14 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
   if (o.merge && o.loraRank === undefined) throw new OptionError('merge', 'merges LoRA adapters: set loraRank too');
   const lora = o.loraRank !== undefined;
   const log = o.log ?? (() => {});
-  checkFineTuneMemory(o.from, { lora, arenaLimitBytes: o.arenaLimitBytes });
+  if (o.weights !== undefined && !['float32', 'bfloat16', 'float16', 'auto'].includes(o.weights)) {
+    throw new OptionError('weights', `must be 'float32', 'bfloat16', 'float16' or 'auto', got ${JSON.stringify(o.weights)}`);
+  }
+  const weights = fineTuneWeights(o, lora);
+  if (weights !== 'float32' && !lora) throw new OptionError('weights', `${weights} weights are frozen: a full fine-tune trains float32 weights; train LoRA adapters over them (loraRank) or load float32`);
+  checkFineTuneMemory(o.from, { lora, arenaLimitBytes: o.arenaLimitBytes, weights });
   const tokenizer = loadPretrainedTokenizer(o.from);
-  const loaded = loadPretrained(o.from);
+  const loaded = loadPretrained(o.from, { weights }); // the fine-tune's own check above is the one that counts its training state
   if (o.task === 'lm' && loaded.architecture !== 'gpt2' && loaded.architecture !== 'llama') {
     loaded.dispose();
     throw new OptionError('task', `a ${loaded.architecture} model is not a language model: fine-tune it for classification`);
@@ -283,7 +311,7 @@ function finish(
   }
   const parameters = model.numParameters();
   const trainableParameters = model.numParameters({ trainableOnly: true });
-  const trainingBytes = 4 * parameters + 12 * trainableParameters;
+  const trainingBytes = parameterTrainingBytes(model); // frozen half-precision weights at 2 bytes
   if (run && adapters) {
     saveLoraAdapters(model, joinPath(run.dir, 'adapter'), {
       taskType: labels ? 'SEQ_CLS' : 'CAUSAL_LM', baseModel: o.from, fanInFanOut: architecture === 'gpt2',

@@ -84,7 +84,7 @@ export class Tensor implements Disposable {
 
   // ---------------------------------------------------------------- reading
 
-  /** A typed copy of the elements (Float32Array for float32, Int32Array for int32 and bool). */
+  /** A typed copy of the elements (Float32Array for float32 and the widened half dtypes, Int32Array for int32 and bool). */
   data(): Float32Array | Int32Array {
     this.assertAlive('Tensor.data');
     const view = ENGINE.view(this.handle.storage.ptr, this.size, this.dtype);
@@ -246,6 +246,10 @@ export class Tensor implements Disposable {
   pad(pad: number[], value = 0): Tensor { return ops.pad(this, pad, value); }
   cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
   float(): Tensor { return ops.cast(this, 'float32'); }
+  /** A bfloat16 copy (round to nearest even, as torch's `x.bfloat16()`): frozen storage for weights. */
+  bfloat16(): Tensor { return ops.cast(this, 'bfloat16'); }
+  /** A float16 copy (round to nearest even, as torch's `x.half()`): frozen storage for weights. */
+  half(): Tensor { return ops.cast(this, 'float16'); }
   int(): Tensor { return ops.cast(this, 'int32'); }
   bool(): Tensor { return ops.cast(this, 'bool'); }
 }

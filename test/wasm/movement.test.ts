@@ -22,6 +22,7 @@ const ctx: KernelContext = {
   },
   f32: (t) => f32(t.ptr, t.size),
   i32: (t) => i32(t.ptr, t.size),
+  u16: (t) => new Uint16Array(memory.buffer, t.ptr, t.size),
 };
 
 const r = rng(16);

@@ -5,6 +5,7 @@ import './Where.js';
 import './Cast.js';
 import './Reduce.js';
 import './MatMul.js';
+import './MatMulHalf.js';
 import './Transpose.js';
 import './Slice.js';
 import './Pad.js';

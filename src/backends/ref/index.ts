@@ -17,6 +17,7 @@ import { LayerNorm } from './LayerNorm.js';
 import { LayerNormGrad } from './LayerNormGrad.js';
 import { LogSoftmax } from './LogSoftmax.js';
 import { MatMul } from './MatMul.js';
+import { MatMulHalf } from './MatMulHalf.js';
 import { Pad } from './Pad.js';
 import { Reduce } from './Reduce.js';
 import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
@@ -49,6 +50,7 @@ export const refKernels: KernelTable = {
   LayerNormGrad,
   LogSoftmax,
   MatMul,
+  MatMulHalf,
   Pad,
   Reduce,
   ScaledDotProductAttention,

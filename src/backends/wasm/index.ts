@@ -29,6 +29,7 @@ import { LayerNorm } from './LayerNorm.js';
 import { LayerNormGrad } from './LayerNormGrad.js';
 import { LogSoftmax } from './LogSoftmax.js';
 import { MatMul } from './MatMul.js';
+import { MatMulHalf } from './MatMulHalf.js';
 import { Pad } from './Pad.js';
 import { Reduce } from './Reduce.js';
 import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
@@ -61,6 +62,7 @@ export const wasmKernels: Partial<KernelTable> = {
   LayerNormGrad,
   LogSoftmax,
   MatMul,
+  MatMulHalf,
   Pad,
   Reduce,
   ScaledDotProductAttention,

@@ -46,6 +46,8 @@ export const SPLIT_KERNELS = {
   attn_bwd_dq: ['desc'],
   attn_bwd_dkv: ['desc'],
   attn_bwd_fused: ['desc'],
+  gemm_half_nt: ['a', 'w', 'c', 'M', 'N', 'K', 'isF16'],
+  gemm_half_nn: ['a', 'w', 'c', 'M', 'N', 'K', 'isF16'],
 } as const;
 
 export const DIRECT_EXPORTS = {
@@ -55,6 +57,7 @@ export const DIRECT_EXPORTS = {
   gemm_packed_b_floats: ['N', 'K'],
   attn_scratch_bytes: ['D', 'Dv'],
   attn_desc_echo: ['desc', 'out'],
+  gemm_half_max_k: [],
 } as const;
 
 export type SplitKernel = keyof typeof SPLIT_KERNELS;

@@ -1,5 +1,6 @@
 /** Hugging Face architectures (modules named as HF names them) and `loadPretrained`. */
-export { loadPretrained, SUPPORTED_MODEL_TYPES, PRETRAINED_ARCHITECTURES, type LoadedPretrained, type PretrainedModel } from './load-pretrained.js';
+export { loadPretrained, SUPPORTED_MODEL_TYPES, PRETRAINED_ARCHITECTURES, type LoadedPretrained, type PretrainedModel, type LoadPretrainedOptions } from './load-pretrained.js';
+export { ModelTooLargeError, modelShape, pretrainedMemory, weightBytes, workloadBytes, type WeightsDtype, type Workload, type ModelShape, type PretrainedMemory } from './memory.js';
 export { HfConfig, parseGenerationConfig } from './config.js';
 export { gpt2Config, GPT2_ARCHITECTURE } from './gpt2.js';
 export { LlamaForCausalLM, LlamaRMSNorm, parseLlamaConfig, llamaConfig, ropeInverseFrequencies, LLAMA_ARCHITECTURE, type LlamaConfig, type RopeScaling } from './llama.js';

@@ -5,13 +5,16 @@
  * Order of work, so that bad input is one line before anything heavy happens:
  * 1. config.json read and dispatched on `model_type`; the architecture's fields checked.
  * 2. Every weight file opened and its header validated (missing shard, truncated shard).
- * 3. The model's size checked against the arena (float32 weights must fit in 4 GiB), then the
- *    weight plan checked against the headers: every parameter's tensor present, of a float
- *    dtype and of the right shape (transposed for GPT-2's Conv1D), naming the tensor, both shapes
- *    and the file.
- * 4. Only then the model is built and each tensor read by its byte range, converted to float32
- *    (F16 and BF16 exactly; weights are not kept in half precision yet), transposed if needed and
- *    copied into its parameter, one at a time.
+ * 3. The model's memory checked against the arena (models/hf/memory.ts: the weights at the
+ *    chosen width plus the KV cache and activations of the workload), refused in one line with
+ *    the bytes needed, the bytes free and the options that would fit; then the weight plan
+ *    checked against the headers: every parameter's tensor present, of a float dtype and of the
+ *    right shape (transposed for GPT-2's Conv1D), naming the tensor, both shapes and the file.
+ * 4. Only then the model is built and each tensor read by its byte range, transposed if needed
+ *    and copied into its parameter, one at a time: converted to float32 (F16 and BF16 exactly),
+ *    or, with `weights: 'bfloat16' | 'float16'`, kept as 2-byte bits in the arena (a file's own
+ *    half dtype copied unchanged, anything else rounded to nearest even). Half weights are the
+ *    matrices (Linear and Embedding weights); norms and biases stay float32; compute is float32.
  *
  * ```ts
  * const { model, architecture, generation } = loadPretrained('models/SmolLM-135M');
@@ -34,6 +37,23 @@ import { LLAMA_ARCHITECTURE, type LlamaForCausalLM } from './llama.js';
 import { BERT_ARCHITECTURE, type BertModel } from './bert.js';
 import { DISTILBERT_ARCHITECTURE, type DistilBertModel } from './distilbert.js';
 import type { GPT } from '../gpt.js';
+import { withHalfWeights } from '../../nn/module.js';
+import { isHalf, type HalfDType } from '../../tensor/dtype.js';
+import { convertHalf, floatsToHalf } from '../../tensor/half.js';
+import { ModelTooLargeError, modelShape, pretrainedMemory, type WeightsDtype, type Workload } from './memory.js';
+
+export interface LoadPretrainedOptions {
+  /**
+   * How weight matrices are stored: 'float32' (default), 'bfloat16' or 'float16' (2 bytes per
+   * element, frozen, float32 compute), or 'auto': float32 when the float32 model fits, else the
+   * file's own half dtype (bfloat16 for a float32 file).
+   */
+  weights?: WeightsDtype | 'auto';
+  /** The work the memory check keeps room for: default 1 sequence of min(context, 2048) tokens. */
+  workload?: Partial<Workload>;
+  /** Bytes the arena may hold (default 4 GiB, wasm32's limit). */
+  arenaLimitBytes?: number;
+}
 
 /** Every architecture `loadPretrained` reads. */
 export const PRETRAINED_ARCHITECTURES: readonly PretrainedArchitecture<never, Module>[] = [
@@ -67,6 +87,8 @@ export type LoadedPretrained = PretrainedModel & {
   files: string[];
   /** Which checkpoint tensor filled which parameter (and whether it was transposed). */
   weights: WeightSource[];
+  /** How the weight matrices are stored ('auto' resolved). */
+  weightsDtype: WeightsDtype;
   dispose(): void;
 };
 
@@ -95,13 +117,21 @@ export function isHuggingFaceFolder(dir: string): boolean {
  * SmolLM and TinyLlama; bert; distilbert). The model is in eval mode. Errors (`PretrainedFolderError`,
  * `ModelConfigError`, `SafetensorsError`) are one line naming the folder or file.
  *
+ * `options.weights` keeps the weight matrices in bfloat16/float16 (half the arena; see the module
+ * comment); a model that cannot fit is refused before any tensor is read (`ModelTooLargeError`).
+ *
  * ```ts
  * const lm = loadPretrained('models/gpt2');
  * if (lm.architecture === 'gpt2') lm.model.forward(ids); // (B, T, 50257)
  * lm.dispose();
+ * const big = loadPretrained('models/Llama-3.2-1B', { weights: 'auto' }); // bfloat16 as stored: 2.3 GiB
  * ```
  */
-export function loadPretrained(dir: string): LoadedPretrained {
+export function loadPretrained(dir: string, options: LoadPretrainedOptions = {}): LoadedPretrained {
+  const requested = options.weights ?? 'float32';
+  if (!['float32', 'bfloat16', 'float16', 'auto'].includes(requested)) {
+    throw new TypeError(`loadPretrained: weights must be 'float32', 'bfloat16', 'float16' or 'auto', got ${JSON.stringify(requested)}`);
+  }
   if (!exists(dir) || !stat(dir).isDirectory()) throw new PretrainedFolderError(dir, 'no such folder');
   const configPath = joinPath(dir, 'config.json');
   if (!exists(configPath)) throw new PretrainedFolderError(dir, 'no config.json: not a Hugging Face model folder');
@@ -124,10 +154,21 @@ export function loadPretrained(dir: string): LoadedPretrained {
 
     // 3. Check everything before building the model or reading a single tensor.
     const plan = arch.plan(config, names);
-    const numParams = plan.sources.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0);
-    const free = ARENA_LIMIT_BYTES - memory().numBytes;
-    if (4 * numParams > free) {
-      throw new PretrainedFolderError(configPath, `the model has ${numParams} parameters, ${gib(4 * numParams)} as float32 weights: more than the ${gib(free)} free in the arena (wasm32 memory is at most 4 GiB; weights kept in half precision are not implemented yet)`);
+    const shape = modelShape(arch.name, config);
+    const workload: Workload = {
+      batchSize: options.workload?.batchSize ?? 1,
+      sequenceLength: options.workload?.sequenceLength ?? Math.min(shape.maxPositions, 2048),
+    };
+    const free = (options.arenaLimitBytes ?? ARENA_LIMIT_BYTES) - memory().numBytes;
+    const needs = {
+      float32: pretrainedMemory(shape, plan.sources, 'float32', workload),
+      bfloat16: pretrainedMemory(shape, plan.sources, 'bfloat16', workload),
+      float16: pretrainedMemory(shape, plan.sources, 'float16', workload),
+    };
+    const weightsDtype: WeightsDtype = requested !== 'auto' ? requested : needs.float32.total <= free ? 'float32' : fileHalfDtype(plan.sources.map((p) => checkpoint.tensors.get(p.tensor)?.entry.dtype));
+    if (needs[weightsDtype].total > free) {
+      const totals = { float32: needs.float32.total, bfloat16: needs.bfloat16.total, float16: needs.float16.total };
+      throw new ModelTooLargeError(configPath, weightsDtype, needs[weightsDtype], free, totals, workload);
     }
     for (const { param, tensor, shape: paramShape, transpose } of plan.sources) {
       const where = checkpoint.tensors.get(tensor);
@@ -148,7 +189,7 @@ export function loadPretrained(dir: string): LoadedPretrained {
     }
 
     // Every parameter is overwritten below (the plan covers them all, checked next): skip random init.
-    const model = withoutInit(() => arch.create(config));
+    const model = withoutInit(() => (isHalf(weightsDtype) ? withHalfWeights(weightsDtype, () => arch.create(config)) : arch.create(config)));
     try {
       const params = new Map<string, Tensor>(model.namedParameters());
       const planned = plan.sources.map((p) => `${p.param} ${formatShape(p.shape)}`).sort();
@@ -158,6 +199,12 @@ export function loadPretrained(dir: string): LoadedPretrained {
       noGrad(() => {
         for (const { param, tensor, transpose } of plan.sources) {
           const target = params.get(param)!;
+          if (isHalf(target.dtype)) {
+            const bits = readHalf(checkpoint, tensor, target.dtype);
+            const shape = checkpoint.tensors.get(tensor)!.entry.shape;
+            copy_(target, transpose ? transpose2d(bits, shape[0]!, shape[1]!) : bits);
+            continue;
+          }
           const rawTensor = checkpoint.read(tensor);
           const data = rawTensor.data as Float32Array;
           copy_(target, transpose ? transpose2d(data, rawTensor.shape[0]!, rawTensor.shape[1]!) : data);
@@ -175,7 +222,7 @@ export function loadPretrained(dir: string): LoadedPretrained {
       model.eval();
       return {
         architecture: arch.name, model, dir, modelType: modelType as string, config, hfConfig: raw,
-        generation, maxLength, unusedWeights, files: [...checkpoint.files], weights: plan.sources, dispose: () => model.dispose(),
+        generation, maxLength, unusedWeights, files: [...checkpoint.files], weights: plan.sources, weightsDtype, dispose: () => model.dispose(),
       } as unknown as LoadedPretrained;
     } catch (err) {
       model.dispose();
@@ -191,9 +238,27 @@ const ARENA_LIMIT_BYTES = 4 * 2 ** 30;
 
 const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 
+/** The half dtype most of the checkpoint's matrices are stored in (bfloat16 when none is half). */
+function fileHalfDtype(dtypes: (string | undefined)[]): HalfDType {
+  const f16 = dtypes.filter((d) => d === 'F16').length;
+  const bf16 = dtypes.filter((d) => d === 'BF16').length;
+  return f16 > bf16 ? 'float16' : 'bfloat16';
+}
+
+/** One tensor as half bits of `dtype`: stored bits copied when the file has that dtype, else converted (rounded to nearest even). */
+function readHalf(checkpoint: ReturnType<typeof openHfCheckpoint>, name: string, dtype: HalfDType): Uint16Array {
+  const { entry } = checkpoint.tensors.get(name)!;
+  if (entry.dtype === 'BF16' || entry.dtype === 'F16') {
+    const bytes = checkpoint.readBytes(name); // a fresh, aligned buffer
+    const bits = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
+    return convertHalf(bits, entry.dtype === 'BF16' ? 'bfloat16' : 'float16', dtype) as Uint16Array;
+  }
+  return floatsToHalf(checkpoint.read(name).data as Float32Array, dtype) as Uint16Array;
+}
+
 /** A (rows, cols) row-major matrix transposed to (cols, rows). */
-function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
+function transpose2d<A extends Float32Array | Uint16Array>(data: A, rows: number, cols: number): A {
+  const out = new (data.constructor as new (n: number) => A)(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
   return out;
 }

@@ -133,7 +133,7 @@ test('an index naming a missing shard, a truncated shard, no weights at all', ()
 test('a model too large for the arena is refused from its config, with its size', () => {
   withCopy('llama', (dir) => {
     editJson(join(dir, 'config.json'), (c) => Object.assign(c, { hidden_size: 8192, intermediate_size: 28672, num_hidden_layers: 80, num_attention_heads: 64, num_key_value_heads: 8, vocab_size: 128256 }));
-    refuses(dir, /config\.json: the model has 70553706496 parameters, 262\.83 GiB as float32 weights: more than the \d+\.\d\d GiB free in the arena \(wasm32 memory is at most 4 GiB; weights kept in half precision are not implemented yet\)$/);
+    refuses(dir, /config\.json: the model needs \d+\.\d\d GiB \(70,553,706,496 parameters as float32 weights: 26\d\.\d\d GiB; KV cache and activations for 1×64 tokens: 0\.\d\d GiB\), more than the \d+\.\d\d GiB free in the arena \(wasm32 memory is at most 4 GiB\); even half-precision weights need 13\d\.\d\d GiB; fine-tuning: LoRA adapters over frozen half-precision weights need about 1\d\d\.\d\d GiB$/);
   });
 });
 

@@ -21,6 +21,10 @@ export interface WorkerData {
   backend?: string;
   /** Threads of the wasm pool. */
   threads?: number;
+  /** Most generations of one model decoded together (default 8). */
+  parallel?: number;
+  /** false: every generation runs its own decoder (interleaved step by step, no shared forward). */
+  continuousBatching?: boolean;
 }
 
 export type ModelTaskName = 'classification' | 'language-model';

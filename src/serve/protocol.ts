@@ -39,6 +39,8 @@ export interface ModelInfo {
   vocabSize: number;
   /** Class names (classifiers). */
   labels?: string[];
+  /** The backend the worker runs it on ('wasm' unless asked or unavailable). */
+  backend?: string;
 }
 
 /** One request's share of a classification batch. */

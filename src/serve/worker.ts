@@ -12,7 +12,10 @@
  * Started by `ModelWorker.start` (model-worker.ts) through `spawnModuleWorker`; not imported.
  */
 import { workerPort, exists, joinPath, readText } from '../platform/index.js';
-import { setBackend } from '../engine/scope.js';
+// Registers the wasm backend in this thread (src/index.ts does it for the library; this worker
+// does not import that): without it every served model ran on the reference backend.
+import '../backends/wasm/index.js';
+import { setBackend, getBackend } from '../engine/scope.js';
 import { setNumThreads } from '../backends/wasm/thread-pool.js';
 import { readRunTask } from '../infer/run-model.js';
 import { loadTextClassifier, type LoadedTextClassifier } from '../infer/text-classifier.js';
@@ -256,7 +259,7 @@ port.onMessage((raw) => {
 });
 
 try {
-  for (const info of load(port.data as WorkerData)) infos.set(info.name, info);
+  for (const info of load(port.data as WorkerData)) infos.set(info.name, { ...info, backend: getBackend() });
   post({ type: 'ready', models: [...infos.values()] });
 } catch (err) {
   post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });

@@ -51,7 +51,8 @@ async function expected(): Promise<string[]> {
   return out;
 }
 
-async function completion(base: string, body: (typeof REQUESTS)[number]): Promise<{ text: string; usage: { completion_tokens: number } }> {
+async function completion(base: string, request: (typeof REQUESTS)[number]): Promise<{ text: string; usage: { completion_tokens: number } }> {
+  const body: { stream?: boolean } & (typeof REQUESTS)[number] = request;
   const res = await postJson(`${base}/v1/completions`, { model: 'lm', ...body, ...(body.stream ? { stream_options: { include_usage: true } } : {}) });
   assert.equal(res.status, 200, res.text);
   if (!body.stream) return { text: res.json.choices[0].text, usage: res.json.usage };

@@ -134,7 +134,7 @@ export async function sendAndCheck(base: string, route: string, request: FuzzReq
   let res: Response;
   let text: string;
   try {
-    res = await fetch(`${base}${route}`, { method: 'POST', headers, body: request.body, signal: AbortSignal.timeout(15_000) });
+    res = await fetch(`${base}${route}`, { method: 'POST', headers, body: typeof request.body === 'string' ? request.body : Buffer.from(request.body), signal: AbortSignal.timeout(15_000) });
     text = await res.text();
   } catch (err) {
     assert.fail(`no answer within 15 s (or the connection broke: ${(err as Error).message}) for ${what()}`);

@@ -10,7 +10,8 @@
  * folders given), then runs three phases of `--seconds` each:
  *
  *   1. one client alone (continuous batching on): it first sends every request of the set once,
- *      one at a time: those answers are the reference ("the same request run alone");
+ *      one at a time: those answers are the reference ("the same request run alone"); the other
+ *      phases start with the same pass (a warm-up, checked, not measured);
  *   2. `--clients` concurrent clients, batching on (`--parallel` rows per decoding step,
  *      classification batching);
  *   3. the same clients, batching off (`--no-continuous-batching`, `--max-batch 1`).
@@ -65,9 +66,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--threads') o.threads = value();
     else if (a === '--max-requests') o.maxRequests = int(a, value(), 1);
     else if (a === '--out') o.out = value();
-    else if (a === '--only' || a === '--quick' || a === '--no-install' || a === '--no-docs') {
-      if (a === '--only') i++; // from `npm run bench -- --only load`
-    } else if (a === '--help' || a === '-h') {
+    else if (a === '--help' || a === '-h') {
       console.log('usage: node --import tsx bench/load-test.ts [--seconds 60] [--clients 32] [--parallel 8] [--lm DIR] [--classifier DIR] [--backend wasm|ref] [--threads N] [--max-requests N] [--out FILE]');
       process.exit(0);
     } else fail(`unknown argument '${a}' (try --help)`);
@@ -325,9 +324,17 @@ async function main(): Promise<void> {
       const server = await startServe([...common, ...phase.args]);
       child = server.child;
       // The reference: the one-client phase sends the whole set once, one request at a time, first.
-      if (refs.some((x) => x === null)) for (const [k, t] of set.entries()) refs[k] = await send(server.url, t);
+      // The other phases send it the same way to warm up (unmeasured, but checked).
+      let warmMismatches = 0;
+      for (const [k, t] of set.entries()) {
+        const a = await send(server.url, t);
+        if (refs[k] === null) refs[k] = a;
+        else if (!matches(a, refs[k]!)) warmMismatches++;
+      }
       console.error(`load-test: ${phase.name}, ${o.seconds} s …`);
-      results.push(await runPhase(phase.name, server.url, set, refs, phase.clients, o.seconds, o.maxRequests));
+      const result = await runPhase(phase.name, server.url, set, refs, phase.clients, o.seconds, o.maxRequests);
+      result.mismatches += warmMismatches;
+      results.push(result);
       await stopServe(server.child);
       child = null;
     }

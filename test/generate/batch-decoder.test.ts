@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { GPT, manualSeed, memory, nn, getBackend, listBackends, setBackend } from '../../src/index.js';
 import { generate, streamText, streamTextBatched, BatchDecoder, supportsBatching, GenerationOptionError } from '../../src/generate/index.js';
 import { writeTinyLanguageModel } from './run-folder.js';
+import { LlamaForCausalLM } from '../../src/models/hf/llama.js';
+import { tinyLlama } from '../export/helpers.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -84,6 +86,21 @@ test('concurrent greedy sequences (different prompt lengths and max_tokens, join
     assert.ok(decoder.stats.steps < total / 2, `${decoder.stats.steps} steps for ${total} tokens`);
     assert.ok(decoder.stats.maxRows >= 4, `up to ${decoder.stats.maxRows} rows in one forward`);
     assert.equal(decoder.active, 0);
+    model.dispose();
+  });
+});
+
+test('a Llama (rotary positions per row from the mask, grouped-query attention) batches to the same tokens as alone', async () => {
+  await forEachBackendAsync(async (backend) => {
+    manualSeed(5);
+    const model = new LlamaForCausalLM(tinyLlama());
+    const greedy = { temperature: 0 };
+    const alone: number[][] = [];
+    for (const j of JOBS) alone.push((await generate(model, j.prompt, { ...greedy, maxNewTokens: j.maxNewTokens })).tokens);
+    assert.ok(alone.some((t) => new Set(t).size > 3), 'the outputs vary');
+    const decoder = new BatchDecoder(model, { maxBatch: 8 });
+    assert.deepEqual(await runBatched(decoder, () => greedy), alone, `${backend}: Llama rows`);
+    assert.ok(decoder.stats.maxRows >= 4);
     model.dispose();
   });
 });

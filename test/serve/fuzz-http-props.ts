@@ -81,6 +81,46 @@ function fitting(schema: Schema, key: string): fc.Arbitrary<unknown> {
   }
 }
 
+const GOOD_TEXT = fc.constantFrom('the cat', 'a dog sat', 'free money now', 'the mat', 'then the cat and the dog');
+
+/**
+ * A value `schema` accepts, small enough to run at once (max_tokens ≤ 8, known texts, the models
+ * served or none): what reaches the models.
+ */
+function valid(schema: Schema, key: string, models: string[]): fc.Arbitrary<unknown> {
+  if (key === 'model') return fc.constantFrom(...models);
+  if (Array.isArray(schema.anyOf)) return fc.oneof(...(schema.anyOf as Schema[]).map((s) => valid(s, key, models)));
+  if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]));
+  const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+  const lo = typeof schema.minimum === 'number' ? schema.minimum : typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum + 1e-3 : 0;
+  const hi = typeof schema.maximum === 'number' ? schema.maximum : lo + 8;
+  switch (type) {
+    case 'string':
+      return key === 'stop' ? fc.constantFrom('.', 'the', 'zz') : GOOD_TEXT;
+    case 'integer':
+      return /tokens|predict/.test(key) ? fc.integer({ min: 1, max: 8 }) : fc.integer({ min: lo, max: Math.min(hi, lo + 8) });
+    case 'number':
+      return fc.double({ min: lo, max: Math.min(hi, 2), noNaN: true });
+    case 'boolean':
+      return fc.boolean();
+    case 'null':
+      return fc.constant(null);
+    case 'array': {
+      const items = (schema.items as Schema | undefined) ?? {};
+      const min = typeof schema.minItems === 'number' ? schema.minItems : 0;
+      return fc.array(key === 'tokens' ? fc.integer({ min: 0, max: 17 }) : valid(items, key, models), { minLength: min, maxLength: min + (key === 'messages' ? 1 : 3) });
+    }
+    case 'object': {
+      const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
+      const required = new Set((schema.required as string[] | undefined) ?? []);
+      const fields = Object.entries(properties).map(([k, s]) => (required.has(k) ? valid(s, k, models).map((v) => [k, v] as const) : fc.option(valid(s, k, models).map((v) => [k, v] as const), { freq: 3 })));
+      return fc.tuple(...fields).map((pairs) => Object.fromEntries(pairs.filter((p): p is readonly [string, unknown] => p !== null)));
+    }
+    default:
+      return fc.constant(null);
+  }
+}
+
 /** An object for an object schema: each field present or not, fitting or of a random kind, sometimes extra fields. */
 function objectOf(schema: Schema): fc.Arbitrary<Record<string, unknown>> {
   const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
@@ -110,13 +150,17 @@ export interface FuzzRequest {
 /** Requests for one route: schema-built, mutated, random JSON, random bytes. */
 export function requestsFor(route: string): fc.Arbitrary<FuzzRequest> {
   const schema = ROUTE_SCHEMAS[route];
-  const valid = schema ? objectOf(schema) : fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+  const fits = schema ? objectOf(schema) : fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 });
+  // The models served by fuzzServer's callers: 'clf' (a classifier) and 'lm' (a language model).
+  const models = route === '/v1/classify' ? ['clf'] : /completions/.test(route) ? ['lm'] : ['clf', 'lm'];
+  const good = schema ? valid(schema, '', models) : fits;
   const json = fc.oneof(
-    { weight: 6, arbitrary: valid.map((v) => JSON.stringify(v)) },
-    { weight: 3, arbitrary: mutatedJson(valid).map((v) => JSON.stringify(v) ?? 'null') },
+    { weight: 3, arbitrary: good.map((v) => JSON.stringify(v)) },
+    { weight: 5, arbitrary: fits.map((v) => JSON.stringify(v)) },
+    { weight: 3, arbitrary: mutatedJson(fc.oneof(good, fits)).map((v) => JSON.stringify(v) ?? 'null') },
     { weight: 1, arbitrary: nastyValue.map((v) => JSON.stringify(v) ?? '') },
     { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v)) },
-    { weight: 1, arbitrary: valid.chain((v) => { const s = JSON.stringify(v); return fc.nat({ max: s.length }).map((n) => s.slice(0, n)); }) }, // truncated
+    { weight: 1, arbitrary: fits.chain((v) => { const s = JSON.stringify(v); return fc.nat({ max: s.length }).map((n) => s.slice(0, n)); }) }, // truncated
   );
   const body = fc.oneof({ weight: 8, arbitrary: json }, { weight: 1, arbitrary: fc.uint8Array({ maxLength: 200 }) });
   const contentType = fc.oneof(
@@ -126,8 +170,8 @@ export function requestsFor(route: string): fc.Arbitrary<FuzzRequest> {
   return fc.record({ body, contentType });
 }
 
-/** Sends one request and checks the answer. */
-export async function sendAndCheck(base: string, route: string, request: FuzzRequest): Promise<void> {
+/** Sends one request and checks the answer; returns its status. */
+export async function sendAndCheck(base: string, route: string, request: FuzzRequest): Promise<number> {
   const what = () => `POST ${route} (${request.contentType}) ${preview(request.body)}`;
   const headers: Record<string, string> = {};
   if (request.contentType !== null) headers['content-type'] = request.contentType;
@@ -149,7 +193,7 @@ export async function sendAndCheck(base: string, route: string, request: FuzzReq
     assert.equal(typeof json.error!.message, 'string');
     assert.equal(typeof json.error!.type, 'string');
     assert.ok((json.error!.message as string).length > 0);
-    return;
+    return res.status;
   }
   assert.equal(res.status, 200, `${what()}: ${text.slice(0, 200)}`);
   if (type.startsWith('text/event-stream')) {
@@ -163,6 +207,7 @@ export async function sendAndCheck(base: string, route: string, request: FuzzReq
     assert.match(type, /^application\/json/, what());
     JSON.parse(text);
   }
+  return res.status;
 }
 
 /** The server still answers /health and a valid classification and completion. */
@@ -174,14 +219,23 @@ export async function assertServing(base: string): Promise<void> {
   assert.equal(g.status, 200);
 }
 
-/** Runs the fuzzer on every POST route of `server`, `runs` cases each. */
-export async function fuzzServer(server: RunningServer, runs: number, seed: number, log: (line: string) => void = () => {}): Promise<void> {
+/**
+ * Runs the fuzzer on every POST route of `server`, `runs` cases each; returns, per route, how
+ * many answers had each status (so a caller can check that both answers and refusals were reached).
+ */
+export async function fuzzServer(server: RunningServer, runs: number, seed: number, log: (line: string) => void = () => {}): Promise<Record<string, Record<number, number>>> {
   const routes = postRoutes(server);
   for (const known of Object.keys(ROUTE_SCHEMAS)) assert.ok(routes.includes(known), `the server has POST ${known}`);
+  const statuses: Record<string, Record<number, number>> = {};
   for (const route of routes) {
     const started = Date.now();
-    await fc.assert(fc.asyncProperty(requestsFor(route), (request) => sendAndCheck(server.url, route, request)), { numRuns: runs, seed, endOnFailure: true });
-    log(`POST ${route}: ${runs} cases, seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const counts: Record<number, number> = (statuses[route] = {});
+    await fc.assert(fc.asyncProperty(requestsFor(route), async (request) => {
+      const status = await sendAndCheck(server.url, route, request);
+      counts[status] = (counts[status] ?? 0) + 1;
+    }), { numRuns: runs, seed, endOnFailure: true });
+    log(`POST ${route}: ${runs} cases, seed ${seed}, ${((Date.now() - started) / 1000).toFixed(1)} s, statuses ${JSON.stringify(counts)}`);
   }
   await assertServing(server.url);
+  return statuses;
 }

@@ -1,6 +1,7 @@
 // A short seeded fuzz of attn serve's HTTP bodies (test/serve/fuzz-http-props.ts): 40 cases per POST
 // route; FUZZ_RUNS / FUZZ_SEED change them. The long run: test-slow/fuzz-http.test.ts.
 import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -24,5 +25,11 @@ after(async () => {
 
 test('fuzzed bodies on every POST route get a 4xx JSON error or a valid answer, never a 5xx or a hang; the server serves on', { timeout: 120_000 }, async () => {
   const { numRuns, seed } = fuzzRuns(40, 15);
-  await fuzzServer(server, numRuns, seed);
+  const statuses = await fuzzServer(server, numRuns, seed, (line) => console.log(`fuzz-http: ${line}`));
+  // The generator reaches both sides on every route: valid answers and refusals.
+  for (const [route, counts] of Object.entries(statuses)) {
+    const codes = Object.keys(counts).map(Number);
+    assert.ok(codes.includes(200), `${route}: no valid answer among ${JSON.stringify(counts)}`);
+    assert.ok(codes.some((c) => c >= 400 && c < 500), `${route}: no refusal among ${JSON.stringify(counts)}`);
+  }
 });

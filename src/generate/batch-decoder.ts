@@ -325,13 +325,19 @@ export class BatchDecoder {
   private prefill(seq: BatchSequence): void {
     this.stats.prefills++;
     const capture = new CaptureCache();
-    const row = noGrad(() =>
-      tidy(() => {
-        const ids = fromArray(Int32Array.from(seq.promptIds), [1, seq.promptIds.length]); // (1, T)
-        const logits = this.model.forward(ids, { cache: capture, logitsToKeep: 1 }); // (1, 1, V)
-        return this.logitsRow(logits.data(), 0, seq.options);
-      }),
-    );
+    let row: Float64Array;
+    try {
+      row = noGrad(() =>
+        tidy(() => {
+          const ids = fromArray(Int32Array.from(seq.promptIds), [1, seq.promptIds.length]); // (1, T)
+          const logits = this.model.forward(ids, { cache: capture, logitsToKeep: 1 }); // (1, 1, V)
+          return this.logitsRow(logits.data(), 0, seq.options);
+        }),
+      );
+    } catch (err) {
+      for (const t of [...capture.keys, ...capture.values]) t?.dispose(); // the layers that ran
+      throw err;
+    }
     seq.prompt = { keys: capture.keys, values: capture.values };
     seq.cached = seq.promptIds.length;
     this.sample(seq, row);

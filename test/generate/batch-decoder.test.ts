@@ -149,6 +149,41 @@ test('a cancelled or aborted sequence frees its row at once; the others go on un
   });
 });
 
+test('a model error fails the running sequences and frees their cache; the decoder serves on', async () => {
+  const model = randomGPT();
+  const greedy = { temperature: 0, maxNewTokens: 10 };
+  const expected = (await generate(model, [4, 4, 2], greedy)).tokens;
+  let calls = 0;
+  let failAt = 4; // prefill, prefill, step, then the second step throws
+  const flaky = new Proxy(model, {
+    get(target, key) {
+      if (key === 'forward') {
+        return (...args: Parameters<GPT['forward']>) => {
+          if (++calls === failAt) throw new Error('boom: out of memory');
+          return target.forward(...args);
+        };
+      }
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as GPT;
+  const before = memory();
+  const decoder = new BatchDecoder(flaky, { maxBatch: 4 });
+  const a = decoder.add([1, 2, 3], greedy);
+  const b = decoder.add([5, 6], greedy);
+  await assert.rejects(a.done, /boom/);
+  await assert.rejects(b.done, /boom/);
+  assert.equal(a.tokens.length, 2, 'the tokens before the error were delivered');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(memory().numTensors, before.numTensors, 'the cache was freed');
+  failAt = 1; // a prefill that throws
+  calls = 0;
+  await assert.rejects(decoder.add([7], greedy).done, /boom/);
+  assert.equal(memory().numTensors, before.numTensors, 'a failed prefill keeps nothing');
+  assert.deepEqual((await decoder.add([4, 4, 2], greedy).done).tokens, expected, 'later sequences decode as alone');
+  model.dispose();
+});
+
 test('streamTextBatched gives streamText\'s chunks (stop strings, end-of-text) beside other sequences', async () => {
   const root = mkdtempSync(join(tmpdir(), 'attn-batch-'));
   try {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startServer, type RunningServer } from '../../src/serve/index.js';
 import { writeServeFolders } from './run-folders.js';
-import { fuzzServer } from './fuzz-http-props.js';
+import { fuzzServer, ROUTE_SCHEMAS } from './fuzz-http-props.js';
 import { fuzzRuns } from '../fuzz/kit.js';
 
 let root = '';
@@ -26,10 +26,11 @@ after(async () => {
 test('fuzzed bodies on every POST route get a 4xx JSON error or a valid answer, never a 5xx or a hang; the server serves on', { timeout: 120_000 }, async () => {
   const { numRuns, seed } = fuzzRuns(40, 15);
   const statuses = await fuzzServer(server, numRuns, seed, (line) => console.log(`fuzz-http: ${line}`));
-  // The generator reaches both sides on every route: valid answers and refusals.
+  // The generator reaches both sides on every route with a schema here: valid answers and refusals
+  // (a route added without one gets random JSON only, which may never be valid).
   for (const [route, counts] of Object.entries(statuses)) {
     const codes = Object.keys(counts).map(Number);
-    assert.ok(codes.includes(200), `${route}: no valid answer among ${JSON.stringify(counts)}`);
+    if (route in ROUTE_SCHEMAS) assert.ok(codes.includes(200), `${route}: no valid answer among ${JSON.stringify(counts)}`);
     assert.ok(codes.some((c) => c >= 400 && c < 500), `${route}: no refusal among ${JSON.stringify(counts)}`);
   }
 });

@@ -6,6 +6,7 @@
 //   B6 generation; the language-model quality run is npm run test:slow, rendered from its files)
 //   node bench/run.mjs --report-only /tmp/attn-bench-XXXX [--docs]
 //   node bench/run.mjs --profile-threads [--quick] [--docs]
+//   node bench/run.mjs --only load [--seconds 60 …]   (the attn serve load test, bench/load-test.ts)
 //
 // 1. Installs the JavaScript peers into bench/node_modules when missing (tfjs, tfjs-backend-cpu,
 //    tfjs-backend-wasm, onnxruntime-node; ONNXRUNTIME_NODE_INSTALL=skip). They are never
@@ -315,6 +316,19 @@ function caveats(meta) {
 }
 
 // ---- main -----------------------------------------------------------------------------------
+
+// `--only load`: the attn serve load test (bench/load-test.ts, its own flags passed on); not part of a full run.
+{
+  const argv = process.argv.slice(2);
+  const at = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  const inline = at >= 0 && argv[at].startsWith('--only=');
+  const value = at < 0 ? '' : inline ? argv[at].slice(7) : (argv[at + 1] ?? '');
+  if (value.toLowerCase() === 'load') {
+    const rest = argv.filter((_, i) => i !== at && (inline || i !== at + 1));
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(BENCH_DIR, 'load-test.ts'), ...rest], { stdio: 'inherit', cwd: ROOT });
+    process.exit(run.status ?? 1);
+  }
+}
 
 const opts = parseArgs(process.argv.slice(2));
 if (opts.reportOnly) {

@@ -17,6 +17,7 @@ interface ServeFlags {
   maxBatch: string;
   queue: string;
   parallel: string;
+  continuousBatching: boolean;
   backend?: string;
   threads?: string;
 }
@@ -41,7 +42,8 @@ export function registerServeCommand(program: Command): void {
     .option('--batch-window <ms>', 'how long a classification request waits for others to share its batch', '5')
     .option('--max-batch <n>', 'most texts in one classification batch', '64')
     .option('--queue <n>', 'requests waiting at most; more get 429', '64')
-    .option('--parallel <n>', 'generations running at once (interleaved token by token)', '1')
+    .option('--parallel <n>', 'generations running at once; those of one model share each decoding step (continuous batching)', '8')
+    .option('--no-continuous-batching', 'generations running at once take turns, one forward each per token')
     .option('--backend <name>', 'ref or wasm')
     .option('--threads <n>', 'worker threads for the wasm backend')
     .addHelpText('after', `
@@ -72,6 +74,7 @@ Examples:
           maxBatchTexts: parsePositiveInt(flags.maxBatch, '--max-batch'),
           maxQueue: parsePositiveInt(flags.queue, '--queue'),
           parallel: parsePositiveInt(flags.parallel, '--parallel'),
+          continuousBatching: flags.continuousBatching,
           backend: flags.backend,
           threads: flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, '--threads'),
         });

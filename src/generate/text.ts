@@ -15,6 +15,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { CharTokenizer } from '../text/char-tokenizer.js';
 import { BpeTokenizer } from '../text/bpe-tokenizer.js';
 import { Decoder, type CausalLanguageModel, type StepAttention } from './generate.js';
+import type { BatchDecoder } from './batch-decoder.js';
 import { GenerationOptionError, resolveGenerateOptions, type GenerateTextOptions, type ResolvedOptions } from './options.js';
 
 export interface GeneratedText {
@@ -191,4 +192,29 @@ export async function generateText(model: CausalLanguageModel, tokenizer: Tokeni
 export async function* streamText(model: CausalLanguageModel, tokenizer: Tokenizer, prompt: string, options: GenerateTextOptions = {}): AsyncGenerator<TextChunk> {
   if (typeof prompt !== 'string') throw new GenerationOptionError('prompt', prompt, 'a string (streamText streams one prompt)');
   for await (const { chunk } of streamRows(model, tokenizer, [prompt], options)) yield chunk;
+}
+
+/**
+ * `streamText` through a `BatchDecoder`: the prompt joins the decoder's running batch (continuous
+ * batching) and its chunks are those `streamText` gives alone (greedy, or with the same seed).
+ * Breaking out of the loop, an abort or a stop string frees its row at once.
+ *
+ * ```ts
+ * const decoder = new BatchDecoder(model, { maxBatch: 8 });
+ * const [a, b] = [streamTextBatched(decoder, tokenizer, 'Call me'), streamTextBatched(decoder, tokenizer, 'It was', { seed: 1 })];
+ * for await (const { text } of a) process.stdout.write(text); // b shares the forwards meanwhile
+ * ```
+ */
+export async function* streamTextBatched(decoder: BatchDecoder, tokenizer: Tokenizer, prompt: string, options: GenerateTextOptions = {}): AsyncGenerator<TextChunk> {
+  const { model } = decoder;
+  const resolved = resolveGenerateOptions(options, model.config.vocabSize, tokenizerEos(tokenizer));
+  if (tokenizer.vocabSize < model.config.vocabSize) resolved.vocabLimit = tokenizer.vocabSize;
+  const seq = decoder.addResolved(encodePrompt(tokenizer, prompt), resolved);
+  const row = new TextRow(tokenizer, resolved);
+  for await (const { token, finished } of seq) {
+    const text = row.push(token, finished);
+    const finishReason = row.stopped ? 'stop' : !finished ? null : resolved.eosTokenIds.includes(token) ? 'eos' : 'length';
+    yield { token, text, attention: null, finishReason };
+    if (row.stopped) return; // leaving the loop ends the sequence
+  }
 }

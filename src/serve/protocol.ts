@@ -21,6 +21,10 @@ export interface WorkerData {
   backend?: string;
   /** Threads of the wasm pool. */
   threads?: number;
+  /** Most generations of one model decoded together (default 8). */
+  parallel?: number;
+  /** false: every generation runs its own decoder (interleaved step by step, no shared forward). */
+  continuousBatching?: boolean;
 }
 
 export type ModelTaskName = 'classification' | 'language-model';
@@ -35,6 +39,8 @@ export interface ModelInfo {
   vocabSize: number;
   /** Class names (classifiers). */
   labels?: string[];
+  /** The backend the worker runs it on ('wasm' unless asked or unavailable). */
+  backend?: string;
 }
 
 /** One request's share of a classification batch. */

@@ -5,13 +5,15 @@
  * - Classification: requests for one model that arrive within `batchWindowMs` of the first (or
  *   while the previous batch of that model runs) go to the worker as one batch, run as one padded
  *   forward (up to `maxBatchTexts` texts).
- * - Generation: at most `parallel` run at once in the worker (their steps interleave token by
- *   token); the others wait in arrival order. Continuous batching (generations sharing one
- *   forward per step) is not done.
+ * - Generation: at most `parallel` run at once in the worker; the others wait here in arrival
+ *   order. In the worker, those of one model share decoding steps (continuous batching, one
+ *   forward over every running sequence per token: `BatchDecoder`, src/generate/batch-decoder.ts):
+ *   a request sent there is prefilled and joins the running batch at the next step, and one
+ *   that ends or is cancelled frees its row at once, so the next waiting request is sent.
  * - A request finding `maxQueue` requests already waiting is refused at once (429).
  *
  * ```ts
- * const scheduler = new Scheduler(worker, metrics, { batchWindowMs: 5, maxBatchTexts: 64, maxQueue: 64, parallel: 1 });
+ * const scheduler = new Scheduler(worker, metrics, { batchWindowMs: 5, maxBatchTexts: 64, maxQueue: 64, parallel: 8 });
  * const predictions = await scheduler.classify('spam', { texts: ['hi'], topK: 2, attention: false });
  * ```
  */
@@ -26,7 +28,7 @@ export interface SchedulerOptions {
   maxBatchTexts: number;
   /** Most requests waiting (not yet running); one more is refused with 429. */
   maxQueue: number;
-  /** Generations running at once. */
+  /** Generations running at once in the worker (rows of its shared decoding steps). */
   parallel: number;
 }
 

@@ -35,8 +35,12 @@ export interface ServeOptions {
   maxBatchTexts?: number;
   /** Requests waiting at most; one more gets 429 (default 64). */
   maxQueue?: number;
-  /** Generations running at once, interleaved token by token (default 1). */
+  /** Generations running at once (default 8); those of one model share each decoding forward. */
   parallel?: number;
+  /** false: generations running at once take turns, each with its own forward per token (default true). */
+  continuousBatching?: boolean;
+  /** A client has this long to send its whole request, or gets 408 and is disconnected (default 60000 ms). */
+  requestTimeoutMs?: number;
   /** Backend of the model worker ('ref' or 'wasm'; default: the engine's choice). */
   backend?: string;
   /** Threads of the worker's wasm pool. */
@@ -93,25 +97,29 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (names.has(m.name)) throw new Error(`startServer: two models are named '${m.name}'`);
     names.add(m.name);
   }
-  const worker = await ModelWorker.start({ models: options.models, backend: options.backend, threads: options.threads });
+  const parallel = options.parallel ?? 8;
+  const worker = await ModelWorker.start({ models: options.models, backend: options.backend, threads: options.threads, parallel, continuousBatching: options.continuousBatching ?? true });
   let scheduler!: Scheduler;
   const metrics = serverMetrics({ queueDepth: () => scheduler.queueDepth, inFlight: () => scheduler.inFlight });
   scheduler = new Scheduler(worker, metrics, {
     batchWindowMs: options.batchWindowMs ?? 5,
     maxBatchTexts: options.maxBatchTexts ?? 64,
     maxQueue: options.maxQueue ?? 64,
-    parallel: options.parallel ?? 1,
+    parallel,
   });
   const models = worker.models;
   let draining = false;
 
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const requestTimeout = options.requestTimeoutMs ?? 60_000;
   const app = Fastify({
     bodyLimit,
     logger: false,
     forceCloseConnections: 'idle',
-    // A client has this long to send its whole request (slow senders do not hold sockets forever).
-    requestTimeout: 60_000,
+    // A client has this long to send its whole request (slow senders do not hold sockets forever);
+    // Node checks the deadline every connectionsCheckingInterval (30 s by default: too coarse).
+    requestTimeout,
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))), headersTimeout: Math.min(60_000, requestTimeout) },
     // Strict validation: no type coercion ("3" is not a number), no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });

@@ -3,19 +3,26 @@
  * messages (`protocol.ts`). Every kernel runs here, never on the HTTP thread: the engine's
  * thread pool waits with `Atomics.wait`, which would freeze an event loop serving sockets.
  *
- * Generations yield to this thread's event loop between tokens (the decoder does), so an
- * `abort`, a classification batch or another generation's step is handled between two tokens.
+ * Generations of one language model share decoding steps (continuous batching: one
+ * `BatchDecoder` per model, `parallel` rows at most); with `continuousBatching: false`, or a model
+ * that cannot be batched, each runs its own decoder. Either way decoding yields to this thread's
+ * event loop between steps, so an `abort`, a classification batch or a new generation is handled
+ * between two tokens.
  *
  * Started by `ModelWorker.start` (model-worker.ts) through `spawnModuleWorker`; not imported.
  */
 import { workerPort, exists, joinPath, readText } from '../platform/index.js';
-import { setBackend } from '../engine/scope.js';
+// Registers the wasm backend in this thread (src/index.ts does it for the library; this worker
+// does not import that): without it every served model ran on the reference backend.
+import '../backends/wasm/index.js';
+import { setBackend, getBackend } from '../engine/scope.js';
 import { setNumThreads } from '../backends/wasm/thread-pool.js';
 import { readRunTask } from '../infer/run-model.js';
 import { loadTextClassifier, type LoadedTextClassifier } from '../infer/text-classifier.js';
 import { forEachInferenceBatch } from '../infer/batches.js';
 import { loadLanguageModel } from '../generate/load.js';
-import { encodePrompt, streamText } from '../generate/text.js';
+import { encodePrompt, streamText, streamTextBatched } from '../generate/text.js';
+import { BatchDecoder, supportsBatching } from '../generate/batch-decoder.js';
 import { GenerationOptionError, type GenerateTextOptions } from '../generate/options.js';
 import type { CausalLanguageModel } from '../generate/generate.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -27,6 +34,14 @@ import type { ClassifyItem, ClassifyPrediction, FromWorker, GenerationParams, Mo
 interface LanguageModelEntry {
   model: CausalLanguageModel;
   tokenizer: Tokenizer;
+  /** Shared decoding steps of this model's generations; null: each decodes alone. */
+  batcher: BatchDecoder | null;
+}
+
+/** The model's continuous batcher, unless batching is off or the model cannot be batched. */
+function batcherFor(model: CausalLanguageModel, data: WorkerData): BatchDecoder | null {
+  if (data.continuousBatching === false || !supportsBatching(model)) return null;
+  return new BatchDecoder(model, { maxBatch: data.parallel ?? 8 });
 }
 
 const port = workerPort();
@@ -65,7 +80,7 @@ function load(data: WorkerData): ModelInfo[] {
         throw new Error(`${dir}: a Hugging Face ${pretrained.modelType} encoder has no head to serve (attn serve serves classifiers trained by attn and causal language models)`);
       }
       const model = pretrained.model as CausalLanguageModel;
-      languageModels.set(name, { model, tokenizer: loadPretrainedTokenizer(dir) });
+      languageModels.set(name, { model, tokenizer: loadPretrainedTokenizer(dir), batcher: batcherFor(model, data) });
       return { name, dir, task: 'language-model', contextLength: model.config.blockSize, vocabSize: model.config.vocabSize };
     }
     const task = readRunTask(dir);
@@ -76,7 +91,7 @@ function load(data: WorkerData): ModelInfo[] {
     }
     if (task === 'language-model') {
       const lm = loadLanguageModel(dir);
-      languageModels.set(name, { model: lm.model, tokenizer: lm.tokenizer });
+      languageModels.set(name, { model: lm.model, tokenizer: lm.tokenizer, batcher: batcherFor(lm.model, data) });
       return { name, dir, task, contextLength: lm.config.blockSize, vocabSize: lm.config.vocabSize };
     }
     throw new Error(`${dir}: this folder holds a ${task} model, which attn serve does not serve (it serves classifiers and language models)`);
@@ -168,7 +183,7 @@ async function generate(id: number, lm: LanguageModelEntry, info: ModelInfo, pro
   let tokens = 0;
   let finish: 'eos' | 'stop' | 'length' | null = null;
   try {
-    const chunks = streamText(lm.model, lm.tokenizer, text, options);
+    const chunks = lm.batcher ? streamTextBatched(lm.batcher, lm.tokenizer, text, options) : streamText(lm.model, lm.tokenizer, text, options);
     let first = true;
     for await (const chunk of chunks) {
       if (first) post({ type: 'started', id, promptTokens: ids.length });
@@ -244,7 +259,7 @@ port.onMessage((raw) => {
 });
 
 try {
-  for (const info of load(port.data as WorkerData)) infos.set(info.name, info);
+  for (const info of load(port.data as WorkerData)) infos.set(info.name, { ...info, backend: getBackend() });
   post({ type: 'ready', models: [...infos.values()] });
 } catch (err) {
   post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });

@@ -1,0 +1,443 @@
+/**
+ * Continuous batching: generations of one language model that share decoding steps. Each step
+ * runs ONE forward over every active sequence (B_active rows, one new token each); a sequence
+ * added while others run is prefilled alone (its prompt in one forward, which also gives its
+ * first token), then joins the batch at the next step; a finished or cancelled one leaves it at
+ * once (its row is dropped before the next step).
+ *
+ * The batched cache holds the rows right-aligned: every row's cached positions end at the same
+ * column L, a row shorter than the longest has masked (left) padding before its tokens, and a
+ * step writes column L of every row with one in-place write per layer. Each row attends to its
+ * own tokens only (the attention mask) at its own positions (the model derives them from the
+ * mask, as Hugging Face does: cumsum − 1), so a row's tokens are those it would get alone; rows
+ * never share a random generator (each sequence has its own, from its `seed`). When rows join
+ * or leave, the buffers are rebuilt: kept rows are selected, new rows appended, and the common
+ * padding dropped, so L stays the longest row's length (≤ the context) and attention reads no
+ * more columns than that row needs.
+ *
+ * Limits: prompt + maxNewTokens must fit the context (no sliding window: the server refuses
+ * longer requests anyway); no attention weights; models whose positions are an offset shared by
+ * every row (attn's GPT with rotary positions) cannot be batched this way (`supportsBatching`).
+ *
+ * ```ts
+ * const decoder = new BatchDecoder(model, { maxBatch: 8 });
+ * const a = decoder.add([1, 2, 3], { maxNewTokens: 20, temperature: 0 });
+ * const b = decoder.add([4, 5], { maxNewTokens: 10, seed: 7 });
+ * for await (const { token } of a) console.log(token); // b decodes in the same forwards meanwhile
+ * const { tokens } = await b.done;
+ * ```
+ */
+import type { Tensor } from '../tensor/tensor.js';
+import { fromArray } from '../ops/creation.js';
+import { cat, pad, slice } from '../ops/shape.js';
+import { indexSelect } from '../ops/indexing.js';
+import { sliceAssign_ } from '../ops/slice-assign.js';
+import { keep, tidy } from '../engine/scope.js';
+import { noGrad } from '../autograd/apply.js';
+import { Generator, globalGenerator } from '../tensor/random.js';
+import type { GPTCache } from '../models/gpt.js';
+import type { CausalLanguageModel } from './generate.js';
+import { sampleToken } from './sampling.js';
+import { GenerationOptionError, resolveGenerateOptions, type GenerateOptions, type ResolvedOptions } from './options.js';
+
+export interface BatchDecoderOptions {
+  /** Most sequences decoded together (rows of one step); the others wait in arrival order. */
+  maxBatch: number;
+}
+
+/** One new token of a sequence. */
+export interface BatchToken {
+  token: number;
+  /** True on the sequence's last token (end-of-text or maxNewTokens). */
+  finished: boolean;
+}
+
+/** What a decoder has done: forwards run and the rows they carried. */
+export interface BatchDecoderStats {
+  /** Prompt forwards (one per sequence). */
+  prefills: number;
+  /** Shared decoding forwards. */
+  steps: number;
+  /** Rows over all decoding forwards (rows / steps = the mean batch). */
+  rows: number;
+  /** Most rows in one decoding forward. */
+  maxRows: number;
+}
+
+/** Yields to the event loop (a macrotask), so that aborts, I/O and new sequences come in between steps. */
+function nextTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+}
+
+/** Whether `model` takes per-row positions from an attention mask (attn's rotary GPT does not). */
+export function supportsBatching(model: CausalLanguageModel): boolean {
+  return (model.config as { positional?: unknown }).positional !== 'rotary';
+}
+
+/**
+ * A sequence of a `BatchDecoder`: an async iterable of its new tokens (breaking out of the loop
+ * ends it and frees its row), and `done`, which resolves with all of them.
+ */
+export class BatchSequence implements AsyncIterable<BatchToken> {
+  /** The new ids so far (the prompt is not repeated). */
+  readonly tokens: number[] = [];
+  /** Resolves with every new id once the sequence ends; rejects on abort or a model error. */
+  readonly done: Promise<{ tokens: number[] }>;
+  /** @internal prompt + generated ids, for the repetition penalty. */
+  readonly history: number[];
+  /** @internal positions in the decoder's cache (the prompt, then every token but the last). */
+  cached = 0;
+  /** @internal per-layer keys and values of the prompt, until the sequence joins the batch. */
+  prompt: { keys: Tensor[]; values: Tensor[] } | null = null;
+  /** @internal */
+  readonly generator: Generator;
+  private queue: BatchToken[] = [];
+  private wake: (() => void) | null = null;
+  private error: unknown = null;
+  private ended = false;
+  private resolveDone!: (v: { tokens: number[] }) => void;
+  private rejectDone!: (e: unknown) => void;
+  private readonly onAbort: () => void;
+
+  constructor(
+    readonly promptIds: readonly number[],
+    readonly options: ResolvedOptions,
+  ) {
+    this.history = [...promptIds];
+    this.generator = options.seed === null ? globalGenerator : new Generator(options.seed);
+    this.done = new Promise((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    this.done.catch(() => {}); // a caller that only iterates still sees the error there
+    this.onAbort = () => this.fail(options.signal?.reason ?? new Error('aborted'));
+    options.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** True once the sequence has ended (finished, cancelled or failed): its row is freed. */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Tokens still to generate at most. */
+  get remaining(): number {
+    return this.options.maxNewTokens - this.tokens.length;
+  }
+
+  /** Ends the sequence now (a stop string found, a client gone): no more tokens, `done` resolves. */
+  finish(): void {
+    if (this.ended) return;
+    this.end();
+    this.resolveDone({ tokens: this.tokens });
+  }
+
+  /** @internal */
+  push(token: number, finished: boolean): void {
+    if (this.ended) return;
+    this.tokens.push(token);
+    this.history.push(token);
+    this.queue.push({ token, finished });
+    if (finished) this.finish();
+    else this.notify();
+  }
+
+  /** @internal */
+  fail(err: unknown): void {
+    if (this.ended) return;
+    this.error = err;
+    this.end();
+    this.rejectDone(err);
+  }
+
+  private end(): void {
+    this.ended = true;
+    this.options.signal?.removeEventListener('abort', this.onAbort);
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<BatchToken> {
+    try {
+      for (;;) {
+        // An abort or a model error is thrown at once, before tokens not yet read.
+        if (this.error !== null) throw this.error;
+        if (this.queue.length > 0) {
+          yield this.queue.shift()!;
+          continue;
+        }
+        if (this.ended) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      this.finish(); // broken out of: free the row
+    }
+  }
+}
+
+/** The batched keys and values: per layer (B, Hkv, capacity, D), rows right-aligned at column `length`. */
+class BatchCache implements GPTCache {
+  private readonly lengths: number[];
+
+  constructor(
+    readonly keys: Tensor[],
+    readonly values: Tensor[],
+    width: number,
+  ) {
+    this.lengths = keys.map(() => width);
+  }
+
+  get length(): number {
+    return this.lengths[0]!;
+  }
+
+  update(layer: number, k: Tensor, v: Tensor): { keys: Tensor; values: Tensor; length: number } {
+    const start = this.lengths[layer]!;
+    const keys = this.keys[layer]!;
+    if (start + k.shape[2]! > keys.shape[2]!) throw new RangeError(`BatchDecoder: layer ${layer}'s cache holds ${keys.shape[2]} positions; ${start} + ${k.shape[2]} do not fit`);
+    sliceAssign_(keys, k, 2, start);
+    sliceAssign_(this.values[layer]!, v, 2, start);
+    this.lengths[layer] = start + k.shape[2]!;
+    return { keys, values: this.values[layer]!, length: this.lengths[layer]! };
+  }
+
+  dispose(): void {
+    for (const t of [...this.keys, ...this.values]) t.dispose();
+  }
+}
+
+/** A prompt's forward: keeps each layer's keys and values (attention reads them as they are). */
+class CaptureCache implements GPTCache {
+  readonly length = 0;
+  readonly keys: Tensor[] = [];
+  readonly values: Tensor[] = [];
+
+  update(layer: number, k: Tensor, v: Tensor): { keys: Tensor; values: Tensor; length: number } {
+    this.keys[layer] = keep(k);
+    this.values[layer] = keep(v);
+    return { keys: k, values: v, length: k.shape[2]! };
+  }
+}
+
+/**
+ * Decodes many sequences of one model together (continuous batching). Sequences are added at any
+ * time; the decoder runs while it has any and stops (freeing its cache) when none is left.
+ */
+export class BatchDecoder {
+  readonly maxBatch: number;
+  readonly stats: BatchDecoderStats = { prefills: 0, steps: 0, rows: 0, maxRows: 0 };
+  private readonly waitingSeqs: BatchSequence[] = [];
+  private rows: BatchSequence[] = [];
+  private cache: BatchCache | null = null;
+  private running = false;
+
+  constructor(
+    readonly model: CausalLanguageModel,
+    options: BatchDecoderOptions,
+  ) {
+    if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) throw new RangeError(`BatchDecoder: maxBatch must be a positive integer, got ${options.maxBatch}`);
+    if (!supportsBatching(model)) {
+      throw new Error('BatchDecoder: this model shifts rotary positions by one offset for every row (GPT with positional: rotary), so rows of different lengths cannot share a step; decode them one by one (generate / streamTokens)');
+    }
+    this.maxBatch = options.maxBatch;
+  }
+
+  /** Sequences decoding now (rows of the next step; an ended one's row is dropped before it). */
+  get active(): number {
+    return this.rows.filter((s) => !s.isEnded).length;
+  }
+
+  /** Sequences waiting for a row. */
+  get waiting(): number {
+    return this.waitingSeqs.length;
+  }
+
+  /**
+   * Adds a sequence (options as `generate`'s; `returnAttention` is refused, `useCache` ignored).
+   * Prompt + maxNewTokens must fit the model's context.
+   */
+  add(promptIds: ArrayLike<number>, options: GenerateOptions = {}): BatchSequence {
+    return this.addResolved(promptIds, resolveGenerateOptions(options, this.model.config.vocabSize, null, false));
+  }
+
+  /** `add` with options already resolved (the text layer sets the tokenizer's end-of-text id, the vocabulary limit, stop strings). */
+  addResolved(promptIds: ArrayLike<number>, options: ResolvedOptions): BatchSequence {
+    const { vocabSize, blockSize } = this.model.config;
+    const ids = Array.from(promptIds);
+    if (ids.length === 0) throw new GenerationOptionError('promptIds', ids, 'a non-empty list of token ids');
+    ids.forEach((id, i) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new GenerationOptionError('promptIds', id, `an id in [0, ${vocabSize}) (position ${i})`);
+    });
+    if (ids.length + options.maxNewTokens > blockSize) {
+      throw new GenerationOptionError('maxNewTokens', options.maxNewTokens, `at most ${blockSize - ids.length}: the prompt is ${ids.length} tokens and a batched sequence must fit the model's context of ${blockSize}`);
+    }
+    if (options.returnAttention) throw new GenerationOptionError('returnAttention', true, 'false: batched decoding does not collect attention weights');
+    const seq = new BatchSequence(ids, options);
+    if (options.signal?.aborted) seq.fail(options.signal.reason);
+    else this.waitingSeqs.push(seq);
+    if (!this.running) void this.run();
+    return seq;
+  }
+
+  private async run(): Promise<void> {
+    this.running = true;
+    const wasTraining = this.model.training;
+    this.model.train(false);
+    try {
+      while (this.waitingSeqs.length > 0 || this.rows.length > 0) {
+        await nextTurn();
+        const kept = this.rows.filter((s) => !s.isEnded);
+        const changed = kept.length !== this.rows.length;
+        const joined: BatchSequence[] = [];
+        while (this.waitingSeqs.length > 0 && kept.length + joined.length < this.maxBatch) {
+          const seq = this.waitingSeqs.shift()!;
+          if (seq.isEnded) continue;
+          try {
+            this.prefill(seq);
+          } catch (err) {
+            seq.fail(err);
+          }
+          if (seq.isEnded) this.disposePrompt(seq);
+          else joined.push(seq);
+        }
+        if (changed || joined.length > 0) this.rebuild(kept, joined);
+        if (this.rows.length === 0) continue;
+        try {
+          this.step();
+        } catch (err) {
+          for (const s of this.rows) s.fail(err);
+          this.rebuild([], []);
+        }
+      }
+    } finally {
+      this.rebuild([], []);
+      this.model.train(wasTraining);
+      this.running = false;
+    }
+  }
+
+  /** The prompt in one forward: its keys and values kept for the batch, its first token sampled. */
+  private prefill(seq: BatchSequence): void {
+    this.stats.prefills++;
+    const capture = new CaptureCache();
+    let row: Float64Array;
+    try {
+      row = noGrad(() =>
+        tidy(() => {
+          const ids = fromArray(Int32Array.from(seq.promptIds), [1, seq.promptIds.length]); // (1, T)
+          const logits = this.model.forward(ids, { cache: capture, logitsToKeep: 1 }); // (1, 1, V)
+          return this.logitsRow(logits.data(), 0, seq.options);
+        }),
+      );
+    } catch (err) {
+      for (const t of [...capture.keys, ...capture.values]) t?.dispose(); // the layers that ran
+      throw err;
+    }
+    seq.prompt = { keys: capture.keys, values: capture.values };
+    seq.cached = seq.promptIds.length;
+    this.sample(seq, row);
+  }
+
+  private logitsRow(values: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, b: number, options: ResolvedOptions): Float64Array {
+    const V = this.model.config.vocabSize;
+    const row = Float64Array.from(values.subarray(b * V, (b + 1) * V));
+    if (options.vocabLimit !== null && options.vocabLimit < V) row.fill(-Infinity, options.vocabLimit); // ids the tokenizer cannot decode
+    return row;
+  }
+
+  private sample(seq: BatchSequence, logits: Float64Array): void {
+    const next = sampleToken(logits, seq.history, seq.options, seq.generator);
+    const last = seq.options.eosTokenIds.includes(next) || seq.tokens.length + 1 >= seq.options.maxNewTokens;
+    seq.push(next, last);
+  }
+
+  /** One forward over every row: each feeds its last token at column L and gets the next. */
+  private step(): void {
+    const rows = this.rows;
+    const cache = this.cache!;
+    const B = rows.length;
+    const L = cache.length;
+    const padded = rows.some((s) => s.cached !== L);
+    this.stats.steps++;
+    this.stats.rows += B;
+    this.stats.maxRows = Math.max(this.stats.maxRows, B);
+    const logits = noGrad(() =>
+      tidy(() => {
+        const ids = fromArray(Int32Array.from(rows, (s) => s.tokens[s.tokens.length - 1]!), [B, 1]); // (B, 1)
+        let attentionMask: Tensor | null = null; // (B, L + 1): 0 at each row's left padding
+        if (padded) {
+          const m = new Int32Array(B * (L + 1)).fill(1);
+          rows.forEach((s, b) => m.fill(0, b * (L + 1), b * (L + 1) + (L - s.cached)));
+          attentionMask = fromArray(m, [B, L + 1]);
+        }
+        return this.model.forward(ids, { cache, attentionMask, logitsToKeep: 1 }).data(); // (B, 1, V)
+      }),
+    );
+    rows.forEach((s, b) => {
+      s.cached++;
+      this.sample(s, this.logitsRow(logits, b, s.options));
+    });
+  }
+
+  /**
+   * New buffers for rows `kept` (in the current cache, in order) then `joined` (prefilled), all
+   * right-aligned at the longest row's length; the old buffers and the prompts' tensors are freed.
+   */
+  private rebuild(kept: BatchSequence[], joined: BatchSequence[]): void {
+    const old = this.cache;
+    const oldRows = this.rows;
+    const rows = [...kept, ...joined];
+    this.rows = rows;
+    this.cache = null;
+    if (rows.length > 0) {
+      const { blockSize } = this.model.config;
+      const width = Math.max(...rows.map((s) => s.cached));
+      // Each row writes one column per token still to come: room for the one needing the most.
+      const capacity = Math.min(blockSize, Math.max(...rows.map((s) => width + s.remaining)));
+      const layers = old ? old.keys.length : joined[0]!.prompt!.keys.length;
+      const index = old && kept.length > 0 && kept.length < oldRows.length ? Int32Array.from(kept, (s) => oldRows.indexOf(s)) : null;
+      const buffers = noGrad(() =>
+        tidy(() => {
+          const build = (which: 'keys' | 'values', layer: number): Tensor => {
+            const parts: Tensor[] = [];
+            if (old && kept.length > 0) {
+              const L = old.length;
+              const w = Math.min(L, width);
+              let t = old[which][layer]!; // (Bold, Hkv, capacity, D)
+              if (index) t = indexSelect(t, 0, fromArray(index, [index.length])); // (Bkept, Hkv, capacity, D)
+              t = slice(t, 2, L - w, L); // (Bkept, Hkv, w, D): the common left padding dropped
+              parts.push(w < width ? pad(t, [0, 0, width - w, 0]) : t); // (Bkept, Hkv, width, D)
+            }
+            for (const s of joined) {
+              const t = s.prompt![which][layer]!; // (1, Hkv, T, D)
+              parts.push(pad(t, [0, 0, width - s.cached, 0])); // (1, Hkv, width, D)
+            }
+            const all = parts.length === 1 ? parts[0]! : cat(parts, 0); // (B, Hkv, width, D)
+            return pad(all, [0, 0, 0, capacity - width]); // (B, Hkv, capacity, D)
+          };
+          const keys: Tensor[] = [];
+          const values: Tensor[] = [];
+          for (let l = 0; l < layers; l++) {
+            keys.push(build('keys', l));
+            values.push(build('values', l));
+          }
+          return { keys, values };
+        }),
+      );
+      this.cache = new BatchCache(buffers.keys.map(keep), buffers.values.map(keep), width);
+    }
+    old?.dispose();
+    for (const s of joined) this.disposePrompt(s);
+  }
+
+  private disposePrompt(seq: BatchSequence): void {
+    if (!seq.prompt) return;
+    for (const t of [...seq.prompt.keys, ...seq.prompt.values]) t.dispose();
+    seq.prompt = null;
+  }
+}

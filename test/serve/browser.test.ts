@@ -97,6 +97,9 @@ test('the page in Chromium: explorer, classify, generate, dashboard', { timeout:
   await page.selectOption('#model-picker', 'lm');
   await page.waitForSelector('svg.head-view line', { state: 'attached' });
   assert.deepEqual(await page.locator('#tabs button').allTextContents(), ['Attention explorer', 'Generate', 'Training dashboard']);
+  await page.hover('svg.head-view g.token[data-side=right][data-index="4"]'); // follow one key: who attends to 'c'
+  await page.screenshot({ path: join(shots, 'explorer-lm-head-view.png') });
+  await page.mouse.move(5, 5);
   await page.click('.layers button[data-value="0"]');
   assert.equal(await page.locator('.layers button.active').textContent(), '1');
   await page.click('.modes button[data-value=model]');
@@ -122,4 +125,26 @@ test('the page in Chromium: explorer, classify, generate, dashboard', { timeout:
   await page.waitForFunction(() => [...document.querySelectorAll('.run-item')].some((n) => n.textContent!.includes('40 steps')), undefined, { timeout: 10_000 });
   await page.screenshot({ path: join(shots, 'dashboard.png'), fullPage: true });
   assert.deepEqual((page as unknown as { errors: string[] }).errors, [], 'no errors in the page');
+});
+
+test('attn attention --html: the standalone explorer renders from a file with no network', { timeout: 60_000 }, async () => {
+  const file = join(root, 'export.html');
+  const { standaloneExplorerHtml } = await import('../../src/serve/standalone.js');
+  const res = await fetch(`${server.url}/v1/attention`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'lm', text: 'the dog sat' }) });
+  writeFileSync(file, standaloneExplorerHtml(await res.json() as never));
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  let requests = 0;
+  await context.route(/^https?:/, (route) => ((requests++), route.abort()));
+  const p = await context.newPage();
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.goto(`file://${file}`);
+  await p.waitForSelector('svg.head-view line', { state: 'attached' });
+  assert.equal(await p.locator('svg.head-view g.token').count(), 2 * 11);
+  await p.click('.modes button[data-value=model]');
+  assert.equal(await p.locator('canvas.thumb').count(), 4);
+  await p.screenshot({ path: join(shots, 'standalone.png'), fullPage: true });
+  assert.equal(requests, 0, 'the exported file fetches nothing');
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -38,7 +38,7 @@ async function startPage(): Promise<void> {
     picker.disabled = true;
     nav.replaceChildren(h('button', { class: 'tab active' }, 'Attention explorer'));
     const out = h('div', { class: 'explorer-out' });
-    main.replaceChildren(h('section', { class: 'card' }, h('p', { class: 'exported-text' }, exported.view.tokens.map(showToken).join(' '))), out);
+    main.replaceChildren(h('section', { class: 'card' }, h('div', { class: 'token-strip' }, ...exported.view.tokens.map((t) => h('span', { class: 'tok exported' }, showToken(t))))), out);
     renderExplorer(out, exported.view);
     return;
   }

@@ -1,12 +1,16 @@
 // The explorer's weights come from the models' explicit weights path: checked on every backend
 // against the unfused formula softmax(QKᵀ/√d + mask) recomputed here from the layers' own
-// projections (GPT's causal mask, the classifier's padding mask); embeddings against a manual mean.
+// projections (GPT's causal mask, the classifier's padding mask, Llama's RoPE and shared key/value
+// heads); embeddings against a manual mean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GPT, cat, defaultModelConfig, fromArray, manualSeed, noGrad, tidy, arange, type Tensor, type TransformerClassifierConfig } from '../../src/index.js';
 import { linear } from '../../src/nn/functional.js';
 import { TransformerClassifier } from '../../src/models/transformer-classifier.js';
 import { embedTexts } from '../../src/infer/attention-maps.js';
+import { fileURLToPath } from 'node:url';
+import { loadPretrained } from '../../src/models/hf/load-pretrained.js';
+import { ropeInverseFrequencies, type LlamaForCausalLM } from '../../src/models/hf/llama.js';
 import { forEachBackend } from '../helpers/backends.js';
 import { maxAbsDiff } from '../nn/helpers.js';
 
@@ -94,4 +98,47 @@ test('embedTexts: the mean of a language model\'s final hidden states over the t
   }));
   assert.ok(vectors[0]!.some((v, c) => Math.abs(v - vectors[1]![c]!) > 1e-4), 'two texts, two embeddings');
   model.dispose();
+});
+
+test('Llama (GQA, RoPE with llama3 scaling): returnAttention gives softmax(QKᵀ/√d + causal mask) with rotated q and k, on every backend', () => {
+  const dir = fileURLToPath(new URL('../fixtures/hf/llama/', import.meta.url));
+  forEachBackend((backend) => {
+    const pretrained = loadPretrained(dir);
+    const model = pretrained.model as LlamaForCausalLM;
+    model.eval();
+    const { numAttentionHeads: H, numKeyValueHeads: Hkv, headDim: D } = model.config;
+    const T = 9;
+    noGrad(() => tidy(() => {
+      const ids = fromArray(Int32Array.from([1, 5, 9, 14, 3, 22, 8, 40, 17]), [1, T]);
+      const { attentions } = model.forward(ids, { returnAttention: true });
+      const layer = [...model.model.layers][0]!;
+      const x = layer.input_layernorm.forward(model.model.embed_tokens.forward(ids)); // (1, T, C)
+      const q = layer.self_attn.q_proj.forward(x).data(); // (1, T, H·D)
+      const k = layer.self_attn.k_proj.forward(x).data(); // (1, T, Hkv·D)
+      const inv = ropeInverseFrequencies(model.config);
+      const half = D / 2;
+      // RoPE, rotate-half form: x·cos + rotate_half(x)·sin, angle = position · inv_freq (the halves share frequencies).
+      const rope = (v: ArrayLike<number>, width: number, t: number, head: number): number[] => Array.from({ length: D }, (_, d) => {
+        const angle = Math.fround(t * inv[d % half]!);
+        const x0 = v[t * width + head * D + d]!;
+        const rotated = d < half ? -v[t * width + head * D + d + half]! : v[t * width + head * D + d - half]!;
+        return x0 * Math.cos(angle) + rotated * Math.sin(angle);
+      });
+      const w = attentions[0]!.data(); // (1, H, T, T)
+      let worst = 0;
+      for (let hd = 0; hd < H; hd++) {
+        const g = Math.floor(hd / (H / Hkv)); // the key/value head this query head shares
+        for (let i = 0; i < T; i++) {
+          const qi = rope(q, H * D, i, hd);
+          const scores = Array.from({ length: T }, (_, j) => (j > i ? -Infinity : rope(k, Hkv * D, j, g).reduce((a, kj, d) => a + kj * qi[d]!, 0) / Math.sqrt(D)));
+          const max = Math.max(...scores);
+          const e = scores.map((s) => Math.exp(s - max));
+          const sum = e.reduce((a, b) => a + b, 0);
+          e.forEach((p, j) => (worst = Math.max(worst, Math.abs(p / sum - w[(hd * T + i) * T + j]!))));
+        }
+      }
+      assert.ok(worst <= 1e-5, `${backend}: layer 0 off by ${worst}`);
+    }));
+    pretrained.dispose();
+  });
 });

@@ -14,6 +14,7 @@ import { startServer, type RunningServer } from '../../src/serve/index.js';
 import { writeTinyClassifier } from './run-folders.js';
 import { writeTinyLanguageModel } from '../generate/run-folder.js';
 import { postJson } from './helpers.js';
+import { writeTinyHfChatModel } from './hf-folder.js';
 
 let root = '';
 let server: RunningServer;
@@ -152,4 +153,23 @@ test('GET /v1/runs and /v1/runs/:name/log: only the runs with a log, new lines b
   const bad = await fetch(`${base}/v1/runs/a/log?offset=-1`);
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as any).error.message, /offset must be a byte offset/);
+});
+
+test('POST /v1/attention and /v1/embeddings on a Hugging Face Llama folder (shared key/value heads)', { timeout: 60_000 }, async () => {
+  const dir = join(root, 'hf');
+  writeTinyHfChatModel(dir);
+  const hf = await startServer({ models: [{ name: 'llama', dir }], port: 0 });
+  try {
+    const res = await postJson(`${hf.url}/v1/attention`, { text: 'the cat sat on the mat' });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.json.tokens, ['the', 'cat', 'sat', 'on', 'the', 'mat']);
+    assert.equal(res.json.attentions.length, 2, 'two layers');
+    assert.equal(res.json.attentions[0].length, 4, 'one map per query head (4), not per key/value head (2)');
+    for (const row of res.json.rollout) assert.ok(Math.abs(row.reduce((a: number, b: number) => a + b, 0) - 1) < 1e-5);
+    const emb = await postJson(`${hf.url}/v1/embeddings`, { input: 'hello how are you' });
+    assert.equal(emb.status, 200, emb.text);
+    assert.equal(emb.json.data[0].embedding.length, 32);
+  } finally {
+    await hf.close();
+  }
 });

@@ -28,7 +28,7 @@ function rowMax(m: number[][]): number {
 }
 
 /**
- * A (T, T) matrix on a canvas, `cell` CSS pixels per entry (sharp on high-DPI screens), with
+ * A (T, T) matrix on a canvas, colour ∝ √(weight / max), `cell` CSS pixels per entry (sharp on high-DPI screens), with
  * an optional hover callback giving (query, key).
  */
 function heatmapCanvas(m: number[][], cell: number, options: { max?: number; onHover?: (i: number, j: number, e: MouseEvent) => void; onLeave?: () => void } = {}): HTMLCanvasElement {
@@ -45,7 +45,8 @@ function heatmapCanvas(m: number[][], cell: number, options: { max?: number; onH
   const max = options.max ?? rowMax(m);
   for (let i = 0; i < T; i++) {
     for (let j = 0; j < T; j++) {
-      ctx.fillStyle = weightColor(m[i]![j]!, max);
+      // √ scale: a causal model's first rows (weight 1 on few keys) would wash out the rest.
+      ctx.fillStyle = weightColor(Math.sqrt(m[i]![j]! / max));
       ctx.fillRect(j * cell, i * cell, cell + 0.5, cell + 0.5);
     }
   }
@@ -78,5 +79,5 @@ function labelledHeatmap(tokens: string[], m: number[][], title: string): HTMLEl
   } else {
     grid.append(canvas);
   }
-  return h('figure', { class: 'panel-figure' }, h('figcaption', {}, title, h('span', { class: 'muted' }, `  ${T}×${T}${labels ? '' : ' · hover for tokens'}`)), grid);
+  return h('figure', { class: 'panel-figure' }, h('figcaption', {}, title, h('span', { class: 'muted' }, `  ${T}×${T} · rows: queries, columns: keys · colour ∝ √weight${labels ? '' : ' · hover for tokens'}`)), grid);
 }

@@ -89,19 +89,26 @@ function headView(s: ExplorerState): HTMLElement {
   const x0 = textW + 6;
   const x1 = width - textW - 6;
   const y = (i: number): number => 6 + i * row + row / 2;
+  const H = layer.length;
   const draw = (focus: { side: 'left' | 'right'; index: number } | null): void => {
     lines.replaceChildren();
+    const shown: [number, number, number, number][] = []; // head, query, key, weight
     for (const hd of s.heads) {
       const w = layer[hd]!;
       for (let i = 0; i < T; i++) {
         if (focus?.side === 'left' && focus.index !== i) continue;
         for (let j = 0; j < T; j++) {
           if (focus?.side === 'right' && focus.index !== j) continue;
-          const p = w[i]![j]!;
-          if (p < 0.01) continue;
-          lines.append(svg('line', { x1: x0, y1: y(i), x2: x1, y2: y(j), stroke: headColor(hd), 'stroke-width': 2.5, 'stroke-opacity': Math.min(1, p * (focus ? 1 : 0.9)).toFixed(3) }));
+          if (w[i]![j]! >= 0.005) shown.push([hd, i, j, w[i]![j]!]);
         }
       }
+    }
+    // Opacity ∝ weight, the strongest line shown fully opaque; each head's lines a little apart
+    // so overlapping heads keep their colours.
+    const max = shown.reduce((m, l) => Math.max(m, l[3]), 0);
+    for (const [hd, i, j, p] of shown) {
+      const off = (hd - (H - 1) / 2) * 1.6;
+      lines.append(svg('line', { x1: x0, y1: y(i) + off, x2: x1, y2: y(j) + off, stroke: headColor(hd), 'stroke-width': 2.2, 'stroke-opacity': (p / max).toFixed(3) }));
     }
   };
   const labels = (side: 'left' | 'right'): void => {
@@ -125,7 +132,7 @@ function headView(s: ExplorerState): HTMLElement {
   labels('left');
   labels('right');
   draw(null);
-  const note = h('p', { class: 'hint' }, 'Left: the token attending (query); right: the tokens it attends to (keys). Hover a token to follow only its lines; toggle heads above.');
+  const note = h('p', { class: 'hint' }, 'Left: the token attending (query); right: the tokens it attends to (keys). Opacity ∝ weight (the strongest line shown is opaque). Hover a token to follow only its lines; toggle heads above.');
   return h('div', { class: 'head-view-wrap' }, note, root);
 }
 
@@ -134,7 +141,7 @@ function modelView(s: ExplorerState, redraw: () => void): HTMLElement {
   const { attentions, tokens } = s.view;
   const T = tokens.length;
   const H = attentions[0]!.length;
-  const thumb = Math.max(48, Math.min(120, Math.floor(720 / H) - 10));
+  const thumb = Math.max(48, Math.min(150, Math.floor(760 / H) - 10));
   const cell = thumb / T;
   const grid = h('div', { class: 'model-view', style: `grid-template-columns: 4em repeat(${H}, ${thumb}px)` });
   grid.append(h('span'), ...Array.from({ length: H }, (_, hd) => h('span', { class: 'mv-head', style: `color:${headColor(hd)}` }, `head ${hd + 1}`)));

@@ -23,8 +23,10 @@ let server: RunningServer;
 let browser: Browser;
 let page: Page;
 
+/** A log.jsonl line as attn train writes it (run 2 logs lr per parameter group, as the Trainer does). */
 function logLine(step: number, run: number): string {
-  return `${JSON.stringify({ step, epoch: 1, loss: 3 / (1 + step * 0.1 * run) + 0.05 * Math.sin(step), lr: 1e-3 * Math.min(1, step / 10), tokensPerSecond: 900 + 40 * run + (step % 7) * 10, accuracy: Math.min(0.95, 0.4 + step * 0.01 * run) })}\n`;
+  const lr = 1e-3 * Math.min(1, step / 10);
+  return `${JSON.stringify({ step, epoch: 1, loss: 3 / (1 + step * 0.1 * run) + 0.05 * Math.sin(step), lr: run === 2 ? [lr, lr] : lr, tokensPerSecond: 900 + 40 * run + (step % 7) * 10, accuracy: Math.min(0.95, 0.4 + step * 0.01 * run) })}\n`;
 }
 
 before(async () => {

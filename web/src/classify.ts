@@ -21,7 +21,7 @@ function renderClassify(root: HTMLElement, model: () => PageModel): void {
     if (!last) return;
     const p = last.answer.predictions[0]!;
     const labels = Object.entries(p.probabilities).sort((a, b) => b[1] - a[1]);
-    bars.replaceChildren(...labels.map(([label, prob], i) => h('div', { class: `bar-row${i === 0 ? ' top' : ''}` },
+    bars.replaceChildren(...labels.map(([label, prob], i) => h('div', { class: `bar-row${i === 0 ? ' best' : ''}` },
       h('span', { class: 'bar-label' }, label), h('span', { class: 'bar' }, h('span', { class: 'bar-fill', style: `width:${(prob * 100).toFixed(1)}%` })), h('span', { class: 'bar-value' }, pct(prob)))));
     const view = last.view;
     const offset = view.tokens[0] === '[CLS]' ? 1 : 0;

@@ -19,8 +19,15 @@ const CHARTS: { title: string; fields: string[]; log?: boolean }[] = [
   { title: 'Tokens / s', fields: ['tokensPerSecond', 'tokens_per_second'] },
 ];
 
+/** A log value as a number: attn logs `lr` as one number per parameter group (the first is drawn). */
+function valueOf(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (Array.isArray(v) && typeof v[0] === 'number') return v[0];
+  return null;
+}
+
 function fieldOf(records: Record<string, unknown>[], fields: string[]): string | null {
-  for (const f of fields) if (records.some((r) => typeof r[f] === 'number')) return f;
+  for (const f of fields) if (records.some((r) => valueOf(r[f]) !== null)) return f;
   return null;
 }
 
@@ -33,12 +40,15 @@ function renderDashboard(root: HTMLElement): void {
   const charts: { node: HTMLElement; plot: ReturnType<typeof makePlot> | null; key: string }[] = CHARTS.map(() => ({ node: h('div', { class: 'chart' }), plot: null, key: '' }));
   grid.append(...charts.map((c) => c.node));
 
+  /** A run's colour: its place in the list, the same in every chart. */
+  const colorOf = (name: string): string => headColor([...runs.keys()].indexOf(name));
+
   function makePlot(title: string, names: string[], data: (number | null)[][], target: HTMLElement) {
     const width = Math.max(280, target.clientWidth || 420);
     return new uPlot({
       title, width, height: 220, scales: { x: { time: false } },
       legend: { live: true },
-      series: [{ label: 'step' }, ...names.map((n, i) => ({ label: n, stroke: headColor(i), width: 1.5, spanGaps: true, points: { show: false } }))],
+      series: [{ label: 'step' }, ...names.map((n) => ({ label: n, stroke: colorOf(n), width: 1.5, spanGaps: true, points: { show: false } }))],
       axes: [{ label: 'step' }, { size: 64, values: (_u: unknown, vals: number[]) => vals.map(num) }],
     }, data, target);
   }
@@ -55,7 +65,7 @@ function renderDashboard(root: HTMLElement): void {
       const index = new Map(steps.map((x, i) => [x, i]));
       const ys = series.map((s) => {
         const y = new Array<number | null>(steps.length).fill(null);
-        for (const r of s.run.records) if (typeof r.step === 'number' && typeof r[s.field!] === 'number') y[index.get(r.step)!] = r[s.field!] as number;
+        for (const r of s.run.records) if (typeof r.step === 'number' && valueOf(r[s.field!]) !== null) y[index.get(r.step)!] = valueOf(r[s.field!]);
         return y;
       });
       const key = series.map((s) => `${s.run.name}:${s.field}`).join('|');
@@ -72,7 +82,7 @@ function renderDashboard(root: HTMLElement): void {
   const renderList = (): void => {
     list.replaceChildren(...[...runs.values()].map((r, i) => h('label', { class: 'run-item', style: `--run:${headColor(i)}` },
       h('input', { type: 'checkbox', checked: r.shown, onchange: (e: Event) => ((r.shown = (e.target as HTMLInputElement).checked), draw()) }),
-      h('span', { class: 'swatch' }), r.name, h('span', { class: 'muted' }, ` ${r.records.length} steps`))));
+      h('span', { class: 'swatch' }), r.name, h('span', { class: 'muted' }, ` ${r.records.length} step${r.records.length === 1 ? '' : 's'}`))));
   };
 
   const poll = async (): Promise<void> => {

@@ -56,9 +56,16 @@ export function stackOf(maps: Tensor[]): AttentionStack {
   return { heads: H, length: T, layers: maps.map((m) => (m.data() as Float32Array).slice(0, H * T * T)) };
 }
 
+/** Most weights a view holds (layers · heads · T²): 8M numbers are ~80 MB of JSON. */
+export const MAX_ATTENTION_VALUES = 8 * 1024 * 1024;
+
 function view(task: AttentionView['task'], tokens: string[], stack: AttentionStack, truncated: boolean): AttentionView {
   const T = stack.length;
   const { heads: H } = stack;
+  const values = stack.layers.length * H * T * T;
+  if (values > MAX_ATTENTION_VALUES) {
+    throw new RangeError(`${T} tokens give ${stack.layers.length} layers × ${H} heads × ${T}² = ${values} weights, more than the ${MAX_ATTENTION_VALUES} a view holds; give a shorter text (at most ${Math.floor(Math.sqrt(MAX_ATTENTION_VALUES / (stack.layers.length * H)))} tokens)`);
+  }
   const attentions = stack.layers.map((w) => Array.from({ length: H }, (_, h) => squareRows(Array.prototype.slice.call(w, h * T * T, (h + 1) * T * T) as number[], T)));
   return { task, tokens, attentions, rollout: squareRows(attentionRollout(stack), T), statistics: attentionStatistics(stack), truncated };
 }

@@ -77,6 +77,10 @@ export { languageModelLoss, validationWindows, LanguageModelDataError } from './
 export type { LanguageModelLike, LanguageModelLoss } from './infer/language-model.js';
 export { classificationLoss, causalLmLoss } from './infer/losses.js';
 export { loadRunModel, readRunTask, checkRunTask, WrongTaskError } from './infer/run-model.js';
+export { attentionRollout, attentionStatistics, residualAttention, squareRows } from './infer/attention-analysis.js';
+export type { AttentionStack, HeadStatistics } from './infer/attention-analysis.js';
+export { classifierAttention, languageModelAttention, embedTexts, NoAttentionError } from './infer/attention-maps.js';
+export type { AttentionView, TokenProbability } from './infer/attention-maps.js';
 export { RunFolder, RunFolderError, RUN_FILES, RUN_FOLDERS } from './io/run-folder.js';
 export type { RunFile, ModelFiles } from './io/run-folder.js';
 export { registerModel, modelEntry, registeredModelTypes, createModel, defaultModelConfig } from './models/index.js';

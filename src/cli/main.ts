@@ -9,6 +9,7 @@ import { registerGenerateCommand } from './generate.js';
 import { registerServeCommand } from './serve.js';
 import { registerTokenizeCommand } from './tokenize.js';
 import { registerExportCommand } from './export.js';
+import { registerAttentionCommand } from './attention.js';
 import { UsageError } from './options.js';
 import { wordError } from './errors.js';
 import '../index.js';
@@ -33,6 +34,7 @@ registerGenerateCommand(program);
 registerTokenizeCommand(program);
 registerServeCommand(program);
 registerExportCommand(program);
+registerAttentionCommand(program);
 
 program
   .command('demo')

@@ -253,6 +253,18 @@ export class GPT extends Module {
     return lmHeadLoss('GPT.loss', hidden, this.transformer.wte.weight, targets, options);
   }
 
+  /**
+   * The final hidden states (B, T, C) of ids (B, T): the last norm's output, before the lm_head
+   * (what `POST /v1/embeddings` mean-pools).
+   *
+   * ```ts
+   * const h = model.hiddenStates(ids); // (B, T, C)
+   * ```
+   */
+  hiddenStates(ids: Tensor): Tensor {
+    return this.hidden(ids, {}, 'GPT.hiddenStates').hidden; // (B, T, C)
+  }
+
   /** The body: embeddings, blocks and ln_f, before the lm_head. */
   private hidden(ids: Tensor, options: GPTForwardOptions, op: string): { hidden: Tensor; attentions: Tensor[] } {
     ids.assertAlive(op);

@@ -70,7 +70,7 @@ export class TransformerClassifier extends TextClassifier implements TokenEncode
 
   /** The final LayerNorm's output for each token (B, T, D) (without the [CLS] position). */
   encodeTokens(ids: Tensor): Tensor {
-    const { hidden } = this.encode(ids, false);
+    const { hidden } = this.encode(ids);
     return this.clsToken ? hidden.slice(1, 1) : hidden;
   }
 
@@ -79,10 +79,23 @@ export class TransformerClassifier extends TextClassifier implements TokenEncode
   }
 
   /**
-   * Embedding → encoder layers → final norm: hidden states (B, T', D) (T' = 1 + T with [CLS]),
-   * which positions are real tokens, and with `withWeights` the last layer's attention (B, T', T').
+   * Every layer's self-attention probabilities per head (B, H, T', T') (T' = 1 + T with [CLS],
+   * position 0), from the layers' explicit weights path (no gradient).
+   *
+   * ```ts
+   * const maps = model.attentionMaps(ids); // maps[layer]: (B, H, T', T')
+   * ```
    */
-  private encode(ids: Tensor, withWeights: boolean): { hidden: Tensor; real: Tensor; padding: Tensor; lastWeights: Tensor | null } {
+  attentionMaps(ids: Tensor): Tensor[] {
+    return this.encode(ids, 'all').weights;
+  }
+
+  /**
+   * Embedding → encoder layers → final norm: hidden states (B, T', D) (T' = 1 + T with [CLS]),
+   * which positions are real tokens, and the attention of the last layer or of every layer
+   * (B, H, T', T') as `weights` asks.
+   */
+  private encode(ids: Tensor, weights: 'none' | 'last' | 'all' = 'none'): { hidden: Tensor; real: Tensor; padding: Tensor; weights: Tensor[] } {
     const { dModel } = this.config;
     const batch = ids.shape[0]!;
     let real = realTokens(ids); // (B, T) bool
@@ -93,21 +106,24 @@ export class TransformerClassifier extends TextClassifier implements TokenEncode
     }
     x = this.dropout.forward(this.positional.forward(x)); // (B, T', D)
     const padding = real.logicalNot(); // (B, T') true = padding, as PyTorch's key padding mask
-    let lastWeights: Tensor | null = null;
+    const maps: Tensor[] = [];
     for (const [i, layer] of [...this.layers].entries()) {
-      if (withWeights && i === this.layers.length - 1) {
-        // The last layer's self-attention probabilities, averaged over heads (a second, read-only pass).
-        const normed = layer.norm1.forward(x); // (B, T', D)
-        lastWeights = layer.selfAttn.forward(normed, normed, normed, { keyPaddingMask: padding, needWeights: true })[1]; // (B, T', T')
+      if (weights === 'all' || (weights === 'last' && i === this.layers.length - 1)) {
+        const out = layer.forwardWithWeights(x, { srcKeyPaddingMask: padding });
+        x = out.output; // (B, T', D)
+        maps.push(out.weights); // (B, H, T', T')
+      } else {
+        x = layer.forward(x, { srcKeyPaddingMask: padding }); // (B, T', D)
       }
-      x = layer.forward(x, { srcKeyPaddingMask: padding }); // (B, T', D)
     }
-    return { hidden: this.norm.forward(x), real, padding, lastWeights }; // (B, T', D)
+    return { hidden: this.norm.forward(x), real, padding, weights: maps }; // (B, T', D)
   }
 
   private run(ids: Tensor, withWeights: boolean): { logits: Tensor; tokenWeights: Tensor | null } {
     const { pooling } = this.config;
-    const { hidden: x, real, padding, lastWeights } = this.encode(ids, withWeights);
+    const { hidden: x, real, padding, weights } = this.encode(ids, withWeights ? 'last' : 'none');
+    // The last layer's self-attention probabilities, averaged over heads (B, T', T').
+    const lastWeights = weights.length > 0 ? weights[0]!.mean(1) : null;
     let pooled: Tensor;
     let tokenWeights: Tensor | null = null;
     if (this.attentionPooling) {

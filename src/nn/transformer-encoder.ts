@@ -78,25 +78,48 @@ export class TransformerEncoderLayer extends Module {
   }
 
   override forward(src: Tensor, options: EncoderForwardOptions = {}): Tensor {
-    let x = src; // (B, T, E) or (T, B, E)
-    if (this.normFirst) {
-      x = x.add(this.saBlock(this.norm1.forward(x), options)); // (…, E)
-      x = x.add(this.ffBlock(this.norm2.forward(x))); // (…, E)
-    } else {
-      x = this.norm1.forward(x.add(this.saBlock(x, options))); // (…, E)
-      x = this.norm2.forward(x.add(this.ffBlock(x))); // (…, E)
-    }
-    return x;
+    return this.run(src, options, false).output;
   }
 
-  private saBlock(x: Tensor, options: EncoderForwardOptions): Tensor {
-    const [y] = this.selfAttn.forward(x, x, x, {
+  /**
+   * The layer's output and its self-attention probabilities per head (B, H, T, T) (batch first;
+   * no gradient): the explicit, unfused path the attention explorer reads.
+   *
+   * ```ts
+   * const { output, weights } = layer.forwardWithWeights(x, { srcKeyPaddingMask: pad }); // (B, T, E), (B, H, T, T)
+   * ```
+   */
+  forwardWithWeights(src: Tensor, options: EncoderForwardOptions = {}): { output: Tensor; weights: Tensor } {
+    const { output, weights } = this.run(src, options, true);
+    return { output, weights: weights! };
+  }
+
+  private run(src: Tensor, options: EncoderForwardOptions, needWeights: boolean): { output: Tensor; weights: Tensor | null } {
+    let x = src; // (B, T, E) or (T, B, E)
+    let weights: Tensor | null = null;
+    if (this.normFirst) {
+      const sa = this.saBlock(this.norm1.forward(x), options, needWeights);
+      weights = sa.weights;
+      x = x.add(sa.y); // (…, E)
+      x = x.add(this.ffBlock(this.norm2.forward(x))); // (…, E)
+    } else {
+      const sa = this.saBlock(x, options, needWeights);
+      weights = sa.weights;
+      x = this.norm1.forward(x.add(sa.y)); // (…, E)
+      x = this.norm2.forward(x.add(this.ffBlock(x))); // (…, E)
+    }
+    return { output: x, weights };
+  }
+
+  private saBlock(x: Tensor, options: EncoderForwardOptions, needWeights: boolean): { y: Tensor; weights: Tensor | null } {
+    const [y, weights] = this.selfAttn.forward(x, x, x, {
       attnMask: options.srcMask ?? null,
       keyPaddingMask: options.srcKeyPaddingMask ?? null,
       isCausal: options.isCausal ?? false,
-      needWeights: false,
-    }); // (…, E)
-    return this.dropout1.forward(y);
+      needWeights,
+      averageAttnWeights: false,
+    }); // (…, E), (B, H, T, T) or null
+    return { y: this.dropout1.forward(y), weights };
   }
 
   private ffBlock(x: Tensor): Tensor {

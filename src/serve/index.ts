@@ -4,3 +4,5 @@ export type { ServeOptions, RunningServer } from './server.js';
 export { ApiError } from './model-worker.js';
 export { Metrics, Counter, Gauge, Histogram } from './metrics.js';
 export type { ModelSpec, ModelInfo } from './protocol.js';
+export { standaloneExplorerHtml, PageNotBuiltError } from './standalone.js';
+export { listRuns, readLogFrom } from './web-routes.js';

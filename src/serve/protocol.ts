@@ -84,7 +84,13 @@ export type ToWorker =
     }
   | { type: 'abort'; id: number }
   | { type: 'tokenize'; id: number; model: string; content: string; withPieces: boolean }
-  | { type: 'detokenize'; id: number; model: string; tokens: number[] };
+  | { type: 'detokenize'; id: number; model: string; tokens: number[] }
+  | AnalysisRequest;
+
+/** The explorer's requests: one text's attention view (`AttentionView`), mean-pooled embeddings. */
+export type AnalysisRequest =
+  | { type: 'attention'; id: number; model: string; text: string }
+  | { type: 'embed'; id: number; model: string; texts: string[] };
 
 export interface GenerateOutcome {
   text: string;

@@ -112,3 +112,31 @@ export interface TokenizeBody {
   content: string;
   with_pieces?: boolean;
 }
+
+export const attentionBody = {
+  type: 'object',
+  required: ['text'],
+  additionalProperties: false,
+  properties: { model, text: { type: 'string', maxLength: 100_000 } },
+} as const;
+
+/** OpenAI's embeddings body (`encoding_format` 'float' only; `dimensions` and `user` refused or ignored). */
+export const embeddingsBody = {
+  type: 'object',
+  required: ['input'],
+  properties: {
+    model,
+    input: { anyOf: [{ type: 'string' }, { type: 'array', minItems: 1, maxItems: 256, items: { type: 'string' } }] },
+    encoding_format: { type: 'string', enum: ['float'] },
+    user: { type: 'string' },
+  },
+} as const;
+
+export interface AttentionBody {
+  model?: string;
+  text: string;
+}
+export interface EmbeddingsBody {
+  model?: string;
+  input: string | string[];
+}

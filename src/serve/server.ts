@@ -5,7 +5,9 @@
  *
  * Routes: `POST /v1/classify`, `POST /v1/completions`, `POST /v1/chat/completions` (OpenAI's
  * bodies and answers, `stream: true` as server-sent events), `POST /tokenize` and `POST /detokenize`
- * (llama.cpp's), `GET /v1/models` (and `/v1/models/:id`), `GET /health`, `GET /metrics`, `GET /`.
+ * (llama.cpp's), `POST /v1/attention` and `POST /v1/embeddings` (the explorer's), `GET /v1/models`
+ * (and `/v1/models/:id`), `GET /health`, `GET /metrics`; the web page and the dashboard's runs in
+ * web-routes.ts.
  *
  * ```ts
  * const server = await startServer({ models: [{ name: 'spam', dir: 'runs/spam' }], port: 0 });
@@ -19,6 +21,8 @@ import { ModelWorker, ApiError } from './model-worker.js';
 import { Scheduler, type GenerateRequest } from './scheduler.js';
 import { serverMetrics } from './metrics.js';
 import type { GenerationParams, ModelInfo, ModelSpec, ModelTaskName } from './protocol.js';
+import { registerWebRoutes } from './web-routes.js';
+import { attentionBody, embeddingsBody, type AttentionBody, type EmbeddingsBody } from './schemas.js';
 import { chatBody, classifyBody, completionBody, detokenizeBody, tokenizeBody, type ChatBody, type ClassifyBody, type CompletionBody, type DetokenizeBody, type SamplingBody, type TokenizeBody } from './schemas.js';
 
 export interface ServeOptions {
@@ -45,6 +49,8 @@ export interface ServeOptions {
   backend?: string;
   /** Threads of the worker's wasm pool. */
   threads?: number;
+  /** A folder of training runs (each with a log.jsonl) for the page's training dashboard. */
+  runsDir?: string | null;
 }
 
 export interface RunningServer {
@@ -157,11 +163,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return info;
   }
 
-  app.get('/', async (_request, reply) => {
-    reply.type('text/html; charset=utf-8');
-    const list = models.map((m) => `<li><code>${escapeHtml(m.name)}</code>: ${TASK_NAMES[m.task]}, context ${m.contextLength} tokens</li>`).join('');
-    return `<!doctype html><html><head><meta charset="utf-8"><title>attn serve</title></head><body><h1>attn serve</h1><p>Models:</p><ul>${list}</ul><p>The API: <code>POST /v1/classify</code>, <code>POST /v1/completions</code>, <code>POST /v1/chat/completions</code>, <code>POST /tokenize</code>, <code>POST /detokenize</code>, <code>GET /v1/models</code>, <code>GET /health</code>, <code>GET /metrics</code>. The web page (attention explorer, training dashboard) is not built yet.</p></body></html>`;
-  });
+  registerWebRoutes(app, { runsDir: options.runsDir ?? null });
 
   app.get('/health', async (_request, reply) => {
     if (draining) return reply.code(503).send({ status: 'draining' });
@@ -198,6 +200,21 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   app.post<{ Body: DetokenizeBody }>('/detokenize', { schema: { body: detokenizeBody } }, async (request) => {
     const name = servedModel(request.body.model ?? models[0]!.name).name;
     return (await worker.request({ type: 'detokenize', model: name, tokens: request.body.tokens }).done).value;
+  });
+
+  // The explorer's routes: any served model (the first one by default).
+  app.post<{ Body: AttentionBody }>('/v1/attention', { schema: { body: attentionBody } }, async (request) => {
+    const info = servedModel(request.body.model ?? models[0]!.name);
+    const { value } = await worker.request({ type: 'attention', model: info.name, text: request.body.text }).done;
+    return { model: info.name, ...(value as object) };
+  });
+
+  app.post<{ Body: EmbeddingsBody }>('/v1/embeddings', { schema: { body: embeddingsBody } }, async (request) => {
+    const info = servedModel(request.body.model ?? models[0]!.name);
+    const texts = typeof request.body.input === 'string' ? [request.body.input] : request.body.input;
+    const { value } = await worker.request({ type: 'embed', model: info.name, texts }).done;
+    const { vectors, tokens } = value as { vectors: number[][]; tokens: number };
+    return { object: 'list', data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })), model: info.name, usage: { prompt_tokens: tokens, total_tokens: tokens } };
   });
 
   /** Completions and chat completions share everything but the prompt and the answer's shape. */
@@ -288,8 +305,4 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return closing;
     },
   };
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -29,6 +29,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { HfTokenizer, loadPretrainedTokenizer } from '../text/hf/hf-tokenizer.js';
 import { applyChatTemplate } from '../text/hf/chat-template.js';
 import { loadPretrained } from '../models/hf/load-pretrained.js';
+import { analyse } from './analysis.js';
 import type { ClassifyItem, ClassifyPrediction, FromWorker, GenerationParams, ModelInfo, ToWorker, WorkerData } from './protocol.js';
 
 interface LanguageModelEntry {
@@ -242,6 +243,14 @@ port.onMessage((raw) => {
         const tokenizer = classifiers.get(msg.model)?.tokenizer ?? languageModels.get(msg.model)!.tokenizer;
         const ids = tokenizer.encode(msg.content);
         post({ type: 'result', id: msg.id, value: { tokens: msg.withPieces ? ids.map((token) => ({ id: token, piece: tokenizer.decode([token]) })) : ids } });
+        return;
+      }
+      case 'attention':
+      case 'embed': {
+        modelOf(msg.model);
+        const answer = analyse(msg, classifiers.get(msg.model) ?? null, languageModels.get(msg.model) ?? null);
+        if ('error' in answer) throw new RequestError(400, 'invalid_request_error', answer.error);
+        post({ type: 'result', id: msg.id, value: answer.value });
         return;
       }
       case 'detokenize': {

@@ -357,6 +357,18 @@ export class LlamaForCausalLM extends Module {
     return lmHeadLoss('LlamaForCausalLM.loss', hidden, this.lmHeadWeight(), targets, options);
   }
 
+  /**
+   * The final hidden states (B, T, C) of ids (B, T): the last norm's output, before the lm_head
+   * (what `POST /v1/embeddings` mean-pools).
+   *
+   * ```ts
+   * const h = model.hiddenStates(ids); // (B, T, C)
+   * ```
+   */
+  hiddenStates(ids: Tensor): Tensor {
+    return this.hidden(ids, {}, 'LlamaForCausalLM.hiddenStates').hidden; // (B, T, C)
+  }
+
   private lmHeadWeight(): Tensor {
     return this.lm_head ? this.lm_head.weight : this.model.embed_tokens.weight; // (V, C)
   }

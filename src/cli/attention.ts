@@ -1,0 +1,81 @@
+/** `attn attention`: one text's attention in every layer and head, as a summary, JSON or a standalone HTML explorer. */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
+import { loadLanguageModel } from '../generate/load.js';
+import { readRunTask } from '../infer/run-model.js';
+import { loadTextClassifier } from '../infer/text-classifier.js';
+import { classifierAttention, languageModelAttention, NoAttentionError, type AttentionView } from '../infer/attention-maps.js';
+import { standaloneExplorerHtml } from '../serve/standalone.js';
+import { withFolderFlag } from './errors.js';
+import { UsageError } from './options.js';
+
+interface AttentionFlags {
+  model?: string;
+  html?: string;
+  json: boolean;
+}
+
+/** The view of `text` under the model in `dir` (a classifier or language model run folder, or a Hugging Face causal LM). */
+function viewOf(dir: string, text: string): AttentionView {
+  const lm = isHuggingFaceFolder(dir) || readRunTask(dir) === 'language-model';
+  if (lm) {
+    const loaded = loadLanguageModel(dir);
+    try {
+      return languageModelAttention(loaded.model, loaded.tokenizer, text);
+    } finally {
+      loaded.dispose();
+    }
+  }
+  const clf = loadTextClassifier(dir);
+  try {
+    return classifierAttention(clf, text);
+  } finally {
+    clf.dispose();
+  }
+}
+
+function summary(view: AttentionView, name: string): string {
+  const T = view.tokens.length;
+  const lines = [`${name}: ${T} token${T === 1 ? '' : 's'}, ${view.attentions.length} layers × ${view.attentions[0]!.length} heads${view.truncated ? ' (cut to the context)' : ''}`];
+  if (view.probabilities) lines.push(`  ${Object.entries(view.probabilities).sort((a, b) => b[1] - a[1]).map(([l, p]) => `${l} ${p.toFixed(3)}`).join(', ')}`);
+  view.statistics.entropy.forEach((row, l) => lines.push(`  layer ${l + 1}: entropy ${row.map((e) => e.toFixed(2)).join(' ')} nats · distance ${view.statistics.distance[l]!.map((d) => d.toFixed(1)).join(' ')}`));
+  // What the output reads through every layer: the [CLS] row, the last token's row, or the mean of the rows.
+  const row = view.tokens[0] === '[CLS]' ? view.rollout[0]! : view.task === 'language-model' ? view.rollout[T - 1]! : view.tokens.map((_, j) => view.rollout.reduce((a, r) => a + r[j]!, 0) / T);
+  const top = row.map((w, j) => ({ token: view.tokens[j]!, w })).sort((a, b) => b.w - a.w).slice(0, 8);
+  lines.push(`  rollout: ${top.map((t) => `${JSON.stringify(t.token)} ${t.w.toFixed(3)}`).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function registerAttentionCommand(program: Command): void {
+  program
+    .command('attention')
+    .description("show a text's attention in every layer and head (rollout, head statistics), or write it as a standalone HTML explorer")
+    .argument('<text>', 'the text to look at')
+    .option('--model <dir>', 'a classifier or language model run folder, or a Hugging Face GPT-2/Llama folder')
+    .option('--html <file>', 'write the attention explorer as one standalone HTML file (data inlined, no server)')
+    .option('--json', 'print the weights [layer][head][query][key], rollout and statistics as JSON', false)
+    .addHelpText('after', `
+Examples:
+  attn attention --model runs/spam "win a free prize" --html spam.html
+  attn attention --model runs/lm "Call me Ishmael." --json > attention.json`)
+    .action((text: string, flags: AttentionFlags) => {
+      if (!flags.model) throw new UsageError('--model <dir> is required (a run folder or a Hugging Face model folder)');
+      const dir = flags.model;
+      let view: AttentionView;
+      try {
+        view = withFolderFlag('--model', () => viewOf(dir, text));
+      } catch (err) {
+        if (err instanceof NoAttentionError) throw new Error(`--model ${dir}: ${err.message}`, { cause: err });
+        if (err instanceof RangeError && /no tokens/.test(err.message)) throw new UsageError(`<text>: ${err.message}`);
+        throw err;
+      }
+      const name = dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || dir;
+      if (flags.html) {
+        writeFileSync(flags.html, standaloneExplorerHtml({ model: name, ...view }));
+        if (!flags.json) process.stdout.write(`wrote ${flags.html}: ${view.tokens.length} tokens, ${view.attentions.length} layers × ${view.attentions[0]!.length} heads\n`);
+      }
+      if (flags.json) process.stdout.write(`${JSON.stringify({ model: name, ...view })}\n`);
+      else if (!flags.html) process.stdout.write(summary(view, name));
+    });
+}

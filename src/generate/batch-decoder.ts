@@ -347,6 +347,7 @@ export class BatchDecoder {
     const V = this.model.config.vocabSize;
     const row = Float64Array.from(values.subarray(b * V, (b + 1) * V));
     if (options.vocabLimit !== null && options.vocabLimit < V) row.fill(-Infinity, options.vocabLimit); // ids the tokenizer cannot decode
+    for (const id of options.suppressTokenIds) row[id] = -Infinity;
     return row;
   }
 

@@ -58,6 +58,14 @@ function textlessIds(tokenizer: Tokenizer): number[] {
   return [];
 }
 
+/** The options of the text functions: the tokenizer's end of text, its vocabulary and its textless ids. */
+function resolveTextOptions(model: { config: { vocabSize: number } }, tokenizer: Tokenizer, options: GenerateTextOptions): ResolvedOptions {
+  const resolved = resolveGenerateOptions(options, model.config.vocabSize, tokenizerEos(tokenizer));
+  if (tokenizer.vocabSize < model.config.vocabSize) resolved.vocabLimit = tokenizer.vocabSize;
+  if (options.suppressTokenIds === undefined) resolved.suppressTokenIds = textlessIds(tokenizer).filter((id) => id < model.config.vocabSize && !resolved.eosTokenIds.includes(id));
+  return resolved;
+}
+
 /**
  * Encodes a prompt, refusing characters the tokenizer does not know (they would all read as the
  * same unknown id) and an empty prompt when there is no end-of-text id to start from.
@@ -133,9 +141,7 @@ class TextRow {
 }
 
 async function* streamRows(model: CausalLanguageModel, tokenizer: Tokenizer, prompts: string[], options: GenerateTextOptions): AsyncGenerator<{ row: number; chunk: TextChunk }, TextRow[]> {
-  const resolved = resolveGenerateOptions(options, model.config.vocabSize, tokenizerEos(tokenizer));
-  if (tokenizer.vocabSize < model.config.vocabSize) resolved.vocabLimit = tokenizer.vocabSize;
-  if (options.suppressTokenIds === undefined) resolved.suppressTokenIds = textlessIds(tokenizer).filter((id) => id < model.config.vocabSize && !resolved.eosTokenIds.includes(id));
+  const resolved = resolveTextOptions(model, tokenizer, options);
   const decoder = new Decoder(model, prompts.map((p) => encodePrompt(tokenizer, p)), resolved);
   const rows = prompts.map(() => new TextRow(tokenizer, resolved));
   for await (const step of decoder.steps()) {
@@ -207,8 +213,7 @@ export async function* streamText(model: CausalLanguageModel, tokenizer: Tokeniz
  */
 export async function* streamTextBatched(decoder: BatchDecoder, tokenizer: Tokenizer, prompt: string, options: GenerateTextOptions = {}): AsyncGenerator<TextChunk> {
   const { model } = decoder;
-  const resolved = resolveGenerateOptions(options, model.config.vocabSize, tokenizerEos(tokenizer));
-  if (tokenizer.vocabSize < model.config.vocabSize) resolved.vocabLimit = tokenizer.vocabSize;
+  const resolved = resolveTextOptions(model, tokenizer, options);
   const seq = decoder.addResolved(encodePrompt(tokenizer, prompt), resolved);
   const row = new TextRow(tokenizer, resolved);
   for await (const { token, finished } of seq) {

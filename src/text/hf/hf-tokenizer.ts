@@ -353,6 +353,23 @@ export class HfTokenizer implements Tokenizer {
     return { ids, pieces, typeIds, special };
   }
 
+  /**
+   * This tokenizer with `encode` truncating to at most `maxLength` ids, special tokens included
+   * (as transformers' `truncation=True, max_length=…`): a BERT text keeps its final [SEP]. A
+   * tighter truncation of tokenizer.json itself is kept.
+   *
+   * @example
+   * bert.withTruncation(8).encode('a long text …').length; // ≤ 8, ending with [SEP]
+   */
+  withTruncation(maxLength: number): HfTokenizer {
+    if (!(Number.isInteger(maxLength) && maxLength > 0)) throw new RangeError(`HfTokenizer.withTruncation: maxLength must be a positive integer, got ${maxLength}`);
+    if (this.truncation && this.truncation.maxLength <= maxLength) return this;
+    const copy = Object.create(HfTokenizer.prototype) as HfTokenizer;
+    Object.assign(copy, this);
+    (copy as unknown as { truncation: { maxLength: number; left: boolean } }).truncation = { maxLength, left: this.truncation?.left ?? false };
+    return copy;
+  }
+
   /** The token strings `encode(text)` returns ids for (what an attention view labels rows with). */
   tokenize(text: string): string[] {
     return this.encodeWithPieces(text).pieces;

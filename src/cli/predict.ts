@@ -58,7 +58,7 @@ Examples:
       const model = flags.model;
       const classifier = withFolderFlag('--model', () => loadClassifierFolder(model));
       const predictions = classifier.predict(inputs, { topK, attention });
-      if (attention > 0 && predictions.length > 0 && predictions.every((p) => !p.attention)) process.stderr.write(`note: --attention: this model gives no token weights (a Hugging Face classification head); predictions are shown without them\n`);
+      if (attention > 0 && predictions.length > 0 && predictions.every((p) => !p.attention)) process.stderr.write(`note: --attention: this model gives no token weights (a BERT or DistilBERT classification head); predictions are shown without them\n`);
       predictions.forEach((p, i) => {
         if (flags.json) process.stdout.write(`${JSON.stringify({ text: inputs[i], ...p })}\n`);
         else console.log(formatPrediction(inputs[i]!, p));

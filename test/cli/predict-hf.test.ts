@@ -1,6 +1,7 @@
 // `attn predict` and `attn eval` on Hugging Face *ForSequenceClassification folders (the tiny
 // folders of tools/make-hf-classifier-folders.py, with PyTorch's logits of each text): the same
-// output formats as on a run folder (text, --json, --top-k), --attention noted as unavailable,
+// output formats as on a run folder (text, --json, --top-k, --attention for the decoder heads,
+// noted as unavailable for BERT's),
 // eval --data with metrics, and the refusals (--split, a language-model folder) in one line.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,6 +29,7 @@ before(async () => {
     json: ['predict', '--model', fixtureDir('gpt2-classifier'), ...expected('gpt2').cases.map((c) => c.text), '--json', '--top-k', '2'],
     text: ['predict', '--model', fixtureDir('bert-classifier'), expected('bert').cases[0]!.text, '--attention'],
     llama: ['predict', '--model', fixtureDir('llama-classifier'), ...expected('llama').cases.map((c) => c.text), '--json'],
+    attention: ['predict', '--model', fixtureDir('gpt2-classifier'), expected('gpt2').cases[0]!.text, '--attention', '3'],
     eval: ['eval', '--model', fixtureDir('distilbert-classifier'), '--data', data, '--json'],
     split: ['eval', '--model', fixtureDir('distilbert-classifier'), '--split', 'test'],
     lm: ['predict', '--model', fixtureDir('gpt2'), 'the cat'],
@@ -63,6 +65,18 @@ test('predict on bert-classifier: the text format, and --attention noted as unav
   const best = want.indexOf(Math.max(...want));
   assert.match(r.stdout, new RegExp(`^"${cases[0]!.text}" → ${labels[best]}\\n  ${labels[best]} ${(want[best]! * 100).toFixed(1)}%`));
   assert.match(r.stderr, /note: --attention: this model gives no token weights/);
+});
+
+test('predict --attention on gpt2-classifier: the tokens the pooled token attended to most', () => {
+  const r = ok('attention');
+  const line = r.stdout.split('\n').find((l) => l.startsWith('  attended to: '));
+  assert.ok(line, r.stdout);
+  const shown = line!.slice('  attended to: '.length).split(', ');
+  assert.equal(shown.length, 3);
+  const weights = shown.map((s) => Number(/\(([\d.]+)\)$/.exec(s)![1]));
+  assert.deepEqual([...weights].sort((a, b) => b - a), weights);
+  for (const s of shown) assert.match(s, /^(the|cat|sat|on|mat) \(/);
+  assert.doesNotMatch(r.stderr, /no token weights/);
 });
 
 test('eval --data on distilbert-classifier: metrics over the labelled texts', () => {

@@ -61,14 +61,19 @@ export class GPT2ForSequenceClassification extends LastTokenClassifier {
     }, gpt.transformer);
   }
 
-  /** The final hidden states (B, T, C) of `GPT2Model` (no cache, positions 0 … T − 1). */
-  override hiddenStates(ids: Tensor): Tensor {
+  /** `GPT2Model`'s final hidden states (B, T, C) (no cache, positions 0 … T − 1), and its last layer's attention. */
+  protected override body(ids: Tensor, returnAttention: boolean): { hidden: Tensor; lastAttention: Tensor | null } {
     const [, T] = checkIds('GPT2ForSequenceClassification.forward', ids, this.config.maxLength);
     const t = this.transformer;
     let x = t.wte.forward(ids); // (B, T, C)
     if (t.wpe) x = x.add(t.wpe.forward(arange(0, T))); // (B, T, C) + (T, C)
     x = t.drop.forward(x); // (B, T, C)
-    for (const [layer, block] of [...t.h].entries()) x = block.forward(x, { cache: null, layer, past: 0, keyMask: null, returnAttention: false }).x; // (B, T, C)
-    return t.ln_f.forward(x); // (B, T, C)
+    let lastAttention: Tensor | null = null;
+    for (const [layer, block] of [...t.h].entries()) {
+      const out = block.forward(x, { cache: null, layer, past: 0, keyMask: null, returnAttention: returnAttention && layer === t.h.length - 1 });
+      x = out.x; // (B, T, C)
+      lastAttention = out.weights; // (B, H, T, T) for the last layer when asked
+    }
+    return { hidden: t.ln_f.forward(x), lastAttention }; // (B, T, C)
   }
 }

@@ -92,19 +92,33 @@ export abstract class LastTokenClassifier extends Module {
   abstract readonly config: SequenceClassificationFields;
   abstract readonly score: Linear;
 
-  /** The final hidden states (B, T, C) of the body (no cache, positions 0 … T − 1); checks ids. */
-  abstract hiddenStates(ids: Tensor): Tensor;
+  /**
+   * The body's final hidden states (B, T, C) (no cache, positions 0 … T − 1), and with
+   * `returnAttention` its last layer's attention probabilities (B, H, T, T); checks ids.
+   */
+  protected abstract body(ids: Tensor, returnAttention: boolean): { hidden: Tensor; lastAttention: Tensor | null };
+
+  /** The final hidden states (B, T, C) of the body. */
+  hiddenStates(ids: Tensor): Tensor {
+    return this.body(ids, false).hidden;
+  }
 
   /** Class logits (B, classes) of int32 ids (B, T), right-padded with `padTokenId`. */
   override forward(ids: Tensor): Tensor {
-    const hidden = this.hiddenStates(ids); // (B, T, C)
-    const [B, T] = ids.shape as [number, number];
-    const last = hidden.reshape([B * T, -1]).indexSelect(0, lastTokenRows(ids, this.config.padTokenId)); // (B, C)
-    return this.score.forward(last); // (B, classes)
+    return this.forwardWithAttention(ids, false).logits;
   }
 
-  /** The logits, and no token weights (the text-classifier contract of `attn predict`). */
-  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
-    return { logits: this.forward(ids), tokenWeights: null };
+  /**
+   * The logits and, per token, how much the pooled (last real) token attended to it in the last
+   * layer, averaged over heads (B, T): causal, so it sums to 1 over the tokens up to that one.
+   * What `attn predict --attention` shows.
+   */
+  forwardWithAttention(ids: Tensor, withWeights = true): { logits: Tensor; tokenWeights: Tensor | null } {
+    const [B, T] = ids.shape as [number, number];
+    const { hidden, lastAttention } = this.body(ids, withWeights); // (B, T, C), (B, H, T, T)
+    const rows = lastTokenRows(ids, this.config.padTokenId); // (B)
+    const last = hidden.reshape([B * T, -1]).indexSelect(0, rows); // (B, C)
+    const tokenWeights = lastAttention ? lastAttention.mean(1).reshape([B * T, T]).indexSelect(0, rows) : null; // (B, T)
+    return { logits: this.score.forward(last), tokenWeights }; // (B, classes)
   }
 }

@@ -113,3 +113,29 @@ test('bad classifier folders: one line naming the file and the field', () => {
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+for (const arch of ['gpt2', 'llama'] as const) {
+  test(`${arch}-classifier: token weights of the pooled token (last layer, heads averaged) sum to 1 over the real tokens; the logits are forward's`, () => {
+    const clf = loadPretrainedClassifier(fixtureDir(`${arch}-classifier`));
+    try {
+      const c = cases(arch).cases[0]!;
+      // GPT-2 pads with its pad_token_id 63; Llama has none here, so its texts are not padded (rows of one length).
+      const rows = arch === 'gpt2' ? [[...c.ids, 63, 63], [...c.ids.slice(0, 3), ...new Array(c.ids.length - 1).fill(63)]] : [c.ids, [...c.ids].reverse()];
+      const realLengths = arch === 'gpt2' ? [c.ids.length, 3] : [c.ids.length, c.ids.length];
+      const ids = fromArray(Int32Array.from(rows.flat()), [2, rows[0]!.length], { dtype: 'int32' });
+      const { logits, tokenWeights } = noGrad(() => clf.model.forwardWithAttention(ids));
+      const T = rows[0]!.length;
+      assert.deepEqual(tokenWeights!.shape, [2, T]);
+      const w = tokenWeights!.data();
+      for (const [b, real] of realLengths.entries()) {
+        const row = Array.from(w.subarray(b * T, (b + 1) * T));
+        assert.ok(Math.abs(row.slice(0, real).reduce((a, x) => a + x, 0) - 1) < 1e-5, `row ${b} sums to 1: ${row}`);
+        assert.ok(row.slice(real).every((x) => x === 0), `row ${b}: nothing on padding (causal): ${row}`);
+      }
+      close(logits.data(), Array.from(noGrad(() => clf.model.forward(ids).data())), 1e-6, `${arch}: forwardWithAttention's logits`);
+      close(logits.data().subarray(0, 3), c.logits, 1e-4, `${arch}: row 0 vs PyTorch`);
+    } finally {
+      clf.dispose();
+    }
+  });
+}

@@ -14,6 +14,8 @@ export const TITLES = {
   B4: 'B4 classifier clf-small: vocab 20000, d 128, 4 heads, 2 layers, ffn 512, seq 256, batch 32',
   B5: "B5 language-model training: nanoGPT's Shakespeare-char configurations, AdamW, grad clip 1.0",
   B6: 'B6 generation: GPT-2-small shape (12 layers, d 768, 12 heads, vocab 50257), batch 1, greedy',
+  B7: 'B7 a pretrained folder: GPT-2-small-sized Hugging Face folder (random weights, F32 safetensors), load to first token and decoding',
+  B8: 'B8 LoRA fine-tuning: GPT-2-small shape, rank 8 on c_attn/c_proj/c_fc, batch 4 × 256, AdamW on the adapters',
 };
 
 export function fmtMs(ms) {
@@ -463,6 +465,51 @@ export function evaluateTargets(records, ctx = {}) {
     else {
       const ratio = o.best.medianMs / a.best.medianMs;
       add('B6-c', 'B6', textC, 'reported', `attn ${thr(a.best)} ${tokOf(a.best)} vs onnxruntime-node ${describeBest('', o, tokOf).trim()} = ${fmtRatio(ratio)} (attn's speed as a fraction of onnxruntime's: ${(ratio * 100).toFixed(0)}%); time to first token: attn ${firstTok('attn wasm')}, onnxruntime ${firstTok('onnxruntime-node')}${scope}`);
+    }
+  }
+  // ---- B7 a pretrained folder ----
+  {
+    const b7 = records.filter((r) => r.bench === 'B7');
+    const firstCase = [...new Set(b7.map((r) => r.case))].find((c) => /to first token/.test(c));
+    const decodeCase = [...new Set(b7.map((r) => r.case))].find((c) => /: decoding$/.test(c));
+    const full = firstCase?.startsWith('GPT-2 small:') ?? false;
+    const scope = full ? '' : ' — not the full shape (--quick)';
+    const textA = 'B7 a GPT-2-small-sized Hugging Face folder (~500 MB of F32 safetensors): loadPretrained to the first generated token in under 2 s';
+    const a = firstCase && bestOf(records, 'B7', firstCase, 'attn wasm');
+    const failed = b7.find((r) => isAttn(r.impl) && r.na !== undefined);
+    if (!a) add('B7-a', 'B7', textA, 'not measured', failed ? `attn: ${failed.na}` : wasm ? 'attn wasm has no B7 result' : noWasm);
+    else {
+      const ok = a.best.medianMs < 2000;
+      const load = bestOf(records, 'B7', firstCase.replace(/ to first token.*$/, ''), 'attn wasm');
+      add('B7-a', 'B7', textA, full ? (ok ? 'met' : 'not met') : 'not measured', `${describeBest('attn', a)}${load ? `; of which loadPretrained ${describeBest('', load).trim()}` : ''}${scope}`, full && !ok ? `${fmtMs(a.best.medianMs)} against 2,000 ms` : '');
+    }
+    const textB = "B7 decoding of the loaded folder (prompt 128 + 128 new, greedy, KV cache): tokens/s, as B6's, reported";
+    const d = decodeCase && bestOf(records, 'B7', decodeCase, 'attn wasm');
+    if (!d) add('B7-b', 'B7', textB, 'not measured', wasm ? 'attn wasm has no B7 decoding result' : noWasm);
+    else add('B7-b', 'B7', textB, 'reported', `${describeBest('attn', d, tokOf)}${scope}`);
+  }
+
+  // ---- B8 LoRA fine-tuning ----
+  {
+    const b8 = records.filter((r) => r.bench === 'B8');
+    const c = [...new Set(b8.map((r) => r.case))][0];
+    const full = c === 'GPT-2 small shape, LoRA rank 8 on c_attn/c_proj/c_fc, batch 4 × 256';
+    const scope = full ? '' : ' — not the full shape (--quick)';
+    const text = 'B8 LoRA fine-tuning of the GPT-2-small shape (rank 8, seq 256, batch 4): attn tokens/s ≥ 1.0× PyTorch with a reference LoRA, each at its best thread count';
+    const a = c && bestOf(records, 'B8', c, 'attn wasm');
+    const t = c && bestOf(records, 'B8', c, 'PyTorch');
+    const failed = b8.find((r) => isAttn(r.impl) && r.na !== undefined);
+    if (!a || !t) add('B8-a', 'B8', text, 'not measured', !c ? 'no B8 case' : !a ? (failed ? `attn: ${failed.na}` : wasm ? 'attn wasm has no B8 result' : noWasm) : 'PyTorch has no B8 result');
+    else {
+      const ratio = t.best.medianMs / a.best.medianMs;
+      const j = judge([{ label: '', ratio }], 1.0, '1.0×');
+      add('B8-a', 'B8', text, full ? j.status : 'not measured', `${describeBest('attn', a, tokOf)} vs ${describeBest('PyTorch', t, tokOf)} = ${fmtRatio(ratio)}${scope}`, full ? j.short : '');
+    }
+    const textM = "B8 memory: attn's peak arena bytes of the LoRA step, reported beside the frozen weights";
+    if (!a) add('B8-m', 'B8', textM, 'not measured', 'no attn B8 result');
+    else {
+      const e = a.best.extra ?? {};
+      add('B8-m', 'B8', textM, 'reported', `peak ${e['peak MiB']} MiB of the arena (frozen weights ${e['frozen weights MiB']} MiB, ${Number(e['adapter parameters']).toLocaleString('en-US')} adapter parameters)${scope}`);
     }
   }
   if (ctx.quality) out.push(qualityTarget(ctx.quality));

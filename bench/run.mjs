@@ -3,7 +3,8 @@
 //
 //   node bench/run.mjs [--only B1,B2] [--quick] [--threads 1,2] [--no-docs | --docs] [--no-install]
 //   (B1 GEMM, B2 attention, B3 long-sequence memory, B4 classifier, B5 language-model training,
-//   B6 generation; the language-model quality run is npm run test:slow, rendered from its files)
+//   B6 generation, B7 a pretrained folder's load to first token, B8 LoRA fine-tuning; the
+//   language-model quality run is npm run test:slow, rendered from its files)
 //   node bench/run.mjs --report-only /tmp/attn-bench-XXXX [--docs]
 //   node bench/run.mjs --profile-threads [--quick] [--docs]
 //   node bench/run.mjs --only load [--seconds 60 …]   (the attn serve load test, bench/load-test.ts)
@@ -36,7 +37,7 @@ import { machineInfo } from './machine.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
-const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6'];
+const ALL = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8'];
 
 function parseArgs(argv) {
   const opts = { only: ALL, quick: false, threads: null, docs: null, install: true, reportOnly: null, profile: null, profileOnly: false };
@@ -127,7 +128,7 @@ function runJs(bench, opts, tmp, extra = []) {
 }
 
 function runTorch(bench, opts, tmp, torch) {
-  if (bench === 'B3') return { meta: {}, records: [], notes: [] }; // reported, not run (b3-memory.ts)
+  if (bench === 'B3' || bench === 'B7') return { meta: {}, records: [], notes: [] }; // B3 reported, not run (b3-memory.ts); B7 measures attn's loader only
   if (!torch) {
     return {
       meta: {},

@@ -16,9 +16,11 @@ import { b3 } from './b3-memory.js';
 import { b4 } from './b4-classifier.js';
 import { b5 } from './b5-lm-train.js';
 import { b6 } from './b6-generate.js';
+import { b7 } from './b7-pretrained.js';
+import { b8 } from './b8-lora.js';
 import { peerVersions } from './peers/load.js';
 
-const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6 };
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { B1: b1, B2: b2, B3: b3, B4: b4, B5: b5, B6: b6, B7: b7, B8: b8 };
 
 function arg(name: string): string | null {
   const i = process.argv.indexOf(name);

@@ -414,6 +414,111 @@ def export_b6_onnx(path, quick):
     print(f'  B6: exported {path} (opset 17) in {time.perf_counter() - t:.1f} s', flush=True)
 
 
+
+# ---- B8 LoRA fine-tuning ------------------------------------------------------------------------
+
+def b8_plan(quick):
+    """Shapes shared with bench/b8-lora.ts (b8Plan)."""
+    if quick:
+        return dict(n_layer=2, batch=1, seq=128, rank=8, steps=3)
+    return dict(n_layer=12, batch=4, seq=256, rank=8, steps=6)
+
+
+def b8_case(plan):
+    """The case label, shared with bench/b8-lora.ts (b8Case)."""
+    layers = '' if plan['n_layer'] == 12 else f" ({plan['n_layer']} layers)"
+    return f"GPT-2 small shape{layers}, LoRA rank {plan['rank']} on c_attn/c_proj/c_fc, batch {plan['batch']} × {plan['seq']}"
+
+
+class LoRALinear(nn.Module):
+    """A reference LoRA layer as PEFT's lora.Linear (peft/tuners/lora/layer.py): the frozen base
+    nn.Linear plus (alpha / r) · B(A(dropout(x))), A Kaiming-uniform (a=√5), B zero, no dropout here."""
+
+    def __init__(self, base, rank, alpha):
+        super().__init__()
+        self.base = base
+        for p in self.base.parameters():
+            p.requires_grad_(False)
+        self.lora_A = nn.Linear(base.in_features, rank, bias=False)
+        self.lora_B = nn.Linear(rank, base.out_features, bias=False)
+        nn.init.kaiming_uniform_(self.lora_A.weight, a=math.sqrt(5))
+        nn.init.zeros_(self.lora_B.weight)
+        self.scaling = alpha / rank
+
+    def forward(self, x):
+        return self.base(x) + self.lora_B(self.lora_A(x)) * self.scaling
+
+
+def apply_lora(model, rank, alpha, targets=('c_attn', 'c_proj', 'c_fc')):
+    """Freezes every parameter and wraps each nn.Linear named by `targets` (PEFT's target_modules)."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    for _, module in list(model.named_modules()):
+        for child_name, child in list(module.named_children()):
+            if isinstance(child, nn.Linear) and child_name in targets:
+                setattr(module, child_name, LoRALinear(child, rank, alpha))
+    return [p for p in model.parameters() if p.requires_grad]
+
+
+def b8(rec, threads, quick):
+    from torch_gpt import GPT, GPTConfig
+    plan = b8_plan(quick)
+    case = b8_case(plan)
+    tokens = plan['batch'] * plan['seq']
+    rec.note('B8', f"PyTorch: nanoGPT's model (torch_gpt.py, biases, random weights) with a reference LoRA (torch_bench.py LoRALinear, as PEFT: rank {plan['rank']}, alpha {2 * plan['rank']}, on c_attn, c_proj, c_fc), AdamW lr 2e-4 on the adapters, clip_grad_norm_ 1.0; the loss over the full logits (nanoGPT's forward).")
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 50257, (plan['batch'], plan['seq']), generator=g)
+    y = torch.randint(0, 50257, (plan['batch'], plan['seq']), generator=g)
+    if _REFERENCE_BLAS and not quick:
+        for nt in threads:
+            rec.add(bench='B8', case=case, impl='PyTorch', threads=nt,
+                    na='not run: PyTorch loaded the reference (netlib) BLAS, minutes per step at this shape (apt-get install libopenblas0-pthread)')
+        return
+    rounds = min(2, plan['steps'])
+    samples = {nt: [] for nt in threads}
+    errors = {}
+    for _ in range(rounds):  # interleaved over the thread counts, as bench/b8-lora.ts
+        for nt in threads:
+            if nt in errors:
+                continue
+            set_threads(nt)
+            try:
+                torch.manual_seed(0)
+                model = GPT(GPTConfig(vocab_size=50257, block_size=1024, n_layer=plan['n_layer'], n_head=12, n_embd=768, dropout=0.0, bias=True))
+                params = apply_lora(model, plan['rank'], 2 * plan['rank'])
+                model.train()
+                opt = torch.optim.AdamW(params, lr=2e-4, weight_decay=0.0)
+
+                def step():
+                    _, loss = model(x, y)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(params, 1.0)
+                    opt.step()
+                    opt.zero_grad(set_to_none=True)
+
+                step()  # warm-up
+                for _ in range(math.ceil(plan['steps'] / rounds)):
+                    t = time.perf_counter()
+                    step()
+                    samples[nt].append((time.perf_counter() - t) * 1000)
+                del model, opt
+            except Exception as e:  # noqa: BLE001
+                errors[nt] = error_message(e)
+    for nt in threads:
+        s = samples[nt]
+        if not s:
+            rec.add(bench='B8', case=case, impl='PyTorch', threads=nt, na=errors.get(nt, 'no step ran'))
+            continue
+        med = statistics.median(s)
+        extra = {'limited': True} if len(s) < plan['steps'] else {}
+        rec.add(bench='B8', case=case, impl='PyTorch', threads=nt, medianMs=med, minMs=min(s), runs=len(s), **extra,
+                metric={'name': 'tokens/s', 'value': tokens / (med / 1000)})
+
+
+def b7(rec, threads, quick):
+    # Not run: B7 measures attn's loading of a Hugging Face folder; B6 gives PyTorch's decoding at this shape.
+    pass
+
 def b3(rec, threads, quick):
     # Not run: bench/b3-memory.ts reports the size the unfused formula would need.
     pass
@@ -449,7 +554,7 @@ def blas_library():
     return f"{kind}: {', '.join(real)}"
 
 
-BENCHMARKS = {'B1': b1, 'B2': b2, 'B3': b3, 'B4': b4, 'B5': b5, 'B6': b6}
+BENCHMARKS = {'B1': b1, 'B2': b2, 'B3': b3, 'B4': b4, 'B5': b5, 'B6': b6, 'B7': b7, 'B8': b8}
 
 
 def main():

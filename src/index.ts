@@ -67,6 +67,7 @@ export { trainLanguageModel, DEFAULT_LANGUAGE_MODEL_OPTIONS, DEFAULT_LM_BPE_VOCA
 export type { TrainLanguageModelOptions, LanguageModelReport, LanguageModelData, LanguageModelSampleOptions } from './tasks/language-model.js';
 export type { TokenizedCorpus } from './data/token-stream.js';
 export { loadTextClassifier, LoadedTextClassifier, encodeText } from './infer/text-classifier.js';
+export { loadClassifierFolder, loadHuggingFaceClassifier } from './infer/classifier-folder.js';
 export type { Prediction } from './infer/text-classifier.js';
 export { classificationMetrics, formatMetrics } from './infer/metrics.js';
 export type { ClassificationMetrics, ClassMetrics } from './infer/metrics.js';
@@ -91,7 +92,8 @@ export { fineTunePretrained, checkFineTuneMemory, checkpointParameters, FineTune
 export type { FineTuneOptions, FineTuneReport, FineTuneTask } from './tasks/fine-tune.js';
 export { applyLora, mergeLora, removeLora, saveLoraAdapters, loadLoraAdapters, loraStateDict, LoraError } from './optim/lora.js';
 export type { LoraOptions, LoraConfig } from './optim/lora.js';
-export { GPT2ForSequenceClassification, LlamaForSequenceClassification, BertForSequenceClassification, forSequenceClassification } from './models/hf/index.js';
+export { GPT2ForSequenceClassification, LlamaForSequenceClassification, BertForSequenceClassification, DistilBertForSequenceClassification, forSequenceClassification } from './models/hf/index.js';
+export { loadPretrainedClassifier, type LoadedPretrainedClassifier } from './models/hf/load-pretrained-classifier.js';
 export type { SequenceClassifier, SequenceClassifierOptions } from './models/hf/index.js';
 export { exportHuggingFace, exportOnnx, ExportError } from './export/index.js';
 export type { HfExportReport, OnnxExportReport, ExportSource, ExportModel } from './export/index.js';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readRunTask } from '../infer/run-model.js';
 import { evaluateLanguageModelRun } from '../infer/language-model-run.js';
 import { loadRunSplit, readTrainOptions, SPLIT_NAMES, type SplitName } from '../train/classification-data.js';
-import { loadTextClassifier } from '../infer/text-classifier.js';
+import { loadClassifierFolder, isHuggingFaceClassifierFolder } from '../infer/classifier-folder.js';
 import { formatMetrics } from '../infer/metrics.js';
 import { RunFolder, RUN_FILES } from '../io/run-folder.js';
 import { withFolderFlag } from './errors.js';
@@ -30,7 +30,7 @@ export function registerEvalCommand(program: Command): void {
   program
     .command('eval')
     .description('evaluate a trained model: a classifier on labelled data (accuracy, F1, per-class metrics, confusion matrix); a language model on a split or a .txt file (loss, perplexity)')
-    .option('--model <dir>', 'run folder written by attn train')
+    .option('--model <dir>', 'run folder written by attn train, or a Hugging Face *ForSequenceClassification folder')
     .option('--data <source>', "labelled data: 'spam-assassin', a folder per class, or .csv/.tsv/.jsonl")
     .option('--split <name>', 'instead of --data: the train, validation or test split of the data the run was trained on')
     .option('--text-field <name>', 'CSV/TSV column or JSONL key with the text', 'text')
@@ -56,16 +56,18 @@ Examples:
         throw new UsageError('--strip and --max-examples apply to --data; --split reads the data as the run was trained on it');
       }
       const model = flags.model;
-      if (withFolderFlag('--model', () => readRunTask(model)) === 'language-model') {
+      const hf = isHuggingFaceClassifierFolder(model);
+      if (hf && split) throw new UsageError(`--split: ${model} is a Hugging Face folder, which records no training data; give --data instead`);
+      if (!hf && withFolderFlag('--model', () => readRunTask(model)) === 'language-model') {
         applyBackendOption(flags.backend, flags.threads);
         evaluateLanguageModel(model, split, flags);
         return;
       }
-      if (split && !new RunFolder(model).has('trainOptions')) {
+      if (split && !hf && !new RunFolder(model).has('trainOptions')) {
         throw new UsageError(`--split: ${model} has no ${RUN_FILES.trainOptions}, so the data it was trained on is unknown; give --data instead`);
       }
       applyBackendOption(flags.backend, flags.threads);
-      const classifier = withFolderFlag('--model', () => loadTextClassifier(model));
+      const classifier = withFolderFlag('--model', () => loadClassifierFolder(model));
       const { summary, examples, name } = split ? runSplitData(model, split) : labelledData(flags);
       const metrics = classifier.evaluate(examples, name);
       if (flags.json) process.stdout.write(`${JSON.stringify({ dataset: summary, split, metrics }, null, 2)}\n`);

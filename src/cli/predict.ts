@@ -1,7 +1,8 @@
 /** `attn predict`: labels, probabilities and (optionally) the most-attended tokens for texts. */
 import type { Command } from 'commander';
 import { DataError, loadInputTexts } from '../data/index.js';
-import { loadTextClassifier, type Prediction } from '../infer/text-classifier.js';
+import type { Prediction } from '../infer/text-classifier.js';
+import { loadClassifierFolder } from '../infer/classifier-folder.js';
 import { withFolderFlag } from './errors.js';
 import { parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
@@ -34,7 +35,7 @@ export function registerPredictCommand(program: Command): void {
     .command('predict')
     .description('predict labels for texts with a trained model')
     .argument('[texts...]', 'texts to classify')
-    .option('--model <dir>', 'run folder written by attn train')
+    .option('--model <dir>', 'run folder written by attn train, or a Hugging Face *ForSequenceClassification folder')
     .option('--input <file>', 'texts from a .jsonl file (see --text-field) or a text file, one per line')
     .option('--text-field <name>', 'JSONL key with the text', 'text')
     .option('--top-k <k>', 'how many classes to list', '3')
@@ -45,17 +46,19 @@ export function registerPredictCommand(program: Command): void {
     .addHelpText('after', `
 Examples:
   attn predict --model runs/spam "Congratulations, you won a free cruise" --attention
-  attn predict --model runs/spam --input emails.jsonl --json > predictions.jsonl`)
+  attn predict --model runs/spam --input emails.jsonl --json > predictions.jsonl
+  attn predict --model models/distilbert-sst2 "a gripping, beautiful film" --top-k 2`)
     .action((texts: string[], flags: PredictFlags) => {
-      if (!flags.model) throw new UsageError('--model <dir> is required (a run folder written by attn train)');
+      if (!flags.model) throw new UsageError('--model <dir> is required (a run folder written by attn train, or a Hugging Face classifier folder)');
       applyBackendOption(flags.backend, flags.threads);
       const inputs = [...texts, ...(flags.input ? readInputTexts(flags.input, flags.textField) : [])];
       if (inputs.length === 0) throw new UsageError('give texts as arguments or --input <file>');
       const topK = parsePositiveInt(flags.topK, '--top-k');
       const attention = flags.attention === undefined || flags.attention === false ? 0 : flags.attention === true ? 8 : parsePositiveInt(flags.attention, '--attention');
       const model = flags.model;
-      const classifier = withFolderFlag('--model', () => loadTextClassifier(model));
+      const classifier = withFolderFlag('--model', () => loadClassifierFolder(model));
       const predictions = classifier.predict(inputs, { topK, attention });
+      if (attention > 0 && predictions.length > 0 && predictions.every((p) => !p.attention)) process.stderr.write(`note: --attention: this model gives no token weights (a BERT or DistilBERT classification head); predictions are shown without them\n`);
       predictions.forEach((p, i) => {
         if (flags.json) process.stdout.write(`${JSON.stringify({ text: inputs[i], ...p })}\n`);
         else console.log(formatPrediction(inputs[i]!, p));

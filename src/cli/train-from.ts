@@ -1,5 +1,5 @@
 /**
- * `attn train --from DIR`: fine-tune a pretrained Hugging Face folder (GPT-2, Llama, BERT) with
+ * `attn train --from DIR`: fine-tune a pretrained Hugging Face folder (GPT-2, Llama, BERT, DistilBERT) with
  * `fineTunePretrained`. `--task lm` continues training the language model on the user's text; the
  * default task puts a classification head on the body. `--lora-rank r` trains LoRA adapters only,
  * `--merge` folds them into the saved weights. Options of the from-scratch trainers (`--model`,
@@ -26,7 +26,7 @@ import { weightsDtypeFlag } from './weights-dtype-option.js';
  */
 export function addFineTuneOptions(command: Command): Command {
   return command
-    .option('--from <dir>', 'fine-tune a pretrained Hugging Face folder (GPT-2, Llama, BERT: config.json, safetensors, tokenizer.json)')
+    .option('--from <dir>', 'fine-tune a pretrained Hugging Face folder (GPT-2, Llama, BERT, DistilBERT: config.json, safetensors, tokenizer.json)')
     .option('--lora-rank <r>', 'with --from: train LoRA adapters of rank r on the attention and MLP projections, base weights frozen')
     .option('--lora-alpha <a>', 'with --from: LoRA scaling alpha (default 2 × rank)')
     .option('--merge', 'with --from and --lora-rank: save the weights with the adapters merged in (the adapters are kept in adapter/ too)')

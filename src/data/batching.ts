@@ -24,9 +24,10 @@ export interface Batch {
 }
 
 /** Pads a group of examples at the end (post-padding) into one batch, truncating at `maxLength`. */
-export function makeBatch(examples: readonly EncodedExample[], indices: readonly number[], maxLength: number): Batch {
+export function makeBatch(examples: readonly EncodedExample[], indices: readonly number[], maxLength: number, padId = 0): Batch {
   const length = Math.max(1, Math.min(maxLength, Math.max(...indices.map((i) => examples[i]!.ids.length))));
   const ids = new Int32Array(indices.length * length);
+  if (padId !== 0) ids.fill(padId);
   const labels = new Int32Array(indices.length);
   let tokens = 0;
   indices.forEach((index, row) => {

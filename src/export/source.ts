@@ -13,7 +13,9 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { tokenizerFromJSON } from '../text/serialize.js';
 import { RunFolder, RunFolderError } from '../io/run-folder.js';
 import { parseAnyModelConfig } from '../models/registry.js';
+import { loraConfigOf, mergeLora } from '../optim/lora.js';
 import { loadPretrained } from '../models/hf/load-pretrained.js';
+import { isPretrainedClassifierConfig, loadPretrainedClassifier } from '../models/hf/load-pretrained-classifier.js';
 
 /** A model to export, with what travels with it. */
 export interface ExportModel {
@@ -53,6 +55,10 @@ export function resolveExportSource(source: ExportSource): ResolvedSource {
   const raw = run.readJson<Record<string, unknown>>('config', 'model config');
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RunFolderError(source, `${run.path('config')}: expected a JSON object`);
   if (raw.model_type !== undefined && raw.type === undefined) {
+    if (isPretrainedClassifierConfig(raw)) {
+      const clf = loadPretrainedClassifier(source);
+      return { model: clf.model, tokenizer: null, labels: clf.labels, hfDir: source, dispose: () => clf.dispose() };
+    }
     const loaded = loadPretrained(source);
     // The folder's tokenizer files are copied as they are (see hfDir); no tokenizer object is needed.
     return { model: loaded.model, tokenizer: null, labels: null, hfDir: source, dispose: () => loaded.dispose() };
@@ -69,6 +75,9 @@ export function resolveExportSource(source: ExportSource): ResolvedSource {
   } finally {
     for (const t of Object.values(weights)) t.dispose();
   }
+  // Unmerged LoRA adapters (`attn train --from … --lora-rank r` without --merge) are folded in:
+  // the exported model computes the same function with the base architecture's weights only.
+  if (loraConfigOf(model)) mergeLora(model);
   model.eval();
   const tokenizer = run.has('tokenizer') ? tokenizerFromJSON(run.readJson('tokenizer', 'tokenizer')) : null;
   const labels = run.has('labels') ? run.readJson<string[]>('labels', 'class names') : null;

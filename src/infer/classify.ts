@@ -23,6 +23,8 @@ export interface InferenceOptions {
   /** Sequences are truncated to this many tokens. */
   maxLength: number;
   batchSize?: number;
+  /** The id batches are right-padded with (default 0, attn's; a Hugging Face head reads its config's pad_token_id). */
+  padId?: number;
 }
 
 /** Class probabilities (N, C) for encoded sequences, in input order. Leaves the model in eval mode. */
@@ -33,7 +35,7 @@ export function predictProbabilities(model: ClassifierLike, sequences: readonly 
     const probs = model.forward(ids).softmax(-1).data() as Float32Array; // (B, C)
     const classes = probs.length / batch.size;
     batch.indices.forEach((index, row) => (out[index] = probs.slice(row * classes, (row + 1) * classes)));
-  });
+  }, options.padId);
   return out;
 }
 
@@ -61,7 +63,7 @@ export function evaluateClassifier(
       for (let c = 1; c < classes; c++) if (probs[row * classes + c]! > probs[row * classes + best]!) best = c;
       predicted[index] = best;
     });
-  });
+  }, options.padId);
   const metrics = classificationMetrics(examples.map((e) => e.label), predicted, labels);
   metrics.loss = lossSum / Math.max(1, examples.length);
   return metrics;

@@ -14,7 +14,8 @@ import type { ClassifierConfig, TextClassifier } from '../models/index.js';
 import type { EncodedExample } from '../data/batching.js';
 import { RunFolderError, type RunFolder } from '../io/run-folder.js';
 import { forEachInferenceBatch } from './batches.js';
-import { evaluateClassifier } from './classify.js';
+import { evaluateClassifier, type ClassifierLike } from './classify.js';
+import type { Tensor } from '../tensor/tensor.js';
 import type { ClassificationMetrics } from './metrics.js';
 import { loadRunModel } from './run-model.js';
 
@@ -43,14 +44,32 @@ export interface Prediction {
   warning?: string;
 }
 
-/** A trained classifier loaded from a run folder. */
-export class LoadedTextClassifier {
+/** What prediction needs of a model: ids (B, T) → logits (B, C), with token weights when it has them. */
+export interface PredictingClassifier extends ClassifierLike {
+  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null };
+  dispose(): void;
+}
+
+export interface LoadedClassifierOptions {
+  /** The id batches are right-padded with (default 0, attn's models). */
+  padId?: number;
+  /** Texts per batch at most (default 32; 1 for a Hugging Face decoder head without pad_token_id). */
+  maxBatchSize?: number;
+}
+
+/** A trained classifier loaded from a run folder (or a Hugging Face `*ForSequenceClassification` folder). */
+export class LoadedTextClassifier<M extends PredictingClassifier = TextClassifier, C extends { maxLength: number } = ClassifierConfig> {
   constructor(
-    readonly model: TextClassifier,
+    readonly model: M,
     readonly tokenizer: Tokenizer,
     readonly labels: string[],
-    readonly config: ClassifierConfig,
+    readonly config: C,
+    readonly options: LoadedClassifierOptions = {},
   ) {}
+
+  private batchSize(asked: number | undefined): number {
+    return Math.min(asked ?? 32, this.options.maxBatchSize ?? Infinity);
+  }
 
   encode(texts: readonly string[]): number[][] {
     return texts.map((t) => encodeText(this.tokenizer, t, this.config.maxLength));
@@ -72,7 +91,7 @@ export class LoadedTextClassifier {
     this.model.eval();
     const sequences = this.encode(texts);
     const predictions: Prediction[] = new Array(texts.length);
-    forEachInferenceBatch(sequences, this.config.maxLength, options.batchSize ?? 32, (ids, batch) => {
+    forEachInferenceBatch(sequences, this.config.maxLength, this.batchSize(options.batchSize), (ids, batch) => {
       const { logits, tokenWeights } = options.attention ? this.model.forwardWithAttention(ids) : { logits: this.model.forward(ids), tokenWeights: null };
       const probs = logits.softmax(-1).data(); // (B, C)
       const weights = tokenWeights?.data(); // (B, T)
@@ -81,7 +100,7 @@ export class LoadedTextClassifier {
         const rowWeights = weights?.subarray(row * batch.length, (row + 1) * batch.length);
         predictions[index] = this.prediction(texts[index]!, sequences[index]!.length, rowProbs, rowWeights, topK, options.attention ?? 0);
       });
-    });
+    }, this.options.padId);
     return predictions;
   }
 
@@ -107,7 +126,9 @@ export class LoadedTextClassifier {
   evaluate(examples: TextExample[], source: string): ClassificationMetrics {
     checkTestLabels(this.labels, examples.map((e) => e.label), source);
     const encoder = new LabelEncoder().fit(this.labels);
-    return evaluateClassifier(this.model, encodeExamples(examples, this.tokenizer, encoder, this.config.maxLength), this.labels, { maxLength: this.config.maxLength });
+    return evaluateClassifier(this.model, encodeExamples(examples, this.tokenizer, encoder, this.config.maxLength), this.labels, {
+      maxLength: this.config.maxLength, padId: this.options.padId, batchSize: this.batchSize(undefined),
+    });
   }
 
   dispose(): void {
@@ -130,7 +151,7 @@ export function readRunTokenizer(run: RunFolder): Tokenizer {
 }
 
 /** Loads `config.json`, `model.safetensors`, `tokenizer.json` and `labels.json` from a run folder (which must hold a classifier). */
-export function loadTextClassifier(dir: string): LoadedTextClassifier {
+export function loadTextClassifier(dir: string): LoadedTextClassifier<TextClassifier, ClassifierConfig> {
   const { model, config, run } = loadRunModel<TextClassifier, ClassifierConfig>(dir, 'classification');
   try {
     const tokenizer = readRunTokenizer(run);

@@ -24,6 +24,7 @@ import { LlamaForCausalLM, parseLlamaConfig, type LlamaConfig } from './hf/llama
 import { GPT2ForSequenceClassification, parseGPT2ForSequenceClassificationConfig } from './hf/gpt2-for-sequence-classification.js';
 import { LlamaForSequenceClassification, parseLlamaForSequenceClassificationConfig } from './hf/llama-for-sequence-classification.js';
 import { BertForSequenceClassification, parseBertForSequenceClassificationConfig } from './hf/bert-for-sequence-classification.js';
+import { DistilBertForSequenceClassification, parseDistilBertForSequenceClassificationConfig } from './hf/distilbert-for-sequence-classification.js';
 import { applyLora, type LoraOptions } from '../optim/lora.js';
 
 /** What a model is trained for; it decides which commands may use a run folder. */
@@ -151,6 +152,7 @@ registerModel({ type: 'llama', task: 'language-model', parseConfig: parseLlamaCo
 registerModel({ type: 'gpt2-for-sequence-classification', task: 'classification', parseConfig: parseGPT2ForSequenceClassificationConfig, create: (c) => new GPT2ForSequenceClassification(c) });
 registerModel({ type: 'llama-for-sequence-classification', task: 'classification', parseConfig: parseLlamaForSequenceClassificationConfig, create: (c) => new LlamaForSequenceClassification(c) });
 registerModel({ type: 'bert-for-sequence-classification', task: 'classification', parseConfig: parseBertForSequenceClassificationConfig, create: (c) => new BertForSequenceClassification(c) });
+registerModel({ type: 'distilbert-for-sequence-classification', task: 'classification', parseConfig: parseDistilBertForSequenceClassificationConfig, create: (c) => new DistilBertForSequenceClassification(c) });
 
 /**
  * config.json of a model trained with LoRA adapters and saved unmerged: the base model's config

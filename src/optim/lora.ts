@@ -84,12 +84,13 @@ const DEFAULT_TARGETS: readonly (readonly string[])[] = [
   ['c_attn', 'c_proj', 'c_fc'], // GPT-2 / GPT: attention q|k|v, attention and MLP output, MLP input
   ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'], // Llama family
   ['query', 'key', 'value', 'output.dense', 'intermediate.dense'], // BERT (not pooler.dense)
+  ['q_lin', 'k_lin', 'v_lin', 'out_lin', 'lin1', 'lin2'], // DistilBERT
 ];
 
 const matches = (name: string, target: string): boolean => name === target || name.endsWith(`.${target}`);
 
 /**
- * The attention and MLP projections of a GPT-2, Llama or BERT model, as PEFT target names.
+ * The attention and MLP projections of a GPT-2, Llama, BERT or DistilBERT model, as PEFT target names.
  *
  * ```ts
  * defaultLoraTargets(llama); // ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj']

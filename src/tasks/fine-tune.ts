@@ -3,7 +3,7 @@
  * `attn train --from DIR [--task lm] [--lora-rank r]`.
  *
  *   task 'lm':             GPT-2 / Llama body + its LM head, the user's text → causal-LM objective
- *   task 'classification': a *ForSequenceClassification head on a GPT-2, Llama or BERT body,
+ *   task 'classification': a *ForSequenceClassification head on a GPT-2, Llama, BERT or DistilBERT body,
  *                          labelled texts → classification objective
  *
  * With `loraRank`, LoRA adapters go on the attention and MLP projections and only they (and a
@@ -32,6 +32,7 @@ import { loadPretrained, type LoadedPretrained } from '../models/hf/load-pretrai
 import type { WeightsDtype } from '../models/hf/memory.js';
 import { forSequenceClassification, type SequenceClassifier } from '../models/hf/for-sequence-classification.js';
 import { BertForSequenceClassification } from '../models/hf/bert-for-sequence-classification.js';
+import { DistilBertForSequenceClassification } from '../models/hf/distilbert-for-sequence-classification.js';
 import { openHfCheckpoint } from '../io/hf-checkpoint.js';
 import { RunFolder } from '../io/run-folder.js';
 import { loraModelConfig } from '../models/registry.js';
@@ -256,8 +257,9 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
   log(`${o.from}: ${dataset.summary()}`);
   const model: SequenceClassifier = forSequenceClassification(loaded, { numClasses: labels.numClasses, maxLength });
   try {
-    const head = model instanceof BertForSequenceClassification ? 'classifier' : 'score'; // trained in full, as PEFT's modules_to_save
-    const adapters = lora ? applyLora(model, { rank: o.loraRank, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets, modulesToSave: [head] }) : null;
+    // The head is trained in full, as PEFT's modules_to_save.
+    const head = model instanceof BertForSequenceClassification ? ['classifier'] : model instanceof DistilBertForSequenceClassification ? ['pre_classifier', 'classifier'] : ['score'];
+    const adapters = lora ? applyLora(model, { rank: o.loraRank, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets, modulesToSave: head }) : null;
     const config = adapters ? loraModelConfig(model.config, loraFields(adapters)) : model.config;
     const encode = (examples: readonly TextExample[]) => encodeExamples(examples, tokenizer, labels, maxLength);
     const train = encode(splits.train);

@@ -37,7 +37,7 @@ test('registry errors name the source and the field, as data', () => {
   assert.ok(unknown instanceof UnknownModelTypeError);
   assert.equal(unknown.field, 'type');
   assert.equal(unknown.source, 'runs/x/config.json');
-  assert.match(unknown.message, /^runs\/x\/config\.json: field 'type' must be one of transformer, bilstm-attention, bow, masked-lm, gpt, llama, gpt2-for-sequence-classification, llama-for-sequence-classification, bert-for-sequence-classification, lora-language-model, lora-classifier, tiny-lm/);
+  assert.match(unknown.message, /^runs\/x\/config\.json: field 'type' must be one of transformer, bilstm-attention, bow, masked-lm, gpt, llama, gpt2-for-sequence-classification, llama-for-sequence-classification, bert-for-sequence-classification, distilbert-for-sequence-classification, lora-language-model, lora-classifier, tiny-lm/);
   const bad = { ...defaultModelConfig('transformer', 10, 2, 8), numHeads: 3 };
   assert.throws(() => parseModelConfig(bad, 'cfg'), (e: unknown) => e instanceof ModelConfigError && e.field === 'dModel' && /64 must be divisible by numHeads 3/.test(e.message));
   assert.throws(() => parseModelConfig({ ...defaultModelConfig('bow', 10, 2, 8), vocabSize: 0 }, 'cfg'), (e: unknown) => e instanceof ModelConfigError && e.field === 'vocabSize' && /positive integer, got 0/.test(e.message));

@@ -44,7 +44,8 @@ function copyOrSkip(dir: string, name: string, files: Record<string, string | Ui
  * ```
  */
 export function hfFolderFiles(src: ResolvedSource, withWeights = true): { files: Record<string, string | Uint8Array>; modelType: string; tokenizerSkipped: string | null } {
-  const { config, weights } = hfArchitectureFor(src.model);
+  const arch = hfArchitectureFor(src.model);
+  const { config, weights } = arch;
   const files: Record<string, string | Uint8Array> = {};
   let tokenizerSkipped: string | null = null;
   let generation: Record<string, unknown> = {};
@@ -68,9 +69,11 @@ export function hfFolderFiles(src: ResolvedSource, withWeights = true): { files:
     }
     config.pad_token_id = src.tokenizer.padId;
   } else tokenizerSkipped = 'no tokenizer was given';
-  if (src.labels) {
-    config.id2label = Object.fromEntries(src.labels.map((l, i) => [String(i), l]));
-    config.label2id = Object.fromEntries(src.labels.map((l, i) => [l, i]));
+  if (arch.padTokenId !== undefined) config.pad_token_id = arch.padTokenId; // what the head's pooling reads
+  const labels = src.labels ?? (arch.numClasses ? Array.from({ length: arch.numClasses }, (_, i) => `LABEL_${i}`) : null);
+  if (labels) {
+    config.id2label = Object.fromEntries(labels.map((l, i) => [String(i), l]));
+    config.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
   }
   if (!files['generation_config.json']) files['generation_config.json'] = json({ _from_model_config: true, ...generation });
   files['config.json'] = json(config);

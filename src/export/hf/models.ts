@@ -30,6 +30,10 @@ import { GPT } from '../../models/gpt.js';
 import { LlamaForCausalLM } from '../../models/hf/llama.js';
 import { BertModel } from '../../models/hf/bert.js';
 import { DistilBertModel } from '../../models/hf/distilbert.js';
+import { GPT2ForSequenceClassification } from '../../models/hf/gpt2-for-sequence-classification.js';
+import { LlamaForSequenceClassification } from '../../models/hf/llama-for-sequence-classification.js';
+import { BertForSequenceClassification } from '../../models/hf/bert-for-sequence-classification.js';
+import { DistilBertForSequenceClassification } from '../../models/hf/distilbert-for-sequence-classification.js';
 import { ExportError } from '../errors.js';
 
 export interface HfArchitecture {
@@ -37,10 +41,14 @@ export interface HfArchitecture {
   config: Record<string, unknown>;
   /** Weights by HF name, as float32 arrays. */
   weights: Record<string, RawTensor>;
+  /** A sequence classifier's pad_token_id (what its pooling reads; kept over the tokenizer's). */
+  padTokenId?: number | null;
+  /** A sequence classifier's number of classes (id2label gets LABEL_i names when none are given). */
+  numClasses?: number;
 }
 
 /** What hf export supports, for messages. */
-export const HF_EXPORTS = 'gpt (learned positions) as gpt2, llama as llama or qwen2, bert and distilbert bodies';
+export const HF_EXPORTS = 'gpt (learned positions) as gpt2, llama as llama or qwen2, bert and distilbert bodies, the GPT2/Llama/Qwen2/Bert/DistilBertForSequenceClassification heads';
 
 const raw = (t: Tensor): RawTensor => ({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(t.data() as Float32Array) });
 
@@ -54,15 +62,14 @@ function transposed(t: Tensor): RawTensor {
 
 const zerosOf = (n: number): RawTensor => ({ dtype: 'float32', shape: [n], data: new Float32Array(n) });
 
-function gpt2(model: GPT): HfArchitecture {
+function gpt2(model: { config: GPT['config']; namedParameters(): [string, Tensor][] }): HfArchitecture {
   const c = model.config;
   if (c.positional !== 'learned') {
     throw new ExportError('hf', `a gpt with rotary positions has no Hugging Face GPT-2 equivalent (GPT-2 learns absolute positions, wpe); export it to ONNX instead, or train with positional 'learned'`);
   }
-  const params = new Map(model.namedParameters());
   const weights: Record<string, RawTensor> = {};
   const C = c.nEmbd;
-  for (const [name, p] of params) {
+  for (const [name, p] of model.namedParameters()) {
     weights[name] = /\.(c_attn|c_proj|c_fc)\.weight$/.test(name) ? transposed(p) : raw(p); // Linear [out, in] → Conv1D [in, out]
   }
   if (!c.bias) {
@@ -100,7 +107,7 @@ function gpt2(model: GPT): HfArchitecture {
   return { config, weights };
 }
 
-function llama(model: LlamaForCausalLM): HfArchitecture {
+function llama(model: { config: LlamaForCausalLM['config']; namedParameters(): [string, Tensor][] }): HfArchitecture {
   const c = model.config;
   if (c.outputBias && !c.qkvBias) throw new ExportError('hf', 'a llama with a bias on o_proj but none on q/k/v_proj matches neither LlamaConfig (attention_bias: all four) nor Qwen2 (q/k/v only)');
   const qwen2 = c.qkvBias && !c.outputBias;
@@ -142,8 +149,7 @@ function sameNames(model: Module): Record<string, RawTensor> {
   return weights;
 }
 
-function bert(model: BertModel): HfArchitecture {
-  const c = model.config;
+function bert(model: BertModel, c = model.config): HfArchitecture {
   return {
     config: {
       architectures: ['BertModel'], model_type: 'bert', vocab_size: c.vocabSize, hidden_size: c.hiddenSize, num_hidden_layers: c.numHiddenLayers,
@@ -155,8 +161,7 @@ function bert(model: BertModel): HfArchitecture {
   };
 }
 
-function distilbert(model: DistilBertModel): HfArchitecture {
-  const c = model.config;
+function distilbert(model: DistilBertModel, c = model.config): HfArchitecture {
   return {
     config: {
       architectures: ['DistilBertModel'], model_type: 'distilbert', vocab_size: c.vocabSize, dim: c.dim, n_layers: c.nLayers, n_heads: c.nHeads,
@@ -176,10 +181,51 @@ function distilbert(model: DistilBertModel): HfArchitecture {
  * ```
  */
 export function hfArchitectureFor(model: Module): HfArchitecture {
+  const head = sequenceClassification(model);
+  if (head) return head;
   if (model instanceof GPT) return gpt2(model);
   if (model instanceof LlamaForCausalLM) return llama(model);
   if (model instanceof BertModel) return bert(model);
   if (model instanceof DistilBertModel) return distilbert(model);
   const type = (model as { config?: { type?: unknown } }).config?.type ?? model.constructor.name;
-  throw new ExportError('hf', `a ${String(type)} model has no Hugging Face transformers architecture attn can write (attn's classifiers — pre-norm, √d-scaled embeddings, its own pooling — match no *ForSequenceClassification); supported: ${HF_EXPORTS}. Classifiers export to ONNX`);
+  throw new ExportError('hf', `a ${String(type)} model has no Hugging Face transformers architecture attn can write (attn's own classifiers — pre-norm, √d-scaled embeddings, its own pooling — match no *ForSequenceClassification); supported: ${HF_EXPORTS}. Classifiers export to ONNX`);
+}
+
+/**
+ * A `*ForSequenceClassification` head as transformers' class of the same name: the body's
+ * config.json fields and weights (under the head's prefix: `transformer.`, `model.`, `bert.`,
+ * `distilbert.`) and the head's own (`score`, `classifier`, `pre_classifier`, HF's names), with
+ * `num_labels` and `pad_token_id` (HF's decoder heads pool the last token that is not it; a head
+ * loaded without one, whose pad id is out of the vocabulary, writes null). `id2label` is added by
+ * the caller from the class names (LABEL_i when there are none). Null for any other model.
+ */
+function sequenceClassification(model: Module): HfArchitecture | null {
+  let arch: HfArchitecture;
+  let cls: string;
+  if (model instanceof GPT2ForSequenceClassification) {
+    arch = gpt2({ config: model.config.body, namedParameters: () => model.namedParameters() });
+    cls = 'GPT2ForSequenceClassification';
+  } else if (model instanceof LlamaForSequenceClassification) {
+    arch = llama({ config: { ...model.config.body, tieWordEmbeddings: true }, namedParameters: () => model.namedParameters() });
+    cls = arch.config.model_type === 'qwen2' ? 'Qwen2ForSequenceClassification' : 'LlamaForSequenceClassification';
+    // HF's class has no lm_head whatever tie_word_embeddings says; false is LlamaConfig's default.
+    arch.config.tie_word_embeddings = false;
+  } else if (model instanceof BertForSequenceClassification) {
+    arch = bert(model.bert, model.config.body);
+    arch.weights = sameNames(model);
+    arch.config.classifier_dropout = model.config.classifierDropout;
+    cls = 'BertForSequenceClassification';
+  } else if (model instanceof DistilBertForSequenceClassification) {
+    arch = distilbert(model.distilbert, model.config.body);
+    arch.weights = sameNames(model);
+    arch.config.seq_classif_dropout = model.config.seqClassifDropout;
+    cls = 'DistilBertForSequenceClassification';
+  } else return null;
+  const { numClasses, padTokenId, vocabSize } = model.config;
+  arch.config.architectures = [cls];
+  arch.config.num_labels = numClasses;
+  arch.config.pad_token_id = padTokenId < vocabSize ? padTokenId : null;
+  arch.padTokenId = arch.config.pad_token_id as number | null;
+  arch.numClasses = numClasses;
+  return arch;
 }

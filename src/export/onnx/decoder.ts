@@ -32,14 +32,16 @@ const T = 'sequence_length';
 const P = 'past_sequence_length';
 const PT = 'past_sequence_length + sequence_length';
 
-interface Shared {
+export interface Shared {
   allowed: string; // (B, 1, T, P + T) bool
   cos: string | null; // (B, 1, T, D)
   sin: string | null;
+  /** With past key values (inputs past_key_values.N.*, outputs present.N.*); false: a whole sequence, no cache. */
+  past: boolean;
 }
 
 /** The causal + padding mask, once for all layers. */
-function attentionMask(g: OnnxGraph, ids: string, mask: string): string {
+export function attentionMask(g: OnnxGraph, ids: string, mask: string): string {
   const L = g.op1('Squeeze', [dimOf(g, mask, 1), g.int64([0])]); // () past + T
   const t = g.op1('Squeeze', [dimOf(g, ids, 1), g.int64([0])]); // () T
   const zero = g.int64([0], []);
@@ -52,7 +54,7 @@ function attentionMask(g: OnnxGraph, ids: string, mask: string): string {
 }
 
 /** cos and sin (B, 1, T, D) of position_ids, HF's `LlamaRotaryEmbedding`: cat(freqs, freqs). */
-function rotaryTables(g: OnnxGraph, positions: string, invFreq: Float32Array): { cos: string; sin: string } {
+export function rotaryTables(g: OnnxGraph, positions: string, invFreq: Float32Array): { cos: string; sin: string } {
   const pos = g.op1('Unsqueeze', [g.op1('Cast', [positions], { to: 1 }), g.int64([-1])]); // (B, T, 1) float
   const freqs = g.op1('Mul', [pos, g.initializer('rotary.inv_freq', invFreq, [invFreq.length])]); // (B, T, D/2)
   const emb = g.op1('Concat', [freqs, freqs], { axis: -1 }); // (B, T, D)
@@ -70,7 +72,8 @@ function rope(g: OnnxGraph, x: string, s: Shared, headDim: number): string {
 }
 
 /** Appends this step's k, v to the past ones; the concatenations are the present outputs. */
-function withPast(g: OnnxGraph, layer: number, k: string, v: string, kvHeads: number, headDim: number): { keys: string; values: string } {
+function withPast(g: OnnxGraph, s: Shared, layer: number, k: string, v: string, kvHeads: number, headDim: number): { keys: string; values: string } {
+  if (!s.past) return { keys: k, values: v };
   const pastK = g.input(`past_key_values.${layer}.key`, 'float32', [B, kvHeads, P, headDim]);
   const pastV = g.input(`past_key_values.${layer}.value`, 'float32', [B, kvHeads, P, headDim]);
   const keys = g.op1('Concat', [pastK, k], { axis: 2 }); // (B, Hkv, P + T, D)
@@ -80,7 +83,8 @@ function withPast(g: OnnxGraph, layer: number, k: string, v: string, kvHeads: nu
   return { keys, values };
 }
 
-function gptGraph(model: GPT, g: OnnxGraph, p: ParamTracker, ids: string, positions: string, s: Shared): string {
+/** GPT's body: the final hidden states (B, T, C) after ln_f, and wte's initializer (the tied lm_head). */
+export function gptBody(model: Pick<GPT, 'config' | 'transformer'>, g: OnnxGraph, p: ParamTracker, ids: string, positions: string, s: Shared): { hidden: string; wte: string } {
   const c = model.config;
   const tr = model.transformer;
   const hd = c.nEmbd / c.nHead;
@@ -93,14 +97,13 @@ function gptGraph(model: GPT, g: OnnxGraph, p: ParamTracker, ids: string, positi
     const qkv = linear(g, p, h, block.attn.c_attn, `${n}.attn.c_attn`); // (B, T, 3C)
     let [q, k, v] = g.op('Split', [qkv, g.int64([c.nEmbd, c.nEmbd, c.nEmbd])], { axis: 2 }, 3).map((t) => splitHeads(g, t, c.nHead, hd)) as [string, string, string]; // (B, H, T, hd)
     if (s.cos) [q, k] = [rope(g, q, s, hd), rope(g, k, s, hd)];
-    const { keys, values } = withPast(g, i, k, v, c.nHead, hd);
+    const { keys, values } = withPast(g, s, i, k, v, c.nHead, hd);
     const y = mergeHeads(g, attention(g, q, keys, values, s.allowed, hd), c.nEmbd); // (B, T, C)
     x = g.op1('Add', [x, linear(g, p, y, block.attn.c_proj, `${n}.attn.c_proj`)]);
     const m = linear(g, p, layerNorm(g, p, x, block.ln_2, `${n}.ln_2`), block.mlp.c_fc, `${n}.mlp.c_fc`); // (B, T, 4C)
     x = g.op1('Add', [x, linear(g, p, gelu(g, m, c.activation === 'gelu_new' ? 'tanh' : 'none'), block.mlp.c_proj, `${n}.mlp.c_proj`)]);
   }
-  x = layerNorm(g, p, x, tr.ln_f, 'transformer.ln_f');
-  return g.op1('MatMul', [x, g.op1('Transpose', [wte], { perm: [1, 0] })]); // (B, T, V): lm_head tied to wte
+  return { hidden: layerNorm(g, p, x, tr.ln_f, 'transformer.ln_f'), wte }; // (B, T, C)
 }
 
 /** HF's LlamaRMSNorm: x · rsqrt(mean(x²) + eps) · weight. */
@@ -110,7 +113,8 @@ function rmsNorm(g: OnnxGraph, p: ParamTracker, x: string, norm: LlamaRMSNorm, n
   return g.op1('Mul', [g.op1('Mul', [x, inv]), p.use(norm.weight, `${name}.weight`)]);
 }
 
-function llamaGraph(model: LlamaForCausalLM, g: OnnxGraph, p: ParamTracker, ids: string, s: Shared): string {
+/** Llama's body (`model.*`): the final normed hidden states (B, T, C), and embed_tokens' initializer. */
+export function llamaBody(model: { config: LlamaForCausalLM['config']; model: LlamaForCausalLM['model'] }, g: OnnxGraph, p: ParamTracker, ids: string, s: Shared): { hidden: string; embed: string } {
   const c = model.config;
   const { numAttentionHeads: H, numKeyValueHeads: Hkv, headDim: D } = c;
   const embed = p.use(model.model.embed_tokens.weight, 'model.embed_tokens.weight'); // (V, C)
@@ -123,7 +127,7 @@ function llamaGraph(model: LlamaForCausalLM, g: OnnxGraph, p: ParamTracker, ids:
     const q = rope(g, splitHeads(g, linear(g, p, h, a.q_proj, `${n}.self_attn.q_proj`), H, D), s, D); // (B, H, T, D)
     const k = rope(g, splitHeads(g, linear(g, p, h, a.k_proj, `${n}.self_attn.k_proj`), Hkv, D), s, D); // (B, Hkv, T, D)
     const v = splitHeads(g, linear(g, p, h, a.v_proj, `${n}.self_attn.v_proj`), Hkv, D);
-    const { keys, values } = withPast(g, i, k, v, Hkv, D);
+    const { keys, values } = withPast(g, s, i, k, v, Hkv, D);
     const y = mergeHeads(g, attention(g, q, repeat(keys), repeat(values), s.allowed, D), H * D); // (B, T, H·D)
     x = g.op1('Add', [x, linear(g, p, y, a.o_proj, `${n}.self_attn.o_proj`)]);
     const m = rmsNorm(g, p, x, layer.post_attention_layernorm, `${n}.post_attention_layernorm`);
@@ -132,9 +136,18 @@ function llamaGraph(model: LlamaForCausalLM, g: OnnxGraph, p: ParamTracker, ids:
     const up = linear(g, p, m, layer.mlp.up_proj, `${n}.mlp.up_proj`);
     x = g.op1('Add', [x, linear(g, p, g.op1('Mul', [silu, up]), layer.mlp.down_proj, `${n}.mlp.down_proj`)]);
   }
-  x = rmsNorm(g, p, x, model.model.norm, 'model.norm');
-  if (model.lm_head) return linear(g, p, x, model.lm_head, 'lm_head'); // (B, T, V)
-  return g.op1('MatMul', [x, g.op1('Transpose', [embed], { perm: [1, 0] })]); // tied to embed_tokens
+  return { hidden: rmsNorm(g, p, x, model.model.norm, 'model.norm'), embed }; // (B, T, C)
+}
+
+function gptGraph(model: GPT, g: OnnxGraph, p: ParamTracker, ids: string, positions: string, s: Shared): string {
+  const { hidden, wte } = gptBody(model, g, p, ids, positions, s);
+  return g.op1('MatMul', [hidden, g.op1('Transpose', [wte], { perm: [1, 0] })]); // (B, T, V): lm_head tied to wte
+}
+
+function llamaGraph(model: LlamaForCausalLM, g: OnnxGraph, p: ParamTracker, ids: string, s: Shared): string {
+  const { hidden, embed } = llamaBody(model, g, p, ids, s);
+  if (model.lm_head) return linear(g, p, hidden, model.lm_head, 'lm_head'); // (B, T, V)
+  return g.op1('MatMul', [hidden, g.op1('Transpose', [embed], { perm: [1, 0] })]); // tied to embed_tokens
 }
 
 /**
@@ -151,7 +164,7 @@ export function decoderGraph(model: GPT | LlamaForCausalLM): OnnxGraph {
   const ids = g.input('input_ids', 'int64', [B, T]);
   const mask = g.input('attention_mask', 'int64', [B, PT]);
   const positions = g.input('position_ids', 'int64', [B, T]);
-  const shared: Shared = { allowed: attentionMask(g, ids, mask), cos: null, sin: null };
+  const shared: Shared = { allowed: attentionMask(g, ids, mask), cos: null, sin: null, past: true };
   const rotary = gpt ? (model.config.positional === 'rotary' ? ropeInverseFrequencies({ headDim: model.config.nEmbd / model.config.nHead, ropeTheta: 10000, ropeScaling: null }) : null) : ropeInverseFrequencies(model.config);
   if (rotary) Object.assign(shared, rotaryTables(g, positions, rotary));
   const logits = gpt ? gptGraph(model, g, p, ids, positions, shared) : llamaGraph(model as LlamaForCausalLM, g, p, ids, shared);

@@ -6,6 +6,10 @@
  * - `transformer` classifiers: `input_ids` (batch_size, sequence_length) int64, 0 = padding →
  *   `logits` (batch_size, numClasses) (`./classifier.ts`); beside it labels.json (class names)
  *   and tokenizer.json when the tokenizer has a Hugging Face form (`../hf/tokenizer.ts`).
+ * - `*ForSequenceClassification` heads (Hugging Face classifier folders, `attn train --from`
+ *   classifiers): `input_ids`, `attention_mask` (batch_size, sequence_length) int64 → `logits`
+ *   (batch_size, num_labels), Optimum's text-classification layout (`./sequence-classification.ts`);
+ *   beside it config.json (id2label, pad_token_id), the tokenizer files and labels.json.
  * - `gpt` and `llama` decoders: `input_ids`, `attention_mask` (batch_size, past_sequence_length +
  *   sequence_length), `position_ids`, `past_key_values.N.key` / `.value` (batch_size, kv heads,
  *   past_sequence_length, head dim) → `logits` (batch_size, sequence_length, vocab),
@@ -29,11 +33,20 @@ import { hfFolderFiles, writeFolder } from '../hf/export.js';
 import { hfTokenizerFiles } from '../hf/tokenizer.js';
 import { resolveExportSource, type ExportSource } from '../source.js';
 import { classifierGraph } from './classifier.js';
+import { sequenceClassificationGraph } from './sequence-classification.js';
+import { GPT2ForSequenceClassification } from '../../models/hf/gpt2-for-sequence-classification.js';
+import { LlamaForSequenceClassification } from '../../models/hf/llama-for-sequence-classification.js';
+import { BertForSequenceClassification } from '../../models/hf/bert-for-sequence-classification.js';
+import { DistilBertForSequenceClassification } from '../../models/hf/distilbert-for-sequence-classification.js';
+import type { SequenceClassifier } from '../../models/hf/for-sequence-classification.js';
 import { decoderGraph } from './decoder.js';
 import type { OnnxGraph } from './graph.js';
 
 /** What the ONNX export supports, for messages. */
-export const ONNX_EXPORTS = 'transformer classifiers, gpt and llama (qwen2) decoders';
+export const ONNX_EXPORTS = 'transformer classifiers, the GPT2/Llama/Bert/DistilBertForSequenceClassification heads, gpt and llama (qwen2) decoders';
+
+const isSequenceClassifier = (m: Module): m is SequenceClassifier =>
+  m instanceof GPT2ForSequenceClassification || m instanceof LlamaForSequenceClassification || m instanceof BertForSequenceClassification || m instanceof DistilBertForSequenceClassification;
 
 export interface OnnxExportReport {
   outDir: string;
@@ -55,6 +68,7 @@ export interface OnnxExportReport {
  */
 export function onnxGraphFor(model: Module): { graph: OnnxGraph; kind: 'classifier' | 'decoder' } {
   if (model instanceof TransformerClassifier) return { graph: classifierGraph(model), kind: 'classifier' };
+  if (isSequenceClassifier(model)) return { graph: sequenceClassificationGraph(model), kind: 'classifier' };
   if (model instanceof GPT || model instanceof LlamaForCausalLM) return { graph: decoderGraph(model), kind: 'decoder' };
   const what = model instanceof BiLstmAttentionClassifier ? 'a bilstm-attention classifier (its LSTM layers)'
     : model instanceof BowClassifier ? 'a bow classifier'
@@ -77,7 +91,14 @@ export function exportOnnx(source: ExportSource, outDir: string): OnnxExportRepo
   try {
     const { graph, kind } = onnxGraphFor(src.model);
     const files: Record<string, string | Uint8Array> = { 'model.onnx': graph.toModel(`attn ${kind}`) };
-    if (kind === 'classifier') {
+    if (kind === 'classifier' && isSequenceClassifier(src.model)) {
+      // A Hugging Face head: config.json (id2label, pad_token_id) and the tokenizer files beside
+      // model.onnx, as Optimum writes them (transformers.js reads this folder), and labels.json.
+      Object.assign(files, hfFolderFiles(src, false).files);
+      delete files['generation_config.json'];
+      const labels = Object.values(JSON.parse(files['config.json'] as string).id2label as Record<string, string>);
+      files['labels.json'] = `${JSON.stringify(labels, null, 2)}\n`;
+    } else if (kind === 'classifier') {
       // Beside the model: how to turn text into input_ids, and class names for the logits.
       const tok = src.tokenizer ? hfTokenizerFiles(src.tokenizer) : null;
       if (tok?.tokenizer) files['tokenizer.json'] = `${JSON.stringify(tok.tokenizer)}\n`;

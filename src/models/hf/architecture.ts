@@ -59,3 +59,16 @@ export function shapeList(): { add(name: string, shape: number[], when?: boolean
 export function detectPrefix(names: ReadonlySet<string>, prefix: string, probe: string): string {
   return names.has(prefix + probe) ? prefix : '';
 }
+
+/**
+ * True when config.json's `architectures` names a `*ForSequenceClassification` class (a
+ * fine-tuned classifier's save: body and head).
+ *
+ * ```ts
+ * isSequenceClassificationConfig({ architectures: ['BertForSequenceClassification'] }); // true
+ * ```
+ */
+export function isSequenceClassificationConfig(raw: Record<string, unknown>): boolean {
+  const a = raw.architectures;
+  return Array.isArray(a) && a.some((n) => typeof n === 'string' && n.endsWith('ForSequenceClassification'));
+}

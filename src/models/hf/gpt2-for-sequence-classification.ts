@@ -4,9 +4,7 @@
  * hidden state of each row's last non-padding token to the class logits.
  *
  *   ids → transformer (wte + wpe → blocks → ln_f) → hidden (B, T, C) → score → (B, T, classes) → last real token
- *
- * HF applies `score` to every position and then picks one; picking first gives the same numbers
- * for a fraction of the work. Padding: see ./sequence-classification.ts.
+ * Padding and the shared forward: see ./sequence-classification.ts.
  *
  * ```ts
  * const { model: gpt } = loadPretrained('models/gpt2');
@@ -14,13 +12,12 @@
  * clf.forward(ids); // (B, T) int32 → (B, 2)
  * ```
  */
-import { Module } from '../../nn/module.js';
 import { Linear } from '../../nn/linear.js';
 import { normal_ } from '../../nn/init.js';
 import { arange } from '../../ops/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { GPT, parseGPTConfig, type GPTConfig } from '../gpt.js';
-import { checkIds, configRecord, lastTokenRows, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
+import { checkIds, configRecord, LastTokenClassifier, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
 
 export interface GPT2ForSequenceClassificationConfig extends SequenceClassificationFields {
   type: 'gpt2-for-sequence-classification';
@@ -35,10 +32,10 @@ export function parseGPT2ForSequenceClassificationConfig(value: unknown, source 
   return { type: 'gpt2-for-sequence-classification', body, ...parseHeadFields(record, source, body.blockSize) };
 }
 
-export class GPT2ForSequenceClassification extends Module {
-  readonly config: GPT2ForSequenceClassificationConfig;
+export class GPT2ForSequenceClassification extends LastTokenClassifier {
+  override readonly config: GPT2ForSequenceClassificationConfig;
   readonly transformer: GPT['transformer'];
-  readonly score: Linear;
+  override readonly score: Linear;
 
   /** A fresh model, or the head on `body` (a loaded GPT's `transformer`, used as is). */
   constructor(config: GPT2ForSequenceClassificationConfig, body?: GPT['transformer']) {
@@ -64,27 +61,19 @@ export class GPT2ForSequenceClassification extends Module {
     }, gpt.transformer);
   }
 
-  /** The final hidden states (B, T, C) of `GPT2Model` (no cache, positions 0 … T − 1). */
-  hiddenStates(ids: Tensor): Tensor {
+  /** `GPT2Model`'s final hidden states (B, T, C) (no cache, positions 0 … T − 1), and its last layer's attention. */
+  protected override body(ids: Tensor, returnAttention: boolean): { hidden: Tensor; lastAttention: Tensor | null } {
     const [, T] = checkIds('GPT2ForSequenceClassification.forward', ids, this.config.maxLength);
     const t = this.transformer;
     let x = t.wte.forward(ids); // (B, T, C)
     if (t.wpe) x = x.add(t.wpe.forward(arange(0, T))); // (B, T, C) + (T, C)
     x = t.drop.forward(x); // (B, T, C)
-    for (const [layer, block] of [...t.h].entries()) x = block.forward(x, { cache: null, layer, past: 0, keyMask: null, returnAttention: false }).x; // (B, T, C)
-    return t.ln_f.forward(x); // (B, T, C)
-  }
-
-  /** Class logits (B, classes) of int32 ids (B, T), right-padded with `padTokenId`. */
-  override forward(ids: Tensor): Tensor {
-    const [B, T] = ids.shape as [number, number];
-    const hidden = this.hiddenStates(ids); // (B, T, C)
-    const last = hidden.reshape([B * T, -1]).indexSelect(0, lastTokenRows(ids, this.config.padTokenId)); // (B, C)
-    return this.score.forward(last); // (B, classes)
-  }
-
-  /** The logits, and no token weights (the text-classifier contract of `attn predict`). */
-  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
-    return { logits: this.forward(ids), tokenWeights: null };
+    let lastAttention: Tensor | null = null;
+    for (const [layer, block] of [...t.h].entries()) {
+      const out = block.forward(x, { cache: null, layer, past: 0, keyMask: null, returnAttention: returnAttention && layer === t.h.length - 1 });
+      x = out.x; // (B, T, C)
+      lastAttention = out.weights; // (B, H, T, T) for the last layer when asked
+    }
+    return { hidden: t.ln_f.forward(x), lastAttention }; // (B, T, C)
   }
 }

@@ -11,5 +11,6 @@ export { PretrainedFolderError, openHfCheckpoint, type HfCheckpoint } from '../.
 export { GPT2ForSequenceClassification, parseGPT2ForSequenceClassificationConfig, type GPT2ForSequenceClassificationConfig } from './gpt2-for-sequence-classification.js';
 export { LlamaForSequenceClassification, parseLlamaForSequenceClassificationConfig, type LlamaForSequenceClassificationConfig } from './llama-for-sequence-classification.js';
 export { BertForSequenceClassification, parseBertForSequenceClassificationConfig, type BertForSequenceClassificationConfig } from './bert-for-sequence-classification.js';
+export { DistilBertForSequenceClassification, parseDistilBertForSequenceClassificationConfig, type DistilBertForSequenceClassificationConfig } from './distilbert-for-sequence-classification.js';
 export { forSequenceClassification, type SequenceClassifier, type SequenceClassifierOptions } from './for-sequence-classification.js';
-export { lastTokenRows } from './sequence-classification.js';
+export { lastTokenRows, LastTokenClassifier } from './sequence-classification.js';

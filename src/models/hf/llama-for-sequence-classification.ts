@@ -12,12 +12,11 @@
  * clf.forward(ids); // (B, T) int32 → (B, 2)
  * ```
  */
-import { Module } from '../../nn/module.js';
 import { Linear } from '../../nn/linear.js';
 import { normal_ } from '../../nn/init.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { LlamaForCausalLM, parseLlamaConfig, type LlamaConfig } from './llama.js';
-import { checkIds, configRecord, lastTokenRows, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
+import { checkIds, configRecord, LastTokenClassifier, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
 
 export interface LlamaForSequenceClassificationConfig extends SequenceClassificationFields {
   type: 'llama-for-sequence-classification';
@@ -32,10 +31,10 @@ export function parseLlamaForSequenceClassificationConfig(value: unknown, source
   return { type: 'llama-for-sequence-classification', body, ...parseHeadFields(record, source, body.blockSize) };
 }
 
-export class LlamaForSequenceClassification extends Module {
-  readonly config: LlamaForSequenceClassificationConfig;
+export class LlamaForSequenceClassification extends LastTokenClassifier {
+  override readonly config: LlamaForSequenceClassificationConfig;
   readonly model: LlamaForCausalLM['model'];
-  readonly score: Linear;
+  override readonly score: Linear;
 
   /** A fresh model, or the head on `body` (a loaded LlamaForCausalLM's `model`, used as is). */
   constructor(config: LlamaForSequenceClassificationConfig, body?: LlamaForCausalLM['model']) {
@@ -63,26 +62,18 @@ export class LlamaForSequenceClassification extends Module {
     }, lm.model);
   }
 
-  /** The final normed hidden states (B, T, C) of `LlamaModel` (no cache, positions 0 … T − 1). */
-  hiddenStates(ids: Tensor): Tensor {
+  /** `LlamaModel`'s final normed hidden states (B, T, C) (no cache, positions 0 … T − 1), and its last layer's attention. */
+  protected override body(ids: Tensor, returnAttention: boolean): { hidden: Tensor; lastAttention: Tensor | null } {
     const [, T] = checkIds('LlamaForSequenceClassification.forward', ids, this.config.maxLength);
     const m = this.model;
     const { cos, sin } = m.rotary_emb.forward(Int32Array.from({ length: T }, (_, i) => i), 1, T); // (1, 1, T, D)
     let x = m.embed_tokens.forward(ids); // (B, T, C)
-    for (const [layer, block] of [...m.layers].entries()) x = block.forward(x, { cache: null, layer, keyMask: null, cos, sin, returnAttention: false }).x; // (B, T, C)
-    return m.norm.forward(x); // (B, T, C)
-  }
-
-  /** Class logits (B, classes) of int32 ids (B, T), right-padded with `padTokenId`. */
-  override forward(ids: Tensor): Tensor {
-    const [B, T] = ids.shape as [number, number];
-    const hidden = this.hiddenStates(ids); // (B, T, C)
-    const last = hidden.reshape([B * T, -1]).indexSelect(0, lastTokenRows(ids, this.config.padTokenId)); // (B, C)
-    return this.score.forward(last); // (B, classes)
-  }
-
-  /** The logits, and no token weights (the text-classifier contract of `attn predict`). */
-  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
-    return { logits: this.forward(ids), tokenWeights: null };
+    let lastAttention: Tensor | null = null;
+    for (const [layer, block] of [...m.layers].entries()) {
+      const out = block.forward(x, { cache: null, layer, keyMask: null, cos, sin, returnAttention: returnAttention && layer === m.layers.length - 1 });
+      x = out.x; // (B, T, C)
+      lastAttention = out.weights; // (B, H, T, T) for the last layer when asked
+    }
+    return { hidden: m.norm.forward(x), lastAttention }; // (B, T, C)
   }
 }

@@ -36,7 +36,7 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { lmHeadLoss, type GPTCache, type GPTForwardOptions } from '../gpt.js';
 import { ModelConfigError } from '../config-fields.js';
 import { HfConfig } from './config.js';
-import { shapeList, type PretrainedArchitecture } from './architecture.js';
+import { isSequenceClassificationConfig, shapeList, type PretrainedArchitecture } from './architecture.js';
 
 /** `rope_scaling` of config.json: Llama 3.1's frequency-dependent scaling, or linear. */
 export type RopeScaling =
@@ -491,7 +491,13 @@ function ropeScalingFromHf(hf: HfConfig): RopeScaling | null {
 export const LLAMA_ARCHITECTURE: PretrainedArchitecture<LlamaConfig, LlamaForCausalLM> = {
   name: 'llama',
   modelTypes: ['llama', 'qwen2'],
-  config: (hf) => llamaConfig(hf),
+  config(hf, names) {
+    const c = llamaConfig(hf);
+    // A LlamaForSequenceClassification save has no lm_head (HF's class has none), whatever
+    // tie_word_embeddings says: its body is read as a tied LM, whose head the classifier drops.
+    if (!c.tieWordEmbeddings && !names.has('lm_head.weight') && isSequenceClassificationConfig(hf.raw)) c.tieWordEmbeddings = true;
+    return c;
+  },
   create: (config) => new LlamaForCausalLM(config),
   plan: (config) => ({
     sources: llamaParameters(config).map(([param, shape]) => ({ param, shape, tensor: param })),

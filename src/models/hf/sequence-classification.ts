@@ -1,6 +1,7 @@
 /**
- * What the three `*ForSequenceClassification` heads share: their configs (saved as a run folder's
- * config.json), the last-non-padding-token pooling of the decoders, and the checks.
+ * What the `*ForSequenceClassification` heads share: their configs (saved as a run folder's
+ * config.json), the checks, and the decoders' base class `LastTokenClassifier` (GPT-2's and
+ * Llama's heads: `score` on the last non-padding token's final hidden state).
  *
  * Padding: attn's batches pad with id 0 on the right (`labelledBatches`, `predict`), and each head
  * reads padding as the `padTokenId` of its config, 0 unless set. Hugging Face pads with the
@@ -10,6 +11,8 @@
  * token equal to the pad id at the very end of a text is read as padding.
  */
 import { fromArray } from '../../ops/creation.js';
+import { Module } from '../../nn/module.js';
+import type { Linear } from '../../nn/linear.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import { ModelConfigError } from '../config-fields.js';
@@ -71,4 +74,51 @@ export function lastTokenRows(ids: Tensor, padId: number): Tensor {
     rows[b] = b * T + last;
   }
   return fromArray(rows, [B], { dtype: 'int32' }); // (B)
+}
+
+/**
+ * The decoder heads (GPT2/LlamaForSequenceClassification): a body giving final hidden states
+ * and `score`, a Linear without bias applied to each row's last non-padding token. A subclass
+ * registers its body and `score`, and says how the body computes `hiddenStates`.
+ *
+ * HF applies `score` to every position and then picks one; picking first gives the same numbers
+ * for a fraction of the work.
+ *
+ * ```ts
+ * class MyHead extends LastTokenClassifier { hiddenStates(ids) { return body(ids); } } // (B, T, C)
+ * ```
+ */
+export abstract class LastTokenClassifier extends Module {
+  abstract readonly config: SequenceClassificationFields;
+  abstract readonly score: Linear;
+
+  /**
+   * The body's final hidden states (B, T, C) (no cache, positions 0 … T − 1), and with
+   * `returnAttention` its last layer's attention probabilities (B, H, T, T); checks ids.
+   */
+  protected abstract body(ids: Tensor, returnAttention: boolean): { hidden: Tensor; lastAttention: Tensor | null };
+
+  /** The final hidden states (B, T, C) of the body. */
+  hiddenStates(ids: Tensor): Tensor {
+    return this.body(ids, false).hidden;
+  }
+
+  /** Class logits (B, classes) of int32 ids (B, T), right-padded with `padTokenId`. */
+  override forward(ids: Tensor): Tensor {
+    return this.forwardWithAttention(ids, false).logits;
+  }
+
+  /**
+   * The logits and, per token, how much the pooled (last real) token attended to it in the last
+   * layer, averaged over heads (B, T): causal, so it sums to 1 over the tokens up to that one.
+   * What `attn predict --attention` shows.
+   */
+  forwardWithAttention(ids: Tensor, withWeights = true): { logits: Tensor; tokenWeights: Tensor | null } {
+    const [B, T] = ids.shape as [number, number];
+    const { hidden, lastAttention } = this.body(ids, withWeights); // (B, T, C), (B, H, T, T)
+    const rows = lastTokenRows(ids, this.config.padTokenId); // (B)
+    const last = hidden.reshape([B * T, -1]).indexSelect(0, rows); // (B, C)
+    const tokenWeights = lastAttention ? lastAttention.mean(1).reshape([B * T, T]).indexSelect(0, rows) : null; // (B, T)
+    return { logits: this.score.forward(last), tokenWeights }; // (B, classes)
+  }
 }

@@ -78,6 +78,9 @@ const PAD_GUESSES = ['[PAD]', '<pad>', '<|pad|>', '<|finetune_right_pad_id|>'];
  * tok.encode('Hello world');         // [15496, 995]
  * tok.decode(tok.encode('Hello'));   // 'Hello'
  */
+/** The largest token id read (int32 ids: attn's id tensors). */
+const MAX_ID = 2 ** 31 - 1;
+
 export class HfTokenizer implements Tokenizer {
   readonly type = 'hf';
   readonly vocabSize: number;
@@ -153,9 +156,17 @@ export class HfTokenizer implements Tokenizer {
       this.padding = { fixed, multiple, left: padding.direction === 'Left', id: id as number, typeId: Number(padding.pad_type_id ?? 0) };
     } else this.padding = null;
 
+    // Ids are int32 in attn's tensors (and u32 in tokenizers): a larger one is a damaged file, and
+    // the id table below must not be sized by what the file only claims.
     let size = 0;
-    for (const id of this.model.vocab.values()) size = Math.max(size, id + 1);
-    for (const t of this.addedTokens) size = Math.max(size, t.id + 1);
+    for (const [token, id] of this.model.vocab) {
+      if (id > MAX_ID) throw new Error(`${file}: $.model.vocab[${JSON.stringify(token).slice(0, 40)}] is ${id}, more than the largest token id ${MAX_ID}`);
+      size = Math.max(size, id + 1);
+    }
+    for (const [i, t] of this.addedTokens.entries()) {
+      if (t.id > MAX_ID) throw new Error(`${file}: $.added_tokens[${i}].id is ${t.id}, more than the largest token id ${MAX_ID}`);
+      size = Math.max(size, t.id + 1);
+    }
     this.vocabSize = size;
     this.idToTokenTable = new Array<string | undefined>(size);
     for (const [token, id] of this.model.vocab) this.idToTokenTable[id] = token;
@@ -200,6 +211,16 @@ export class HfTokenizer implements Tokenizer {
       };
     } else {
       this.postProcessor = buildPostProcessor(j.post_processor, child(root, 'post_processor'));
+    }
+    // Ids the post-processor and the padding add must name tokens (a template's special token
+    // whose added token was removed would give ids the model and decode cannot read).
+    if (this.postProcessor) {
+      for (const id of [...this.postProcessor([], null).ids, ...this.postProcessor([], []).ids]) {
+        if (!(id < this.vocabSize && this.idToTokenTable[id] !== undefined)) throw new Error(`${file}: $.post_processor adds id ${id}, which names no token of the vocabulary (${this.vocabSize} ids)`);
+      }
+    }
+    if (this.padding && !(this.padding.id >= 0 && this.padding.id < this.vocabSize && this.idToTokenTable[this.padding.id] !== undefined)) {
+      throw new Error(`${file}: $.padding.pad_id ${this.padding.id} names no token of the vocabulary (${this.vocabSize} ids)`);
     }
     const template = config?.chat_template;
     if (typeof template === 'string') this.chatTemplate = template;
@@ -353,6 +374,23 @@ export class HfTokenizer implements Tokenizer {
     return { ids, pieces, typeIds, special };
   }
 
+  /**
+   * This tokenizer with `encode` truncating to at most `maxLength` ids, special tokens included
+   * (as transformers' `truncation=True, max_length=…`): a BERT text keeps its final [SEP]. A
+   * tighter truncation of tokenizer.json itself is kept.
+   *
+   * @example
+   * bert.withTruncation(8).encode('a long text …').length; // ≤ 8, ending with [SEP]
+   */
+  withTruncation(maxLength: number): HfTokenizer {
+    if (!(Number.isInteger(maxLength) && maxLength > 0)) throw new RangeError(`HfTokenizer.withTruncation: maxLength must be a positive integer, got ${maxLength}`);
+    if (this.truncation && this.truncation.maxLength <= maxLength) return this;
+    const copy = Object.create(HfTokenizer.prototype) as HfTokenizer;
+    Object.assign(copy, this);
+    (copy as unknown as { truncation: { maxLength: number; left: boolean } }).truncation = { maxLength, left: this.truncation?.left ?? false };
+    return copy;
+  }
+
   /** The token strings `encode(text)` returns ids for (what an attention view labels rows with). */
   tokenize(text: string): string[] {
     return this.encodeWithPieces(text).pieces;
@@ -373,7 +411,10 @@ export class HfTokenizer implements Tokenizer {
       const id = ids[i]!;
       checkId(id, this.vocabSize, 'HfTokenizer.decode');
       if (skip && this.isSpecialId(id)) continue;
-      tokens.push(this.idToToken(id));
+      // An id inside the range that names no token (a vocabulary with gaps) decodes to nothing,
+      // as in tokenizers (its decode skips ids without a token).
+      const token = this.idToTokenTable[id];
+      if (token !== undefined) tokens.push(token);
     }
     if (!this.decoder) return tokens.join(' ');
     return this.decoder(tokens).join('');

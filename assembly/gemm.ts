@@ -596,18 +596,21 @@ const GEMV_LONG_K: i32 = 2048;
   }
 }
 
-/** Columns k..k+3 of 4 rows of B (stored N x K) as 4 vectors over those rows: a 4 x 4 transpose. */
+/**
+ * acc + columns k..k+3 of 4 rows of B (stored N x K) times a[k..k+3] (splat in s0..s3), in k
+ * order: the 4 x 4 block is transposed so that each madd adds one k to the four columns.
+ */
 // @ts-ignore: decorator
-@inline function dotQuad(r0: usize, r1: usize, r2: usize, r3: usize, a: usize, sa: usize, acc: v128): v128 {
+@inline function dotQuad(r0: usize, r1: usize, r2: usize, r3: usize, s0: v128, s1: v128, s2: v128, s3: v128, acc: v128): v128 {
   const q0 = v128.load(r0), q1 = v128.load(r1), q2 = v128.load(r2), q3 = v128.load(r3);
   const t0 = i32x4.shuffle(q0, q1, 0, 4, 1, 5);
   const t1 = i32x4.shuffle(q2, q3, 0, 4, 1, 5);
   const t2 = i32x4.shuffle(q0, q1, 2, 6, 3, 7);
   const t3 = i32x4.shuffle(q2, q3, 2, 6, 3, 7);
-  acc = madd(v128.load32_splat(a), i32x4.shuffle(t0, t1, 0, 1, 4, 5), acc);
-  acc = madd(v128.load32_splat(a + sa), i32x4.shuffle(t0, t1, 2, 3, 6, 7), acc);
-  acc = madd(v128.load32_splat(a + 2 * sa), i32x4.shuffle(t2, t3, 0, 1, 4, 5), acc);
-  acc = madd(v128.load32_splat(a + 3 * sa), i32x4.shuffle(t2, t3, 2, 3, 6, 7), acc);
+  acc = madd(s0, i32x4.shuffle(t0, t1, 0, 1, 4, 5), acc);
+  acc = madd(s1, i32x4.shuffle(t0, t1, 2, 3, 6, 7), acc);
+  acc = madd(s2, i32x4.shuffle(t2, t3, 0, 1, 4, 5), acc);
+  acc = madd(s3, i32x4.shuffle(t2, t3, 2, 3, 6, 7), acc);
   return acc;
 }
 
@@ -658,18 +661,22 @@ const GEMV_LONG_K: i32 = 2048;
     for (; k + 4 <= kc; k += 4) {
       const o = <usize>(pc + k) * 4;
       const pa = aRow + <usize>(pc + k) * sa;
-      x0 = dotQuad(g0 + o, g1 + o, g2 + o, g3 + o, pa, sa, x0);
-      x1 = dotQuad(g4 + o, g5 + o, g6 + o, g7 + o, pa, sa, x1);
+      // a[k..k+3] splat once for every group of rows
+      const s0 = v128.load32_splat(pa), s1 = v128.load32_splat(pa + sa), s2 = v128.load32_splat(pa + 2 * sa), s3 = v128.load32_splat(pa + 3 * sa);
+      x0 = dotQuad(g0 + o, g1 + o, g2 + o, g3 + o, s0, s1, s2, s3, x0);
+      x1 = dotQuad(g4 + o, g5 + o, g6 + o, g7 + o, s0, s1, s2, s3, x1);
       if (rows == 16) {
-        x2 = dotQuad(g8 + o, g9 + o, g10 + o, g11 + o, pa, sa, x2);
-        x3 = dotQuad(g12 + o, g13 + o, g14 + o, g15 + o, pa, sa, x3);
+        x2 = dotQuad(g8 + o, g9 + o, g10 + o, g11 + o, s0, s1, s2, s3, x2);
+        x3 = dotQuad(g12 + o, g13 + o, g14 + o, g15 + o, s0, s1, s2, s3, x3);
       }
       if (two) {
-        y0 = dotQuad(g0 + o, g1 + o, g2 + o, g3 + o, pa + a1, sa, y0);
-        y1 = dotQuad(g4 + o, g5 + o, g6 + o, g7 + o, pa + a1, sa, y1);
+        const pb = pa + a1;
+        const u0 = v128.load32_splat(pb), u1 = v128.load32_splat(pb + sa), u2 = v128.load32_splat(pb + 2 * sa), u3 = v128.load32_splat(pb + 3 * sa);
+        y0 = dotQuad(g0 + o, g1 + o, g2 + o, g3 + o, u0, u1, u2, u3, y0);
+        y1 = dotQuad(g4 + o, g5 + o, g6 + o, g7 + o, u0, u1, u2, u3, y1);
         if (rows == 16) {
-          y2 = dotQuad(g8 + o, g9 + o, g10 + o, g11 + o, pa + a1, sa, y2);
-          y3 = dotQuad(g12 + o, g13 + o, g14 + o, g15 + o, pa + a1, sa, y3);
+          y2 = dotQuad(g8 + o, g9 + o, g10 + o, g11 + o, u0, u1, u2, u3, y2);
+          y3 = dotQuad(g12 + o, g13 + o, g14 + o, g15 + o, u0, u1, u2, u3, y3);
         }
       }
     }

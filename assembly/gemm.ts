@@ -477,7 +477,7 @@ export function gemm_rows_packed(
 // Every element of C is computed exactly as the packed GEMM computes it: a sum over k in order,
 // one madd per k from 0, restarted at every KC boundary and folded into C with the same epilogue
 // arithmetic. So C is bitwise the GEMM's, whatever M, the split or the thread count: a decoding
-// step gives the same logits as the same positions inside a whole-sequence forward pass.
+// step's linear layers give the same products as the same rows inside a whole-sequence pass.
 
 const GEMV_NB: i32 = 16;
 /**

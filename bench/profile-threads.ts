@@ -5,7 +5,8 @@
  *       [--quick] [--no-hardware] [--out profile.json]
  *
  * For each workload (B1 GEMM 512³ and 8192×128·128×512, B2 attention fwd+bwd at seq 2048, one B4
- * clf-small training step) and thread count, interleaved (×1, ×2, ×1, ×2 …, `--rounds` times) it
+ * clf-small training step, one B6 decoding step, one B5 training step; `--only decode,lmtrain`
+ * picks by id prefix) and thread count, interleaved (×1, ×2, ×1, ×2 …, `--rounds` times) it
  * records, with the pool's profiler (src/backends/wasm/profile.ts):
  * - per pool kernel: wall time, unsplit (one-thread) time, and for split calls each thread's busy
  *   time, waits to start and to finish, the caller's share, chunks, wake-up latency;

@@ -85,8 +85,9 @@ test('gemv_cols is bitwise the packed gemm for M = 1..8, odd N and K, every tran
   let seed = 1;
   for (const M of [1, 2, 3, 4, 5, 7, 8]) {
     for (const tB of [true, false]) {
-      // N: under one vector, a vector edge, a 16-column block edge; K: tails of 1..3 and the KC (256) boundary
-      for (const [N, K] of [[1, 1], [3, 5], [17, 63], [65, 3], [33, 257], [16, 256], [130, 600]] as const) {
+      // N: under one vector, a vector edge, a 16-column block edge; K: tails of 1..3 and the KC (256)
+      // boundary; K ≥ 2048 reads a transposed B 8 rows at a time (13, 21: a partial second half)
+      for (const [N, K] of [[1, 1], [3, 5], [17, 63], [65, 3], [33, 257], [16, 256], [130, 600], [13, 2049], [21, 2050]] as const) {
         run({ M, N, K, tA: false, tB, beta: 0, batch: 1, shareB: true }, seed++);
       }
     }

@@ -190,11 +190,16 @@ export function verf(x: v128): v128 {
 /** 1 + erf(x), accurate also where it is tiny (x very negative). */
 export function verf1p(x: v128): v128 {
   const a = f32x4.abs(x);
+  const isSmall = f32x4.lt(a, fsplat(0.5));
+  // Only the branch some lane needs: the same bits as computing both, and the erfc branch (a
+  // long polynomial, a division, an exponential) is skipped when every lane is below 0.5, as most
+  // GELU inputs of a freshly initialized model are.
   const small = f32x4.add(fsplat(1.0), erfSmall(x));
+  if (i32x4.all_true(isSmall)) return small;
   const c = erfcBig(f32x4.max(a, fsplat(0.5)));
   // x >= 0.5: 1 + (1 - erfc(x)) = 2 - erfc(x); x <= -0.5: 1 + erf(x) = erfc(-x)
   const big = v128.bitselect(c, f32x4.sub(fsplat(2.0), c), f32x4.lt(x, fsplat(0)));
-  return v128.bitselect(small, big, f32x4.lt(a, fsplat(0.5)));
+  return v128.bitselect(small, big, isSmall);
 }
 
 /** GELU (erf form): x/2 * (1 + erf(x/sqrt 2)). */

@@ -5,7 +5,8 @@
  *       [--quick] [--no-hardware] [--out profile.json]
  *
  * For each workload (B1 GEMM 512³ and 8192×128·128×512, B2 attention fwd+bwd at seq 2048, one B4
- * clf-small training step) and thread count, interleaved (×1, ×2, ×1, ×2 …, `--rounds` times) it
+ * clf-small training step, one B6 decoding step, one B5 training step; `--only decode,lmtrain`
+ * picks by id prefix) and thread count, interleaved (×1, ×2, ×1, ×2 …, `--rounds` times) it
  * records, with the pool's profiler (src/backends/wasm/profile.ts):
  * - per pool kernel: wall time, unsplit (one-thread) time, and for split calls each thread's busy
  *   time, waits to start and to finish, the caller's share, chunks, wake-up latency;
@@ -132,10 +133,81 @@ function trainWorkload(batch: number, seq: number, reps: number): Workload {
   };
 }
 
+/**
+ * One greedy decoding step of the B6 model (GPT-2-small shape, batch 1) with 128 positions in the
+ * KV cache: the cache is filled once by a 128-token prefill, and each repetition rewinds it to 128.
+ */
+function decodeWorkload(quick: boolean, reps: number): Workload {
+  return {
+    id: 'decode',
+    title: `B6 decoding step (GPT-2-small shape${quick ? ', 2 layers' : ''}, batch 1, 128 cached positions)`,
+    reps,
+    setup() {
+      attn.manualSeed(0);
+      const nLayer = quick ? 2 : 12;
+      const model = new attn.GPT({ vocabSize: 50257, blockSize: 1024, nLayer, nHead: 12, nEmbd: 768, dropout: 0, bias: true });
+      model.eval();
+      const cache = model.createCache(1, 256);
+      const prompt = attn.keep(attn.fromArray(Int32Array.from({ length: 128 }, (_, i) => (i * 7919) % 50257), [1, 128], { dtype: 'int32' }));
+      const next = attn.keep(attn.fromArray(Int32Array.from([42]), [1, 1], { dtype: 'int32' }));
+      attn.noGrad(() => attn.tidy(() => void model.forward(prompt, { cache, logitsToKeep: 1 })));
+      const lengths = (cache as unknown as { lengths: number[] }).lengths;
+      return {
+        run: () => {
+          lengths.fill(128);
+          attn.noGrad(() => attn.tidy(() => void model.forward(next, { cache, logitsToKeep: 1 }).data()));
+        },
+        dispose: () => {
+          cache.dispose();
+          attn.dispose([prompt, next]);
+          model.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** One B5 training step: nanoGPT's Shakespeare-char CPU configuration (4 layers, 4 heads, d 128, block 64, batch 12), AdamW. */
+function lmTrainWorkload(reps: number): Workload {
+  return {
+    id: 'lmtrain',
+    title: 'B5 nanoGPT CPU-config training step (4 layers, 4 heads, d 128, block 64, batch 12, AdamW)',
+    reps,
+    setup() {
+      attn.manualSeed(0);
+      const model = new attn.GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false });
+      model.train();
+      const opt = new attn.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.1, betas: [0.9, 0.99] });
+      let s = 99;
+      const rand = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % 65;
+      const x = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
+      const y = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
+      return {
+        run: () => {
+          // bench/lib/gpt.ts lmTrainStep: logits, cross-entropy, backward, clip to 1, AdamW
+          attn.tidy(() => {
+            const logits = model.forward(x); // (B, T, V)
+            const l = attn.F.crossEntropy(logits.reshape([-1, 65]), y.reshape([-1])); // ()
+            l.backward();
+            return l.item();
+          });
+          attn.optim.clipGradNorm(model.parameters(), 1.0);
+          opt.step();
+          opt.zeroGrad();
+        },
+        dispose: () => {
+          attn.dispose([x, y]);
+          model.dispose();
+        },
+      };
+    },
+  };
+}
+
 function workloads(quick: boolean, only: string[] | null): Workload[] {
   const all = quick
-    ? [gemmWorkload(512, 512, 512, 4), gemmWorkload(2048, 128, 512, 4), attentionWorkload(512, 1), trainWorkload(4, 128, 1)]
-    : [gemmWorkload(512, 512, 512, 20), gemmWorkload(8192, 128, 512, 10), attentionWorkload(2048, 1), trainWorkload(CLF_SMALL.batch, CLF_SMALL.seq, 2)];
+    ? [gemmWorkload(512, 512, 512, 4), gemmWorkload(2048, 128, 512, 4), attentionWorkload(512, 1), trainWorkload(4, 128, 1), decodeWorkload(true, 2), lmTrainWorkload(2)]
+    : [gemmWorkload(512, 512, 512, 20), gemmWorkload(8192, 128, 512, 10), attentionWorkload(2048, 1), trainWorkload(CLF_SMALL.batch, CLF_SMALL.seq, 2), decodeWorkload(false, 4), lmTrainWorkload(10)];
   if (!only) return all;
   return all.filter((w) => only.some((o) => w.id.startsWith(o)));
 }

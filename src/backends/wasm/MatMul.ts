@@ -1,9 +1,25 @@
-/** Batched matrix product on wasm: one GEMM call per run of batch elements with a constant stride. */
+/**
+ * Batched matrix product on wasm: one GEMM call per run of batch elements with a constant stride.
+ * A product of a few rows (M ≤ GEMV_MAX_M: a decoding step) takes the GEMV path instead: no
+ * packing, op(B) streamed once, columns split over threads; bitwise the same C as the GEMM.
+ */
 import type { KernelFn, TensorInfo } from '../../engine/kernels.js';
 import { broadcastShapes, broadcastStrides, sizeOf } from '../../tensor/shape.js';
 import { MatMul as refMatMul } from '../ref/MatMul.js';
 import { collapseDims, gemm, gemmPackedBFloats, type GemmParams } from './kernels.js';
 import { pool } from './state.js';
+import { callKernel } from './signatures.js';
+
+/**
+ * Rows of C up to which the GEMV kernel (gemv_cols) runs instead of the packed GEMM. Each element of
+ * B is used M times: at M ≤ 8 packing B costs about what the product does, and the GEMM's row
+ * split would leave every thread but one idle.
+ */
+export const GEMV_MAX_M = 8;
+/** Columns per GEMV work item (assembly/gemm.ts GEMV_NB: one 64-byte line of C). */
+const GEMV_NB = 16;
+/** Floats of B a thread should stream at least before a GEMV is split (128 KiB). */
+const GEMV_MIN_FLOATS_PER_THREAD = 1 << 15;
 
 export const MatMul: KernelFn<'MatMul'> = (ctx, inputs, attrs) => {
   const [a, b] = inputs;
@@ -67,6 +83,13 @@ export const MatMul: KernelFn<'MatMul'> = (ctx, inputs, attrs) => {
       strideB: stB[last]! * K * N,
       strideC: stC[last]! * M * N,
     };
+    if (m <= GEMV_MAX_M && K > 0) {
+      const { a: pa, b: pb, c: pc } = params;
+      const blocks = count * Math.ceil(N / GEMV_NB);
+      const args = { a: pa, b: pb, c: pc, M: m, N, K, lda: params.lda!, ldb: params.ldb!, ldc: N, transA: transA ? 1 : 0, transB: transB ? 1 : 0, alpha: 1, beta: 0, batch: count, sA: strideA, sB: params.strideB!, sC: params.strideC! };
+      callKernel(p, 'gemv_cols', args, blocks, Math.ceil(GEMV_MIN_FLOATS_PER_THREAD / (GEMV_NB * K)));
+      continue;
+    }
     // Scratch for packing op(B) once for every thread (freed by the engine after the kernel).
     const floats = gemmPackedBFloats(p, params);
     if (floats > 0) {

@@ -587,8 +587,13 @@ export function flashAttentionForward(pool: ThreadPool, p: AttentionForwardParam
   checkAttention(pool, p);
   if (p.B * p.H * p.Tq === 0) return;
   const desc = writeAttentionDesc(pool, p);
-  callKernel(pool, 'attn_fwd', { desc }, p.B * p.H * Math.ceil(p.Tq / ABI.ATTN_BR));
+  // An item is one query block against every key: a decoding step's (Tq = 1) is a few thousand
+  // multiply-adds, less than waking a worker costs, so small jobs stay on the calling thread.
+  const perItem = Math.min(p.Tq, ABI.ATTN_BR) * Math.max(1, p.Tk) * (p.D + p.Dv);
+  callKernel(pool, 'attn_fwd', { desc }, p.B * p.H * Math.ceil(p.Tq / ABI.ATTN_BR), Math.ceil(ATTN_MIN_MACS_PER_THREAD / perItem));
 }
+/** Multiply-adds a thread should have at least before an attention forward is split (~30 µs). */
+const ATTN_MIN_MACS_PER_THREAD = 1 << 17;
 
 /**
  * Whether the one-pass backward (split over kv heads) beats the two-pass one (split over blocks)

@@ -16,6 +16,7 @@ export const SPLIT_KERNELS = {
   gemm_cols: ['a', 'b', 'c', 'M', 'N', 'K', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'batch', 'sA', 'sB', 'sC'],
   gemm_pack_b: ['b', 'K', 'N', 'ldb', 'transB', 'sB', 'bp'],
   gemm_rows_packed: ['a', 'bp', 'c', 'M', 'N', 'K', 'lda', 'ldc', 'transA', 'alpha', 'beta', 'batch', 'sA', 'sBp', 'sC'],
+  gemv_cols: ['a', 'b', 'c', 'M', 'N', 'K', 'lda', 'ldb', 'ldc', 'transA', 'transB', 'alpha', 'beta', 'batch', 'sA', 'sB', 'sC'],
   unary_f32: ['op', 'x', 'y'],
   gelu_grad_f32: ['approx', 'x', 'dy', 'dx'],
   binary_same: ['op', 'a', 'b', 'out'],

@@ -44,6 +44,26 @@ function edgeOf(t: Tensor | null): Edge | null {
 
 const metaOf = (t: Tensor | null): TensorMeta => (t ? { shape: [...t.shape], dtype: t.dtype } : { shape: [], dtype: 'float32' });
 
+/**
+ * Observers of op inputs, innermost last: `checkpoint` runs its function without recording and
+ * learns here which tensors that need gradients (parameters, captured activations) it read.
+ */
+const inputObservers: ((inputs: readonly (Tensor | null)[]) => void)[] = [];
+
+/** Runs `fn` with `observer` called on the inputs of every op it runs (nested observers all see them). */
+export function observeInputs<T>(observer: (inputs: readonly (Tensor | null)[]) => void, fn: () => T): T {
+  inputObservers.push(observer);
+  try {
+    return fn();
+  } finally {
+    inputObservers.pop();
+  }
+}
+
+function notifyObservers(inputs: readonly (Tensor | null)[]): void {
+  for (const observe of inputObservers) observe(inputs);
+}
+
 /** Whether any input needs a gradient and recording is on. */
 export function needsGrad(inputs: readonly (Tensor | null)[]): boolean {
   return ENGINE.gradEnabled && inputs.some((t) => t !== null && t.requiresGrad);
@@ -58,6 +78,7 @@ export function applyKernel<K extends KernelName>(
   attrs: KernelAttrs<K>,
   opName: string = name,
 ): Tensor[] {
+  if (inputObservers.length > 0) notifyObservers(inputs);
   const infos = inputs.map((t) => (t ? t.infoFor(opName) : null)) as unknown as KernelInputs<K>;
   const results = ENGINE.runKernel(name, infos, attrs);
   const outputs = results.map(({ info, storage }) => new Tensor(storage, info.shape, info.dtype));
@@ -89,6 +110,7 @@ export function recordOp(
   backwardFn: BackwardFn,
   saved: Tensor[] = [],
 ): void {
+  if (inputObservers.length > 0) notifyObservers(inputs);
   if (!needsGrad(inputs)) return;
   attachNode(opName, inputs, outputs, saved.map(saveAlias), backwardFn, inputs.map(metaOf));
 }

@@ -8,10 +8,12 @@
  * parameters only), zero the gradients. PyTorch runs the same model and step in torch_bench.py
  * (bench/torch_gpt.py, nanoGPT's model.py).
  *
- * The last case is the memory target: one AdamW step of the GPT-2-small shape (12 layers, d 768,
+ * The last cases are the memory target: one AdamW step of the GPT-2-small shape (12 layers, d 768,
  * 12 heads, vocab 50257) at batch 4 × 512 tokens must fit the arena; its peak (`memory()` after
  * `resetPeakMemory()`) is reported with the bytes the parameters, gradients and AdamW moments
- * account for. Its loss goes through `GPT.loss` (chunked lm_head), not the full logits.
+ * account for, with gradient checkpointing and without. Its loss goes through `GPT.loss` (chunked
+ * lm_head), not the full logits. Then B8's LoRA step (rank 8, batch 4 × 256): its peak memory.
+ * `node --import tsx bench/memory.ts` runs these rows alone.
  */
 import { attn, attnTargets, hasWasm, useTarget, type AttnTarget } from './lib/attn.js';
 import type { BenchContext } from './lib/context.js';
@@ -40,7 +42,7 @@ export function b5Case(cfg: LmConfig, batch: number): string {
 }
 
 /** The memory case: GPT-2 small at batch 4 × 512 (--quick: 2 layers at batch 1 × 128). */
-export function memoryPlan(quick: boolean): { config: GptConfig; batch: number; seq: number; label: string } {
+export function memoryPlan(quick: boolean, checkpointing = true): { config: GptConfig; batch: number; seq: number; label: string } {
   const nLayer = quick ? 2 : 12;
   const batch = quick ? 1 : 4;
   const seq = quick ? 128 : 512;
@@ -48,7 +50,22 @@ export function memoryPlan(quick: boolean): { config: GptConfig; batch: number; 
     config: { vocabSize: 50257, blockSize: 1024, nLayer, nHead: 12, nEmbd: 768, dropout: 0, bias: true },
     batch,
     seq,
-    label: `memory: GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, batch ${batch} × ${seq}, one AdamW step`,
+    label: `memory: GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, batch ${batch} × ${seq}, one AdamW step, ${checkpointing ? 'gradient checkpointing' : 'no checkpointing'}`,
+  };
+}
+
+/** The LoRA memory case (B8's shape): rank 8 on c_attn, c_proj, c_fc of GPT-2 small, batch 4 × 256 (--quick: 2 layers, 1 × 128). */
+export function loraMemoryPlan(quick: boolean): { config: GptConfig; batch: number; seq: number; rank: number; label: string } {
+  const nLayer = quick ? 2 : 12;
+  const batch = quick ? 1 : 4;
+  const seq = quick ? 128 : 256;
+  return {
+    config: { vocabSize: 50257, blockSize: 1024, nLayer, nHead: 12, nEmbd: 768, dropout: 0, bias: true },
+    batch,
+    seq,
+    rank: 8,
+    // Not 'memory: …': B5-m's target is the full AdamW step; this row is B8's peak memory.
+    label: `memory (LoRA): GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, rank 8, batch ${batch} × ${seq}, one AdamW step of the adapters`,
   };
 }
 
@@ -85,7 +102,7 @@ export async function b5(ctx: BenchContext): Promise<void> {
       await trainCase(ctx, lm, target, cfg, batch, base, opts);
     }
   }
-  await memoryCase(ctx, lm, wasm);
+  await memoryCases(ctx, lm, wasm);
 }
 
 async function trainCase(ctx: BenchContext, lm: LmApi, target: AttnTarget, cfg: LmConfig, batch: number, base: ResultRecord, opts: BenchContext['opts']): Promise<void> {
@@ -137,8 +154,25 @@ export function memoryTrainStep(model: InstanceType<LmApi['GPT']>, opt: attn.opt
   return true;
 }
 
-async function memoryCase(ctx: BenchContext, lm: LmApi | string, wasm: boolean): Promise<void> {
-  const plan = memoryPlan(ctx.quick || !wasm);
+/**
+ * B5's memory rows: the GPT-2-small AdamW step with gradient checkpointing (the target), the
+ * same without it (its peak, or the allocation that failed), and B8's LoRA step.
+ */
+export async function memoryCases(ctx: BenchContext, lm: LmApi | string, wasm: boolean): Promise<void> {
+  const quick = ctx.quick || !wasm;
+  await memoryCase(ctx, lm, wasm, memoryPlan(quick, true), { checkpointing: true, loraRank: 0 });
+  await memoryCase(ctx, lm, wasm, memoryPlan(quick, false), { checkpointing: false, loraRank: 0 });
+  const lora = loraMemoryPlan(quick);
+  await memoryCase(ctx, lm, wasm, lora, { checkpointing: false, loraRank: lora.rank });
+}
+
+async function memoryCase(
+  ctx: BenchContext,
+  lm: LmApi | string,
+  wasm: boolean,
+  plan: { config: GptConfig; batch: number; seq: number; label: string },
+  how: { checkpointing: boolean; loraRank: number },
+): Promise<void> {
   // Memory does not depend on the thread count: one run on the most threads.
   const target = attnTargets([Math.max(...ctx.threads)], !wasm)[0]!;
   const base: ResultRecord = { bench: 'B5', case: plan.label, impl: target.label, threads: target.threads };
@@ -150,10 +184,15 @@ async function memoryCase(ctx: BenchContext, lm: LmApi | string, wasm: boolean):
     await useTarget(target);
     attn.manualSeed(0);
     const before = attn.memory().numBytes;
-    model = new lm.GPT(plan.config);
+    model = new lm.GPT(plan.config, { gradientCheckpointing: how.checkpointing });
+    if (how.checkpointing && (model as unknown as { gradientCheckpointing?: boolean }).gradientCheckpointing !== true) {
+      throw new Error('this GPT has no gradientCheckpointing option');
+    }
+    if (how.loraRank > 0) attn.optim.applyLora(model as unknown as attn.Module, { rank: how.loraRank });
     model.train();
     const params = attn.memory().numBytes - before;
-    opt = nanoGptAdamW(model, { lr: 6e-4, weightDecay: 0.1, betas: [0.9, 0.95] });
+    const trained = model.parameters().filter((p) => p.requiresGrad);
+    opt = how.loraRank > 0 ? new attn.optim.AdamW(trained, { lr: 2e-4, weightDecay: 0 }) : nanoGptAdamW(model, { lr: 6e-4, weightDecay: 0.1, betas: [0.9, 0.95] });
     const { batch, seq } = plan;
     const x = attn.keep(attn.fromArray(randomIds(batch * seq, plan.config.vocabSize, 3), [batch, seq], { dtype: 'int32' })); // (B, T)
     const y = attn.keep(attn.fromArray(randomIds(batch * seq, plan.config.vocabSize, 4), [batch, seq], { dtype: 'int32' })); // (B, T)
@@ -164,6 +203,7 @@ async function memoryCase(ctx: BenchContext, lm: LmApi | string, wasm: boolean):
     const ms = performance.now() - t0;
     const info = attn.memory();
     const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
+    const nTrained = trained.reduce((s, p) => s + p.size, 0);
     ctx.rec.add({
       ...base,
       medianMs: ms,
@@ -173,13 +213,14 @@ async function memoryCase(ctx: BenchContext, lm: LmApi | string, wasm: boolean):
       extra: {
         'peak MiB': +(info.peakBytes / MiB).toFixed(0),
         'parameters MiB': +(params / MiB).toFixed(0),
-        // The floor every AdamW step needs: parameters, their gradients, two moments.
-        'params + grads + moments MiB': +((4 * nParams * 4) / MiB).toFixed(0),
+        // The floor every AdamW step needs: parameters, and for the trained ones their gradients and two moments.
+        'params + grads + moments MiB': +((4 * (nParams + 3 * nTrained)) / MiB).toFixed(0),
         'arena reserved MiB': +(info.reservedBytes / MiB).toFixed(0),
         'arena limit MiB': 4096,
         parameters: nParams,
+        trained: nTrained,
       },
-      note: `one step, its first (moments allocated in it); loss ${chunked ? 'through GPT.loss (lm_head chunked by linearCrossEntropy)' : 'from the full (B·T, V) logits'}`,
+      note: `one step, its first (moments allocated in it); loss ${chunked ? 'through GPT.loss (lm_head chunked by linearCrossEntropy)' : 'from the full (B·T, V) logits'}${how.checkpointing ? '; blocks recomputed in backward' : ''}`,
     });
   } catch (e) {
     ctx.rec.add({ ...base, na: `did not fit or failed: ${errorMessage(e)}` });

@@ -33,8 +33,8 @@ before(async () => {
   const examples = Array.from({ length: 24 }, (_, i) => ({ text: i % 2 ? 'free money now' : 'meeting at noon', label: i % 2 ? 'spam' : 'ham' }));
   const [json, text, ck] = await Promise.all([
     cli(['train', '--task', 'lm', '--data', corpus, ...TINY, '--out', run, '--json', '--no-progress']),
-    cli(['train', '--task', 'lm', '--data', corpus, ...TINY, '--gradient-checkpointing', '--out', join(root, 'checkpointed'), '--json', '--no-progress']),
     cli(['train', '--task', 'lm', '--data', corpus, ...TINY, '--out', join(root, 'human')]),
+    cli(['train', '--task', 'lm', '--data', corpus, ...TINY, '--gradient-checkpointing', '--out', join(root, 'checkpointed'), '--json', '--no-progress']),
     trainTextClassifier({ data: examples, model: 'bow', outDir: classifier, baseline: false, trainer: { epochs: 1 } }),
   ]);
   assert.equal(json.status, 0, json.stderr);

@@ -86,11 +86,12 @@ export function applyKernel<K extends KernelName>(
 
   const spec = getGradient(name);
   if (!spec) throw new Error(`${opName}: no gradient is registered for kernel '${name}'`);
-  const saveInputs = new Set(spec.saveInputs ?? []);
-  const saveOutputs = new Set(spec.saveOutputs ?? []);
+  const needs = inputs.map((t) => t !== null && t.requiresGrad);
+  const pick = (s: typeof spec.saveInputs): Set<number> => new Set(typeof s === 'function' ? s(attrs, needs) : (s ?? []));
+  const saveInputs = pick(spec.saveInputs);
+  const saveOutputs = pick(spec.saveOutputs);
   const savedInputs = inputs.map((t, i) => (t && saveInputs.has(i) ? saveAlias(t) : null));
   const savedOutputs = outputs.map((t, i) => (saveOutputs.has(i) ? saveAlias(t) : null));
-  const needs = inputs.map((t) => t !== null && t.requiresGrad);
   const inputMeta = inputs.map(metaOf);
   const backwardFn: BackwardFn = (grads) =>
     spec.grad(grads, { inputs: savedInputs, outputs: savedOutputs, attrs, inputMeta, needsGrad: needs });

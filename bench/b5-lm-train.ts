@@ -55,7 +55,7 @@ export function memoryPlan(quick: boolean, checkpointing = true): { config: GptC
 }
 
 /** The LoRA memory case (B8's shape): rank 8 on c_attn, c_proj, c_fc of GPT-2 small, batch 4 × 256 (--quick: 2 layers, 1 × 128). */
-export function loraMemoryPlan(quick: boolean): { config: GptConfig; batch: number; seq: number; rank: number; label: string } {
+export function loraMemoryPlan(quick: boolean, checkpointing = false): { config: GptConfig; batch: number; seq: number; rank: number; label: string } {
   const nLayer = quick ? 2 : 12;
   const batch = quick ? 1 : 4;
   const seq = quick ? 128 : 256;
@@ -65,7 +65,7 @@ export function loraMemoryPlan(quick: boolean): { config: GptConfig; batch: numb
     seq,
     rank: 8,
     // Not 'memory: …': B5-m's target is the full AdamW step; this row is B8's peak memory.
-    label: `memory (LoRA): GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, rank 8, batch ${batch} × ${seq}, one AdamW step of the adapters`,
+    label: `memory (LoRA): GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, rank 8, batch ${batch} × ${seq}, one AdamW step of the adapters${checkpointing ? ', gradient checkpointing' : ''}`,
   };
 }
 
@@ -156,15 +156,22 @@ export function memoryTrainStep(model: InstanceType<LmApi['GPT']>, opt: attn.opt
 
 /**
  * B5's memory rows: the GPT-2-small AdamW step with gradient checkpointing (the target), the
- * same without it (its peak, or the allocation that failed), and B8's LoRA step.
+ * same without it (its peak, or the allocation that failed), and B8's LoRA step without and with.
  */
-export async function memoryCases(ctx: BenchContext, lm: LmApi | string, wasm: boolean): Promise<void> {
+export async function memoryCases(ctx: BenchContext, lm: LmApi | string, wasm: boolean, only: readonly MemoryCase[] = MEMORY_CASES): Promise<void> {
   const quick = ctx.quick || !wasm;
-  await memoryCase(ctx, lm, wasm, memoryPlan(quick, true), { checkpointing: true, loraRank: 0 });
-  await memoryCase(ctx, lm, wasm, memoryPlan(quick, false), { checkpointing: false, loraRank: 0 });
-  const lora = loraMemoryPlan(quick);
-  await memoryCase(ctx, lm, wasm, lora, { checkpointing: false, loraRank: lora.rank });
+  if (only.includes('full-checkpointed')) await memoryCase(ctx, lm, wasm, memoryPlan(quick, true), { checkpointing: true, loraRank: 0 });
+  if (only.includes('full')) await memoryCase(ctx, lm, wasm, memoryPlan(quick, false), { checkpointing: false, loraRank: 0 });
+  for (const checkpointing of [false, true]) {
+    if (!only.includes(checkpointing ? 'lora-checkpointed' : 'lora')) continue;
+    const lora = loraMemoryPlan(quick, checkpointing);
+    await memoryCase(ctx, lm, wasm, lora, { checkpointing, loraRank: lora.rank });
+  }
 }
+
+/** The memory rows, in the order they run. */
+export const MEMORY_CASES = ['full-checkpointed', 'full', 'lora', 'lora-checkpointed'] as const;
+export type MemoryCase = (typeof MEMORY_CASES)[number];
 
 async function memoryCase(
   ctx: BenchContext,

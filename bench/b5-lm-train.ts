@@ -135,23 +135,25 @@ async function trainCase(ctx: BenchContext, lm: LmApi, target: AttnTarget, cfg: 
 /**
  * The memory case's step: as `lmTrainStep`, but the loss comes from `GPT.loss` when the model has
  * it (the tied lm_head runs through linearCrossEntropy in row chunks, so the (B·T, 50257) logits
- * and their gradient, 412 MB each at 4 × 512, never exist). Returns whether it did.
+ * and their gradient, 412 MB each at 4 × 512, never exist). Returns whether it did, and the
+ * arena's peak over the forward and backward alone (before the optimizer allocates its moments).
  */
-export function memoryTrainStep(model: InstanceType<LmApi['GPT']>, opt: attn.optim.AdamW, x: attn.Tensor, y: attn.Tensor, gradClip: number): boolean {
+export function memoryTrainStep(model: InstanceType<LmApi['GPT']>, opt: attn.optim.AdamW, x: attn.Tensor, y: attn.Tensor, gradClip: number): { chunked: boolean; backwardPeak: number | null } {
   const withLoss = model as unknown as { loss?: (ids: attn.Tensor, targets: attn.Tensor) => attn.Tensor };
   if (typeof withLoss.loss !== 'function') {
     lmTrainStep(model, opt, x, y, gradClip);
-    return false;
+    return { chunked: false, backwardPeak: null };
   }
   attn.tidy(() => {
     const l = withLoss.loss!.call(model, x, y); // () mean next-token cross-entropy
     l.backward();
     return l.item();
   });
+  const backwardPeak = attn.memory().peakBytes;
   if (gradClip > 0) attn.optim.clipGradNorm(model.parameters(), gradClip);
   opt.step();
   opt.zeroGrad();
-  return true;
+  return { chunked: true, backwardPeak };
 }
 
 /**
@@ -206,7 +208,7 @@ async function memoryCase(
     owned.push(x, y);
     attn.resetPeakMemory();
     const t0 = performance.now();
-    const chunked = memoryTrainStep(model, opt, x, y, 1.0);
+    const { chunked, backwardPeak } = memoryTrainStep(model, opt, x, y, 1.0);
     const ms = performance.now() - t0;
     const info = attn.memory();
     const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
@@ -219,6 +221,8 @@ async function memoryCase(
       metric: { name: 'MiB peak', value: info.peakBytes / MiB },
       extra: {
         'peak MiB': +(info.peakBytes / MiB).toFixed(0),
+        // Forward and backward alone: parameters, gradients and what the graph keeps (activations).
+        ...(backwardPeak !== null ? { 'fwd+bwd peak MiB': +(backwardPeak / MiB).toFixed(0) } : {}),
         'parameters MiB': +(params / MiB).toFixed(0),
         // The floor every AdamW step needs: parameters, and for the trained ones their gradients and two moments.
         'params + grads + moments MiB': +((4 * (nParams + 3 * nTrained)) / MiB).toFixed(0),

@@ -8,10 +8,12 @@
  * parameters only), zero the gradients. PyTorch runs the same model and step in torch_bench.py
  * (bench/torch_gpt.py, nanoGPT's model.py).
  *
- * The last case is the memory target: one AdamW step of the GPT-2-small shape (12 layers, d 768,
+ * The last cases are the memory target: one AdamW step of the GPT-2-small shape (12 layers, d 768,
  * 12 heads, vocab 50257) at batch 4 × 512 tokens must fit the arena; its peak (`memory()` after
  * `resetPeakMemory()`) is reported with the bytes the parameters, gradients and AdamW moments
- * account for. Its loss goes through `GPT.loss` (chunked lm_head), not the full logits.
+ * account for, with gradient checkpointing and without. Its loss goes through `GPT.loss` (chunked
+ * lm_head), not the full logits. Then B8's LoRA step (rank 8, batch 4 × 256): its peak memory.
+ * `node --import tsx bench/memory.ts` runs these rows alone.
  */
 import { attn, attnTargets, hasWasm, useTarget, type AttnTarget } from './lib/attn.js';
 import type { BenchContext } from './lib/context.js';
@@ -40,7 +42,7 @@ export function b5Case(cfg: LmConfig, batch: number): string {
 }
 
 /** The memory case: GPT-2 small at batch 4 × 512 (--quick: 2 layers at batch 1 × 128). */
-export function memoryPlan(quick: boolean): { config: GptConfig; batch: number; seq: number; label: string } {
+export function memoryPlan(quick: boolean, checkpointing = true): { config: GptConfig; batch: number; seq: number; label: string } {
   const nLayer = quick ? 2 : 12;
   const batch = quick ? 1 : 4;
   const seq = quick ? 128 : 512;
@@ -48,7 +50,22 @@ export function memoryPlan(quick: boolean): { config: GptConfig; batch: number; 
     config: { vocabSize: 50257, blockSize: 1024, nLayer, nHead: 12, nEmbd: 768, dropout: 0, bias: true },
     batch,
     seq,
-    label: `memory: GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, batch ${batch} × ${seq}, one AdamW step`,
+    label: `memory: GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, batch ${batch} × ${seq}, one AdamW step, ${checkpointing ? 'gradient checkpointing' : 'no checkpointing'}`,
+  };
+}
+
+/** The LoRA memory case (B8's shape): rank 8 on c_attn, c_proj, c_fc of GPT-2 small, batch 4 × 256 (--quick: 2 layers, 1 × 128). */
+export function loraMemoryPlan(quick: boolean, checkpointing = false): { config: GptConfig; batch: number; seq: number; rank: number; label: string } {
+  const nLayer = quick ? 2 : 12;
+  const batch = quick ? 1 : 4;
+  const seq = quick ? 128 : 256;
+  return {
+    config: { vocabSize: 50257, blockSize: 1024, nLayer, nHead: 12, nEmbd: 768, dropout: 0, bias: true },
+    batch,
+    seq,
+    rank: 8,
+    // Not 'memory: …': B5-m's target is the full AdamW step; this row is B8's peak memory.
+    label: `memory (LoRA): GPT-2 small shape${quick ? ` (${nLayer} layers)` : ''}, rank 8, batch ${batch} × ${seq}, one AdamW step of the adapters${checkpointing ? ', gradient checkpointing' : ''}`,
   };
 }
 
@@ -85,7 +102,7 @@ export async function b5(ctx: BenchContext): Promise<void> {
       await trainCase(ctx, lm, target, cfg, batch, base, opts);
     }
   }
-  await memoryCase(ctx, lm, wasm);
+  await memoryCases(ctx, lm, wasm);
 }
 
 async function trainCase(ctx: BenchContext, lm: LmApi, target: AttnTarget, cfg: LmConfig, batch: number, base: ResultRecord, opts: BenchContext['opts']): Promise<void> {
@@ -118,27 +135,53 @@ async function trainCase(ctx: BenchContext, lm: LmApi, target: AttnTarget, cfg: 
 /**
  * The memory case's step: as `lmTrainStep`, but the loss comes from `GPT.loss` when the model has
  * it (the tied lm_head runs through linearCrossEntropy in row chunks, so the (B·T, 50257) logits
- * and their gradient, 412 MB each at 4 × 512, never exist). Returns whether it did.
+ * and their gradient, 412 MB each at 4 × 512, never exist). Returns whether it did, and the
+ * arena's peak over the forward and backward alone (before the optimizer allocates its moments).
  */
-export function memoryTrainStep(model: InstanceType<LmApi['GPT']>, opt: attn.optim.AdamW, x: attn.Tensor, y: attn.Tensor, gradClip: number): boolean {
+export function memoryTrainStep(model: InstanceType<LmApi['GPT']>, opt: attn.optim.AdamW, x: attn.Tensor, y: attn.Tensor, gradClip: number): { chunked: boolean; backwardPeak: number | null } {
   const withLoss = model as unknown as { loss?: (ids: attn.Tensor, targets: attn.Tensor) => attn.Tensor };
   if (typeof withLoss.loss !== 'function') {
     lmTrainStep(model, opt, x, y, gradClip);
-    return false;
+    return { chunked: false, backwardPeak: null };
   }
   attn.tidy(() => {
     const l = withLoss.loss!.call(model, x, y); // () mean next-token cross-entropy
     l.backward();
     return l.item();
   });
+  const backwardPeak = attn.memory().peakBytes;
   if (gradClip > 0) attn.optim.clipGradNorm(model.parameters(), gradClip);
   opt.step();
   opt.zeroGrad();
-  return true;
+  return { chunked: true, backwardPeak };
 }
 
-async function memoryCase(ctx: BenchContext, lm: LmApi | string, wasm: boolean): Promise<void> {
-  const plan = memoryPlan(ctx.quick || !wasm);
+/**
+ * B5's memory rows: the GPT-2-small AdamW step with gradient checkpointing (the target), the
+ * same without it (its peak, or the allocation that failed), and B8's LoRA step without and with.
+ */
+export async function memoryCases(ctx: BenchContext, lm: LmApi | string, wasm: boolean, only: readonly MemoryCase[] = MEMORY_CASES): Promise<void> {
+  const quick = ctx.quick || !wasm;
+  if (only.includes('full-checkpointed')) await memoryCase(ctx, lm, wasm, memoryPlan(quick, true), { checkpointing: true, loraRank: 0 });
+  if (only.includes('full')) await memoryCase(ctx, lm, wasm, memoryPlan(quick, false), { checkpointing: false, loraRank: 0 });
+  for (const checkpointing of [false, true]) {
+    if (!only.includes(checkpointing ? 'lora-checkpointed' : 'lora')) continue;
+    const lora = loraMemoryPlan(quick, checkpointing);
+    await memoryCase(ctx, lm, wasm, lora, { checkpointing, loraRank: lora.rank });
+  }
+}
+
+/** The memory rows, in the order they run. */
+export const MEMORY_CASES = ['full-checkpointed', 'full', 'lora', 'lora-checkpointed'] as const;
+export type MemoryCase = (typeof MEMORY_CASES)[number];
+
+async function memoryCase(
+  ctx: BenchContext,
+  lm: LmApi | string,
+  wasm: boolean,
+  plan: { config: GptConfig; batch: number; seq: number; label: string },
+  how: { checkpointing: boolean; loraRank: number },
+): Promise<void> {
   // Memory does not depend on the thread count: one run on the most threads.
   const target = attnTargets([Math.max(...ctx.threads)], !wasm)[0]!;
   const base: ResultRecord = { bench: 'B5', case: plan.label, impl: target.label, threads: target.threads };
@@ -150,20 +193,26 @@ async function memoryCase(ctx: BenchContext, lm: LmApi | string, wasm: boolean):
     await useTarget(target);
     attn.manualSeed(0);
     const before = attn.memory().numBytes;
-    model = new lm.GPT(plan.config);
+    model = new lm.GPT(plan.config, { gradientCheckpointing: how.checkpointing });
+    if (how.checkpointing && (model as unknown as { gradientCheckpointing?: boolean }).gradientCheckpointing !== true) {
+      throw new Error('this GPT has no gradientCheckpointing option');
+    }
+    if (how.loraRank > 0) attn.optim.applyLora(model as unknown as attn.Module, { rank: how.loraRank });
     model.train();
     const params = attn.memory().numBytes - before;
-    opt = nanoGptAdamW(model, { lr: 6e-4, weightDecay: 0.1, betas: [0.9, 0.95] });
+    const trained = model.parameters().filter((p) => p.requiresGrad);
+    opt = how.loraRank > 0 ? new attn.optim.AdamW(trained, { lr: 2e-4, weightDecay: 0 }) : nanoGptAdamW(model, { lr: 6e-4, weightDecay: 0.1, betas: [0.9, 0.95] });
     const { batch, seq } = plan;
     const x = attn.keep(attn.fromArray(randomIds(batch * seq, plan.config.vocabSize, 3), [batch, seq], { dtype: 'int32' })); // (B, T)
     const y = attn.keep(attn.fromArray(randomIds(batch * seq, plan.config.vocabSize, 4), [batch, seq], { dtype: 'int32' })); // (B, T)
     owned.push(x, y);
     attn.resetPeakMemory();
     const t0 = performance.now();
-    const chunked = memoryTrainStep(model, opt, x, y, 1.0);
+    const { chunked, backwardPeak } = memoryTrainStep(model, opt, x, y, 1.0);
     const ms = performance.now() - t0;
     const info = attn.memory();
     const nParams = model.parameters().reduce((s, p) => s + p.size, 0);
+    const nTrained = trained.reduce((s, p) => s + p.size, 0);
     ctx.rec.add({
       ...base,
       medianMs: ms,
@@ -172,14 +221,17 @@ async function memoryCase(ctx: BenchContext, lm: LmApi | string, wasm: boolean):
       metric: { name: 'MiB peak', value: info.peakBytes / MiB },
       extra: {
         'peak MiB': +(info.peakBytes / MiB).toFixed(0),
+        // Forward and backward alone: parameters, gradients and what the graph keeps (activations).
+        ...(backwardPeak !== null ? { 'fwd+bwd peak MiB': +(backwardPeak / MiB).toFixed(0) } : {}),
         'parameters MiB': +(params / MiB).toFixed(0),
-        // The floor every AdamW step needs: parameters, their gradients, two moments.
-        'params + grads + moments MiB': +((4 * nParams * 4) / MiB).toFixed(0),
+        // The floor every AdamW step needs: parameters, and for the trained ones their gradients and two moments.
+        'params + grads + moments MiB': +((4 * (nParams + 3 * nTrained)) / MiB).toFixed(0),
         'arena reserved MiB': +(info.reservedBytes / MiB).toFixed(0),
         'arena limit MiB': 4096,
         parameters: nParams,
+        trained: nTrained,
       },
-      note: `one step, its first (moments allocated in it); loss ${chunked ? 'through GPT.loss (lm_head chunked by linearCrossEntropy)' : 'from the full (B·T, V) logits'}`,
+      note: `one step, its first (moments allocated in it); loss ${chunked ? 'through GPT.loss (lm_head chunked by linearCrossEntropy)' : 'from the full (B·T, V) logits'}${how.checkpointing ? '; blocks recomputed in backward' : ''}`,
     });
   } catch (e) {
     ctx.rec.add({ ...base, na: `did not fit or failed: ${errorMessage(e)}` });

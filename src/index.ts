@@ -18,6 +18,8 @@ export { OutOfMemoryError } from './engine/arena.js';
 export { tidy, keep, dispose, memory, resetPeakMemory, setBackend, getBackend, listBackends } from './engine/scope.js';
 export { setNumThreads, getNumThreads } from './backends/wasm/thread-pool.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd/apply.js';
+export { checkpoint } from './autograd/checkpoint.js';
+export type { CheckpointOutput } from './autograd/checkpoint.js';
 export {
   tensor, fromArray, zeros, ones, full, zerosLike, onesLike, fullLike, arange, eye, rand, randn, randint, scalar,
   add, sub, mul, div, pow, maximum, minimum, clamp, neg, exp, log, sqrt, rsqrt, abs, square, sign,
@@ -36,7 +38,7 @@ export * as io from './io/index.js';
 export { saveSafetensors, loadSafetensors } from './io/tensors.js';
 export * as models from './models/index.js';
 export { GPT, parseGPTConfig, GPT_DEFAULTS } from './models/gpt.js';
-export type { GPTConfig, GPTForwardOptions, GPTCache } from './models/gpt.js';
+export type { GPTConfig, GPTForwardOptions, GPTCache, ModelRunOptions } from './models/gpt.js';
 export { generate, generateText, streamText, streamTokens, GenerationOptionError, loadLanguageModel } from './generate/index.js';
 export type { GenerateOptions, GenerateTextOptions, GeneratedText, TextChunk, StepAttention, GenerateResult, CausalLanguageModel, LoadedLanguageModel } from './generate/index.js';
 export * as generation from './generate/index.js';

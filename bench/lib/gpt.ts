@@ -41,7 +41,7 @@ export type GenerateFn = (model: GptModel, promptIds: number[], options: Generat
 export type StreamTokensFn = (model: GptModel, promptIds: number[], options: GenerateOptions) => AsyncIterable<{ token: number }>;
 
 export interface LmApi {
-  GPT: new (config: GptConfig) => GptModel;
+  GPT: new (config: GptConfig, options?: { gradientCheckpointing?: boolean }) => GptModel;
   generate: GenerateFn | null;
   streamTokens: StreamTokensFn | null;
 }

@@ -44,6 +44,26 @@ function edgeOf(t: Tensor | null): Edge | null {
 
 const metaOf = (t: Tensor | null): TensorMeta => (t ? { shape: [...t.shape], dtype: t.dtype } : { shape: [], dtype: 'float32' });
 
+/**
+ * Observers of op inputs, innermost last: `checkpoint` runs its function without recording and
+ * learns here which tensors that need gradients (parameters, captured activations) it read.
+ */
+const inputObservers: ((inputs: readonly (Tensor | null)[]) => void)[] = [];
+
+/** Runs `fn` with `observer` called on the inputs of every op it runs (nested observers all see them). */
+export function observeInputs<T>(observer: (inputs: readonly (Tensor | null)[]) => void, fn: () => T): T {
+  inputObservers.push(observer);
+  try {
+    return fn();
+  } finally {
+    inputObservers.pop();
+  }
+}
+
+function notifyObservers(inputs: readonly (Tensor | null)[]): void {
+  for (const observe of inputObservers) observe(inputs);
+}
+
 /** Whether any input needs a gradient and recording is on. */
 export function needsGrad(inputs: readonly (Tensor | null)[]): boolean {
   return ENGINE.gradEnabled && inputs.some((t) => t !== null && t.requiresGrad);
@@ -58,6 +78,7 @@ export function applyKernel<K extends KernelName>(
   attrs: KernelAttrs<K>,
   opName: string = name,
 ): Tensor[] {
+  if (inputObservers.length > 0) notifyObservers(inputs);
   const infos = inputs.map((t) => (t ? t.infoFor(opName) : null)) as unknown as KernelInputs<K>;
   const results = ENGINE.runKernel(name, infos, attrs);
   const outputs = results.map(({ info, storage }) => new Tensor(storage, info.shape, info.dtype));
@@ -65,11 +86,12 @@ export function applyKernel<K extends KernelName>(
 
   const spec = getGradient(name);
   if (!spec) throw new Error(`${opName}: no gradient is registered for kernel '${name}'`);
-  const saveInputs = new Set(spec.saveInputs ?? []);
-  const saveOutputs = new Set(spec.saveOutputs ?? []);
+  const needs = inputs.map((t) => t !== null && t.requiresGrad);
+  const pick = (s: typeof spec.saveInputs): Set<number> => new Set(typeof s === 'function' ? s(attrs, needs) : (s ?? []));
+  const saveInputs = pick(spec.saveInputs);
+  const saveOutputs = pick(spec.saveOutputs);
   const savedInputs = inputs.map((t, i) => (t && saveInputs.has(i) ? saveAlias(t) : null));
   const savedOutputs = outputs.map((t, i) => (saveOutputs.has(i) ? saveAlias(t) : null));
-  const needs = inputs.map((t) => t !== null && t.requiresGrad);
   const inputMeta = inputs.map(metaOf);
   const backwardFn: BackwardFn = (grads) =>
     spec.grad(grads, { inputs: savedInputs, outputs: savedOutputs, attrs, inputMeta, needsGrad: needs });
@@ -89,6 +111,7 @@ export function recordOp(
   backwardFn: BackwardFn,
   saved: Tensor[] = [],
 ): void {
+  if (inputObservers.length > 0) notifyObservers(inputs);
   if (!needsGrad(inputs)) return;
   attachNode(opName, inputs, outputs, saved.map(saveAlias), backwardFn, inputs.map(metaOf));
 }

@@ -31,6 +31,10 @@ export type BackwardFn = (outputGrads: (Tensor | null)[], node: GradNode) => (Te
 let nextNodeId = 0;
 
 export class GradNode {
+  /** The id the next node will get: nodes made from now on have ids at least this. */
+  static get nextId(): number {
+    return nextNodeId;
+  }
   readonly id = nextNodeId++;
   /** References from live output tensors and from later nodes' edges. */
   private refs = 0;

@@ -18,10 +18,13 @@ export interface GradientContext<K extends KernelName> {
   needsGrad: boolean[];
 }
 
+/** Which tensors to keep: fixed, or chosen from the attributes and which inputs need a gradient. */
+export type SaveSpec<K extends KernelName> = number[] | ((attrs: KernelAttrs<K>, needsGrad: boolean[]) => number[]);
+
 export interface GradientSpec<K extends KernelName> {
   kernel: K;
-  saveInputs?: number[];
-  saveOutputs?: number[];
+  saveInputs?: SaveSpec<K>;
+  saveOutputs?: SaveSpec<K>;
   /** Gradients for each input (null where not needed) from gradients of each output (null if none flowed). */
   grad(outputGrads: (Tensor | null)[], ctx: GradientContext<K>): (Tensor | null)[];
 }

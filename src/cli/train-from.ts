@@ -36,7 +36,7 @@ export function addFineTuneOptions(command: Command): Command {
 /** Options `--from` reads (commander's attribute names); any other given on the command line is refused. */
 const FROM_OPTIONS = new Set([
   'from', 'task', 'data', 'textField', 'labelField', 'loraRank', 'loraAlpha', 'merge', 'epochs', 'maxSteps', 'lr', 'batchSize', 'blockSize',
-  'maxLength', 'valFraction', 'labelSmoothing', 'weightDecay', 'warmupSteps', 'evalEvery', 'gradAccumulation', 'seed', 'out', 'json', 'progress',
+  'maxLength', 'valFraction', 'labelSmoothing', 'weightDecay', 'warmupSteps', 'evalEvery', 'gradAccumulation', 'gradientCheckpointing', 'seed', 'out', 'json', 'progress',
   'backend', 'threads', 'weightsDtype',
 ]);
 
@@ -106,6 +106,7 @@ export async function runFineTune(command: Command): Promise<void> {
   setTrainer('warmupSteps', num('warmupSteps', parseNonNegativeInt));
   setTrainer('evalEvery', num('evalEvery', parsePositiveInt));
   setTrainer('gradAccumulationSteps', num('gradAccumulation', parsePositiveInt));
+  if (given('gradientCheckpointing')) setTrainer('gradientCheckpointing', true);
   const json = flags.json === true;
   const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
   const from = String(flags.from);

@@ -109,6 +109,7 @@ Examples:
   attn train --resume runs/2026-11-28T21-11-39   # after Ctrl-C
   attn train --task lm                         # a GPT on the built-in moby-dick text (nanoGPT's CPU configuration)
   attn train --task lm --data input.txt --block-size 128 --layers 6 --heads 6 --dim 192 --max-steps 5000
+  attn train --task lm --block-size 512 --layers 12 --heads 12 --dim 768 --gradient-checkpointing   # GPT-2 small's shape: blocks recomputed in backward
   attn train --from models/gpt2 --task lm --data notes.txt --lora-rank 8   # fine-tune a Hugging Face folder
   attn train --from models/bert-base-uncased --data reviews.csv --lora-rank 8 --merge`,
     )

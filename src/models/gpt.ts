@@ -23,6 +23,8 @@
  * ```
  */
 import { tidy } from '../engine/scope.js';
+import { isGradEnabled } from '../autograd/apply.js';
+import { checkpoint } from '../autograd/checkpoint.js';
 import { Module } from '../nn/module.js';
 import { Linear } from '../nn/linear.js';
 import { Embedding } from '../nn/embedding.js';
@@ -170,13 +172,32 @@ class GPT2Model extends Module {
   }
 }
 
+/** How a model runs, not what it is (never saved in config.json). */
+export interface ModelRunOptions {
+  /**
+   * Activation checkpointing per block while training (`gradient_checkpointing` in Hugging Face):
+   * a block keeps only its input for backward and runs again during backward. Less memory (about
+   * one block's activations instead of all of them), one more forward of the blocks per step.
+   */
+  gradientCheckpointing?: boolean;
+}
+
 export class GPT extends Module {
   readonly config: GPTConfig;
   readonly transformer: GPT2Model;
+  /** Recompute each block in backward instead of keeping its activations (training only); see `ModelRunOptions`. */
+  gradientCheckpointing: boolean;
 
-  /** Missing fields take nanoGPT's `GPTConfig` defaults (GPT2-small: 12 layers, 12 heads, 768 wide, 1024 positions). */
-  constructor(config: Partial<GPTConfig> = {}) {
+  /**
+   * Missing fields take nanoGPT's `GPTConfig` defaults (GPT2-small: 12 layers, 12 heads, 768 wide, 1024 positions).
+   *
+   * ```ts
+   * const model = new GPT({ nLayer: 12, nEmbd: 768, nHead: 12 }, { gradientCheckpointing: true });
+   * ```
+   */
+  constructor(config: Partial<GPTConfig> = {}, options: ModelRunOptions = {}) {
     super();
+    this.gradientCheckpointing = options.gradientCheckpointing ?? false;
     this.config = parseGPTConfig({ ...GPT_DEFAULTS, ...config }, 'GPT');
     this.transformer = this.registerModule('transformer', new GPT2Model(this.config));
     this.initWeights();
@@ -295,7 +316,14 @@ export class GPT extends Module {
     const attentions: Tensor[] = [];
     for (const [layer, block] of [...this.transformer.h].entries()) {
       // tidy: a block's intermediates are freed now; autograd keeps (and frees in backward) only what it saved.
-      const out = tidy(() => block.forward(x, { cache, layer, past, keyMask, returnAttention: options.returnAttention ?? false }));
+      const ctx = { cache, layer, past, keyMask, returnAttention: options.returnAttention ?? false };
+      if (useCheckpointing(this, ctx)) {
+        // Only the block's input (and the mask) is kept; backward runs the block again.
+        const run = (h: Tensor, m?: Tensor): Tensor => block.forward(h, { ...ctx, keyMask: m ?? null }).x; // (B, T, C)
+        x = tidy(() => (keyMask ? checkpoint(run, x, keyMask) : checkpoint(run, x))); // (B, T, C)
+        continue;
+      }
+      const out = tidy(() => block.forward(x, ctx));
       x = out.x; // (B, T, C)
       if (out.weights) attentions.push(out.weights); // (B, nh, T, past + T)
     }
@@ -304,6 +332,11 @@ export class GPT extends Module {
     if (keepLast > 0 && keepLast < T) x = x.slice(1, T - keepLast); // (B, n, C)
     return { hidden: this.transformer.ln_f.forward(x), attentions }; // (B, T or n, C)
   }
+}
+
+/** Whether a block runs checkpointed: asked for, training with gradients, no cache and no attention weights wanted. */
+export function useCheckpointing(model: Module & { gradientCheckpointing: boolean }, ctx: { cache: unknown; returnAttention: boolean }): boolean {
+  return model.gradientCheckpointing && model.training && isGradEnabled() && !ctx.cache && !ctx.returnAttention;
 }
 
 /**

@@ -72,6 +72,8 @@ export interface TrainLanguageModelOptions {
   /** Global gradient-norm clip; 0 disables. */
   gradClip: number;
   gradAccumulationSteps: number;
+  /** Recompute each block in backward instead of keeping its activations (same results, less memory, slower). */
+  gradientCheckpointing: boolean;
   seed: number;
   sample: LanguageModelSampleOptions | null;
   /** Run folder; null trains in memory only. */
@@ -97,7 +99,7 @@ export const DEFAULT_LANGUAGE_MODEL_OPTIONS: TrainLanguageModelOptions = {
   data: 'moby-dick', textField: 'text', tokenizer: 'char', vocabSize: null, valFraction: DEFAULT_VAL_FRACTION,
   blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false, positional: 'learned',
   batchSize: 12, maxSteps: 2000, evalEvery: 250, lr: 1e-3, minLr: 1e-4, warmupSteps: 100, weightDecay: 0.1, beta2: 0.99,
-  gradClip: 1, gradAccumulationSteps: 1, seed: 0, sample: {}, outDir: null, overwrite: false, resume: null,
+  gradClip: 1, gradAccumulationSteps: 1, gradientCheckpointing: false, seed: 0, sample: {}, outDir: null, overwrite: false, resume: null,
   progress: false, log: () => {}, onStep: null, signal: null,
 };
 
@@ -153,6 +155,7 @@ function checkOptions(o: TrainLanguageModelOptions): void {
   if (!(Number.isInteger(o.warmupSteps) && o.warmupSteps >= 0)) throw new OptionError('warmupSteps', `must be a non-negative integer, got ${JSON.stringify(o.warmupSteps)}`);
   if (!(Number.isInteger(o.seed) && o.seed >= 0)) throw new OptionError('seed', `must be a non-negative integer, got ${JSON.stringify(o.seed)}`);
   if (!(typeof o.valFraction === 'number' && o.valFraction > 0 && o.valFraction < 1)) throw new OptionError('valFraction', `must be a number in (0, 1), got ${JSON.stringify(o.valFraction)}`);
+  if (typeof o.gradientCheckpointing !== 'boolean') throw new OptionError('gradientCheckpointing', `must be true or false, got ${JSON.stringify(o.gradientCheckpointing)}`);
   if (o.tokenizer !== 'char' && o.tokenizer !== 'bpe') throw new OptionError('tokenizer', `must be 'char' or 'bpe' for a language model, got ${JSON.stringify(o.tokenizer)}`);
   if (o.vocabSize !== null && !(Number.isInteger(o.vocabSize) && o.vocabSize > 0)) throw new OptionError('vocabSize', `must be a positive integer, got ${JSON.stringify(o.vocabSize)}`);
   if (o.tokenizer === 'bpe' && o.vocabSize !== null && o.vocabSize < 258) {
@@ -212,7 +215,9 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
     const run = new RunFolder(resume);
     const saved = run.readJson<RecordedOptions & { corpus: TokenizedCorpus }>('trainOptions', 'training options');
     const { corpus: savedCorpus, ...savedOptions } = saved;
-    o = { ...DEFAULT_LANGUAGE_MODEL_OPTIONS, ...savedOptions, outDir: resume, resume, progress: o.progress, log: o.log, onStep: o.onStep, signal: o.signal };
+    // Checkpointing changes memory and time, not results: a resume may switch it.
+    const gradientCheckpointing = options.gradientCheckpointing ?? savedOptions.gradientCheckpointing ?? false;
+    o = { ...DEFAULT_LANGUAGE_MODEL_OPTIONS, ...savedOptions, outDir: resume, resume, progress: o.progress, log: o.log, onStep: o.onStep, signal: o.signal, gradientCheckpointing };
     tokenizer = tokenizerFromJSON(run.readJson('tokenizer', 'tokenizer'));
     train = run.readTokens('trainTokens', { expectVocabSize: tokenizer.vocabSize });
     val = run.readTokens('validationTokens', { expectVocabSize: tokenizer.vocabSize });
@@ -251,7 +256,7 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
   const prompt = sampling ? (sampling.prompt ?? defaultPrompt(tokenizer, val)) : '';
   const trainer = new Trainer(model, {
     maxSteps: o.maxSteps, evalEvery: o.evalEvery, lr: o.lr, schedule: 'cosine', minLr: o.minLr, warmupSteps: o.warmupSteps,
-    weightDecay: o.weightDecay, weightDecayScope: 'matrices', beta2: o.beta2, clipNorm: o.gradClip, gradAccumulationSteps: o.gradAccumulationSteps,
+    weightDecay: o.weightDecay, weightDecayScope: 'matrices', beta2: o.beta2, clipNorm: o.gradClip, gradAccumulationSteps: o.gradAccumulationSteps, gradientCheckpointing: o.gradientCheckpointing,
     patience: 0, seed: o.seed, outDir: o.outDir, progress: o.progress, log: o.log, onStep: o.onStep, signal: o.signal,
     onEvaluate: sampling
       ? async () => {

@@ -44,6 +44,12 @@ export class Trainer<B extends TrainingBatch = TrainingBatch, V = unknown> {
     const o = this.options;
     if (!(Number.isInteger(o.gradAccumulationSteps) && o.gradAccumulationSteps >= 1)) throw new OptionError('gradAccumulationSteps', `must be a positive integer, got ${o.gradAccumulationSteps}`);
     if (!(Number.isInteger(o.evalEvery) && o.evalEvery >= 0)) throw new OptionError('evalEvery', `must be a non-negative integer, got ${o.evalEvery}`);
+    if (o.gradientCheckpointing) {
+      if (typeof (model as { gradientCheckpointing?: unknown }).gradientCheckpointing !== 'boolean') {
+        throw new OptionError('gradientCheckpointing', `${model.constructor.name} has no checkpointed blocks (GPT and LlamaForCausalLM have)`);
+      }
+      (model as unknown as { gradientCheckpointing: boolean }).gradientCheckpointing = true;
+    }
     if (o.weightDecayScope === 'matrices' && typeof (model as Partial<Module>).modules !== 'function') {
       throw new OptionError('weightDecayScope', "'matrices' needs a Module (it looks for embeddings and norms among its submodules)");
     }

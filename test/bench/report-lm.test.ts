@@ -36,6 +36,15 @@ test('B5 memory: a failed step is not met; GPT missing is not measured', () => {
   const fits = byId([{ bench: 'B5', case: c, impl: 'attn wasm', threads: 2, medianMs: 9000, runs: 1, extra: { 'peak MiB': 3100, 'parameters MiB': 475, 'params + grads + moments MiB': 1899, 'arena reserved MiB': 3300 } }]);
   assert.equal(fits['B5-m']!.status, 'met');
   assert.match(fits['B5-m']!.detail, /peak 3100 MiB/);
+  // Both rows: the checkpointed one is the target's, the other is named beside it.
+  const ck = 'memory: GPT-2 small shape, batch 4 × 512, one AdamW step, gradient checkpointing';
+  const plain = 'memory: GPT-2 small shape, batch 4 × 512, one AdamW step, no checkpointing';
+  const both = byId([
+    { bench: 'B5', case: plain, impl: 'attn wasm', threads: 2, na: 'did not fit or failed: OutOfMemoryError: arena full' },
+    { bench: 'B5', case: ck, impl: 'attn wasm', threads: 2, medianMs: 9000, runs: 1, extra: { 'peak MiB': 2100, 'parameters MiB': 475, 'params + grads + moments MiB': 1899, 'arena reserved MiB': 3300 } },
+  ]);
+  assert.equal(both['B5-m']!.status, 'met');
+  assert.match(both['B5-m']!.detail, /gradient checkpointing: peak 2100 MiB .*; no checkpointing: did not fit or failed: OutOfMemoryError: arena full/);
 });
 
 test('B6: decoding against PyTorch, the cache speed-up, onnxruntime reported', () => {

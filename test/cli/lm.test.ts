@@ -18,6 +18,7 @@ let run = '';
 let classifier = '';
 let report: { tokensPerSecond: number; validation: { loss: number; perplexity: number; tokens: number }; steps: number; sample: string; outDir: string };
 let human: Awaited<ReturnType<typeof cli>>;
+let checkpointed: Awaited<ReturnType<typeof cli>>;
 
 const TINY = ['--block-size', '16', '--layers', '1', '--heads', '2', '--dim', '16', '--batch-size', '4', '--eval-every', '3', '--max-steps', '6'];
 
@@ -30,14 +31,16 @@ before(async () => {
   run = join(root, 'run');
   classifier = join(root, 'classifier');
   const examples = Array.from({ length: 24 }, (_, i) => ({ text: i % 2 ? 'free money now' : 'meeting at noon', label: i % 2 ? 'spam' : 'ham' }));
-  const [json, text] = await Promise.all([
+  const [json, text, ck] = await Promise.all([
     cli(['train', '--task', 'lm', '--data', corpus, ...TINY, '--out', run, '--json', '--no-progress']),
     cli(['train', '--task', 'lm', '--data', corpus, ...TINY, '--out', join(root, 'human')]),
+    cli(['train', '--task', 'lm', '--data', corpus, ...TINY, '--gradient-checkpointing', '--out', join(root, 'checkpointed'), '--json', '--no-progress']),
     trainTextClassifier({ data: examples, model: 'bow', outDir: classifier, baseline: false, trainer: { epochs: 1 } }),
   ]);
   assert.equal(json.status, 0, json.stderr);
   report = JSON.parse(json.stdout);
   human = text;
+  checkpointed = ck;
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -54,6 +57,16 @@ test('attn train --task lm: --json prints the report with tokensPerSecond; the h
   // each evaluation's loss, perplexity and sample go above it.
   assert.match(human.stderr, /step 3\/6: train loss \d\.\d{4}, validation loss \d\.\d{4}, perplexity \d+\.\d\d\nsample: ".+"\n/);
   assert.match(human.stderr, /step 6\/6 loss \d\.\d{4} \d+ tok\/s ETA \d+s/);
+});
+
+test('attn train --task lm --gradient-checkpointing trains the same model (same losses, bit for bit); the classifier refuses the flag', async () => {
+  assert.equal(checkpointed.status, 0, checkpointed.stderr);
+  const r = JSON.parse(checkpointed.stdout) as typeof report & { history: unknown[] };
+  assert.deepEqual(r.history, (report as typeof r).history);
+  assert.equal(r.validation.loss, report.validation.loss);
+  const refused = await cli(['train', '--data', corpus, '--gradient-checkpointing']);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /^attn: --gradient-checkpointing is an option of a language model \(--task lm\), not of the classifier\n$/);
 });
 
 test('attn eval on the run folder prints {loss, perplexity, tokens}: the training report\'s best validation loss', async () => {

@@ -64,6 +64,8 @@ before(async () => {
   const jobs: Record<string, string[]> = {
     lmFull: ['--from', gpt2!, '--task', 'lm', '--data', text, '--block-size', '16', '--lr', '1e-3', '--json'],
     lmLora: ['--from', llama!, '--task', 'lm', '--data', text, '--block-size', '16', '--lora-rank', '4'],
+    lmLoraCheckpointed: ['--from', llama!, '--task', 'lm', '--data', text, '--block-size', '16', '--lora-rank', '4', '--gradient-checkpointing'],
+    clsCheckpointed: ['--from', bert!, '--data', data, '--max-length', '16', '--gradient-checkpointing'],
     clsLora: ['--from', gpt2!, '--data', data, '--max-length', '16', '--lora-rank', '4', '--json'],
     clsMerge: ['--from', bert!, '--data', data, '--max-length', '16', '--lora-rank', '4', '--lora-alpha', '4', '--merge'],
   };
@@ -111,6 +113,18 @@ test('--from --task lm --lora-rank (Llama): the human report gives parameters, t
   const g = await cli(['generate', '--model', r.dir, 'the cat', '--max-new-tokens', '4', '--seed', '1', '--backend', 'ref']);
   assert.equal(g.status, 0, g.stderr);
   assert.match(g.stdout, /^the cat\S* \S+/);
+});
+
+test('--from --gradient-checkpointing: a LoRA Llama fine-tune gives the same losses; a BERT classifier, which has no checkpointed blocks, is refused in one line', () => {
+  const plain = ok('lmLora');
+  const checkpointed = ok('lmLoraCheckpointed');
+  const losses = (s: string) => s.match(/loss \d+\.\d{4}/g);
+  assert.ok(losses(plain.stdout)?.length, plain.stdout);
+  assert.deepEqual(losses(checkpointed.stdout), losses(plain.stdout));
+  assert.deepEqual(losses(checkpointed.stderr), losses(plain.stderr));
+  const refused = runs.clsCheckpointed!;
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /^attn: --gradient-checkpointing: BertForSequenceClassification has no checkpointed blocks \(GPT and LlamaForCausalLM have\)\n$/);
 });
 
 test('--from (GPT-2) --lora-rank, classification: the unmerged folder (lora-classifier) predicts one of the labels', async () => {

@@ -4,8 +4,9 @@ import * as ops from '../../ops/index.js';
 /** Sum spreads the gradient; max/min give it to the extreme elements, split evenly among ties (torch.amax). */
 registerGradient({
   kernel: 'Reduce',
-  saveInputs: [0],
-  saveOutputs: [0],
+  // A sum's gradient needs only the input's shape.
+  saveInputs: ({ op }) => (op === 'sum' ? [] : [0]),
+  saveOutputs: ({ op }) => (op === 'sum' ? [] : [0]),
   grad([dy], { inputs: [x], outputs: [y], attrs: { op, axes }, inputMeta }) {
     const shape = inputMeta[0]!.shape;
     if (op === 'sum') return [ops.broadcastTo(dy!, shape)];

@@ -4,10 +4,15 @@ import { apply1 } from '../apply.js';
 import * as ops from '../../ops/index.js';
 
 /** dx for y = op(x), written with ops (x = saved input 0, y = saved output 0). */
+/** The ops whose gradient reads y; the others (but neg and sign, which read nothing) read x. */
+const FROM_OUTPUT = new Set(['exp', 'sqrt', 'rsqrt', 'tanh', 'sigmoid']);
+const FROM_NOTHING = new Set(['neg', 'sign']);
+
 registerGradient({
   kernel: 'Unary',
-  saveInputs: [0],
-  saveOutputs: [0],
+  // Only the tensor the gradient reads is kept (both were, whatever the op).
+  saveInputs: ({ op }) => (FROM_OUTPUT.has(op) || FROM_NOTHING.has(op) ? [] : [0]),
+  saveOutputs: ({ op }) => (FROM_OUTPUT.has(op) ? [0] : []),
   grad([dy], { inputs: [x], outputs: [y], attrs: { op } }) {
     const g = dy!;
     const xin = x!;

@@ -33,7 +33,8 @@ import { where } from '../../ops/binary.js';
 import { cat } from '../../ops/shape.js';
 import { formatShape, ShapeError } from '../../tensor/shape.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import { lmHeadLoss, type GPTCache, type GPTForwardOptions } from '../gpt.js';
+import { lmHeadLoss, useCheckpointing, type GPTCache, type GPTForwardOptions, type ModelRunOptions } from '../gpt.js';
+import { checkpoint } from '../../autograd/checkpoint.js';
 import { ModelConfigError } from '../config-fields.js';
 import { HfConfig } from './config.js';
 import { isSequenceClassificationConfig, shapeList, type PretrainedArchitecture } from './architecture.js';
@@ -296,8 +297,12 @@ export class LlamaForCausalLM extends Module {
   readonly model: LlamaModel;
   readonly lm_head: Linear | null;
 
-  constructor(config: LlamaConfig) {
+  /** Recompute each decoder layer in backward instead of keeping its activations (training only); see `ModelRunOptions`. */
+  gradientCheckpointing: boolean;
+
+  constructor(config: LlamaConfig, options: ModelRunOptions = {}) {
     super();
+    this.gradientCheckpointing = options.gradientCheckpointing ?? false;
     this.config = parseLlamaConfig(config, 'LlamaForCausalLM');
     this.model = this.registerModule('model', new LlamaModel(this.config));
     this.lm_head = this.config.tieWordEmbeddings ? null : this.registerModule('lm_head', new Linear(this.config.hiddenSize, this.config.vocabSize, { bias: false }));
@@ -395,7 +400,14 @@ export class LlamaForCausalLM extends Module {
     const attentions: Tensor[] = [];
     for (const [layer, block] of [...this.model.layers].entries()) {
       // tidy: a layer's intermediates are freed now; autograd keeps (and frees in backward) only what it saved.
-      const out = tidy(() => block.forward(x, { cache, layer, keyMask, cos, sin, returnAttention: options.returnAttention ?? false }));
+      const ctx = { cache, layer, keyMask, cos, sin, returnAttention: options.returnAttention ?? false };
+      if (useCheckpointing(this, ctx)) {
+        // Only the layer's input (and the rotary tables, the mask) is kept; backward runs the layer again.
+        const run = (h: Tensor, c: Tensor, s: Tensor, m?: Tensor): Tensor => block.forward(h, { ...ctx, cos: c, sin: s, keyMask: m ?? null }).x; // (B, T, C)
+        x = tidy(() => (keyMask ? checkpoint(run, x, cos, sin, keyMask) : checkpoint(run, x, cos, sin))); // (B, T, C)
+        continue;
+      }
+      const out = tidy(() => block.forward(x, ctx));
       x = out.x; // (B, T, C)
       if (out.weights) attentions.push(out.weights); // (B, H, T, past + T)
     }

@@ -4,8 +4,13 @@
 // flat afterwards. Every body runs on every backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GPT, manualSeed, memory, nn, getBackend, listBackends, setBackend } from '../../src/index.js';
+import { GPT, manualSeed, memory } from '../../src/index.js';
 import { generate, streamText, streamTextBatched, BatchDecoder, supportsBatching, GenerationOptionError } from '../../src/generate/index.js';
+import { forEachBackendAsync } from '../helpers/backends.js';
+import { randomGPT as baseRandomGPT } from './random-gpt.js';
+
+/** The generation tests' random GPT, with a context of 48. */
+const randomGPT = (config: Parameters<typeof baseRandomGPT>[0] = {}, seed = 1) => baseRandomGPT({ blockSize: 48, ...config }, seed);
 import { writeTinyLanguageModel } from './run-folder.js';
 import { LlamaForCausalLM } from '../../src/models/hf/llama.js';
 import { tinyLlama } from '../export/helpers.js';
@@ -13,27 +18,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
-async function forEachBackendAsync(body: (backend: string) => Promise<void>): Promise<void> {
-  const previous = getBackend();
-  try {
-    for (const name of listBackends()) {
-      setBackend(name);
-      await body(name);
-    }
-  } finally {
-    setBackend(previous);
-  }
-}
-
-function randomGPT(config: Partial<ConstructorParameters<typeof GPT>[0]> = {}, seed = 1): GPT {
-  manualSeed(seed);
-  const model = new GPT({ vocabSize: 17, blockSize: 48, nLayer: 2, nHead: 2, nEmbd: 16, ...config });
-  for (const [name, p] of model.namedParameters()) {
-    if (p.rank > 1) nn.init.normal_(p, 0, 0.7);
-    else if (name.endsWith('.bias')) nn.init.normal_(p, 0, 0.1);
-  }
-  return model;
-}
 
 /** Prompts of different lengths, each with its own max_tokens, and the step at which it is added. */
 const JOBS = [

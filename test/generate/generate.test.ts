@@ -4,32 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { GPT, manualSeed, memory, text, nn, getBackend, listBackends, setBackend, loadSafetensors, dispose, type Tensor } from '../../src/index.js';
+import { GPT, manualSeed, memory, text, loadSafetensors, dispose, type Tensor } from '../../src/index.js';
 import { generate, generateText, streamText, streamTokens, GenerationOptionError } from '../../src/generate/index.js';
+import { forEachBackendAsync } from '../helpers/backends.js';
+import { randomGPT } from './random-gpt.js';
 
 /** forEachBackend for async bodies: one body on every registered backend, the previous one restored. */
-async function forEachBackendAsync(body: (backend: string) => Promise<void>): Promise<void> {
-  const previous = getBackend();
-  try {
-    for (const name of listBackends()) {
-      setBackend(name);
-      await body(name);
-    }
-  } finally {
-    setBackend(previous);
-  }
-}
-
-/** A GPT whose weights are large enough that greedy decoding does not just repeat one token. */
-function randomGPT(config: Partial<ConstructorParameters<typeof GPT>[0]> = {}, seed = 1): GPT {
-  manualSeed(seed);
-  const model = new GPT({ vocabSize: 17, blockSize: 64, nLayer: 2, nHead: 2, nEmbd: 16, ...config });
-  for (const [name, p] of model.namedParameters()) {
-    if (p.rank > 1) nn.init.normal_(p, 0, 0.7);
-    else if (name.endsWith('.bias')) nn.init.normal_(p, 0, 0.1);
-  }
-  return model;
-}
 
 const PROMPTS = [[3, 1, 4, 1, 5], [9, 2], [6, 5, 3, 5, 8, 9, 7, 9, 3]];
 const greedy = { temperature: 0, maxNewTokens: 32 } as const;

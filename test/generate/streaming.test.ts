@@ -6,16 +6,12 @@ import assert from 'node:assert/strict';
 import { fromArray, text, type Tensor } from '../../src/index.js';
 import { generateText, streamText, type CausalLanguageModel } from '../../src/generate/index.js';
 
-/** Greedy decoding of this model yields `script` (whatever the prompt); the cache only counts positions. */
-class ScriptedModel implements CausalLanguageModel {
+/** A model with no weights whose subclasses say the logits of each step; the cache only counts positions. */
+abstract class FixedLogitsModel implements CausalLanguageModel {
   training = false;
   readonly config: { vocabSize: number; blockSize: number };
-  constructor(
-    private readonly script: number[],
-    vocabSize: number,
-    private readonly promptLength: number,
-  ) {
-    this.config = { vocabSize, blockSize: 256 };
+  constructor(vocabSize: number, blockSize = 256) {
+    this.config = { vocabSize, blockSize };
   }
   train(mode = true): this {
     this.training = mode;
@@ -24,6 +20,18 @@ class ScriptedModel implements CausalLanguageModel {
   createCache() {
     const cache = { length: 0, update: () => { throw new Error('unused'); }, reset: () => { cache.length = 0; }, dispose: () => {} };
     return cache;
+  }
+  abstract forward(ids: Tensor, options?: { cache?: { length: number } | null }): Tensor & { logits: Tensor; attentions: Tensor[] };
+}
+
+/** Greedy decoding of this model yields `script` (whatever the prompt). */
+class ScriptedModel extends FixedLogitsModel {
+  constructor(
+    private readonly script: number[],
+    vocabSize: number,
+    private readonly promptLength: number,
+  ) {
+    super(vocabSize);
   }
   forward(ids: Tensor, options: { cache?: { length: number } | null } = {}): Tensor & { logits: Tensor; attentions: Tensor[] } {
     const [B, T] = ids.shape as [number, number];
@@ -76,19 +84,9 @@ test('byte-level BPE: half a UTF-8 character is held back until it is complete; 
 });
 
 /** Every step prefers the ids of `ranking` in this order (first = most likely). */
-class RankingModel implements CausalLanguageModel {
-  training = false;
-  readonly config: { vocabSize: number; blockSize: number };
+class RankingModel extends FixedLogitsModel {
   constructor(private readonly ranking: number[], vocabSize: number, blockSize = 256) {
-    this.config = { vocabSize, blockSize };
-  }
-  train(mode = true): this {
-    this.training = mode;
-    return this;
-  }
-  createCache() {
-    const cache = { length: 0, update: () => { throw new Error('unused'); }, reset: () => { cache.length = 0; }, dispose: () => {} };
-    return cache;
+    super(vocabSize, blockSize);
   }
   forward(ids: Tensor, options: { cache?: { length: number } | null } = {}): Tensor & { logits: Tensor; attentions: Tensor[] } {
     const [B, T] = ids.shape as [number, number];

@@ -15,3 +15,16 @@ export function forEachBackend(body: (backend: string) => void): void {
     setBackend(previous);
   }
 }
+
+/** `forEachBackend` for an async body: one backend after another, the previous one restored. */
+export async function forEachBackendAsync(body: (backend: string) => Promise<void>): Promise<void> {
+  const previous = getBackend();
+  try {
+    for (const name of listBackends()) {
+      setBackend(name);
+      await body(name);
+    }
+  } finally {
+    setBackend(previous);
+  }
+}

@@ -1,7 +1,8 @@
 // attn kernels: every export is a pure function over byte offsets into the shared memory.
 // Kernels that the thread pool splits take (start, end) as their last two arguments.
 export { set_thread_index, get_thread_index, debug_trap_on_thread } from './common';
-export { gemm_rows, gemm_cols, gemm_row_block, gemm_pack_b, gemm_rows_packed, gemm_packed_b_floats, gemv_cols } from './gemm';
+export { gemm_rows, gemm_cols, gemm_row_block, gemm_pack_b, gemm_rows_packed, gemm_packed_b_floats } from './gemm';
+export { gemv_cols } from './gemv';
 export { unary_f32, gelu_grad_f32, binary_same, binary_strided, where_strided, copy_strided, dropout_f32, slice_assign } from './elementwise';
 export {
   reduce_last, reduce_mid, argreduce, softmax_last, softmax_mid,

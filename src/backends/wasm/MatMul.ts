@@ -16,7 +16,7 @@ import { callKernel } from './signatures.js';
  * split would leave every thread but one idle.
  */
 export const GEMV_MAX_M = 8;
-/** Columns per GEMV work item (assembly/gemm.ts GEMV_NB: one 64-byte line of C). */
+/** Columns per GEMV work item (assembly/gemv.ts GEMV_NB: one 64-byte line of C). */
 const GEMV_NB = 16;
 /** Floats of B a thread should stream at least before a GEMV is split (128 KiB). */
 const GEMV_MIN_FLOATS_PER_THREAD = 1 << 15;

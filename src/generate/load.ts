@@ -19,7 +19,7 @@ import type { GPT } from '../models/gpt.js';
 import type { GPTConfig } from '../models/gpt-config.js';
 import type { LlamaForCausalLM, LlamaConfig } from '../models/hf/llama.js';
 import { isHuggingFaceFolder, loadPretrained, type LoadPretrainedOptions } from '../models/hf/load-pretrained.js';
-import { loadPretrainedTokenizer } from '../text/hf/hf-tokenizer.js';
+import { loadPretrainedTokenizer } from '../text/hf/load-tokenizer.js';
 import type { GenerateOptions } from './options.js';
 
 export interface LoadedLanguageModel {

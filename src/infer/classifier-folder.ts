@@ -14,7 +14,7 @@ import { exists, joinPath, readText } from '../platform/index.js';
 import { RunFolderError } from '../io/run-folder.js';
 import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
 import { isPretrainedClassifierConfig, loadPretrainedClassifier } from '../models/hf/load-pretrained-classifier.js';
-import { loadPretrainedTokenizer } from '../text/hf/hf-tokenizer.js';
+import { loadPretrainedTokenizer } from '../text/hf/load-tokenizer.js';
 import { LoadedTextClassifier, loadTextClassifier, type PredictingClassifier } from './text-classifier.js';
 import type { SequenceClassifier } from '../models/hf/for-sequence-classification.js';
 

@@ -11,7 +11,7 @@
 import { RunFolder, RunFolderError } from '../io/run-folder.js';
 import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
 import { exists, joinPath, readText, stat } from '../platform/index.js';
-import { loadPretrainedTokenizer } from '../text/hf/hf-tokenizer.js';
+import { loadPretrainedTokenizer } from '../text/hf/load-tokenizer.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import { readRunTokenizer } from './text-classifier.js';
 

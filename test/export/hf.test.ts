@@ -11,7 +11,7 @@ import { TransformerClassifier } from '../../src/models/transformer-classifier.j
 import { defaultModelConfig } from '../../src/models/index.js';
 import type { TransformerClassifierConfig } from '../../src/models/config.js';
 import { loadSafetensorsFile } from '../../src/io/safetensors-file.js';
-import { loadPretrainedTokenizer, loadTokenizerJson } from '../../src/text/hf/hf-tokenizer.js';
+import { loadPretrainedTokenizer, loadTokenizerJson } from '../../src/text/hf/load-tokenizer.js';
 import { fileURLToPath } from 'node:url';
 import { fixtureDir } from '../models/hf/helpers.js';
 import { assertAllClose, forwardOf, ids, logitsOf, tinyLlama, withTempDir } from './helpers.js';

@@ -18,7 +18,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HfTokenizer, loadPretrainedTokenizer } from '../../src/text/hf/hf-tokenizer.js';
+import { HfTokenizer } from '../../src/text/hf/hf-tokenizer.js';
+import { loadPretrainedTokenizer } from '../../src/text/hf/load-tokenizer.js';
 import { mutatedBytes, mutatedJson, nastyValue, preview, refusedOr, type AnyProperty } from './kit.js';
 
 const FIXTURES = ['gpt2-bytelevel', 'llama3-bytelevel', 'llama2-sp', 'bert-wordpiece'] as const;

@@ -1,6 +1,7 @@
 // Hugging Face tokenizer.json support: the public names of attn/text/hf.
 
-export { HfTokenizer, loadTokenizerJson, loadPretrainedTokenizer } from './hf-tokenizer.js';
+export { HfTokenizer } from './hf-tokenizer.js';
+export { loadTokenizerJson, loadPretrainedTokenizer } from './load-tokenizer.js';
 export type { HfEncodeOptions, HfDecodeOptions, HfEncoding, HfTokenizerConfig } from './hf-tokenizer.js';
 export { onigToJs } from './regex.js';
 export { NORMALIZER_TYPES } from './normalizers.js';

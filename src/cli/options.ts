@@ -1,4 +1,6 @@
 /** Parsing and validation of CLI option values, with errors that name the option. */
+import type { Command } from 'commander';
+import { flagOf } from './errors.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -46,4 +48,29 @@ export function parseList<T extends string>(value: string, option: string, choic
 /** `runs/2026-11-28T21-11-39` */
 export function timestampedRunDir(now = new Date()): string {
   return `runs/${now.toISOString().slice(0, 19).replace(/:/g, '-')}`;
+}
+
+/**
+ * A command's flags as the option parsers read them: `given` (on the command line, not a
+ * default), `str` (its text when given), `num` (parsed, named by its flag, when given).
+ *
+ * ```ts
+ * const { given, num } = readFlags(command);
+ * const steps = num('maxSteps', parsePositiveInt); // undefined unless --max-steps was given
+ * ```
+ */
+export function readFlags(command: Command): {
+  flags: Record<string, unknown>;
+  given: (key: string) => boolean;
+  str: (key: string) => string | undefined;
+  num: <T>(key: string, parse: (value: string, flag: string) => T) => T | undefined;
+} {
+  const flags = command.opts<Record<string, unknown>>();
+  const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+  const str = (key: string) => (given(key) ? String(flags[key]) : undefined);
+  const num = <T>(key: string, parse: (value: string, flag: string) => T): T | undefined => {
+    const v = str(key);
+    return v === undefined ? undefined : parse(v, flagOf(key));
+  };
+  return { flags, given, str, num };
 }

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { fineTunePretrained, FineTuneMemoryError, type FineTuneOptions, type FineTuneReport } from '../tasks/fine-tune.js';
 import type { TrainerOptions } from '../train/trainer-options.js';
 import { OptionError, formatOptionError } from '../train/errors.js';
-import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
+import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { flagOf, withFolderFlag } from './errors.js';
 import { TRAIN_TASKS } from './train-lm.js';
@@ -82,9 +82,7 @@ export function fineTuneRequested(command: Command): boolean {
  * ```
  */
 export async function runFineTune(command: Command): Promise<void> {
-  const flags = command.opts<Record<string, string | boolean | undefined>>();
-  const given = (key: string) => command.getOptionValueSource(key) === 'cli';
-  const num = <T>(key: string, parse: (v: string, flag: string) => T): T | undefined => (given(key) ? parse(String(flags[key]), flagOf(key)) : undefined);
+  const { flags, given, str, num } = readFlags(command);
   const task = parseChoice(String(flags.task), '--task', TRAIN_TASKS);
   const lm = task === 'lm';
   if (lm && given('labelField')) throw new UsageError('--label-field is an option of classification, not of a language model (--task lm)');
@@ -125,12 +123,12 @@ export async function runFineTune(command: Command): Promise<void> {
     loraRank,
     loraAlpha: num('loraAlpha', parsePositiveNumber),
     merge: given('merge') ? true : undefined,
-    weights: weightsDtypeFlag(given('weightsDtype') ? String(flags.weightsDtype) : undefined),
-    outDir: given('out') ? String(flags.out) : timestampedRunDir(),
+    weights: weightsDtypeFlag(str('weightsDtype')),
+    outDir: str('out') ?? timestampedRunDir(),
     seed: num('seed', parseNonNegativeInt),
     log,
   };
-  applyBackendOption(given('backend') ? String(flags.backend) : undefined, given('threads') ? String(flags.threads) : undefined);
+  applyBackendOption(str('backend'), str('threads'));
   const report = await withFolderFlag('--out', () => fineTunePretrained(options)).catch((err: unknown) => {
     throw wordFineTuneError(err, from, lm);
   });

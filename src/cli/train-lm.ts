@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { trainLanguageModel, DEFAULT_LANGUAGE_MODEL_OPTIONS, type LanguageModelReport, type TrainLanguageModelOptions } from '../tasks/language-model.js';
-import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
+import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { RunFolder } from '../io/run-folder.js';
 import { withFolderFlag } from './errors.js';
@@ -71,16 +71,10 @@ function hint(task: TrainTask, key: string): string {
 
 /** Runs `attn train --task lm` with the command's flags. */
 export async function runTrainLanguageModel(command: Command): Promise<void> {
-  const flags = command.opts<Record<string, string | boolean | undefined>>();
-  const given = (key: string) => command.getOptionValueSource(key) === 'cli';
-  const str = (key: string) => (given(key) ? String(flags[key]) : undefined);
+  const { flags, given, str, num } = readFlags(command);
   const options: Partial<TrainLanguageModelOptions> = {};
   const set = <K extends keyof TrainLanguageModelOptions>(key: K, value: TrainLanguageModelOptions[K] | undefined) => {
     if (value !== undefined) options[key] = value;
-  };
-  const num = <T>(key: string, parse: (v: string, flag: string) => T) => {
-    const v = str(key);
-    return v === undefined ? undefined : parse(v, `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
   };
   // Model shape first: a bad combination is refused before any data is read.
   set('nLayer', num('layers', parsePositiveInt));

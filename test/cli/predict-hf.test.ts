@@ -42,6 +42,7 @@ before(async () => {
     distilAttention: ['predict', '--model', fixtureDir('distilbert-classifier'), expected('distilbert').cases[0]!.text, '--attention', '2', '--json'],
     explorer: ['attention', '--model', fixtureDir('bert-classifier'), expected('bert').cases[0]!.text, '--json'],
     encoder: ['attention', '--model', join(root, 'distilbert'), cases[0]!.text, '--json'],
+    decoderExplorer: ['attention', '--model', fixtureDir('gpt2-classifier'), expected('gpt2').cases[0]!.text, '--json'],
     explorerText: ['attention', '--model', fixtureDir('distilbert-classifier'), expected('distilbert').cases[0]!.text],
   };
   await Promise.all(Object.entries(jobs).map(async ([name, args]) => (runs[name] = await cli([...args, '--backend', 'ref']))));
@@ -149,4 +150,14 @@ test('attn attention on a bare DistilBERT body: an encoder view, the weights of 
   view.attentions.forEach((layer: number[][][], l: number) => layer.forEach((head, h) => head.forEach((row, i) => row.forEach((w, j) => {
     assert.ok(Math.abs(w - want.attentions[l]![h]![i]![j]!) < 1e-5, `layer ${l} head ${h} [${i}, ${j}]: ${w} vs ${want.attentions[l]![h]![i]![j]}`);
   }))));
+});
+
+test('attn attention on a Hugging Face GPT-2 classifier folder: a classification view with causal maps', () => {
+  const view = JSON.parse(ok('decoderExplorer').stdout);
+  const { labels } = expected('gpt2');
+  assert.equal(view.task, 'classification');
+  assert.deepEqual(Object.keys(view.probabilities).sort(), [...labels].sort());
+  assert.equal(view.attentions.length, 2);
+  const first = view.attentions[0][0] as number[][];
+  first.forEach((row, i) => row.forEach((w, j) => (j > i ? assert.equal(w, 0) : undefined)));
 });

@@ -144,3 +144,34 @@ test('bert-classifier: predict --attention names tokens with weights, and classi
     clf.dispose();
   }
 });
+
+for (const name of ['gpt2-classifier', 'llama-classifier'] as const) {
+  test(`${name}: attentionMaps gives every layer's causal probabilities; forwardWithAttention's token weights are the last layer's row of the pooled token`, () => {
+    const clf = loadPretrainedClassifier(fixtureDir(name));
+    const model = clf.model as typeof clf.model & { attentionMaps(ids: Tensor): Tensor[] };
+    forEachBackend((backend) => noGrad(() => tidy(() => {
+      const T = 6;
+      const ids = fromArray(Int32Array.from([5, 17, 3, 42, 8, 60]), [1, T], { dtype: 'int32' });
+      const maps = model.attentionMaps(ids);
+      assert.equal(maps.length, 2, `${name}: two layers`);
+      for (const [l, m] of maps.entries()) {
+        const [, H] = m.shape as [number, number, number, number];
+        assert.deepEqual(m.shape, [1, H, T, T]);
+        checkRows(m, new Array(T).fill(1), `${name} ${backend} layer ${l}`);
+        const v = m.data();
+        for (let h = 0; h < H; h++) for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) assert.equal(v[(h * T + i) * T + j], 0, `${name}: causal, ${i} does not see ${j}`);
+      }
+      const { tokenWeights } = model.forwardWithAttention(ids);
+      const last = maps[1]!;
+      const H = last.shape[1]!;
+      const v = last.data();
+      const tw = tokenWeights!.data();
+      for (let j = 0; j < T; j++) {
+        let mean = 0;
+        for (let h = 0; h < H; h++) mean += v[(h * T + (T - 1)) * T + j]! / H;
+        assert.ok(Math.abs(tw[j]! - mean) < 1e-6, `${name} ${backend}: token ${j}`);
+      }
+    })));
+    clf.dispose();
+  });
+}

@@ -21,7 +21,8 @@ and expected/<name>.safetensors with the reference outputs:
     prompt<i>.ids (1, T) · prompt<i>.logits (1, T, V) · prompt<i>.greedy (20) greedy ids with a KV cache
     batch.ids / batch.mask / batch.positions (B, L) left-padded prompts · batch.logits (B, L, V)
     train.ids (2, T) · train.loss () LM cross-entropy · grad.<HF name> for a few parameters
-    (bert, distilbert) hidden.<i> (B, T, C) output_hidden_states · pooler (B, C) · loss / grad.<HF name>
+    (bert, distilbert) hidden.<i> (B, T, C) output_hidden_states · attention.<i> (B, H, T, T)
+    output_attentions · pooler (B, C) · loss / grad.<HF name>
 Weights saved in F16/BF16 are rounded to that dtype before the reference runs, so the reference
 sees exactly what the loader reads.
 """
@@ -430,6 +431,7 @@ class BertSelfAttention(nn.Module):
         attention_scores = attention_scores / math.sqrt(self.attention_head_size)
         attention_scores = attention_scores + attention_mask
         attention_probs = F.softmax(attention_scores, dim=-1)
+        self.probs = attention_probs.detach()  # what output_attentions=True returns (dropout is off)
         context_layer = torch.matmul(attention_probs, value_layer).permute(0, 2, 1, 3).contiguous()
         return context_layer.view(context_layer.size()[:-2] + (self.num_attention_heads * self.attention_head_size,))
 
@@ -541,6 +543,7 @@ class DistilMultiHeadSelfAttention(nn.Module):
         mask = (mask == 0).view(bs, 1, 1, q_length).expand_as(scores)
         scores = scores.masked_fill(mask, torch.tensor(torch.finfo(scores.dtype).min))
         weights = F.softmax(scores, dim=-1)
+        self.probs = weights.detach()  # what output_attentions=True returns (dropout is off)
         return self.out_lin(unshape(torch.matmul(weights, v)))
 
 
@@ -743,6 +746,8 @@ def bert_case():
     expected = {'ids': ids.int(), 'mask': mask.int(), 'types': types.int(), 'pooler': pooled.detach(), 'loss': loss.detach()}
     for i, h in enumerate(hidden):
         expected[f'hidden.{i}'] = h.detach()
+    for i, layer in enumerate(model.encoder.layer):  # output_attentions: (B, H, T, T) per layer
+        expected[f'attention.{i}'] = layer.attention.self.probs
     for name in ['encoder.layer.0.attention.self.query.weight', 'encoder.layer.1.output.LayerNorm.weight',
                  'embeddings.word_embeddings.weight', 'pooler.dense.bias', 'embeddings.token_type_embeddings.weight']:
         expected[f'grad.{name}'] = params[name].grad.detach().clone()
@@ -773,6 +778,8 @@ def distilbert_case():
     expected = {'ids': ids.int(), 'mask': mask.int(), 'loss': loss.detach()}
     for i, h in enumerate(hidden):
         expected[f'hidden.{i}'] = h.detach()
+    for i, layer in enumerate(model.transformer.layer):  # output_attentions: (B, H, T, T) per layer
+        expected[f'attention.{i}'] = layer.attention.probs
     for name in ['transformer.layer.0.attention.q_lin.weight', 'transformer.layer.1.ffn.lin2.bias',
                  'embeddings.word_embeddings.weight', 'transformer.layer.1.sa_layer_norm.weight']:
         expected[f'grad.{name}'] = params[name].grad.detach().clone()

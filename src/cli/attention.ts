@@ -1,24 +1,59 @@
 /** `attn attention`: one text's attention in every layer and head, as a summary, JSON or a standalone HTML explorer. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
+import { isHuggingFaceFolder, loadPretrained } from '../models/hf/load-pretrained.js';
+import { loadPretrainedTokenizer } from '../text/hf/load-tokenizer.js';
+import { isHuggingFaceClassifierFolder, loadClassifierFolder } from '../infer/classifier-folder.js';
 import { loadLanguageModel } from '../generate/load.js';
 import { readRunTask } from '../infer/run-model.js';
 import { loadTextClassifier } from '../infer/text-classifier.js';
-import { classifierAttention, languageModelAttention, NoAttentionError, type AttentionView } from '../infer/attention-maps.js';
+import { classifierAttention, encoderAttention, languageModelAttention, NoAttentionError, type AttentionView } from '../infer/attention-maps.js';
 import { standaloneExplorerHtml } from '../serve/standalone.js';
 import { withFolderFlag } from './errors.js';
 import { UsageError } from './options.js';
+import { applyBackendOption } from './backend-option.js';
 
 interface AttentionFlags {
   model?: string;
   html?: string;
   json: boolean;
+  backend?: string;
+  threads?: string;
 }
 
-/** The view of `text` under the model in `dir` (a classifier or language model run folder, or a Hugging Face causal LM). */
+/** Hugging Face model_types that are bare encoders (no language-model head). */
+const ENCODERS = ['bert', 'distilbert'];
+
+/** config.json's model_type of a Hugging Face folder. */
+function modelType(dir: string): unknown {
+  return (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { model_type?: unknown }).model_type;
+}
+
+/**
+ * The view of `text` under the model in `dir`: a classifier or language model run folder, a
+ * Hugging Face *ForSequenceClassification folder, a BERT/DistilBERT body, or a causal LM.
+ */
 function viewOf(dir: string, text: string): AttentionView {
-  const lm = isHuggingFaceFolder(dir) || readRunTask(dir) === 'language-model';
+  const hf = isHuggingFaceFolder(dir);
+  if (hf && isHuggingFaceClassifierFolder(dir)) {
+    const clf = loadClassifierFolder(dir);
+    try {
+      return classifierAttention(clf, text);
+    } finally {
+      clf.dispose();
+    }
+  }
+  if (hf && ENCODERS.includes(modelType(dir) as string)) {
+    const tokenizer = loadPretrainedTokenizer(dir);
+    const loaded = loadPretrained(dir);
+    try {
+      return encoderAttention(loaded.model as Parameters<typeof encoderAttention>[0], tokenizer, text);
+    } finally {
+      loaded.dispose();
+    }
+  }
+  const lm = hf || readRunTask(dir) === 'language-model';
   if (lm) {
     const loaded = loadLanguageModel(dir);
     try {
@@ -52,9 +87,11 @@ export function registerAttentionCommand(program: Command): void {
     .command('attention')
     .description("show a text's attention in every layer and head (rollout, head statistics), or write it as a standalone HTML explorer")
     .argument('<text>', 'the text to look at')
-    .option('--model <dir>', 'a classifier or language model run folder, or a Hugging Face GPT-2/Llama folder')
+    .option('--model <dir>', 'a classifier or language model run folder, or a Hugging Face folder: GPT-2/Llama, a BERT/DistilBERT body, or a *ForSequenceClassification (BERT, DistilBERT)')
     .option('--html <file>', 'write the attention explorer as one standalone HTML file (data inlined, no server)')
     .option('--json', 'print the weights [layer][head][query][key], rollout and statistics as JSON', false)
+    .option('--backend <name>', 'ref or wasm')
+    .option('--threads <n>', 'worker threads for the wasm backend')
     .addHelpText('after', `
 Examples:
   attn attention --model runs/spam "win a free prize" --html spam.html
@@ -62,6 +99,7 @@ Examples:
     .action((text: string, flags: AttentionFlags) => {
       if (!flags.model) throw new UsageError('--model <dir> is required (a run folder or a Hugging Face model folder)');
       const dir = flags.model;
+      applyBackendOption(flags.backend, flags.threads);
       let view: AttentionView;
       try {
         view = withFolderFlag('--model', () => viewOf(dir, text));

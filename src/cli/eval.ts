@@ -12,6 +12,7 @@ import { RunFolder, RUN_FILES } from '../io/run-folder.js';
 import { withFolderFlag } from './errors.js';
 import { parseList, parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
+import { weightsDtypeFlag, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
 
 interface EvalFlags {
   model?: string;
@@ -24,6 +25,7 @@ interface EvalFlags {
   json: boolean;
   backend?: string;
   threads?: string;
+  weightsDtype?: string;
 }
 
 export function registerEvalCommand(program: Command): void {
@@ -40,6 +42,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--json', 'print metrics as JSON')
     .option('--backend <name>', 'ref or wasm')
     .option('--threads <n>', 'worker threads for the wasm backend')
+    .option('--weights-dtype <dtype>', WEIGHTS_DTYPE_HELP)
     .addHelpText('after', `
 Examples:
   attn eval --model runs/spam --split test
@@ -52,6 +55,7 @@ Examples:
         throw new UsageError('--data <source> is required, or --split test to evaluate on the held-out test split of the data the run was trained on');
       }
       const split = flags.split ? parseSplit(flags.split) : null;
+      const weights = weightsDtypeFlag(flags.weightsDtype);
       if (split && (flags.strip || flags.maxExamples)) {
         throw new UsageError('--strip and --max-examples apply to --data; --split reads the data as the run was trained on it');
       }
@@ -67,7 +71,7 @@ Examples:
         throw new UsageError(`--split: ${model} has no ${RUN_FILES.trainOptions}, so the data it was trained on is unknown; give --data instead`);
       }
       applyBackendOption(flags.backend, flags.threads);
-      const classifier = withFolderFlag('--model', () => loadClassifierFolder(model));
+      const classifier = withFolderFlag('--model', () => loadClassifierFolder(model, { weights }));
       const { summary, examples, name } = split ? runSplitData(model, split) : labelledData(flags);
       const metrics = classifier.evaluate(examples, name);
       if (flags.json) process.stdout.write(`${JSON.stringify({ dataset: summary, split, metrics }, null, 2)}\n`);

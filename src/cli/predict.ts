@@ -6,6 +6,7 @@ import { loadClassifierFolder } from '../infer/classifier-folder.js';
 import { withFolderFlag } from './errors.js';
 import { parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
+import { weightsDtypeFlag, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
 
 interface PredictFlags {
   model?: string;
@@ -16,6 +17,7 @@ interface PredictFlags {
   json: boolean;
   backend?: string;
   threads?: string;
+  weightsDtype?: string;
 }
 
 /** Texts from `--input`, decoded as training decodes its files; blank ones are skipped with a note. */
@@ -43,6 +45,7 @@ export function registerPredictCommand(program: Command): void {
     .option('--json', 'one JSON object per text on stdout')
     .option('--backend <name>', 'ref or wasm')
     .option('--threads <n>', 'worker threads for the wasm backend')
+    .option('--weights-dtype <dtype>', WEIGHTS_DTYPE_HELP)
     .addHelpText('after', `
 Examples:
   attn predict --model runs/spam "Congratulations, you won a free cruise" --attention
@@ -55,10 +58,11 @@ Examples:
       if (inputs.length === 0) throw new UsageError('give texts as arguments or --input <file>');
       const topK = parsePositiveInt(flags.topK, '--top-k');
       const attention = flags.attention === undefined || flags.attention === false ? 0 : flags.attention === true ? 8 : parsePositiveInt(flags.attention, '--attention');
+      const weights = weightsDtypeFlag(flags.weightsDtype);
       const model = flags.model;
-      const classifier = withFolderFlag('--model', () => loadClassifierFolder(model));
+      const classifier = withFolderFlag('--model', () => loadClassifierFolder(model, { weights }));
       const predictions = classifier.predict(inputs, { topK, attention });
-      if (attention > 0 && predictions.length > 0 && predictions.every((p) => !p.attention)) process.stderr.write(`note: --attention: this model gives no token weights (a BERT or DistilBERT classification head); predictions are shown without them\n`);
+      if (attention > 0 && predictions.length > 0 && predictions.every((p) => !p.attention)) process.stderr.write(`note: --attention: this model gives no token weights; predictions are shown without them\n`);
       predictions.forEach((p, i) => {
         if (flags.json) process.stdout.write(`${JSON.stringify({ text: inputs[i], ...p })}\n`);
         else console.log(formatPrediction(inputs[i]!, p));

@@ -2,7 +2,9 @@
  * `attn train --from DIR`: fine-tune a pretrained Hugging Face folder (GPT-2, Llama, BERT, DistilBERT) with
  * `fineTunePretrained`. `--task lm` continues training the language model on the user's text; the
  * default task puts a classification head on the body. `--lora-rank r` trains LoRA adapters only,
- * `--merge` folds them into the saved weights. Options of the from-scratch trainers (`--model`,
+ * `--merge` folds them into the saved weights. A `*ForSequenceClassification` folder whose labels
+ * are the data's continues from its own head (said on stderr), else gets a fresh one (said too);
+ * `--new-head` always puts a fresh one on. Options of the from-scratch trainers (`--model`,
  * `--layers`, `--pretrain-epochs`, …) are refused in one line.
  *
  *   attn train --from models/gpt2 --task lm --data notes.txt --lora-rank 8 --out runs/notes
@@ -30,6 +32,7 @@ export function addFineTuneOptions(command: Command): Command {
     .option('--lora-rank <r>', 'with --from: train LoRA adapters of rank r on the attention and MLP projections, base weights frozen')
     .option('--lora-alpha <a>', 'with --from: LoRA scaling alpha (default 2 × rank)')
     .option('--merge', 'with --from and --lora-rank: save the weights with the adapters merged in (the adapters are kept in adapter/ too)')
+    .option('--new-head', "with --from on a *ForSequenceClassification folder: put a fresh classification head on even when the folder's labels (id2label) are the data's (by default fine-tuning continues from its head then)")
     .option('--weights-dtype <dtype>', 'with --from: float32, or bfloat16/float16 for LoRA over frozen half-precision weights (half the memory), or auto: half precision only when float32 would not fit (default auto)');
 }
 
@@ -37,7 +40,7 @@ export function addFineTuneOptions(command: Command): Command {
 const FROM_OPTIONS = new Set([
   'from', 'task', 'data', 'textField', 'labelField', 'loraRank', 'loraAlpha', 'merge', 'epochs', 'maxSteps', 'lr', 'batchSize', 'blockSize',
   'maxLength', 'valFraction', 'labelSmoothing', 'weightDecay', 'warmupSteps', 'evalEvery', 'gradAccumulation', 'gradientCheckpointing', 'seed', 'out', 'json', 'progress',
-  'backend', 'threads', 'weightsDtype',
+  'backend', 'threads', 'weightsDtype', 'newHead',
 ]);
 
 /** Why an option does not go with `--from`, where a short reason helps. */
@@ -61,7 +64,7 @@ const WHY: Record<string, string> = {
 export function fineTuneRequested(command: Command): boolean {
   const given = (key: string) => command.getOptionValueSource(key) === 'cli';
   if (!given('from')) {
-    for (const key of ['loraRank', 'loraAlpha', 'merge', 'weightsDtype']) if (given(key)) throw new UsageError(`${flagOf(key)} fine-tunes a pretrained folder: give it with --from DIR`);
+    for (const key of ['loraRank', 'loraAlpha', 'merge', 'weightsDtype', 'newHead']) if (given(key)) throw new UsageError(`${flagOf(key)} fine-tunes a pretrained folder: give it with --from DIR`);
     return false;
   }
   const foreign = command.options.filter((o) => !FROM_OPTIONS.has(o.attributeName()) && given(o.attributeName()));
@@ -90,6 +93,7 @@ export async function runFineTune(command: Command): Promise<void> {
   if (!lm && given('blockSize')) throw new UsageError('--block-size is an option of a language model (--task lm), not of classification; use --max-length');
   if (!lm && given('valFraction')) throw new UsageError('--val-fraction is an option of a language model (--task lm); classification splits its data 80/10/10');
   if (lm && given('labelSmoothing')) throw new UsageError('--label-smoothing is an option of classification, not of a language model (--task lm)');
+  if (lm && given('newHead')) throw new UsageError('--new-head is an option of classification (a fresh classification head), not of a language model (--task lm)');
   const loraRank = num('loraRank', parsePositiveInt);
   if (given('loraAlpha') && loraRank === undefined) throw new UsageError('--lora-alpha scales LoRA adapters: give --lora-rank too');
   if (given('merge') && loraRank === undefined) throw new UsageError('--merge folds LoRA adapters into the weights: give --lora-rank too (a full fine-tune saves plain weights already)');
@@ -126,7 +130,9 @@ export async function runFineTune(command: Command): Promise<void> {
     weights: weightsDtypeFlag(str('weightsDtype')),
     outDir: str('out') ?? timestampedRunDir(),
     seed: num('seed', parseNonNegativeInt),
+    newHead: given('newHead') ? true : undefined,
     log,
+    onNote: (m) => process.stderr.write(`note: ${m}\n`),
   };
   applyBackendOption(str('backend'), str('threads'));
   const report = await withFolderFlag('--out', () => fineTunePretrained(options)).catch((err: unknown) => {
@@ -172,7 +178,7 @@ export function wordFineTuneError(err: unknown, from: string, lm: boolean): unkn
 /** The report as JSON: the figures, not the model. */
 function jsonReport(r: FineTuneReport): Record<string, unknown> {
   return {
-    task: r.task, architecture: r.architecture, labels: r.labels, lora: r.lora, parameters: r.parameters, trainableParameters: r.trainableParameters,
+    task: r.task, architecture: r.architecture, labels: r.labels, head: r.head, lora: r.lora, parameters: r.parameters, trainableParameters: r.trainableParameters,
     trainingBytes: r.trainingBytes, steps: r.fit.steps, epochs: r.fit.epochsRun, bestValLoss: r.fit.bestValLoss, bestStep: r.fit.bestStep,
     validationAccuracy: bestAccuracy(r), testAccuracy: r.testAccuracy, tokensPerSecond: r.fit.tokensPerSecond, interrupted: r.fit.interrupted,
     diverged: r.fit.diverged, outDir: r.runDir,

@@ -14,7 +14,7 @@ import { tokenizerFromJSON } from '../text/serialize.js';
 import { RunFolder, RunFolderError } from '../io/run-folder.js';
 import { parseAnyModelConfig } from '../models/registry.js';
 import { loraConfigOf, mergeLora } from '../optim/lora.js';
-import { loadPretrained } from '../models/hf/load-pretrained.js';
+import { loadPretrained, type LoadPretrainedOptions } from '../models/hf/load-pretrained.js';
 import { isPretrainedClassifierConfig, loadPretrainedClassifier } from '../models/hf/load-pretrained-classifier.js';
 
 /** A model to export, with what travels with it. */
@@ -43,10 +43,29 @@ function isModule(x: unknown): x is Module {
   return typeof (x as Module | null)?.namedParameters === 'function';
 }
 
+/** How an export loads a Hugging Face folder. */
+export interface ExportLoadOptions {
+  /**
+   * How a Hugging Face folder's weight matrices are loaded (`loadPretrained`'s `weights`; default
+   * float32). The hf export writes half-precision ones in that dtype; ONNX computes in float32 and
+   * writes them widened (exactly). An attn run folder or a model object is exported as it is: a
+   * half dtype asked for one is refused (`RunFolderError`).
+   */
+  weights?: LoadPretrainedOptions['weights'];
+}
+
 /** Loads the source (see the file comment); errors name the folder and the file. */
-export function resolveExportSource(source: ExportSource): ResolvedSource {
-  if (isModule(source)) return { model: source, tokenizer: null, labels: null, hfDir: null, dispose: () => {} };
+export function resolveExportSource(source: ExportSource, options: ExportLoadOptions = {}): ResolvedSource {
+  const half = options.weights === 'bfloat16' || options.weights === 'float16';
+  const refuseHalf = (what: string) => {
+    if (half) throw new RunFolderError(what, `weights ${options.weights} applies to a Hugging Face folder (config.json with model_type), which is loaded with half-precision weights; this is exported with the weights it has`);
+  };
+  if (isModule(source)) {
+    refuseHalf('the model');
+    return { model: source, tokenizer: null, labels: null, hfDir: null, dispose: () => {} };
+  }
   if (typeof source !== 'string') {
+    refuseHalf('the model');
     return { model: source.model, tokenizer: source.tokenizer ?? null, labels: source.labels ?? null, hfDir: null, dispose: () => {} };
   }
   const run = new RunFolder(source);
@@ -55,15 +74,17 @@ export function resolveExportSource(source: ExportSource): ResolvedSource {
   const raw = run.readJson<Record<string, unknown>>('config', 'model config');
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RunFolderError(source, `${run.path('config')}: expected a JSON object`);
   if (raw.model_type !== undefined && raw.type === undefined) {
+    const pretrained = { weights: options.weights ?? 'float32' };
     if (isPretrainedClassifierConfig(raw)) {
-      const clf = loadPretrainedClassifier(source);
+      const clf = loadPretrainedClassifier(source, pretrained);
       return { model: clf.model, tokenizer: null, labels: clf.labels, hfDir: source, dispose: () => clf.dispose() };
     }
-    const loaded = loadPretrained(source);
+    const loaded = loadPretrained(source, pretrained);
     // The folder's tokenizer files are copied as they are (see hfDir); no tokenizer object is needed.
     return { model: loaded.model, tokenizer: null, labels: null, hfDir: source, dispose: () => loaded.dispose() };
   }
   if (!run.isModel()) throw new RunFolderError(source, `not a trained model folder (expected ${run.path('config')} and ${run.path('model')})`);
+  refuseHalf(source);
   const { entry, config } = parseAnyModelConfig(raw, run.path('config'));
   const model = entry.create(config);
   const weights = run.readWeights();

@@ -18,7 +18,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import type { CausalLanguageModel } from '../generate/generate.js';
 import { hasTokenEncoder } from '../models/classifier.js';
 import { attentionRollout, attentionStatistics, squareRows, type AttentionStack, type HeadStatistics } from './attention-analysis.js';
-import { encodeText, type LoadedTextClassifier } from './text-classifier.js';
+import { encodeText, type LoadedTextClassifier, type PredictingClassifier } from './text-classifier.js';
 
 /** A token's probability under the model and the model's most likely tokens at that position. */
 export interface TokenProbability {
@@ -27,7 +27,8 @@ export interface TokenProbability {
 }
 
 export interface AttentionView {
-  task: 'classification' | 'language-model';
+  /** 'encoder': a bare pretrained encoder (a Hugging Face BERT or DistilBERT body), no head to read it. */
+  task: 'classification' | 'language-model' | 'encoder';
   /** The tokens, one per row and column ('[CLS]' first when the classifier pools on it). */
   tokens: string[];
   /** [layer][head][query][key], rows summing to 1 (6 decimals). */
@@ -78,9 +79,9 @@ function view(task: AttentionView['task'], tokens: string[], stack: AttentionSta
  * const v = classifierAttention(clf, 'free money'); // v.tokens, v.rollout, v.probabilities
  * ```
  */
-export function classifierAttention(clf: LoadedTextClassifier, text: string): AttentionView {
+export function classifierAttention(clf: LoadedTextClassifier<PredictingClassifier, { maxLength: number; type?: string }>, text: string): AttentionView {
   const model = clf.model as typeof clf.model & { attentionMaps?: (ids: Tensor) => Tensor[]; clsToken?: Tensor | null };
-  if (typeof model.attentionMaps !== 'function') throw new NoAttentionError(`a ${clf.config.type} classifier has no self-attention layers to show`);
+  if (typeof model.attentionMaps !== 'function') throw new NoAttentionError(`a ${clf.config.type ?? model.constructor.name} classifier has no self-attention layers to show`);
   const all = clf.tokenizer.encode(text);
   const ids = encodeText(clf.tokenizer, text, clf.config.maxLength);
   let tokens = all.length === 0 ? ['<empty>'] : clf.tokenizer.tokenize(text).slice(0, ids.length);
@@ -93,6 +94,36 @@ export function classifierAttention(clf: LoadedTextClassifier, text: string): At
     const v = view('classification', tokens, stack, all.length > ids.length);
     v.probabilities = Object.fromEntries(clf.labels.map((label, c) => [label, probs[c]!]));
     return v;
+  }));
+}
+
+/** What `encoderAttention` needs: HF's BertModel and DistilBertModel. */
+export interface AttentionEncoder {
+  config: { maxPositionEmbeddings: number };
+  forward(ids: Tensor, options: { outputAttentions: true }): { attentions: Tensor[] };
+  eval(): unknown;
+}
+
+/**
+ * A bare encoder's attention over one text (a Hugging Face BERT or DistilBERT body, loaded with
+ * `loadPretrained`), cut to its positions. The tokens are the tokenizer's, special tokens
+ * included ([CLS] … [SEP] for BERT's).
+ *
+ * ```ts
+ * const { model } = loadPretrained('models/bert-base-uncased');
+ * const v = encoderAttention(model as BertModel, loadPretrainedTokenizer('models/bert-base-uncased'), 'the cat sat');
+ * ```
+ */
+export function encoderAttention(model: AttentionEncoder, tokenizer: Tokenizer, text: string): AttentionView {
+  const all = tokenizer.encode(text);
+  if (all.length === 0) throw new RangeError('the text encodes to no tokens');
+  const ids = all.slice(0, model.config.maxPositionEmbeddings);
+  const tokens = tokenizer.tokenize(text).slice(0, ids.length);
+  model.eval();
+  return noGrad(() => tidy(() => {
+    const input = fromArray(Int32Array.from(ids), [1, ids.length]); // (1, T)
+    const { attentions } = model.forward(input, { outputAttentions: true }); // per layer (1, H, T, T)
+    return view('encoder', tokens, stackOf(attentions), all.length > ids.length);
   }));
 }
 

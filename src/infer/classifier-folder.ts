@@ -12,7 +12,7 @@
  */
 import { exists, joinPath, readText } from '../platform/index.js';
 import { RunFolderError } from '../io/run-folder.js';
-import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
+import { isHuggingFaceFolder, type LoadPretrainedOptions } from '../models/hf/load-pretrained.js';
 import { isPretrainedClassifierConfig, loadPretrainedClassifier } from '../models/hf/load-pretrained-classifier.js';
 import { loadPretrainedTokenizer } from '../text/hf/load-tokenizer.js';
 import { LoadedTextClassifier, loadTextClassifier, type PredictingClassifier } from './text-classifier.js';
@@ -41,13 +41,14 @@ export function isHuggingFaceClassifierFolder(dir: string): boolean {
  * A Hugging Face `*ForSequenceClassification` folder as a `LoadedTextClassifier`: texts are
  * encoded by the folder's tokenizer.json (special tokens added, truncated to the body's
  * positions keeping them), batches padded with its pad_token_id. Errors are `RunFolderError`s
- * naming the folder.
+ * naming the folder. `pretrained` goes to `loadPretrained` (half-precision weights).
  *
  * ```ts
  * loadHuggingFaceClassifier('models/bert-imdb').labels; // ['neg', 'pos']
+ * loadHuggingFaceClassifier('models/bert-imdb', { weights: 'bfloat16' });
  * ```
  */
-export function loadHuggingFaceClassifier(dir: string): LoadedTextClassifier<SequenceClassifier, { maxLength: number }> {
+export function loadHuggingFaceClassifier(dir: string, pretrained: LoadPretrainedOptions = {}): LoadedTextClassifier<SequenceClassifier, { maxLength: number }> {
   if (!exists(joinPath(dir, 'tokenizer.json'))) throw new RunFolderError(dir, 'no tokenizer.json: the texts cannot be turned into ids (save one with the tokenizer\'s save_pretrained)');
   let tokenizer;
   try {
@@ -55,7 +56,7 @@ export function loadHuggingFaceClassifier(dir: string): LoadedTextClassifier<Seq
   } catch (err) {
     throw new RunFolderError(dir, (err as Error).message);
   }
-  const clf = loadPretrainedClassifier(dir);
+  const clf = loadPretrainedClassifier(dir, pretrained);
   try {
     const maxLength = clf.model.config.maxLength;
     if (tokenizer.vocabSize > clf.model.config.vocabSize) {
@@ -72,16 +73,17 @@ export function loadHuggingFaceClassifier(dir: string): LoadedTextClassifier<Seq
 /**
  * The classifier in `dir`: a Hugging Face classifier folder (`loadHuggingFaceClassifier`), else an
  * attn run folder (`loadTextClassifier`). A Hugging Face folder holding another model is refused,
- * naming its class.
+ * naming its class. `pretrained` applies to a Hugging Face folder (half-precision weights); a run
+ * folder loads as it was saved.
  *
  * ```ts
  * const clf = loadClassifierFolder('runs/spam'); // or a Hugging Face folder
  * ```
  */
-export function loadClassifierFolder(dir: string): LoadedTextClassifier<PredictingClassifier, { maxLength: number }> {
+export function loadClassifierFolder(dir: string, pretrained: LoadPretrainedOptions = {}): LoadedTextClassifier<PredictingClassifier, { maxLength: number }> {
   const raw = exists(dir) ? hfConfig(dir) : null;
   if (raw === null) return loadTextClassifier(dir);
-  if (isPretrainedClassifierConfig(raw)) return loadHuggingFaceClassifier(dir);
+  if (isPretrainedClassifierConfig(raw)) return loadHuggingFaceClassifier(dir, pretrained);
   const cls = Array.isArray(raw.architectures) ? String(raw.architectures[0]) : `a ${String(raw.model_type)} model`;
   throw new RunFolderError(dir, `this Hugging Face folder holds ${cls}, not a sequence classifier (config.json's architectures names no *ForSequenceClassification); fine-tune it into one with attn train --from ${dir} --data …`);
 }

@@ -31,6 +31,15 @@ export interface RawTensor {
   data: Float32Array | Int32Array;
 }
 
+/** Half-precision bits to write (`encodeSafetensors` only): BF16 or F16 in the file. */
+export interface RawHalfTensor {
+  dtype: 'bfloat16' | 'float16';
+  shape: number[];
+  data: Uint16Array;
+}
+
+const WRITE_DTYPES = { float32: ['F32', 'Float32Array'], int32: ['I32', 'Int32Array'], bfloat16: ['BF16', 'Uint16Array'], float16: ['F16', 'Uint16Array'] } as const;
+
 /** One validated header entry. `dataOffsets` are relative to the start of the data buffer. */
 export interface SafetensorsEntry {
   name: string;
@@ -165,7 +174,8 @@ function typedArrayKind(data: unknown): string {
 /**
  * Encodes tensors in the safetensors format: keys sorted, tensors laid out contiguously in that
  * order, the header padded with spaces to a multiple of 8 bytes, data little-endian. `metadata`
- * (string values only) goes into `__metadata__`; it is omitted when empty.
+ * (string values only) goes into `__metadata__`; it is omitted when empty. Half tensors
+ * (`RawHalfTensor`: 16-bit patterns) are written as BF16 / F16.
  *
  * @example
  * const bytes = encodeSafetensors(
@@ -174,7 +184,7 @@ function typedArrayKind(data: unknown): string {
  * );
  */
 export function encodeSafetensors(
-  tensors: Record<string, RawTensor>,
+  tensors: Record<string, RawTensor | RawHalfTensor>,
   metadata?: Record<string, string>,
   source = '<buffer>',
 ): Uint8Array {
@@ -196,14 +206,14 @@ export function encodeSafetensors(
   }
 
   let offset = 0;
-  const layout: Array<{ data: Float32Array | Int32Array; begin: number }> = [];
+  const layout: Array<{ data: Float32Array | Int32Array | Uint16Array; begin: number }> = [];
   for (const name of names) {
     const t = tensors[name]!;
     if (name === METADATA_KEY) fail(source, `cannot write: "${METADATA_KEY}" is reserved and cannot be a tensor name`, name);
     if (!isPlainObject(t)) fail(source, `cannot write: expected {dtype, shape, data}, got ${show(t)}`, name);
-    const fileDtype = t.dtype === 'float32' ? 'F32' : t.dtype === 'int32' ? 'I32' : undefined;
-    if (fileDtype === undefined) fail(source, `cannot write: dtype must be 'float32' or 'int32', got ${show(t.dtype)}`, name);
-    const wantKind = t.dtype === 'float32' ? 'Float32Array' : 'Int32Array';
+    const written = Object.prototype.hasOwnProperty.call(WRITE_DTYPES, t.dtype) ? WRITE_DTYPES[t.dtype] : undefined;
+    if (written === undefined) fail(source, `cannot write: dtype must be 'float32', 'int32', 'bfloat16' or 'float16', got ${show(t.dtype)}`, name);
+    const [fileDtype, wantKind] = written!;
     const kind = typedArrayKind(t.data);
     if (kind !== wantKind) fail(source, `cannot write: dtype '${t.dtype}' needs data as a ${wantKind}, got ${kind}`, name);
     if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
@@ -237,9 +247,13 @@ export function encodeSafetensors(
       out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
     } else {
       // Read the bits as integers so NaN payloads survive.
-      const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
       const dv = dataView(out);
-      for (let i = 0; i < bits.length; i++) dv.setUint32(at + 4 * i, bits[i]!, true);
+      if (data instanceof Uint16Array) {
+        for (let i = 0; i < data.length; i++) dv.setUint16(at + 2 * i, data[i]!, true);
+      } else {
+        const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+        for (let i = 0; i < bits.length; i++) dv.setUint32(at + 4 * i, bits[i]!, true);
+      }
     }
   }
   return out;

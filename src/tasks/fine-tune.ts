@@ -6,6 +6,11 @@
  *   task 'classification': a *ForSequenceClassification head on a GPT-2, Llama, BERT or DistilBERT body,
  *                          labelled texts → classification objective
  *
+ * A folder that is already a `*ForSequenceClassification` keeps its head and fine-tuning continues
+ * from it when its labels (config.json's id2label) are the data's, in any order (the head's rows
+ * are reordered to attn's sorted classes); when they differ, or with `newHead`, a fresh head
+ * replaces it. `onNote` is told which happened.
+ *
  * With `loraRank`, LoRA adapters go on the attention and MLP projections and only they (and a
  * classification head) train; the base weights are frozen and get no AdamW moments. Before any
  * weight is read, a full fine-tune whose weights, gradients and AdamW moments do not fit in the
@@ -31,6 +36,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { loadPretrained, type LoadedPretrained } from '../models/hf/load-pretrained.js';
 import type { WeightsDtype } from '../models/hf/memory.js';
 import { forSequenceClassification, type SequenceClassifier } from '../models/hf/for-sequence-classification.js';
+import { classifierDropout, classifierLabels, isPretrainedClassifierConfig, loadClassifierHead } from '../models/hf/load-pretrained-classifier.js';
 import { BertForSequenceClassification } from '../models/hf/bert-for-sequence-classification.js';
 import { DistilBertForSequenceClassification } from '../models/hf/distilbert-for-sequence-classification.js';
 import { openHfCheckpoint } from '../io/hf-checkpoint.js';
@@ -92,9 +98,19 @@ export interface FineTuneOptions {
    * parameter instead of 4); 'auto' picks half precision when a float32 base would not fit.
    */
   weights?: WeightsDtype | 'auto';
+  /** classification from a `*ForSequenceClassification` folder: put a fresh head on even when its labels are the data's. */
+  newHead?: boolean;
   seed?: number;
   log?: (message: string) => void;
+  /** Told what became of a classification head already in the folder (continued or replaced, and why). */
+  onNote?: (message: string) => void;
 }
+
+/**
+ * classification: what the head is. 'new': the folder had none; 'continued': the folder's head,
+ * its labels being the data's; 'replaced': the folder's head was set aside for a fresh one.
+ */
+export type FineTuneHead = 'new' | 'continued' | 'replaced';
 
 export interface FineTuneReport {
   task: FineTuneTask;
@@ -113,6 +129,8 @@ export interface FineTuneReport {
   fit: FitResult;
   /** classification: accuracy of the best model on the held-out test split. */
   testAccuracy: number | null;
+  /** classification: whether the folder's own head was continued (null for lm). */
+  head: FineTuneHead | null;
   runDir: string | null;
 }
 
@@ -255,8 +273,18 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
   const classes = [...labels.classes];
   const splits = splitDataset(dataset, seed);
   log(`${o.from}: ${dataset.summary()}`);
-  const model: SequenceClassifier = forSequenceClassification(loaded, { numClasses: labels.numClasses, maxLength });
+  let plan: HeadPlan;
   try {
+    plan = headPlan(o, loaded, classes);
+  } catch (err) {
+    loaded.dispose();
+    throw err;
+  }
+  const dropout = plan.head === 'continued' ? classifierDropout(loaded.hfConfig, loaded.architecture) : undefined;
+  const model: SequenceClassifier = forSequenceClassification(loaded, { numClasses: labels.numClasses, maxLength, dropout });
+  try {
+    if (plan.order) loadClassifierHead(o.from, model, plan.order);
+    if (plan.note) o.onNote?.(plan.note);
     // The head is trained in full, as PEFT's modules_to_save.
     const head = model instanceof BertForSequenceClassification ? ['classifier'] : model instanceof DistilBertForSequenceClassification ? ['pre_classifier', 'classifier'] : ['score'];
     const adapters = lora ? applyLora(model, { rank: o.loraRank, alpha: o.loraAlpha, dropout: o.loraDropout, targets: o.loraTargets, modulesToSave: head }) : null;
@@ -268,6 +296,7 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
     const t = new Trainer(model, trainer, { config, tokenizer: tokenizer.toJSON(), labels: classes }, objective);
     const fit = await trainRun(t, labelledBatches(train, { batchSize, maxLength }), validation, o.resumeFrom ?? null);
     const report = finish(o, loaded.architecture, model, model.config, tokenizer, classes, adapters, fit);
+    report.head = plan.head;
     if (splits.test.length > 0) {
       report.testAccuracy = evaluateClassifier(model, encode(splits.test), classes, { maxLength, batchSize }).accuracy;
     }
@@ -276,6 +305,28 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
     model.dispose();
     throw err;
   }
+}
+
+interface HeadPlan {
+  head: FineTuneHead;
+  /** 'continued': class i (sorted) is the folder's class order[i]. */
+  order: number[] | null;
+  note: string | null;
+}
+
+/** Whether the folder's own classification head goes on training (see the module comment). */
+function headPlan(o: FineTuneOptions, loaded: LoadedPretrained, classes: readonly string[]): HeadPlan {
+  const raw = loaded.hfConfig;
+  if (!isPretrainedClassifierConfig(raw)) return { head: 'new', order: null, note: null };
+  const theirs = classifierLabels(raw, joinPath(o.from, 'config.json'));
+  const cls = String((raw.architectures as unknown[])[0]);
+  const list = (l: readonly string[]) => l.map((x) => JSON.stringify(x)).join(', ');
+  if (o.newHead) return { head: 'replaced', order: null, note: `${o.from} is a ${cls}: its classification head (${list(theirs)}) is replaced by a fresh one for ${list(classes)} (new head asked for)` };
+  const same = theirs.length === classes.length && new Set(theirs).size === theirs.length && classes.every((c) => theirs.includes(c));
+  if (!same) {
+    return { head: 'replaced', order: null, note: `${o.from} is a ${cls} whose labels (${list(theirs)}) differ from the data's (${list(classes)}): its classification head is replaced by a fresh one` };
+  }
+  return { head: 'continued', order: classes.map((c) => theirs.indexOf(c)), note: `${o.from} is a ${cls} with the data's labels (${list(theirs)}): fine-tuning continues from its classification head` };
 }
 
 const loraFields = (c: LoraConfig) => ({ rank: c.rank, alpha: c.alpha, dropout: c.dropout, targets: c.targets, modulesToSave: c.modulesToSave });
@@ -325,7 +376,7 @@ function finish(
   }
   model.eval();
   return {
-    task: o.task, architecture, model, tokenizer, labels, lora: adapters, parameters, trainableParameters, trainingBytes, fit, testAccuracy: null,
+    task: o.task, architecture, model, tokenizer, labels, lora: adapters, parameters, trainableParameters, trainingBytes, fit, testAccuracy: null, head: null,
     runDir: run ? run.dir : null,
   };
 }

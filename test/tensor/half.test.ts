@@ -104,3 +104,27 @@ test('half tensors are storage only: other kernels refuse them naming the op', (
     });
   });
 });
+
+test('Cast between half and int32/bool, and between the two half dtypes, gives the spec\'s values on every backend (the same bits)', () => {
+  const bits: Record<string, number[][]> = {};
+  forEachBackend((backend) => {
+    tidy(() => {
+      const i = fromArray(Int32Array.from([0, 1, -3, 70000, 2 ** 24 + 1]), [5], { dtype: 'int32' });
+      // int → float32 (2^24 + 1 ties to the even 2^24) → half, rounded to nearest even: 70000 is
+      // 136.72 steps of 512 in bfloat16 (→ 137 · 512 = 70144) and beyond float16's 65504 (→ inf).
+      assert.deepEqual([...i.cast('bfloat16').data()], [0, 1, -3, 70144, 2 ** 24], backend);
+      assert.deepEqual([...i.cast('float16').data()], [0, 1, -3, Infinity, Infinity], backend);
+      const h = fromArray(Float32Array.from([1.5, -2.25, -0.75, 0, -0, NaN, 1 + 2 ** -8, 3e38]), [8]).cast('bfloat16');
+      // half → int truncates toward zero through the float32 value; → bool is x != 0 (NaN is true).
+      assert.deepEqual([...h.cast('int32').data()].slice(0, 5), [1, -2, 0, 0, 0], backend);
+      assert.deepEqual([...h.cast('bool').data()], [1, 1, 1, 0, 0, 1, 1, 1], backend);
+      // bfloat16 → float16: 1 + 2^-8 was rounded to 1 (ties to even); 3e38 overflows to inf.
+      const f = h.cast('float16');
+      assert.deepEqual(bitsOf(f).slice(6), Uint16Array.from([0x3c00, 0x7c00]), backend);
+      assert.ok(Number.isNaN(f.data()[5]), `${backend}: NaN stays NaN`);
+      bits[backend] = [[...bitsOf(i.cast('bfloat16'))], [...bitsOf(i.cast('float16'))], [...bitsOf(f)]];
+    });
+  });
+  const [first, ...rest] = Object.values(bits);
+  for (const other of rest) assert.deepEqual(other, first, 'every backend gives the same bits');
+});

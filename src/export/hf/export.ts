@@ -13,7 +13,7 @@
 import { exists, joinPath, makeDir, readBytes, readText } from '../../platform/index.js';
 import { encodeSafetensors } from '../../io/safetensors.js';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { resolveExportSource, type ExportSource, type ResolvedSource } from '../source.js';
+import { resolveExportSource, type ExportLoadOptions, type ExportSource, type ResolvedSource } from '../source.js';
 import { hfArchitectureFor } from './models.js';
 import { hfTokenizerFiles } from './tokenizer.js';
 
@@ -76,6 +76,8 @@ export function hfFolderFiles(src: ResolvedSource, withWeights = true): { files:
     config.label2id = Object.fromEntries(labels.map((l, i) => [l, i]));
   }
   if (!files['generation_config.json']) files['generation_config.json'] = json({ _from_model_config: true, ...generation });
+  // Without the weights (the ONNX folder's config.json) nothing is stored in half precision.
+  if (!withWeights) config.torch_dtype = 'float32';
   files['config.json'] = json(config);
   // save_pretrained's metadata: {"format": "pt"}, which transformers checks for.
   if (withWeights) files['model.safetensors'] = encodeSafetensors(weights, { format: 'pt' });
@@ -91,15 +93,18 @@ export function writeFolder(outDir: string, files: Record<string, string | Uint8
 /**
  * Writes the Hugging Face folder for `source` (a run folder, a Hugging Face folder, a model or
  * `{ model, tokenizer }`) into `outDir` (created if needed; files in it are overwritten). Refused
- * with an `ExportError` naming what is supported: models with no HF architecture.
+ * with an `ExportError` naming what is supported: models with no HF architecture. With
+ * `weights: 'bfloat16' | 'float16'` a Hugging Face folder is loaded, and written, in half precision
+ * (BF16 / F16 matrices, `torch_dtype` set); float32 by default.
  *
  * ```ts
  * exportHuggingFace({ model: gpt, tokenizer: bpe }, 'out/gpt');
  * // python: GPT2LMHeadModel.from_pretrained('out/gpt'); AutoTokenizer.from_pretrained('out/gpt')
+ * exportHuggingFace('models/SmolLM-135M', 'out/smol-bf16', { weights: 'bfloat16' });
  * ```
  */
-export function exportHuggingFace(source: ExportSource, outDir: string): HfExportReport {
-  const src = resolveExportSource(source);
+export function exportHuggingFace(source: ExportSource, outDir: string, options: ExportLoadOptions = {}): HfExportReport {
+  const src = resolveExportSource(source, options);
   try {
     const { files, modelType, tokenizerSkipped } = hfFolderFiles(src);
     writeFolder(outDir, files);

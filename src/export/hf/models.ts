@@ -15,6 +15,10 @@
  *   `BertModel.save_pretrained` does (no `bert.` prefix). A BERT without a pooler (from a
  *   `BertForMaskedLM` checkpoint) says `add_pooling_layer` is off only through its weights:
  *   transformers then initializes the pooler randomly (and warns), as for the original checkpoint.
+ * - Weights kept in half precision (a folder loaded with `weights: 'bfloat16' | 'float16'`) are
+ *   written in that dtype (BF16 / F16, their bits unchanged) and config.json's `torch_dtype` says
+ *   so; the norms and biases, which attn keeps in float32 then, stay F32 (transformers casts them to
+ *   `torch_dtype` on load). A float32 model writes F32 and `torch_dtype: 'float32'`.
  * - Everything else (attn's classifiers) is refused, naming what is supported: attn's
  *   classifiers (pre-norm, √d-scaled embeddings, sinusoidal positions, mean or attention pooling,
  *   a final LayerNorm) match no `*ForSequenceClassification` of transformers.
@@ -25,7 +29,9 @@
  */
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import type { RawTensor } from '../../io/safetensors.js';
+import type { RawHalfTensor, RawTensor } from '../../io/safetensors.js';
+import { isHalf } from '../../tensor/dtype.js';
+import { floatsToHalf } from '../../tensor/half.js';
 import { GPT } from '../../models/gpt.js';
 import { LlamaForCausalLM } from '../../models/hf/llama.js';
 import { BertModel } from '../../models/hf/bert.js';
@@ -39,8 +45,8 @@ import { ExportError } from '../errors.js';
 export interface HfArchitecture {
   /** config.json (without generation fields, which the caller adds). */
   config: Record<string, unknown>;
-  /** Weights by HF name, as float32 arrays. */
-  weights: Record<string, RawTensor>;
+  /** Weights by HF name: float32 arrays, or the bits of the weights kept in half precision. */
+  weights: Record<string, HfTensor>;
   /** A sequence classifier's pad_token_id (what its pooling reads; kept over the tokenizer's). */
   padTokenId?: number | null;
   /** A sequence classifier's number of classes (id2label gets LABEL_i names when none are given). */
@@ -50,14 +56,26 @@ export interface HfArchitecture {
 /** What hf export supports, for messages. */
 export const HF_EXPORTS = 'gpt (learned positions) as gpt2, llama as llama or qwen2, bert and distilbert bodies, the GPT2/Llama/Qwen2/Bert/DistilBertForSequenceClassification heads';
 
-const raw = (t: Tensor): RawTensor => ({ dtype: 'float32', shape: [...t.shape], data: Float32Array.from(t.data() as Float32Array) });
+type HfTensor = RawTensor | RawHalfTensor;
 
-function transposed(t: Tensor): RawTensor {
+/** float32 values of `t` in its own dtype: a half tensor's widened values narrow back to its exact bits. */
+function inDtypeOf(t: Tensor, values: Float32Array, shape: number[]): HfTensor {
+  return isHalf(t.dtype) ? { dtype: t.dtype, shape, data: floatsToHalf(values, t.dtype) } : { dtype: 'float32', shape, data: values };
+}
+
+const raw = (t: Tensor): HfTensor => inDtypeOf(t, Float32Array.from(t.data() as Float32Array), [...t.shape]);
+
+function transposed(t: Tensor): HfTensor {
   const [rows, cols] = t.shape as [number, number];
   const data = t.data() as Float32Array;
   const out = new Float32Array(data.length);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c]!;
-  return { dtype: 'float32', shape: [cols, rows], data: out };
+  return inDtypeOf(t, out, [cols, rows]);
+}
+
+/** config.json's `torch_dtype`: the half dtype the weight matrices are kept in, else float32. */
+function torchDtype(weights: Record<string, HfTensor>): string {
+  return Object.values(weights).find((w) => w.dtype === 'bfloat16' || w.dtype === 'float16')?.dtype ?? 'float32';
 }
 
 const zerosOf = (n: number): RawTensor => ({ dtype: 'float32', shape: [n], data: new Float32Array(n) });
@@ -67,7 +85,7 @@ function gpt2(model: { config: GPT['config']; namedParameters(): [string, Tensor
   if (c.positional !== 'learned') {
     throw new ExportError('hf', `a gpt with rotary positions has no Hugging Face GPT-2 equivalent (GPT-2 learns absolute positions, wpe); export it to ONNX instead, or train with positional 'learned'`);
   }
-  const weights: Record<string, RawTensor> = {};
+  const weights: Record<string, HfTensor> = {};
   const C = c.nEmbd;
   for (const [name, p] of model.namedParameters()) {
     weights[name] = /\.(c_attn|c_proj|c_fc)\.weight$/.test(name) ? transposed(p) : raw(p); // Linear [out, in] → Conv1D [in, out]
@@ -112,7 +130,7 @@ function llama(model: { config: LlamaForCausalLM['config']; namedParameters(): [
   if (c.outputBias && !c.qkvBias) throw new ExportError('hf', 'a llama with a bias on o_proj but none on q/k/v_proj matches neither LlamaConfig (attention_bias: all four) nor Qwen2 (q/k/v only)');
   const qwen2 = c.qkvBias && !c.outputBias;
   if (qwen2 && c.mlpBias) throw new ExportError('hf', 'a llama with q/k/v biases and MLP biases has no Hugging Face architecture (Qwen2 has no mlp_bias)');
-  const weights: Record<string, RawTensor> = {};
+  const weights: Record<string, HfTensor> = {};
   for (const [name, p] of model.namedParameters()) weights[name] = raw(p);
   const s = c.ropeScaling;
   const ropeScaling = s === null ? null
@@ -143,8 +161,8 @@ function llama(model: { config: LlamaForCausalLM['config']; namedParameters(): [
   return { config: { architectures: ['LlamaForCausalLM'], model_type: 'llama', ...common, attention_bias: c.qkvBias, mlp_bias: c.mlpBias, pretraining_tp: 1 }, weights };
 }
 
-function sameNames(model: Module): Record<string, RawTensor> {
-  const weights: Record<string, RawTensor> = {};
+function sameNames(model: Module): Record<string, HfTensor> {
+  const weights: Record<string, HfTensor> = {};
   for (const [name, p] of model.namedParameters()) weights[name] = raw(p);
   return weights;
 }
@@ -181,12 +199,12 @@ function distilbert(model: DistilBertModel, c = model.config): HfArchitecture {
  * ```
  */
 export function hfArchitectureFor(model: Module): HfArchitecture {
-  const head = sequenceClassification(model);
-  if (head) return head;
-  if (model instanceof GPT) return gpt2(model);
-  if (model instanceof LlamaForCausalLM) return llama(model);
-  if (model instanceof BertModel) return bert(model);
-  if (model instanceof DistilBertModel) return distilbert(model);
+  const arch = sequenceClassification(model)
+    ?? (model instanceof GPT ? gpt2(model) : model instanceof LlamaForCausalLM ? llama(model) : model instanceof BertModel ? bert(model) : model instanceof DistilBertModel ? distilbert(model) : null);
+  if (arch) {
+    arch.config.torch_dtype = torchDtype(arch.weights);
+    return arch;
+  }
   const type = (model as { config?: { type?: unknown } }).config?.type ?? model.constructor.name;
   throw new ExportError('hf', `a ${String(type)} model has no Hugging Face transformers architecture attn can write (attn's own classifiers — pre-norm, √d-scaled embeddings, its own pooling — match no *ForSequenceClassification); supported: ${HF_EXPORTS}. Classifiers export to ONNX`);
 }

@@ -31,7 +31,7 @@ import type { Module } from '../../nn/module.js';
 import { ExportError } from '../errors.js';
 import { hfFolderFiles, writeFolder } from '../hf/export.js';
 import { hfTokenizerFiles } from '../hf/tokenizer.js';
-import { resolveExportSource, type ExportSource } from '../source.js';
+import { resolveExportSource, type ExportLoadOptions, type ExportSource } from '../source.js';
 import { classifierGraph } from './classifier.js';
 import { sequenceClassificationGraph } from './sequence-classification.js';
 import { GPT2ForSequenceClassification } from '../../models/hf/gpt2-for-sequence-classification.js';
@@ -79,15 +79,17 @@ export function onnxGraphFor(model: Module): { graph: OnnxGraph; kind: 'classifi
 /**
  * Writes `outDir/model.onnx` for `source` (a run folder, a Hugging Face folder, a model or
  * `{ model, tokenizer }`); for decoders with a Hugging Face architecture also config.json,
- * generation_config.json and the tokenizer files.
+ * generation_config.json and the tokenizer files. The graph computes in float32: a Hugging Face
+ * folder loaded with `weights: 'bfloat16' | 'float16'` has its rounded weights written widened to
+ * float32 (exactly), so the ONNX model computes what attn computes with those weights.
  *
  * ```ts
  * exportOnnx({ model: gpt, tokenizer }, 'out/gpt-onnx');
  * // node: const session = await ort.InferenceSession.create('out/gpt-onnx/model.onnx');
  * ```
  */
-export function exportOnnx(source: ExportSource, outDir: string): OnnxExportReport {
-  const src = resolveExportSource(source);
+export function exportOnnx(source: ExportSource, outDir: string, options: ExportLoadOptions = {}): OnnxExportReport {
+  const src = resolveExportSource(source, options);
   try {
     const { graph, kind } = onnxGraphFor(src.model);
     const files: Record<string, string | Uint8Array> = { 'model.onnx': graph.toModel(`attn ${kind}`) };

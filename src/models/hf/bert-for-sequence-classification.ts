@@ -88,14 +88,35 @@ export class BertForSequenceClassification extends Module {
 
   /** Class logits (B, classes) of int32 ids (B, T); ids equal to padTokenId are masked out of attention. */
   override forward(ids: Tensor): Tensor {
-    checkIds('BertForSequenceClassification.forward', ids, this.config.maxLength);
-    const attentionMask = ids.ne(this.config.padTokenId); // (B, T)
-    const pooled = this.bert.forward(ids, { attentionMask }).poolerOutput!; // (B, C)
-    return this.classifier.forward(this.dropout.forward(pooled)); // (B, classes)
+    return this.run(ids, false).logits;
   }
 
-  /** The logits, and no token weights (the text-classifier contract of `attn predict`). */
+  /**
+   * The logits and, per token, how much [CLS] (position 0, which the pooler reads) attended to it
+   * in the last layer, averaged over heads (B, T), 0 at padding. What `attn predict --attention` shows.
+   */
   forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
-    return { logits: this.forward(ids), tokenWeights: null };
+    const { logits, attentions } = this.run(ids, true);
+    const last = attentions[attentions.length - 1]!; // (B, H, T, T)
+    return { logits, tokenWeights: last.mean(1).slice(1, 0, 1).squeeze(1) }; // (B, T): row 0 of the head mean
+  }
+
+  /**
+   * Every layer's attention probabilities per head (B, H, T, T), padding keys at 0, from the
+   * explicit weights path (HF's `output_attentions`; no gradient). What `attn attention` shows.
+   *
+   * ```ts
+   * const maps = clf.attentionMaps(ids); // maps[layer]: (B, H, T, T)
+   * ```
+   */
+  attentionMaps(ids: Tensor): Tensor[] {
+    return this.run(ids, true).attentions;
+  }
+
+  private run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] } {
+    checkIds('BertForSequenceClassification.forward', ids, this.config.maxLength);
+    const attentionMask = ids.ne(this.config.padTokenId); // (B, T)
+    const { poolerOutput, attentions } = this.bert.forward(ids, { attentionMask, outputAttentions }); // (B, C), per layer (B, H, T, T)
+    return { logits: this.classifier.forward(this.dropout.forward(poolerOutput!)), attentions }; // (B, classes)
   }
 }

@@ -57,6 +57,11 @@ export interface BertForwardOptions {
   tokenTypeIds?: Tensor | null;
   /** (B, T) or (T) positions (default 0 … T − 1). */
   positionIds?: Tensor | null;
+  /**
+   * HF's `output_attentions`: also return every layer's attention probabilities (B, H, T, T),
+   * padding keys at 0. The fused kernel materializes them only then (no gradient flows through them).
+   */
+  outputAttentions?: boolean;
 }
 
 export interface BertOutput {
@@ -64,6 +69,14 @@ export interface BertOutput {
   poolerOutput: Tensor | null; // (B, C)
   /** HF's `output_hidden_states`: the embeddings' output, then each layer's (numHiddenLayers + 1 tensors). */
   hiddenStates: Tensor[];
+  /** With `outputAttentions`: per layer, softmax(q·kᵀ/√D + mask) (B, H, T, T); else empty. */
+  attentions: Tensor[];
+}
+
+/** A layer's output and, when asked for, its attention probabilities. */
+interface LayerOutput {
+  y: Tensor; // (B, T, C)
+  weights: Tensor | null; // (B, H, T, T)
 }
 
 class BertEmbeddings extends Module {
@@ -97,13 +110,17 @@ class BertSelfAttention extends Module {
     this.key = this.registerModule('key', new Linear(c.hiddenSize, c.hiddenSize));
     this.value = this.registerModule('value', new Linear(c.hiddenSize, c.hiddenSize));
   }
-  override forward(x: Tensor, keyMask: Tensor | null): Tensor {
+  override forward(x: Tensor, keyMask: Tensor | null, withWeights = false): LayerOutput {
     const [B, T, C] = x.shape as [number, number, number];
     const H = this.c.numAttentionHeads;
     const heads = (t: Tensor): Tensor => t.reshape([B, T, H, C / H]).transpose(1, 2); // (B, H, T, D): transpose_for_scores
-    const dropoutP = this.training ? this.c.attentionProbsDropoutProb : 0;
-    const y = scaledDotProductAttention(heads(this.query.forward(x)), heads(this.key.forward(x)), heads(this.value.forward(x)), { attnMask: keyMask, dropoutP }); // (B, H, T, D)
-    return y.transpose(1, 2).reshape([B, T, C]); // (B, T, C)
+    const [q, k, v] = [heads(this.query.forward(x)), heads(this.key.forward(x)), heads(this.value.forward(x))]; // (B, H, T, D) each
+    const options = { attnMask: keyMask, dropoutP: this.training ? this.c.attentionProbsDropoutProb : 0 };
+    let y: Tensor; // (B, H, T, D)
+    let weights: Tensor | null = null; // (B, H, T, T)
+    if (withWeights) ({ output: y, weights } = scaledDotProductAttention(q, k, v, { ...options, returnWeights: true }));
+    else y = scaledDotProductAttention(q, k, v, options);
+    return { y: y.transpose(1, 2).reshape([B, T, C]), weights }; // (B, T, C)
   }
 }
 
@@ -131,8 +148,9 @@ class BertAttention extends Module {
     this.self = this.registerModule('self', new BertSelfAttention(c));
     this.output = this.registerModule('output', new BertResidualOutput(c, c.hiddenSize));
   }
-  override forward(x: Tensor, keyMask: Tensor | null): Tensor {
-    return this.output.forward(this.self.forward(x, keyMask), x); // (B, T, C)
+  override forward(x: Tensor, keyMask: Tensor | null, withWeights = false): LayerOutput {
+    const { y, weights } = this.self.forward(x, keyMask, withWeights); // (B, T, C), (B, H, T, T)
+    return { y: this.output.forward(y, x), weights }; // (B, T, C)
   }
 }
 
@@ -158,9 +176,9 @@ class BertLayer extends Module {
     this.intermediate = this.registerModule('intermediate', new BertIntermediate(c));
     this.output = this.registerModule('output', new BertResidualOutput(c, c.intermediateSize));
   }
-  override forward(x: Tensor, keyMask: Tensor | null): Tensor {
-    const h = this.attention.forward(x, keyMask); // (B, T, C)
-    return this.output.forward(this.intermediate.forward(h), h); // (B, T, C)
+  override forward(x: Tensor, keyMask: Tensor | null, withWeights = false): LayerOutput {
+    const { y: h, weights } = this.attention.forward(x, keyMask, withWeights); // (B, T, C), (B, H, T, T)
+    return { y: this.output.forward(this.intermediate.forward(h), h), weights }; // (B, T, C)
   }
 }
 
@@ -210,6 +228,7 @@ export class BertModel extends Module {
    *
    * ```ts
    * const { lastHiddenState, poolerOutput, hiddenStates } = bert.forward(ids, { attentionMask, tokenTypeIds });
+   * const { attentions } = bert.forward(ids, { attentionMask, outputAttentions: true }); // attentions[layer]: (B, H, T, T)
    * ```
    */
   override forward(ids: Tensor, options: BertForwardOptions = {}): BertOutput {
@@ -227,11 +246,14 @@ export class BertModel extends Module {
     const positions = options.positionIds ?? arange(0, T); // (T)
     let x = this.embeddings.forward(ids, types, positions); // (B, T, C)
     const hiddenStates = [x];
+    const attentions: Tensor[] = [];
     for (const layer of this.encoder.layer) {
-      x = layer.forward(x, keyMask); // (B, T, C)
+      const out = layer.forward(x, keyMask, options.outputAttentions ?? false);
+      x = out.y; // (B, T, C)
       hiddenStates.push(x);
+      if (out.weights) attentions.push(out.weights); // (B, H, T, T)
     }
-    return { lastHiddenState: x, poolerOutput: this.pooler ? this.pooler.forward(x) : null, hiddenStates };
+    return { lastHiddenState: x, poolerOutput: this.pooler ? this.pooler.forward(x) : null, hiddenStates, attentions };
   }
 }
 

@@ -84,16 +84,37 @@ export class DistilBertForSequenceClassification extends Module {
 
   /** Class logits (B, classes) of int32 ids (B, T); ids equal to padTokenId are masked out of attention. */
   override forward(ids: Tensor): Tensor {
-    const [B] = checkIds('DistilBertForSequenceClassification.forward', ids, this.config.maxLength);
-    const attentionMask = ids.ne(this.config.padTokenId); // (B, T)
-    const hidden = this.distilbert.forward(ids, { attentionMask }).lastHiddenState; // (B, T, dim)
-    const cls = hidden.slice(1, 0, 1).reshape([B, -1]); // (B, dim): the [CLS] position
-    const pooled = this.dropout.forward(this.pre_classifier.forward(cls).relu()); // (B, dim)
-    return this.classifier.forward(pooled); // (B, classes)
+    return this.run(ids, false).logits;
   }
 
-  /** The logits, and no token weights (the text-classifier contract of `attn predict`). */
+  /**
+   * The logits and, per token, how much [CLS] (position 0, which the head reads) attended to it in
+   * the last layer, averaged over heads (B, T), 0 at padding. What `attn predict --attention` shows.
+   */
   forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
-    return { logits: this.forward(ids), tokenWeights: null };
+    const { logits, attentions } = this.run(ids, true);
+    const last = attentions[attentions.length - 1]!; // (B, H, T, T)
+    return { logits, tokenWeights: last.mean(1).slice(1, 0, 1).squeeze(1) }; // (B, T): row 0 of the head mean
+  }
+
+  /**
+   * Every layer's attention probabilities per head (B, H, T, T), padding keys at 0, from the
+   * explicit weights path (HF's `output_attentions`; no gradient). What `attn attention` shows.
+   *
+   * ```ts
+   * const maps = clf.attentionMaps(ids); // maps[layer]: (B, H, T, T)
+   * ```
+   */
+  attentionMaps(ids: Tensor): Tensor[] {
+    return this.run(ids, true).attentions;
+  }
+
+  private run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] } {
+    const [B] = checkIds('DistilBertForSequenceClassification.forward', ids, this.config.maxLength);
+    const attentionMask = ids.ne(this.config.padTokenId); // (B, T)
+    const { lastHiddenState: hidden, attentions } = this.distilbert.forward(ids, { attentionMask, outputAttentions }); // (B, T, dim), per layer (B, H, T, T)
+    const cls = hidden.slice(1, 0, 1).reshape([B, -1]); // (B, dim): the [CLS] position
+    const pooled = this.dropout.forward(this.pre_classifier.forward(cls).relu()); // (B, dim)
+    return { logits: this.classifier.forward(pooled), attentions }; // (B, classes)
   }
 }

@@ -47,6 +47,24 @@ export interface DistilBertOutput {
   lastHiddenState: Tensor; // (B, T, dim)
   /** The embeddings' output, then each layer's (nLayers + 1 tensors). */
   hiddenStates: Tensor[];
+  /** With `outputAttentions`: per layer, softmax(q·kᵀ/√D + mask) (B, H, T, T); else empty. */
+  attentions: Tensor[];
+}
+
+export interface DistilBertForwardOptions {
+  /** (B, T): 1 at tokens, 0 at padding (no query attends to padding). */
+  attentionMask?: Tensor | null;
+  /**
+   * HF's `output_attentions`: also return every layer's attention probabilities (B, H, T, T),
+   * padding keys at 0. The fused kernel materializes them only then (no gradient flows through them).
+   */
+  outputAttentions?: boolean;
+}
+
+/** A layer's output and, when asked for, its attention probabilities. */
+interface LayerOutput {
+  y: Tensor; // (B, T, dim)
+  weights: Tensor | null; // (B, H, T, T)
 }
 
 const EPS = 1e-12; // DistilBERT's LayerNorms are all eps=1e-12
@@ -82,14 +100,18 @@ class MultiHeadSelfAttention extends Module {
     this.v_lin = this.registerModule('v_lin', new Linear(c.dim, c.dim));
     this.out_lin = this.registerModule('out_lin', new Linear(c.dim, c.dim));
   }
-  override forward(x: Tensor, keyMask: Tensor | null): Tensor {
+  override forward(x: Tensor, keyMask: Tensor | null, withWeights = false): LayerOutput {
     const [B, T, C] = x.shape as [number, number, number];
     const H = this.c.nHeads;
     const shape = (t: Tensor): Tensor => t.reshape([B, T, H, C / H]).transpose(1, 2); // (B, H, T, D)
+    const [q, k, v] = [shape(this.q_lin.forward(x)), shape(this.k_lin.forward(x)), shape(this.v_lin.forward(x))]; // (B, H, T, D) each
     // HF divides q by √D before q·kᵀ; SDPA scales the product: the same up to rounding.
-    const dropoutP = this.training ? this.c.attentionDropout : 0;
-    const y = scaledDotProductAttention(shape(this.q_lin.forward(x)), shape(this.k_lin.forward(x)), shape(this.v_lin.forward(x)), { attnMask: keyMask, dropoutP }); // (B, H, T, D)
-    return this.out_lin.forward(y.transpose(1, 2).reshape([B, T, C])); // (B, T, dim)
+    const options = { attnMask: keyMask, dropoutP: this.training ? this.c.attentionDropout : 0 };
+    let y: Tensor; // (B, H, T, D)
+    let weights: Tensor | null = null; // (B, H, T, T)
+    if (withWeights) ({ output: y, weights } = scaledDotProductAttention(q, k, v, { ...options, returnWeights: true }));
+    else y = scaledDotProductAttention(q, k, v, options);
+    return { y: this.out_lin.forward(y.transpose(1, 2).reshape([B, T, C])), weights }; // (B, T, dim)
   }
 }
 
@@ -121,9 +143,10 @@ class TransformerBlock extends Module {
     this.ffn = this.registerModule('ffn', new FFN(c));
     this.output_layer_norm = this.registerModule('output_layer_norm', new LayerNorm(c.dim, { eps: EPS }));
   }
-  override forward(x: Tensor, keyMask: Tensor | null): Tensor {
-    const h = this.sa_layer_norm.forward(this.attention.forward(x, keyMask).add(x)); // (B, T, dim)
-    return this.output_layer_norm.forward(this.ffn.forward(h).add(h)); // (B, T, dim)
+  override forward(x: Tensor, keyMask: Tensor | null, withWeights = false): LayerOutput {
+    const { y, weights } = this.attention.forward(x, keyMask, withWeights); // (B, T, dim), (B, H, T, T)
+    const h = this.sa_layer_norm.forward(y.add(x)); // (B, T, dim)
+    return { y: this.output_layer_norm.forward(this.ffn.forward(h).add(h)), weights }; // (B, T, dim)
   }
 }
 
@@ -158,9 +181,10 @@ export class DistilBertModel extends Module {
    *
    * ```ts
    * const { lastHiddenState, hiddenStates } = model.forward(ids, { attentionMask });
+   * const { attentions } = model.forward(ids, { attentionMask, outputAttentions: true }); // attentions[layer]: (B, H, T, T)
    * ```
    */
-  override forward(ids: Tensor, options: { attentionMask?: Tensor | null } = {}): DistilBertOutput {
+  override forward(ids: Tensor, options: DistilBertForwardOptions = {}): DistilBertOutput {
     ids.assertAlive('DistilBertModel.forward');
     if (ids.rank !== 2 || ids.dtype !== 'int32') throw new ShapeError(`DistilBertModel.forward: ids must be int32 (B, T), got ${ids.dtype} ${formatShape(ids.shape)}`);
     const [B, T] = ids.shape as [number, number];
@@ -170,11 +194,14 @@ export class DistilBertModel extends Module {
     const keyMask = mask ? where(mask.ne(0).reshape([B, 1, 1, T]), 0, full([], -Infinity)) : null; // (B, 1, 1, T)
     let x = this.embeddings.forward(ids); // (B, T, dim)
     const hiddenStates = [x];
+    const attentions: Tensor[] = [];
     for (const layer of this.transformer.layer) {
-      x = layer.forward(x, keyMask); // (B, T, dim)
+      const out = layer.forward(x, keyMask, options.outputAttentions ?? false);
+      x = out.y; // (B, T, dim)
       hiddenStates.push(x);
+      if (out.weights) attentions.push(out.weights); // (B, H, T, T)
     }
-    return { lastHiddenState: x, hiddenStates };
+    return { lastHiddenState: x, hiddenStates, attentions };
   }
 }
 

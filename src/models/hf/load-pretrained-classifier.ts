@@ -27,7 +27,7 @@ import { formatShape } from '../../tensor/shape.js';
 import { openHfCheckpoint, PretrainedFolderError } from '../../io/hf-checkpoint.js';
 import { isSequenceClassificationConfig } from './architecture.js';
 import { forSequenceClassification, type SequenceClassifier } from './for-sequence-classification.js';
-import { loadPretrained, type LoadedPretrained } from './load-pretrained.js';
+import { loadPretrained, type LoadedPretrained, type LoadPretrainedOptions } from './load-pretrained.js';
 
 /** The `*ForSequenceClassification` classes attn reads, by the architecture `loadPretrained` names. */
 export const SEQUENCE_CLASSIFICATION_CLASSES: Record<string, readonly string[]> = {
@@ -66,8 +66,14 @@ export function isPretrainedClassifierConfig(raw: Record<string, unknown>): bool
   return typeof raw.model_type === 'string' && isSequenceClassificationConfig(raw);
 }
 
-/** Class names from id2label (ids 0 … n − 1) or num_labels; errors name config.json and the field. */
-function readLabels(raw: Record<string, unknown>, configPath: string): string[] {
+/**
+ * Class names from id2label (ids 0 … n − 1) or num_labels (LABEL_0 …); errors name config.json and the field.
+ *
+ * ```ts
+ * classifierLabels({ id2label: { 0: 'neg', 1: 'pos' } }, 'm/config.json'); // ['neg', 'pos']
+ * ```
+ */
+export function classifierLabels(raw: Record<string, unknown>, configPath: string): string[] {
   const fail = (field: string, problem: string): never => {
     throw new PretrainedFolderError(configPath, `${field} ${problem}`);
   };
@@ -92,14 +98,16 @@ function readLabels(raw: Record<string, unknown>, configPath: string): string[] 
 /**
  * Loads a `*ForSequenceClassification` folder (see the module comment); the model is in eval
  * mode. Errors are one line naming the folder or file (`PretrainedFolderError`, and those of
- * `loadPretrained`).
+ * `loadPretrained`). `options` go to `loadPretrained` for the body (`weights: 'bfloat16'` keeps
+ * its matrices in half precision); the head is float32.
  *
  * ```ts
  * const { model, labels, dispose } = loadPretrainedClassifier('models/gpt2-imdb');
+ * const half = loadPretrainedClassifier('models/bert-imdb', { weights: 'bfloat16' });
  * ```
  */
-export function loadPretrainedClassifier(dir: string): LoadedPretrainedClassifier {
-  const loaded = loadPretrained(dir);
+export function loadPretrainedClassifier(dir: string, options: LoadPretrainedOptions = {}): LoadedPretrainedClassifier {
+  const loaded = loadPretrained(dir, options);
   const raw = loaded.hfConfig;
   const configPath = joinPath(dir, 'config.json');
   try {
@@ -113,14 +121,14 @@ export function loadPretrainedClassifier(dir: string): LoadedPretrainedClassifie
     if (problem !== undefined && problem !== null && problem !== 'single_label_classification') {
       throw new PretrainedFolderError(configPath, `problem_type ${JSON.stringify(problem)} is not supported (attn predicts one class per text: single_label_classification)`);
     }
-    const labels = readLabels(raw, configPath);
+    const labels = classifierLabels(raw, configPath);
     const decoder = loaded.architecture === 'gpt2' || loaded.architecture === 'llama';
     const pad = raw.pad_token_id;
     if (pad !== undefined && pad !== null && !(Number.isSafeInteger(pad) && (pad as number) >= 0)) throw new PretrainedFolderError(configPath, `pad_token_id must be a non-negative integer or null, got ${JSON.stringify(pad)}`);
     const vocabSize = (loaded.config as { vocabSize: number }).vocabSize;
     // Without a pad id a decoder head reads the last position: no id equals vocabSize, and texts go one at a time.
     const padTokenId = decoder ? ((pad as number | null | undefined) ?? null) : (loaded.config as { padTokenId: number }).padTokenId;
-    const dropout = loaded.architecture === 'bert' ? numberOr(raw.classifier_dropout, undefined) : loaded.architecture === 'distilbert' ? numberOr(raw.seq_classif_dropout, 0.2) : undefined;
+    const dropout = classifierDropout(raw, loaded.architecture);
     const model = forSequenceClassification(loaded, { numClasses: labels.length, padTokenId: padTokenId ?? vocabSize, dropout });
     try {
       const used = readHead(dir, model);
@@ -140,6 +148,40 @@ export function loadPretrainedClassifier(dir: string): LoadedPretrainedClassifie
 }
 
 const numberOr = <T>(v: unknown, fallback: T): number | T => (typeof v === 'number' ? v : fallback);
+
+/** The classifier dropout config.json gives the head (BERT's classifier_dropout, DistilBERT's seq_classif_dropout), else undefined. */
+export function classifierDropout(raw: Record<string, unknown>, architecture: string): number | undefined {
+  return architecture === 'bert' ? numberOr(raw.classifier_dropout, undefined) : architecture === 'distilbert' ? numberOr(raw.seq_classif_dropout, 0.2) : undefined;
+}
+
+/**
+ * Copies the classification head stored in `dir` (a `*ForSequenceClassification` folder) into
+ * `model`, a head of the same architecture and number of classes on the folder's body (as
+ * `forSequenceClassification` builds it), checking each tensor first. `order` reorders the classes:
+ * class i of `model` is class `order[i]` of the folder (rows of the last Linear, `classifier` or
+ * `score`). Returns the checkpoint names read.
+ *
+ * ```ts
+ * loadClassifierHead('models/bert-imdb', clf, [1, 0]); // the folder's pos/neg as neg/pos
+ * ```
+ */
+export function loadClassifierHead(dir: string, model: SequenceClassifier, order?: readonly number[]): Set<string> {
+  const used = readHead(dir, model);
+  if (order && order.some((from, i) => from !== i)) {
+    const last = model.namedParameters().filter(([n]) => /^(classifier|score)\.(weight|bias)$/.test(n));
+    noGrad(() => {
+      for (const [, p] of last) {
+        const rows = p.shape[0]!;
+        const width = p.size / rows;
+        const v = p.data() as Float32Array;
+        const out = new Float32Array(v.length);
+        order.forEach((from, i) => out.set(v.subarray(from * width, (from + 1) * width), i * width));
+        copy_(p, out);
+      }
+    });
+  }
+  return used;
+}
 
 /** Copies the head's tensors (every parameter outside the body, under its own HF name) into `model`; returns their names. */
 function readHead(dir: string, model: SequenceClassifier): Set<string> {

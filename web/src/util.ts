@@ -11,7 +11,8 @@ interface PageModel {
 /** `POST /v1/attention`'s answer (and what `attn attention --html` inlines). */
 interface AttentionView {
   model: string;
-  task: 'classification' | 'language-model';
+  /** 'encoder': a bare encoder body (BERT, DistilBERT) without a head. */
+  task: 'classification' | 'language-model' | 'encoder';
   tokens: string[];
   attentions: number[][][][];
   rollout: number[][];

@@ -46,6 +46,8 @@ import { GenerationOptionError, resolveGenerateOptions, type GenerateOptions, ty
 export interface BatchDecoderOptions {
   /** Most sequences decoded together (rows of one step); the others wait in arrival order. */
   maxBatch: number;
+  /** Told the rows of each shared decoding step after it runs (a server's occupancy histogram). */
+  onStep?: ((rows: number) => void) | null;
 }
 
 /**
@@ -292,6 +294,7 @@ export class BatchDecoder {
   private rows: BatchSequence[] = [];
   private cache: BatchCache | null = null;
   private running = false;
+  private readonly onStep: ((rows: number) => void) | null;
 
   constructor(
     readonly model: CausalLanguageModel,
@@ -299,6 +302,7 @@ export class BatchDecoder {
   ) {
     if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) throw new RangeError(`BatchDecoder: maxBatch must be a positive integer, got ${options.maxBatch}`);
     this.maxBatch = options.maxBatch;
+    this.onStep = options.onStep ?? null;
   }
 
   /** Sequences decoding now (rows of the next step; an ended one's row is dropped before it). */
@@ -448,6 +452,7 @@ export class BatchDecoder {
       s.cached++;
       this.sample(s, this.rawRow(logits, b));
     });
+    this.onStep?.(B);
   }
 
   /**

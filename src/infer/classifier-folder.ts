@@ -12,7 +12,7 @@
  */
 import { exists, joinPath, readText } from '../platform/index.js';
 import { RunFolderError } from '../io/run-folder.js';
-import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
+import { isHuggingFaceFolder, type LoadPretrainedOptions } from '../models/hf/load-pretrained.js';
 import { isPretrainedClassifierConfig, loadPretrainedClassifier } from '../models/hf/load-pretrained-classifier.js';
 import { loadPretrainedTokenizer } from '../text/hf/load-tokenizer.js';
 import { LoadedTextClassifier, loadTextClassifier, type PredictingClassifier } from './text-classifier.js';
@@ -47,7 +47,7 @@ export function isHuggingFaceClassifierFolder(dir: string): boolean {
  * loadHuggingFaceClassifier('models/bert-imdb').labels; // ['neg', 'pos']
  * ```
  */
-export function loadHuggingFaceClassifier(dir: string): LoadedTextClassifier<SequenceClassifier, { maxLength: number }> {
+export function loadHuggingFaceClassifier(dir: string, pretrained: LoadPretrainedOptions = {}): LoadedTextClassifier<SequenceClassifier, { maxLength: number }> {
   if (!exists(joinPath(dir, 'tokenizer.json'))) throw new RunFolderError(dir, 'no tokenizer.json: the texts cannot be turned into ids (save one with the tokenizer\'s save_pretrained)');
   let tokenizer;
   try {
@@ -55,7 +55,7 @@ export function loadHuggingFaceClassifier(dir: string): LoadedTextClassifier<Seq
   } catch (err) {
     throw new RunFolderError(dir, (err as Error).message);
   }
-  const clf = loadPretrainedClassifier(dir);
+  const clf = loadPretrainedClassifier(dir, pretrained);
   try {
     const maxLength = clf.model.config.maxLength;
     if (tokenizer.vocabSize > clf.model.config.vocabSize) {
@@ -72,16 +72,16 @@ export function loadHuggingFaceClassifier(dir: string): LoadedTextClassifier<Seq
 /**
  * The classifier in `dir`: a Hugging Face classifier folder (`loadHuggingFaceClassifier`), else an
  * attn run folder (`loadTextClassifier`). A Hugging Face folder holding another model is refused,
- * naming its class.
+ * naming its class. `pretrained` goes to `loadPretrained` for a Hugging Face folder (`weights`: half precision).
  *
  * ```ts
  * const clf = loadClassifierFolder('runs/spam'); // or a Hugging Face folder
  * ```
  */
-export function loadClassifierFolder(dir: string): LoadedTextClassifier<PredictingClassifier, { maxLength: number }> {
+export function loadClassifierFolder(dir: string, pretrained: LoadPretrainedOptions = {}): LoadedTextClassifier<PredictingClassifier, { maxLength: number }> {
   const raw = exists(dir) ? hfConfig(dir) : null;
   if (raw === null) return loadTextClassifier(dir);
-  if (isPretrainedClassifierConfig(raw)) return loadHuggingFaceClassifier(dir);
+  if (isPretrainedClassifierConfig(raw)) return loadHuggingFaceClassifier(dir, pretrained);
   const cls = Array.isArray(raw.architectures) ? String(raw.architectures[0]) : `a ${String(raw.model_type)} model`;
   throw new RunFolderError(dir, `this Hugging Face folder holds ${cls}, not a sequence classifier (config.json's architectures names no *ForSequenceClassification); fine-tune it into one with attn train --from ${dir} --data …`);
 }

@@ -61,19 +61,19 @@ export class GPT2ForSequenceClassification extends LastTokenClassifier {
     }, gpt.transformer);
   }
 
-  /** `GPT2Model`'s final hidden states (B, T, C) (no cache, positions 0 … T − 1), and its last layer's attention. */
-  protected override body(ids: Tensor, returnAttention: boolean): { hidden: Tensor; lastAttention: Tensor | null } {
+  /** `GPT2Model`'s final hidden states (B, T, C) (no cache, positions 0 … T − 1), and the attention of the layers asked for. */
+  protected override body(ids: Tensor, attention: 'none' | 'last' | 'all'): { hidden: Tensor; attentions: Tensor[] } {
     const [, T] = checkIds('GPT2ForSequenceClassification.forward', ids, this.config.maxLength);
     const t = this.transformer;
     let x = t.wte.forward(ids); // (B, T, C)
     if (t.wpe) x = x.add(t.wpe.forward(arange(0, T))); // (B, T, C) + (T, C)
     x = t.drop.forward(x); // (B, T, C)
-    let lastAttention: Tensor | null = null;
+    const attentions: Tensor[] = [];
     for (const [layer, block] of [...t.h].entries()) {
-      const out = block.forward(x, { cache: null, layer, past: 0, keyMask: null, returnAttention: returnAttention && layer === t.h.length - 1 });
+      const out = block.forward(x, { cache: null, layer, past: 0, keyMask: null, returnAttention: attention === 'all' || (attention === 'last' && layer === t.h.length - 1) });
       x = out.x; // (B, T, C)
-      lastAttention = out.weights; // (B, H, T, T) for the last layer when asked
+      if (out.weights) attentions.push(out.weights); // (B, H, T, T) of the layers asked for
     }
-    return { hidden: t.ln_f.forward(x), lastAttention }; // (B, T, C)
+    return { hidden: t.ln_f.forward(x), attentions }; // (B, T, C)
   }
 }

@@ -62,18 +62,18 @@ export class LlamaForSequenceClassification extends LastTokenClassifier {
     }, lm.model);
   }
 
-  /** `LlamaModel`'s final normed hidden states (B, T, C) (no cache, positions 0 … T − 1), and its last layer's attention. */
-  protected override body(ids: Tensor, returnAttention: boolean): { hidden: Tensor; lastAttention: Tensor | null } {
+  /** `LlamaModel`'s final normed hidden states (B, T, C) (no cache, positions 0 … T − 1), and the attention of the layers asked for. */
+  protected override body(ids: Tensor, attention: 'none' | 'last' | 'all'): { hidden: Tensor; attentions: Tensor[] } {
     const [, T] = checkIds('LlamaForSequenceClassification.forward', ids, this.config.maxLength);
     const m = this.model;
     const { cos, sin } = m.rotary_emb.forward(Int32Array.from({ length: T }, (_, i) => i), 1, T); // (1, 1, T, D)
     let x = m.embed_tokens.forward(ids); // (B, T, C)
-    let lastAttention: Tensor | null = null;
+    const attentions: Tensor[] = [];
     for (const [layer, block] of [...m.layers].entries()) {
-      const out = block.forward(x, { cache: null, layer, keyMask: null, cos, sin, returnAttention: returnAttention && layer === m.layers.length - 1 });
+      const out = block.forward(x, { cache: null, layer, keyMask: null, cos, sin, returnAttention: attention === 'all' || (attention === 'last' && layer === m.layers.length - 1) });
       x = out.x; // (B, T, C)
-      lastAttention = out.weights; // (B, H, T, T) for the last layer when asked
+      if (out.weights) attentions.push(out.weights); // (B, H, T, T) of the layers asked for
     }
-    return { hidden: m.norm.forward(x), lastAttention }; // (B, T, C)
+    return { hidden: m.norm.forward(x), attentions }; // (B, T, C)
   }
 }

@@ -27,7 +27,7 @@ import { formatShape } from '../../tensor/shape.js';
 import { openHfCheckpoint, PretrainedFolderError } from '../../io/hf-checkpoint.js';
 import { isSequenceClassificationConfig } from './architecture.js';
 import { forSequenceClassification, type SequenceClassifier } from './for-sequence-classification.js';
-import { loadPretrained, type LoadedPretrained } from './load-pretrained.js';
+import { loadPretrained, type LoadedPretrained, type LoadPretrainedOptions } from './load-pretrained.js';
 
 /** The `*ForSequenceClassification` classes attn reads, by the architecture `loadPretrained` names. */
 export const SEQUENCE_CLASSIFICATION_CLASSES: Record<string, readonly string[]> = {
@@ -92,14 +92,14 @@ function readLabels(raw: Record<string, unknown>, configPath: string): string[] 
 /**
  * Loads a `*ForSequenceClassification` folder (see the module comment); the model is in eval
  * mode. Errors are one line naming the folder or file (`PretrainedFolderError`, and those of
- * `loadPretrained`).
+ * `loadPretrained`). `options` go to `loadPretrained` for the body (half-precision weights, …).
  *
  * ```ts
  * const { model, labels, dispose } = loadPretrainedClassifier('models/gpt2-imdb');
  * ```
  */
-export function loadPretrainedClassifier(dir: string): LoadedPretrainedClassifier {
-  const loaded = loadPretrained(dir);
+export function loadPretrainedClassifier(dir: string, options: LoadPretrainedOptions = {}): LoadedPretrainedClassifier {
+  const loaded = loadPretrained(dir, options);
   const raw = loaded.hfConfig;
   const configPath = joinPath(dir, 'config.json');
   try {

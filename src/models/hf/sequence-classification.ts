@@ -93,14 +93,26 @@ export abstract class LastTokenClassifier extends Module {
   abstract readonly score: Linear;
 
   /**
-   * The body's final hidden states (B, T, C) (no cache, positions 0 … T − 1), and with
-   * `returnAttention` its last layer's attention probabilities (B, H, T, T); checks ids.
+   * The body's final hidden states (B, T, C) (no cache, positions 0 … T − 1), and the attention
+   * probabilities (B, H, T, T) of no layer, the last one or every one, in layer order; checks ids.
    */
-  protected abstract body(ids: Tensor, returnAttention: boolean): { hidden: Tensor; lastAttention: Tensor | null };
+  protected abstract body(ids: Tensor, attention: 'none' | 'last' | 'all'): { hidden: Tensor; attentions: Tensor[] };
 
   /** The final hidden states (B, T, C) of the body. */
   hiddenStates(ids: Tensor): Tensor {
-    return this.body(ids, false).hidden;
+    return this.body(ids, 'none').hidden;
+  }
+
+  /**
+   * Every layer's attention probabilities (B, H, T, T) over int32 ids (B, T), for the attention
+   * explorer (`classifierAttention`, `POST /v1/attention`).
+   *
+   * ```ts
+   * const maps = clf.attentionMaps(ids); // maps[layer]: (B, H, T, T)
+   * ```
+   */
+  attentionMaps(ids: Tensor): Tensor[] {
+    return this.body(ids, 'all').attentions;
   }
 
   /** Class logits (B, classes) of int32 ids (B, T), right-padded with `padTokenId`. */
@@ -115,7 +127,8 @@ export abstract class LastTokenClassifier extends Module {
    */
   forwardWithAttention(ids: Tensor, withWeights = true): { logits: Tensor; tokenWeights: Tensor | null } {
     const [B, T] = ids.shape as [number, number];
-    const { hidden, lastAttention } = this.body(ids, withWeights); // (B, T, C), (B, H, T, T)
+    const { hidden, attentions } = this.body(ids, withWeights ? 'last' : 'none'); // (B, T, C), [(B, H, T, T)]
+    const lastAttention = attentions.at(-1) ?? null; // (B, H, T, T)
     const rows = lastTokenRows(ids, this.config.padTokenId); // (B)
     const last = hidden.reshape([B * T, -1]).indexSelect(0, rows); // (B, C)
     const tokenWeights = lastAttention ? lastAttention.mean(1).reshape([B * T, T]).indexSelect(0, rows) : null; // (B, T)

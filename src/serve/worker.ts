@@ -240,7 +240,7 @@ async function generate(id: number, lm: LanguageModelEntry, info: ModelInfo, pro
   const textIds: number[] = []; // the ids of the text so far, for each token's offset
   let sent = 0;
   // Without continuous batching each generation has a decoder of its own (one row).
-  const decoder = lm.batcher ?? new BatchDecoder(lm.model, { maxBatch: 1 });
+  const decoder = lm.batcher ?? new BatchDecoder(lm.model, { maxBatch: 1, onStep: (rows) => countStep(lm.name, rows) });
   try {
     const chunks = streamTextBatched(decoder, lm.tokenizer, text, options, wantLogprobs ? { logprobs: params.logprobs } : {});
     let first = true;

@@ -18,7 +18,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import type { CausalLanguageModel } from '../generate/generate.js';
 import { hasTokenEncoder } from '../models/classifier.js';
 import { attentionRollout, attentionStatistics, squareRows, type AttentionStack, type HeadStatistics } from './attention-analysis.js';
-import { encodeText, type LoadedTextClassifier } from './text-classifier.js';
+import { encodeText, type LoadedTextClassifier, type PredictingClassifier } from './text-classifier.js';
 
 /** A token's probability under the model and the model's most likely tokens at that position. */
 export interface TokenProbability {
@@ -78,11 +78,11 @@ function view(task: AttentionView['task'], tokens: string[], stack: AttentionSta
  * const v = classifierAttention(clf, 'free money'); // v.tokens, v.rollout, v.probabilities
  * ```
  */
-export function classifierAttention(clf: LoadedTextClassifier, text: string): AttentionView {
+export function classifierAttention(clf: LoadedTextClassifier<PredictingClassifier, { maxLength: number; type?: string }>, text: string): AttentionView {
   const model = clf.model as typeof clf.model & { attentionMaps?: (ids: Tensor) => Tensor[]; clsToken?: Tensor | null };
   if (typeof model.attentionMaps !== 'function') {
     // A Hugging Face head's config is the model's (clf.config holds maxLength only).
-    const type = (model as { config?: { type?: string } }).config?.type ?? clf.config.type;
+    const type = (model as { config?: { type?: string } }).config?.type ?? clf.config.type ?? 'this';
     throw new NoAttentionError(/for-sequence-classification$/.test(type) ? `a ${type} classifier gives no attention weights yet` : `a ${type} classifier has no self-attention layers to show`);
   }
   const all = clf.tokenizer.encode(text);

@@ -119,7 +119,7 @@ function load(data: WorkerData): ModelInfo[] {
       if (isPretrainedClassifierConfig(raw)) {
         const clf = loadClassifierFolder(dir, weights);
         classifiers.set(name, clf);
-        return classifierInfo(name, dir, clf, data.weightsDtype === undefined ? undefined : halfOrFloat(clf.model as unknown as { parameters(): { dtype: string }[] }));
+        return classifierInfo(name, dir, clf, halfOrFloat(clf.model as unknown as { parameters(): { dtype: string }[] }));
       }
       const pretrained = loadPretrained(dir, weights);
       if (pretrained.architecture !== 'gpt2' && pretrained.architecture !== 'llama') {

@@ -164,3 +164,23 @@ test('a BERT-family head without attention weights: /v1/attention and attention 
     assert.match(classified.json.error.message, new RegExp(`^attention: the model '${arch}' \\(a ${arch}-for-sequence-classification classifier\\) gives no token weights; ask without attention$`));
   }
 });
+
+test('weightsDtype bfloat16 on a classifier folder: its matrices are kept in bfloat16, the answers close to float32\'s', { timeout: 60_000 }, async () => {
+  const { cases, labels } = expected('distilbert');
+  const texts = cases.map((c) => c.text);
+  const half = await startServer({ models: [{ name: 'distilbert', dir: fixtureDir('distilbert-classifier') }], port: 0, weightsDtype: 'bfloat16' });
+  try {
+    const models = (await (await fetch(`${half.url}/v1/models`)).json()) as any;
+    assert.equal(models.data[0].weights_dtype, 'bfloat16');
+    const float32 = (await (await fetch(`${server.url}/v1/models`)).json()) as any;
+    assert.equal(float32.data.find((m: any) => m.id === 'distilbert').weights_dtype, 'float32');
+    const res = await postJson(`${half.url}/v1/classify`, { texts });
+    assert.equal(res.status, 200, res.text);
+    res.json.predictions.forEach((p: any, i: number) => {
+      const want = softmax(cases[i]!.logits);
+      labels.forEach((l, c) => assert.ok(Math.abs(p.probabilities[l] - want[c]!) < 2e-2, `text ${i} ${l}: ${p.probabilities[l]} vs ${want[c]}`));
+    });
+  } finally {
+    await half.close();
+  }
+});

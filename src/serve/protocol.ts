@@ -45,6 +45,8 @@ export interface ModelInfo {
   backend?: string;
   /** A Hugging Face folder's weight matrices as loaded (float32, bfloat16 or float16). */
   weightsDtype?: string;
+  /** The model's config type ('transformer', 'bert-for-sequence-classification', …). */
+  modelType?: string;
   /** Classifiers: the id batches are right-padded with (a Hugging Face folder's pad_token_id; 0 for attn's). */
   padId?: number;
   /** Classifiers: texts in one forward at most (1: a decoder head without pad_token_id reads one text at a time). */

@@ -234,6 +234,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const { texts, topK, attention } = request.body;
     const info = modelFor(request.body.model, 'classification', '/v1/classify');
     const predictions = await scheduler.classify(info.name, { texts, topK: topK ?? 3, attention: attention ?? false });
+    if (attention !== undefined && attention !== false && predictions.some((p) => p.attention === undefined)) {
+      throw new ApiError(400, 'invalid_request_error', `attention: the model '${info.name}'${info.modelType ? ` (a ${info.modelType} classifier)` : ''} gives no token weights; ask without attention`);
+    }
     return { model: info.name, predictions };
   });
 

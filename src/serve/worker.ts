@@ -101,7 +101,9 @@ function halfOrFloat(model: { parameters(): { dtype: string }[] }): string {
 /** What /v1/models says of a classifier. */
 function classifierInfo(name: string, dir: string, clf: ServedClassifier, weightsDtype?: string): ModelInfo {
   const vocabSize = (clf.config as { vocabSize?: number }).vocabSize ?? (clf.model as unknown as { config: { vocabSize: number } }).config.vocabSize;
+  const modelType = (clf.model as { config?: { type?: string } }).config?.type;
   const info: ModelInfo = { name, dir, task: 'classification', contextLength: clf.config.maxLength, vocabSize, labels: clf.labels, padId: clf.options.padId ?? 0 };
+  if (modelType) info.modelType = modelType;
   if (clf.options.maxBatchSize !== undefined) info.maxBatch = clf.options.maxBatchSize;
   if (weightsDtype) info.weightsDtype = weightsDtype;
   return info;
@@ -149,8 +151,10 @@ function load(data: WorkerData): ModelInfo[] {
  * The texts of a batch of requests in padded forwards: all in one, or in forwards of the
  * classifier's batch size at most, right-padded with its pad id (inputs longer than `maxLength`
  * are truncated, as at training); returns each request's predictions and the rows of each forward.
+ * A model without token weights (bag of words, BERT's heads today) leaves `attention` out; the
+ * route refuses the requests that asked for it.
  */
-function classify(name: string, clf: ServedClassifier, items: ClassifyItem[]): { predictions: ClassifyPrediction[][]; batchRows: number[] } {
+function classify(clf: ServedClassifier, items: ClassifyItem[]): { predictions: ClassifyPrediction[][]; batchRows: number[] } {
   const texts = items.flatMap((item) => item.texts);
   const withAttention = items.some((item) => item.attention !== false);
   const sequences = clf.encode(texts);
@@ -163,10 +167,6 @@ function classify(name: string, clf: ServedClassifier, items: ClassifyItem[]): {
   forEachInferenceBatch(sequences, clf.config.maxLength, batchSize, (ids, batch) => {
     batchRows.push(batch.size);
     const { logits, tokenWeights } = withAttention ? clf.model.forwardWithAttention(ids) : { logits: clf.model.forward(ids), tokenWeights: null };
-    if (withAttention && !tokenWeights) {
-      const type = (clf.model as { config?: { type?: string } }).config?.type ?? 'this';
-      throw new RequestError(400, 'invalid_request_error', `attention: the model '${name}' (a ${type} classifier) gives no token weights; ask without attention`);
-    }
     const p = logits.softmax(-1).data() as Float32Array; // (B, C)
     const w = tokenWeights?.data() as Float32Array | undefined; // (B, T)
     batch.indices.forEach((index, row) => {
@@ -303,7 +303,7 @@ port.onMessage((raw) => {
         modelOf(msg.model);
         const clf = classifiers.get(msg.model);
         if (!clf) throw new RequestError(400, 'invalid_request_error', `the model '${msg.model}' is not a classifier`);
-        const { predictions, batchRows } = classify(msg.model, clf, msg.items);
+        const { predictions, batchRows } = classify(clf, msg.items);
         post({ type: 'result', id: msg.id, value: predictions, forwards: batchRows.length, batchRows });
         return;
       }

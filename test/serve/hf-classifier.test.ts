@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { loadClassifierFolder, classifierAttention } from '../../src/index.js';
+import { loadClassifierFolder, classifierAttention, fromArray, noGrad, type Tensor } from '../../src/index.js';
 import { startServer, type RunningServer } from '../../src/serve/index.js';
 import { fixtureDir } from '../models/hf/helpers.js';
 import { metric, postJson } from './helpers.js';
@@ -113,7 +113,7 @@ for (const [arch, name] of [['gpt2', 'gpt2-nopad'], ['llama', 'llama']] as const
 }
 
 for (const arch of ['gpt2', 'llama'] as const) {
-  test(`${arch}: /v1/attention gives every layer's causal attention, the library's view, and /v1/classify its token weights`, { timeout: 60_000 }, async () => {
+  test(`${arch}: /v1/attention gives every layer's causal attention, the library's view; /v1/classify its token weights; /v1/embeddings the mean hidden state`, { timeout: 60_000 }, async () => {
     const text = expected(arch).cases[0]!.text;
     const res = await postJson(`${server.url}/v1/attention`, { model: arch, text });
     assert.equal(res.status, 200, res.text);
@@ -121,7 +121,15 @@ for (const arch of ['gpt2', 'llama'] as const) {
     const view = classifierAttention(clf, text);
     const ids = clf.tokenizer.encode(text);
     assert.deepEqual(res.json.tokens, clf.tokenizer.tokenize(text));
+    // /v1/embeddings: the mean of the body's final hidden states over the tokens.
+    const hidden = noGrad(() => (clf.model as unknown as { hiddenStates(ids: Tensor): Tensor }).hiddenStates(fromArray(Int32Array.from(ids), [1, ids.length])).data() as Float32Array); // (1, T, C)
+    const C = hidden.length / ids.length;
+    const mean = Array.from({ length: C }, (_, c) => ids.reduce((a, _, t) => a + hidden[t * C + c]!, 0) / ids.length);
     clf.dispose();
+    const embedded = await postJson(`${server.url}/v1/embeddings`, { model: arch, input: text });
+    assert.equal(embedded.status, 200, embedded.text);
+    assert.equal(embedded.json.data[0].embedding.length, C);
+    embedded.json.data[0].embedding.forEach((v: number, c: number) => assert.ok(Math.abs(v - mean[c]!) < 1e-5, `embedding ${c}`));
     const layers = res.json.attentions as number[][][][]; // (layers, H, T, T)
     assert.equal(layers.length, 2, 'both layers');
     assert.equal(layers[0]!.length, arch === 'gpt2' ? 3 : 4, 'every head (Llama: 4 query heads over 2 key/value heads)');

@@ -197,3 +197,19 @@ test('weightsDtype bfloat16 on a classifier folder: its matrices are kept in bfl
     await half.close();
   }
 });
+
+test('texts longer than a classifier\'s positions are cut to them (special tokens kept), batched with short ones', { timeout: 60_000 }, async () => {
+  const long = Array.from({ length: 80 }, (_, i) => ['the', 'cat', 'sat', 'dog', 'park'][i % 5]).join(' ');
+  for (const arch of ['gpt2', 'bert'] as const) {
+    const info = server.models.find((m) => m.name === arch)!;
+    const clf = loadClassifierFolder(fixtureDir(`${arch}-classifier`));
+    const cut = clf.encode([long])[0]!;
+    clf.dispose();
+    assert.equal(cut.length, info.contextLength, `${arch}: cut to ${info.contextLength} positions`);
+    const alone = await postJson(`${server.url}/v1/classify`, { model: arch, texts: [long] });
+    const both = await postJson(`${server.url}/v1/classify`, { model: arch, texts: ['dog', long, 'a big red sun'] });
+    assert.equal(alone.status, 200, alone.text);
+    assert.equal(both.status, 200, both.text);
+    for (const l of expected(arch).labels) assert.ok(Math.abs(both.json.predictions[1].probabilities[l] - alone.json.predictions[0].probabilities[l]) < 1e-5);
+  }
+});

@@ -317,7 +317,12 @@ export class BatchDecoder {
 
   /**
    * Adds a sequence (options as `generate`'s; `returnAttention` is refused, `useCache` ignored).
-   * Prompt + maxNewTokens must fit the model's context.
+   * Prompt + maxNewTokens must fit the model's context. `extra.logprobs` (0 … 20) gives each
+   * token its log-probability and that many top alternatives (`TokenLogprob`).
+   *
+   * ```ts
+   * for await (const { token, logprob } of decoder.add(ids, { temperature: 0 }, { logprobs: 3 })) console.log(token, logprob!.logprob, logprob!.top);
+   * ```
    */
   add(promptIds: ArrayLike<number>, options: GenerateOptions = {}, extra: BatchSequenceOptions = {}): BatchSequence {
     return this.addResolved(promptIds, resolveGenerateOptions(options, this.model.config.vocabSize, null, false), extra);

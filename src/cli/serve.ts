@@ -37,8 +37,8 @@ export function parseModelFlag(value: string): ModelSpec {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('serve run folders over HTTP: classification, OpenAI-compatible completions, tokenization, metrics')
-    .option('--model <dir>', 'a run folder to serve, as DIR or name=DIR (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .description('serve run folders and Hugging Face folders over HTTP: classification, OpenAI-compatible completions (with logprobs), tokenization, attention, metrics')
+    .option('--model <dir>', 'a run folder or a Hugging Face folder (a *ForSequenceClassification classifier or a causal LM) to serve, as DIR or name=DIR (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
     .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1024 * 1024))

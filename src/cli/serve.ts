@@ -7,6 +7,7 @@ import { exists, onStopSignal, stat } from '../platform/index.js';
 import { listBackends } from '../engine/scope.js';
 import { parseNonNegativeInt, parsePositiveInt, UsageError } from './options.js';
 import { RunFolderError } from '../io/run-folder.js';
+import { weightsDtypeFlag, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
 
 interface ServeFlags {
   model: string[];
@@ -21,6 +22,7 @@ interface ServeFlags {
   backend?: string;
   threads?: string;
   runs?: string;
+  weightsDtype?: string;
 }
 
 /** `--model DIR` (named after the folder) or `--model name=DIR`. */
@@ -35,8 +37,8 @@ export function parseModelFlag(value: string): ModelSpec {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('serve run folders over HTTP: classification, OpenAI-compatible completions, tokenization, metrics')
-    .option('--model <dir>', 'a run folder to serve, as DIR or name=DIR (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
+    .description('serve run folders and Hugging Face folders over HTTP: classification, OpenAI-compatible completions (with logprobs), tokenization, attention, metrics')
+    .option('--model <dir>', 'a run folder or a Hugging Face folder (a *ForSequenceClassification classifier or a causal LM) to serve, as DIR or name=DIR (repeatable)', (value: string, all: string[]) => [...all, value], [] as string[])
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
     .option('--body-limit <bytes>', 'largest request body; larger ones get 413', String(1024 * 1024))
@@ -47,12 +49,14 @@ export function registerServeCommand(program: Command): void {
     .option('--no-continuous-batching', 'generations running at once take turns, one forward each per token')
     .option('--backend <name>', 'ref or wasm')
     .option('--threads <n>', 'worker threads for the wasm backend')
+    .option('--weights-dtype <dtype>', WEIGHTS_DTYPE_HELP)
     .option('--runs <dir>', "a folder of training runs: the page's training dashboard plots each run's log.jsonl, live")
     .addHelpText('after', `
 Examples:
   attn serve --model runs/spam
   attn serve --model spam=runs/spam --model lm=runs/shakespeare --port 8000
   attn serve --model runs/spam --runs runs/      # the page at / with the training dashboard
+  attn serve --model models/SmolLM2-360M --weights-dtype bfloat16
   curl -s localhost:8080/v1/classify -H 'content-type: application/json' -d '{"texts": ["free money!!!"]}'`)
     .action(async (flags: ServeFlags) => {
       if (flags.model.length === 0) throw new UsageError('--model <dir> is required (a run folder; repeat --model name=DIR to serve several)');
@@ -65,6 +69,7 @@ Examples:
       }
       if (flags.backend && !listBackends().includes(flags.backend)) throw new UsageError(`--backend must be one of ${listBackends().join(', ')}, got '${flags.backend}'`);
       if (flags.runs !== undefined && !(exists(flags.runs) && stat(flags.runs).isDirectory())) throw new UsageError(`--runs ${flags.runs}: no such folder`);
+      const weightsDtype = weightsDtypeFlag(flags.weightsDtype);
       const port = parseNonNegativeInt(flags.port, '--port');
       if (port > 65535) throw new UsageError(`--port must be at most 65535, got '${flags.port}'`);
       let server;
@@ -81,6 +86,7 @@ Examples:
           continuousBatching: flags.continuousBatching,
           backend: flags.backend,
           runsDir: flags.runs ?? null,
+          weightsDtype,
           threads: flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, '--threads'),
         });
       } catch (err) {

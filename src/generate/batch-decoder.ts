@@ -15,9 +15,12 @@
  * padding dropped, so L stays the longest row's length (≤ the context) and attention reads no
  * more columns than that row needs.
  *
+ * Rotary models (attn's GPT with `positional: 'rotary'`, Llama, Qwen2) get each row's own
+ * position (`positionIds`): a key is rotated once, at its true position, when it is written, so
+ * moving rows between columns of the cache (padding added or dropped) never changes q·k.
+ *
  * Limits: prompt + maxNewTokens must fit the context (no sliding window: the server refuses
- * longer requests anyway); no attention weights; models whose positions are an offset shared by
- * every row (attn's GPT with rotary positions) cannot be batched this way (`supportsBatching`).
+ * longer requests anyway); no attention weights.
  *
  * ```ts
  * const decoder = new BatchDecoder(model, { maxBatch: 8 });
@@ -43,6 +46,21 @@ import { GenerationOptionError, resolveGenerateOptions, type GenerateOptions, ty
 export interface BatchDecoderOptions {
   /** Most sequences decoded together (rows of one step); the others wait in arrival order. */
   maxBatch: number;
+  /** Told the rows of each shared decoding step after it runs (a server's occupancy histogram). */
+  onStep?: ((rows: number) => void) | null;
+}
+
+/**
+ * A new token's log-probability and the most likely alternatives at its position, from the
+ * model's own distribution: log_softmax of the raw logits, before the repetition penalty, the
+ * temperature and the top-k / top-p / min-p filters (llama.cpp's server and vLLM report them so
+ * by default). The alternatives leave out ids that are never drawn (past the tokenizer's
+ * vocabulary, `suppressTokenIds`); the sums still run over the whole vocabulary.
+ */
+export interface TokenLogprob {
+  logprob: number;
+  /** The `n` most likely ids at this position, most likely first (n from `add`'s `logprobs`). */
+  top: { token: number; logprob: number }[];
 }
 
 /** One new token of a sequence. */
@@ -50,6 +68,14 @@ export interface BatchToken {
   token: number;
   /** True on the sequence's last token (end-of-text or maxNewTokens). */
   finished: boolean;
+  /** With `logprobs` asked for at `add`: the token's log-probability and the top alternatives. */
+  logprob?: TokenLogprob;
+}
+
+/** Extras of a sequence beside its generation options. */
+export interface BatchSequenceOptions {
+  /** Record each token's log-probability and this many top alternatives (0 … 20); null/undefined: none. */
+  logprobs?: number | null;
 }
 
 /** What a decoder has done: forwards run and the rows they carried. */
@@ -70,9 +96,40 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** Whether `model` takes per-row positions from an attention mask (attn's rotary GPT does not). */
+/** log Σ exp(x), in float64, shifted by the maximum. */
+function logSumExp(x: Float64Array): number {
+  let max = -Infinity;
+  for (const v of x) if (v > max) max = v;
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (const v of x) sum += Math.exp(v - max);
+  return max + Math.log(sum);
+}
+
+/** The ids of the k largest finite values, largest first (ties: the lower id first). */
+function topIds(row: Float64Array, k: number): number[] {
+  const best: number[] = [];
+  if (k === 0) return best;
+  for (let t = 0; t < row.length; t++) {
+    const v = row[t]!;
+    if (v === -Infinity || (best.length === k && v <= row[best[k - 1]!]!)) continue;
+    let at = best.length === k ? k - 1 : best.length;
+    best[at] = t;
+    while (at > 0 && row[best[at - 1]!]! < v) {
+      best[at] = best[at - 1]!;
+      best[--at] = t;
+    }
+  }
+  return best;
+}
+
+/**
+ * Whether `model` can share decoding steps: it takes per-row positions (`positionIds`), which
+ * attn's GPT (learned or rotary positions) and the Llama family (rotary, grouped-query) all do.
+ * Kept so that callers can test a model of their own; true for every model attn builds.
+ */
 export function supportsBatching(model: CausalLanguageModel): boolean {
-  return (model.config as { positional?: unknown }).positional !== 'rotary';
+  return typeof model.forward === 'function';
 }
 
 /**
@@ -103,6 +160,8 @@ export class BatchSequence implements AsyncIterable<BatchToken> {
   constructor(
     readonly promptIds: readonly number[],
     readonly options: ResolvedOptions,
+    /** Top alternatives recorded per token (null: no log-probabilities). */
+    readonly topLogprobs: number | null = null,
   ) {
     this.history = [...promptIds];
     this.generator = options.seed === null ? globalGenerator : new Generator(options.seed);
@@ -133,11 +192,11 @@ export class BatchSequence implements AsyncIterable<BatchToken> {
   }
 
   /** @internal */
-  push(token: number, finished: boolean): void {
+  push(token: number, finished: boolean, logprob?: TokenLogprob): void {
     if (this.ended) return;
     this.tokens.push(token);
     this.history.push(token);
-    this.queue.push({ token, finished });
+    this.queue.push(logprob ? { token, finished, logprob } : { token, finished });
     if (finished) this.finish();
     else this.notify();
   }
@@ -235,16 +294,15 @@ export class BatchDecoder {
   private rows: BatchSequence[] = [];
   private cache: BatchCache | null = null;
   private running = false;
+  private readonly onStep: ((rows: number) => void) | null;
 
   constructor(
     readonly model: CausalLanguageModel,
     options: BatchDecoderOptions,
   ) {
     if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) throw new RangeError(`BatchDecoder: maxBatch must be a positive integer, got ${options.maxBatch}`);
-    if (!supportsBatching(model)) {
-      throw new Error('BatchDecoder: this model shifts rotary positions by one offset for every row (GPT with positional: rotary), so rows of different lengths cannot share a step; decode them one by one (generate / streamTokens)');
-    }
     this.maxBatch = options.maxBatch;
+    this.onStep = options.onStep ?? null;
   }
 
   /** Sequences decoding now (rows of the next step; an ended one's row is dropped before it). */
@@ -259,14 +317,21 @@ export class BatchDecoder {
 
   /**
    * Adds a sequence (options as `generate`'s; `returnAttention` is refused, `useCache` ignored).
-   * Prompt + maxNewTokens must fit the model's context.
+   * Prompt + maxNewTokens must fit the model's context. `extra.logprobs` (0 … 20) gives each
+   * token its log-probability and that many top alternatives (`TokenLogprob`).
+   *
+   * ```ts
+   * for await (const { token, logprob } of decoder.add(ids, { temperature: 0 }, { logprobs: 3 })) console.log(token, logprob!.logprob, logprob!.top);
+   * ```
    */
-  add(promptIds: ArrayLike<number>, options: GenerateOptions = {}): BatchSequence {
-    return this.addResolved(promptIds, resolveGenerateOptions(options, this.model.config.vocabSize, null, false));
+  add(promptIds: ArrayLike<number>, options: GenerateOptions = {}, extra: BatchSequenceOptions = {}): BatchSequence {
+    return this.addResolved(promptIds, resolveGenerateOptions(options, this.model.config.vocabSize, null, false), extra);
   }
 
   /** `add` with options already resolved (the text layer sets the tokenizer's end-of-text id, the vocabulary limit, stop strings). */
-  addResolved(promptIds: ArrayLike<number>, options: ResolvedOptions): BatchSequence {
+  addResolved(promptIds: ArrayLike<number>, options: ResolvedOptions, extra: BatchSequenceOptions = {}): BatchSequence {
+    const logprobs = extra.logprobs ?? null;
+    if (logprobs !== null && !(Number.isInteger(logprobs) && logprobs >= 0 && logprobs <= 20)) throw new GenerationOptionError('logprobs', logprobs, 'an integer in [0, 20] (the top alternatives recorded per token)');
     const { vocabSize, blockSize } = this.model.config;
     const ids = Array.from(promptIds);
     if (ids.length === 0) throw new GenerationOptionError('promptIds', ids, 'a non-empty list of token ids');
@@ -277,7 +342,7 @@ export class BatchDecoder {
       throw new GenerationOptionError('maxNewTokens', options.maxNewTokens, `at most ${blockSize - ids.length}: the prompt is ${ids.length} tokens and a batched sequence must fit the model's context of ${blockSize}`);
     }
     if (options.returnAttention) throw new GenerationOptionError('returnAttention', true, 'false: batched decoding does not collect attention weights');
-    const seq = new BatchSequence(ids, options);
+    const seq = new BatchSequence(ids, options, logprobs);
     if (options.signal?.aborted) seq.fail(options.signal.reason);
     else this.waitingSeqs.push(seq);
     if (!this.running) void this.run();
@@ -331,7 +396,7 @@ export class BatchDecoder {
         tidy(() => {
           const ids = fromArray(Int32Array.from(seq.promptIds), [1, seq.promptIds.length]); // (1, T)
           const logits = this.model.forward(ids, { cache: capture, logitsToKeep: 1 }); // (1, 1, V)
-          return this.logitsRow(logits.data(), 0, seq.options);
+          return this.rawRow(logits.data(), 0);
         }),
       );
     } catch (err) {
@@ -343,18 +408,24 @@ export class BatchDecoder {
     this.sample(seq, row);
   }
 
-  private logitsRow(values: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, b: number, options: ResolvedOptions): Float64Array {
+  /** Row b of the logits (B, 1, V) as float64, as the model gave it. */
+  private rawRow(values: ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }, b: number): Float64Array {
     const V = this.model.config.vocabSize;
-    const row = Float64Array.from(values.subarray(b * V, (b + 1) * V));
-    if (options.vocabLimit !== null && options.vocabLimit < V) row.fill(-Infinity, options.vocabLimit); // ids the tokenizer cannot decode
-    for (const id of options.suppressTokenIds) row[id] = -Infinity;
-    return row;
+    return Float64Array.from(values.subarray(b * V, (b + 1) * V));
   }
 
-  private sample(seq: BatchSequence, logits: Float64Array): void {
-    const next = sampleToken(logits, seq.history, seq.options, seq.generator);
-    const last = seq.options.eosTokenIds.includes(next) || seq.tokens.length + 1 >= seq.options.maxNewTokens;
-    seq.push(next, last);
+  /** Samples the sequence's next token from its raw logits row (`raw` is not modified). */
+  private sample(seq: BatchSequence, raw: Float64Array): void {
+    const { options } = seq;
+    const row = Float64Array.from(raw);
+    if (options.vocabLimit !== null && options.vocabLimit < row.length) row.fill(-Infinity, options.vocabLimit); // ids the tokenizer cannot decode
+    for (const id of options.suppressTokenIds) row[id] = -Infinity;
+    // Log-probabilities of the model's distribution (raw logits), taken before the sampler changes `row`.
+    const logZ = seq.topLogprobs === null ? 0 : logSumExp(raw);
+    const top = seq.topLogprobs === null ? [] : topIds(row, seq.topLogprobs).map((token) => ({ token, logprob: raw[token]! - logZ }));
+    const next = sampleToken(row, seq.history, options, seq.generator);
+    const last = options.eosTokenIds.includes(next) || seq.tokens.length + 1 >= options.maxNewTokens;
+    seq.push(next, last, seq.topLogprobs === null ? undefined : { logprob: raw[next]! - logZ, top });
   }
 
   /** One forward over every row: each feeds its last token at column L and gets the next. */
@@ -376,13 +447,17 @@ export class BatchDecoder {
           rows.forEach((s, b) => m.fill(0, b * (L + 1), b * (L + 1) + (L - s.cached)));
           attentionMask = fromArray(m, [B, L + 1]);
         }
-        return this.model.forward(ids, { cache, attentionMask, logitsToKeep: 1 }).data(); // (B, 1, V)
+        // Each row's own position (its cached length), whatever its padding: learned tables read
+        // it as the mask would give it; rotary models rotate the row's query and key by it.
+        const positionIds = fromArray(Int32Array.from(rows, (s) => s.cached), [B, 1]); // (B, 1)
+        return this.model.forward(ids, { cache, attentionMask, positionIds, logitsToKeep: 1 }).data(); // (B, 1, V)
       }),
     );
     rows.forEach((s, b) => {
       s.cached++;
-      this.sample(s, this.logitsRow(logits, b, s.options));
+      this.sample(s, this.rawRow(logits, b));
     });
+    this.onStep?.(B);
   }
 
   /**

@@ -3,7 +3,7 @@ export { generate, streamTokens, Decoder } from './generate.js';
 export type { CausalLanguageModel, StepAttention, DecodeStep, GenerateResult } from './generate.js';
 export { generateText, streamText, streamTextBatched, encodePrompt } from './text.js';
 export { BatchDecoder, BatchSequence, supportsBatching } from './batch-decoder.js';
-export type { BatchDecoderOptions, BatchDecoderStats, BatchToken } from './batch-decoder.js';
+export type { BatchDecoderOptions, BatchDecoderStats, BatchToken, BatchSequenceOptions, TokenLogprob } from './batch-decoder.js';
 export type { GeneratedText, TextChunk } from './text.js';
 export { GenerationOptionError, resolveGenerateOptions } from './options.js';
 export type { GenerateOptions, GenerateTextOptions, ResolvedOptions } from './options.js';

@@ -15,7 +15,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { CharTokenizer } from '../text/char-tokenizer.js';
 import { BpeTokenizer } from '../text/bpe-tokenizer.js';
 import { Decoder, type CausalLanguageModel, type StepAttention } from './generate.js';
-import type { BatchDecoder } from './batch-decoder.js';
+import type { BatchDecoder, BatchSequenceOptions, TokenLogprob } from './batch-decoder.js';
 import { GenerationOptionError, resolveGenerateOptions, type GenerateTextOptions, type ResolvedOptions } from './options.js';
 
 export interface GeneratedText {
@@ -37,6 +37,8 @@ export interface TextChunk {
   attention: StepAttention | null;
   /** On the last chunk: why generation ended; null before. */
   finishReason: GeneratedText['finishReason'] | null;
+  /** `streamTextBatched` with `logprobs`: the token's log-probability and the top alternatives. */
+  logprob?: TokenLogprob;
 }
 
 /** The tokenizer's end-of-text id, when it has one. */
@@ -203,7 +205,8 @@ export async function* streamText(model: CausalLanguageModel, tokenizer: Tokeniz
 /**
  * `streamText` through a `BatchDecoder`: the prompt joins the decoder's running batch (continuous
  * batching) and its chunks are those `streamText` gives alone (greedy, or with the same seed).
- * Breaking out of the loop, an abort or a stop string frees its row at once.
+ * Breaking out of the loop, an abort or a stop string frees its row at once. `extra.logprobs`
+ * (0 … 20) adds each token's log-probability and that many alternatives to its chunk (`logprob`).
  *
  * ```ts
  * const decoder = new BatchDecoder(model, { maxBatch: 8 });
@@ -211,15 +214,15 @@ export async function* streamText(model: CausalLanguageModel, tokenizer: Tokeniz
  * for await (const { text } of a) process.stdout.write(text); // b shares the forwards meanwhile
  * ```
  */
-export async function* streamTextBatched(decoder: BatchDecoder, tokenizer: Tokenizer, prompt: string, options: GenerateTextOptions = {}): AsyncGenerator<TextChunk> {
+export async function* streamTextBatched(decoder: BatchDecoder, tokenizer: Tokenizer, prompt: string, options: GenerateTextOptions = {}, extra: BatchSequenceOptions = {}): AsyncGenerator<TextChunk> {
   const { model } = decoder;
   const resolved = resolveTextOptions(model, tokenizer, options);
-  const seq = decoder.addResolved(encodePrompt(tokenizer, prompt), resolved);
+  const seq = decoder.addResolved(encodePrompt(tokenizer, prompt), resolved, extra);
   const row = new TextRow(tokenizer, resolved);
-  for await (const { token, finished } of seq) {
+  for await (const { token, finished, logprob } of seq) {
     const text = row.push(token, finished);
     const finishReason = row.stopped ? 'stop' : !finished ? null : resolved.eosTokenIds.includes(token) ? 'eos' : 'length';
-    yield { token, text, attention: null, finishReason };
+    yield logprob ? { token, text, attention: null, finishReason, logprob } : { token, text, attention: null, finishReason };
     if (row.stopped) return; // leaving the loop ends the sequence
   }
 }

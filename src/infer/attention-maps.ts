@@ -81,7 +81,11 @@ function view(task: AttentionView['task'], tokens: string[], stack: AttentionSta
  */
 export function classifierAttention(clf: LoadedTextClassifier<PredictingClassifier, { maxLength: number; type?: string }>, text: string): AttentionView {
   const model = clf.model as typeof clf.model & { attentionMaps?: (ids: Tensor) => Tensor[]; clsToken?: Tensor | null };
-  if (typeof model.attentionMaps !== 'function') throw new NoAttentionError(`a ${clf.config.type ?? model.constructor.name} classifier has no self-attention layers to show`);
+  if (typeof model.attentionMaps !== 'function') {
+    // A Hugging Face head's config is the model's (clf.config holds maxLength only).
+    const type = (model as { config?: { type?: string } }).config?.type ?? clf.config.type ?? 'this';
+    throw new NoAttentionError(`a ${type} classifier has no self-attention layers to show`);
+  }
   const all = clf.tokenizer.encode(text);
   const ids = encodeText(clf.tokenizer, text, clf.config.maxLength);
   let tokens = all.length === 0 ? ['<empty>'] : clf.tokenizer.tokenize(text).slice(0, ids.length);
@@ -196,11 +200,16 @@ export function embedTexts(
   const vectors = texts.map((text) => noGrad(() => tidy(() => {
     if (source.kind === 'classification') {
       const { model, tokenizer, config } = source.classifier;
-      if (!hasTokenEncoder(model)) throw new NoAttentionError(`a ${config.type} classifier has no token encoder to embed with`);
+      // A Hugging Face head (GPT-2, Llama) has its body's final hidden states instead of a token encoder.
+      const head = model as typeof model & { hiddenStates?: (ids: Tensor) => Tensor };
+      if (!hasTokenEncoder(model) && typeof head.hiddenStates !== 'function') {
+        throw new NoAttentionError(`a ${(model as { config?: { type?: string } }).config?.type ?? config.type} classifier has no token encoder to embed with`);
+      }
       model.eval();
       const ids = encodeText(tokenizer, text, config.maxLength);
       tokens += ids.length;
-      return meanRow(model.encodeTokens(fromArray(Int32Array.from(ids), [1, ids.length]))); // (1, T, D)
+      const input = fromArray(Int32Array.from(ids), [1, ids.length]); // (1, T)
+      return meanRow(hasTokenEncoder(model) ? model.encodeTokens(input) : head.hiddenStates!(input)); // (1, T, D)
     }
     const ids = source.tokenizer.encode(text).slice(0, source.model.config.blockSize);
     if (ids.length === 0) throw new RangeError('a text encodes to no tokens');

@@ -56,7 +56,7 @@ export interface GPTCache {
 export interface GPTForwardOptions {
   /** Keys and values of this call are appended to it and the attention reads the whole past. */
   cache?: GPTCache | null;
-  /** Positions (B, T) or (T) int32; default from `attentionMask` as Hugging Face does, else past … past+T−1. */
+  /** Positions (B, T) or (T) int32 (learned table rows, or the rotary angles of q and k); default from `attentionMask` as Hugging Face does (learned), else past … past+T−1. */
   positionIds?: Tensor | null;
   /** (B, past + T): 1 at real tokens, 0 at (left) padding, which no query attends to. */
   attentionMask?: Tensor | null;
@@ -73,6 +73,8 @@ interface AttentionContext {
   past: number;
   keyMask: Tensor | null; // (B, 1, 1, past + T): 0 where attention may go, −∞ at padding
   returnAttention: boolean;
+  /** Rotary positions per row (B·T), when given as positionIds; else past … past + T − 1 for every row. */
+  positions?: Int32Array | null;
 }
 
 class CausalSelfAttention extends Module {
@@ -95,8 +97,10 @@ class CausalSelfAttention extends Module {
     const nh = this.config.nHead;
     const heads = (t: Tensor): Tensor => t.reshape([B, T, nh, C / nh]).transpose(1, 2); // (B, nh, T, hs)
     let [q, k, v] = this.c_attn.forward(x).split(C, 2).map(heads) as [Tensor, Tensor, Tensor]; // (B, nh, T, hs) each
-    // RoPE depends only on q_pos − k_pos, so one offset serves every row, left-padded or not.
-    if (this.rotary) [q, k] = this.rotary.forward(q, k, ctx.past); // (B, nh, T, hs)
+    // RoPE depends only on q_pos − k_pos, so one offset serves every row, left-padded or not;
+    // rows cached at different lengths (continuous batching) give their own positions.
+    if (this.rotary && ctx.positions) [q, k] = [this.rotary.rotateAt(q, ctx.positions, B), this.rotary.rotateAt(k, ctx.positions, B)]; // (B, nh, T, hs)
+    else if (this.rotary) [q, k] = this.rotary.forward(q, k, ctx.past); // (B, nh, T, hs)
     let keys = k; // (B, nh, T, hs), or the cache buffers (B, nh, maxLength, hs) filled to past + T
     let values = v;
     let kvLength = T;
@@ -309,14 +313,21 @@ export class GPT extends Module {
     if (this.transformer.wpe) {
       const pos = options.positionIds ?? (mask ? positionsFromMask(mask, T) : arange(past, past + T)); // (B, T) or (T)
       x = tok.add(this.transformer.wpe.forward(pos)); // (B, T, C) + (B or 1, T, C)
-    } else if (options.positionIds) {
-      throw new Error(`${op}: positionIds need learned positions; with rotary positions they come from the cache length`);
+    }
+    let positions: Int32Array | null = null; // rotary: per-row positions (B·T) when given
+    if (!this.transformer.wpe && options.positionIds) {
+      const given = options.positionIds;
+      const ok = (given.rank === 2 && given.shape[0] === B && given.shape[1] === T) || (given.rank === 1 && given.shape[0] === T);
+      if (!ok) throw new ShapeError(`${op}: positionIds must be (B, T) = ${formatShape([B, T])} or (T), got ${formatShape(given.shape)}`);
+      const ids = Int32Array.from(given.data());
+      positions = given.rank === 2 ? ids : Int32Array.from({ length: B * T }, (_, i) => ids[i % T]!);
+      if (positions.some((p) => p < 0)) throw new RangeError(`${op}: positionIds must be non-negative`);
     }
     x = this.transformer.drop.forward(x); // (B, T, C)
     const attentions: Tensor[] = [];
     for (const [layer, block] of [...this.transformer.h].entries()) {
       // tidy: a block's intermediates are freed now; autograd keeps (and frees in backward) only what it saved.
-      const ctx = { cache, layer, past, keyMask, returnAttention: options.returnAttention ?? false };
+      const ctx = { cache, layer, past, keyMask, returnAttention: options.returnAttention ?? false, positions };
       if (useCheckpointing(this, ctx)) {
         // Only the block's input (and the mask) is kept; backward runs the block again.
         const run = (h: Tensor, m?: Tensor): Tensor => block.forward(h, { ...ctx, keyMask: m ?? null }).x; // (B, T, C)

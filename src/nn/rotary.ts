@@ -83,6 +83,35 @@ export class RotaryEmbedding extends Module {
     return x.mul(cos).add(rotated.mul(sin)); // (…, T, D)
   }
 
+  /**
+   * Rotates x (B, H, T, D) at per-row positions: `positions` holds B·T ids (row b's T positions
+   * from b·T). For rows whose positions differ (continuous batching: each row at its own length).
+   *
+   * ```ts
+   * const kr = rope.rotateAt(k, Int32Array.from([7, 3]), 2); // (2, H, 1, D): row 0 at position 7, row 1 at 3
+   * ```
+   */
+  rotateAt(x: Tensor, positions: Int32Array, rows: number): Tensor {
+    const [B, , T, D] = x.shape as [number, number, number, number];
+    if (x.rank !== 4 || D !== this.dim || B !== rows || positions.length !== rows * T) {
+      throw new Error(`RotaryEmbedding.rotateAt: expected input (${rows}, H, T, ${this.dim}) and ${rows}·T positions, got [${x.shape.join(', ')}] and ${positions.length} positions`);
+    }
+    let longest = 0;
+    for (const p of positions) longest = Math.max(longest, p + 1);
+    this.ensure(longest);
+    const cosRows = new Float32Array(rows * T * D);
+    const sinRows = new Float32Array(rows * T * D);
+    positions.forEach((p, i) => {
+      cosRows.set(this.cos.subarray(p * D, (p + 1) * D), i * D);
+      sinRows.set(this.sin.subarray(p * D, (p + 1) * D), i * D);
+    });
+    const cos = fromArray(cosRows, [rows, 1, T, D]); // (B, 1, T, D)
+    const sin = fromArray(sinRows, [rows, 1, T, D]); // (B, 1, T, D)
+    const half = D / 2;
+    const rotated = cat([slice(x, -1, half).neg(), slice(x, -1, 0, half)], -1); // (B, H, T, D)
+    return x.mul(cos).add(rotated.mul(sin)); // (B, H, T, D)
+  }
+
   /** [rotate(q), rotate(k)]: the same positions for both. */
   override forward(q: Tensor, k: Tensor, offset = 0): [Tensor, Tensor] {
     return [this.rotate(q, offset), this.rotate(k, offset)];

@@ -8,7 +8,7 @@
  * ```
  */
 import { classifierAttention, embedTexts, languageModelAttention, NoAttentionError } from '../infer/attention-maps.js';
-import type { LoadedTextClassifier } from '../infer/text-classifier.js';
+import type { LoadedTextClassifier, PredictingClassifier } from '../infer/text-classifier.js';
 import type { CausalLanguageModel } from '../generate/generate.js';
 import type { Tokenizer } from '../text/tokenizer.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -16,7 +16,9 @@ import type { AnalysisRequest } from './protocol.js';
 
 type LanguageModel = { model: CausalLanguageModel; tokenizer: Tokenizer };
 
-export function analyse(msg: AnalysisRequest, clf: LoadedTextClassifier | null, lm: LanguageModel | null): { value: unknown } | { error: string } {
+export function analyse(msg: AnalysisRequest, served: LoadedTextClassifier<PredictingClassifier, { maxLength: number }> | null, lm: LanguageModel | null): { value: unknown } | { error: string } {
+  // Run folders' classifiers and Hugging Face heads alike: the library functions read what each model has.
+  const clf = served as unknown as LoadedTextClassifier | null;
   try {
     if (msg.type === 'attention') {
       return { value: clf ? classifierAttention(clf, msg.text) : languageModelAttention(lm!.model, lm!.tokenizer, msg.text) };

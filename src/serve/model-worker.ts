@@ -9,7 +9,7 @@
  * ```
  */
 import { spawnModuleWorker, type ModuleWorkerHandle } from '../platform/index.js';
-import type { FromWorker, ModelInfo, ToWorker, WorkerData } from './protocol.js';
+import type { FromWorker, LogprobEntry, ModelInfo, ToWorker, WorkerData } from './protocol.js';
 
 /** A refusal or failure with its HTTP status, sent as `{error: {message, type}}`. */
 export class ApiError extends Error {
@@ -22,11 +22,18 @@ export class ApiError extends Error {
 /** Callbacks of a generation in flight. */
 export interface StreamHandlers {
   onStarted?: (promptTokens: number) => void;
-  onChunk?: (text: string, token: number) => void;
+  onChunk?: (text: string, token: number, logprobs?: LogprobEntry[]) => void;
+}
+
+/** A worker's answer: the value, and for a classification batch the rows of each forward. */
+export interface WorkerAnswer {
+  value: unknown;
+  forwards?: number;
+  batchRows?: number[];
 }
 
 interface Pending {
-  resolve: (answer: { value: unknown; forwards?: number }) => void;
+  resolve: (answer: WorkerAnswer) => void;
   reject: (err: Error) => void;
   handlers: StreamHandlers;
 }
@@ -37,6 +44,8 @@ export class ModelWorker {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private stopped = false;
+  /** Told the rows of the shared decoding steps the worker ran, by model (for /metrics). */
+  onSteps: ((model: string, rows: number[]) => void) | null = null;
 
   private constructor(
     private readonly handle: ModuleWorkerHandle,
@@ -79,9 +88,9 @@ export class ModelWorker {
   }
 
   /** Sends a request; resolves with the worker's answer, or rejects with an `ApiError`. */
-  request(message: Request, handlers: StreamHandlers = {}): { id: number; done: Promise<{ value: unknown; forwards?: number }> } {
+  request(message: Request, handlers: StreamHandlers = {}): { id: number; done: Promise<WorkerAnswer> } {
     const id = this.nextId++;
-    const done = new Promise<{ value: unknown; forwards?: number }>((resolve, reject) => {
+    const done = new Promise<WorkerAnswer>((resolve, reject) => {
       if (this.stopped) return reject(new ApiError(503, 'unavailable_error', 'the model worker has stopped'));
       this.pending.set(id, { resolve, reject, handlers });
       this.handle.post({ ...message, id } as ToWorker);
@@ -95,14 +104,18 @@ export class ModelWorker {
   }
 
   private receive(m: FromWorker): void {
+    if (m.type === 'steps') {
+      this.onSteps?.(m.model, m.rows);
+      return;
+    }
     if (!('id' in m)) return;
     const p = this.pending.get(m.id);
     if (!p) return;
     if (m.type === 'started') p.handlers.onStarted?.(m.promptTokens);
-    else if (m.type === 'chunk') p.handlers.onChunk?.(m.text, m.token);
+    else if (m.type === 'chunk') p.handlers.onChunk?.(m.text, m.token, m.logprobs);
     else if (m.type === 'result') {
       this.pending.delete(m.id);
-      p.resolve({ value: m.value, forwards: m.forwards });
+      p.resolve({ value: m.value, forwards: m.forwards, batchRows: m.batchRows });
     } else if (m.type === 'error') {
       this.pending.delete(m.id);
       p.reject(new ApiError(m.status, m.errorType, m.message));

@@ -25,6 +25,8 @@ export interface WorkerData {
   parallel?: number;
   /** false: every generation runs its own decoder (interleaved step by step, no shared forward). */
   continuousBatching?: boolean;
+  /** How a Hugging Face folder's weight matrices are kept (`loadPretrained`'s `weights`; default float32). */
+  weightsDtype?: 'float32' | 'bfloat16' | 'float16' | 'auto';
 }
 
 export type ModelTaskName = 'classification' | 'language-model';
@@ -41,6 +43,14 @@ export interface ModelInfo {
   labels?: string[];
   /** The backend the worker runs it on ('wasm' unless asked or unavailable). */
   backend?: string;
+  /** A Hugging Face folder's weight matrices as loaded (float32, bfloat16 or float16). */
+  weightsDtype?: string;
+  /** The model's config type ('transformer', 'bert-for-sequence-classification', …). */
+  modelType?: string;
+  /** Classifiers: the id batches are right-padded with (a Hugging Face folder's pad_token_id; 0 for attn's). */
+  padId?: number;
+  /** Classifiers: texts in one forward at most (1: a decoder head without pad_token_id reads one text at a time). */
+  maxBatch?: number;
 }
 
 /** One request's share of a classification batch. */
@@ -68,6 +78,21 @@ export interface GenerationParams {
   repetitionPenalty?: number;
   seed?: number;
   stop?: string[];
+  /** Record each new token's log-probability and this many top alternatives (0 … 20); absent: none. */
+  logprobs?: number;
+}
+
+/** A token of a completion with its log-probability (the model's raw distribution) and the top alternatives. */
+export interface LogprobEntry {
+  token: number;
+  /** The token decoded alone. */
+  text: string;
+  /** UTF-8 bytes of `text`. */
+  bytes: number[];
+  logprob: number;
+  /** Characters of the completion's text before this token. */
+  offset: number;
+  top: { token: number; text: string; bytes: number[]; logprob: number }[];
 }
 
 export type ToWorker =
@@ -98,12 +123,16 @@ export interface GenerateOutcome {
   promptTokens: number;
   completionTokens: number;
   seconds: number;
+  /** With `params.logprobs`: one entry per token of the text (end-of-text ids left out). */
+  logprobs?: LogprobEntry[];
 }
 
 export type FromWorker =
   | { type: 'ready'; models: ModelInfo[] }
   | { type: 'failed'; message: string }
   | { type: 'started'; id: number; promptTokens: number }
-  | { type: 'chunk'; id: number; text: string; token: number }
-  | { type: 'result'; id: number; value: unknown; forwards?: number }
+  | { type: 'chunk'; id: number; text: string; token: number; logprobs?: LogprobEntry[] }
+  | { type: 'result'; id: number; value: unknown; forwards?: number; batchRows?: number[] }
+  /** Rows of the shared decoding steps run since the last such message (for /metrics). */
+  | { type: 'steps'; model: string; rows: number[] }
   | { type: 'error'; id: number; status: number; errorType: string; message: string };

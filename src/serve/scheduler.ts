@@ -134,8 +134,9 @@ export class Scheduler {
     this.running++;
     this.metrics.batchSize.observe({ model }, texts);
     this.worker.request({ type: 'classify', model, items: jobs.map((j) => j.item) }).done.then(
-      ({ value, forwards }) => {
+      ({ value, forwards, batchRows }) => {
         this.metrics.forwards.inc({ model }, forwards ?? 0);
+        for (const rows of batchRows ?? []) this.metrics.forwardRows.observe({ model }, rows);
         this.metrics.classified.inc({ model }, texts);
         (value as ClassifyPrediction[][]).forEach((predictions, i) => jobs[i]!.resolve(predictions));
       },

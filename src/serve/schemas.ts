@@ -40,7 +40,8 @@ export const classifyBody = {
 export const completionBody = {
   type: 'object',
   required: ['prompt'],
-  properties: { ...sampling, prompt: { type: 'string' } },
+  // logprobs: 0 … 5 top alternatives per token (OpenAI's limit), checked by the route to word the range.
+  properties: { ...sampling, prompt: { type: 'string' }, logprobs: { type: ['integer', 'null'] } },
 } as const;
 
 export const chatBody = {
@@ -49,6 +50,9 @@ export const chatBody = {
   properties: {
     ...sampling,
     max_completion_tokens: { type: 'integer', minimum: 1 },
+    logprobs: { type: ['boolean', 'null'] },
+    // 0 … 20 (OpenAI's limit), with logprobs: true; checked by the route to word the range.
+    top_logprobs: { type: ['integer', 'null'] },
     messages: {
       type: 'array',
       minItems: 1,
@@ -103,9 +107,14 @@ export interface ClassifyBody {
 }
 export interface CompletionBody extends SamplingBody {
   prompt: string;
+  /** Top alternatives per token, 0 … 5 (null: no log-probabilities). */
+  logprobs?: number | null;
 }
 export interface ChatBody extends SamplingBody {
   messages: { role: string; content: string }[];
+  logprobs?: boolean | null;
+  /** Top alternatives per token, 0 … 20 (needs logprobs: true). */
+  top_logprobs?: number | null;
 }
 export interface TokenizeBody {
   model?: string;

@@ -20,7 +20,7 @@ import { randomBytes } from '../platform/index.js';
 import { ModelWorker, ApiError } from './model-worker.js';
 import { Scheduler, type GenerateRequest } from './scheduler.js';
 import { serverMetrics } from './metrics.js';
-import type { GenerationParams, ModelInfo, ModelSpec, ModelTaskName } from './protocol.js';
+import type { GenerationParams, LogprobEntry, ModelInfo, ModelSpec, ModelTaskName, WorkerData } from './protocol.js';
 import { registerWebRoutes } from './web-routes.js';
 import { attentionBody, embeddingsBody, type AttentionBody, type EmbeddingsBody } from './schemas.js';
 import { chatBody, classifyBody, completionBody, detokenizeBody, tokenizeBody, type ChatBody, type ClassifyBody, type CompletionBody, type DetokenizeBody, type SamplingBody, type TokenizeBody } from './schemas.js';
@@ -49,6 +49,8 @@ export interface ServeOptions {
   backend?: string;
   /** Threads of the worker's wasm pool. */
   threads?: number;
+  /** How Hugging Face folders' weight matrices are kept: float32 (default), bfloat16, float16 or auto (`loadPretrained`'s `weights`). */
+  weightsDtype?: WorkerData['weightsDtype'];
   /** A folder of training runs (each with a log.jsonl) for the page's training dashboard. */
   runsDir?: string | null;
 }
@@ -93,6 +95,46 @@ function generationParams(body: SamplingBody): GenerationParams {
 }
 
 /**
+ * The top alternatives per token a body asks for (undefined: no log-probabilities): completions'
+ * `logprobs` 0 … 5, chat's `logprobs: true` with `top_logprobs` 0 … 20 (OpenAI's limits).
+ */
+function logprobsOf(body: CompletionBody | ChatBody, chat: boolean): number | undefined {
+  const range = (field: string, n: number, max: number) => {
+    if (!(Number.isInteger(n) && n >= 0 && n <= max)) throw new ApiError(400, 'invalid_request_error', `${field} must be an integer from 0 to ${max} (top alternatives per token), got ${n}`);
+  };
+  if (chat) {
+    const { logprobs, top_logprobs: top } = body as ChatBody;
+    if (top !== undefined && top !== null) {
+      range('top_logprobs', top, 20);
+      if (logprobs !== true) throw new ApiError(400, 'invalid_request_error', 'top_logprobs needs logprobs: true');
+    }
+    return logprobs === true ? (top ?? 0) : undefined;
+  }
+  const n = (body as CompletionBody).logprobs;
+  if (n === undefined || n === null) return undefined;
+  range('logprobs', n, 5);
+  return n;
+}
+
+/** Completions' logprobs object (OpenAI's legacy shape): parallel lists, top alternatives keyed by text (the likelier first). */
+function completionLogprobs(entries: LogprobEntry[]) {
+  const top = entries.map((e) => {
+    const alternatives: Record<string, number> = {};
+    for (const t of e.top) if (!(t.text in alternatives)) alternatives[t.text] = t.logprob;
+    return alternatives;
+  });
+  return { tokens: entries.map((e) => e.text), token_logprobs: entries.map((e) => e.logprob), top_logprobs: top, text_offset: entries.map((e) => e.offset) };
+}
+
+/** Chat's logprobs object: one item per token with its bytes and top alternatives. */
+function chatLogprobs(entries: LogprobEntry[]) {
+  return {
+    content: entries.map((e) => ({ token: e.text, logprob: e.logprob, bytes: e.bytes, top_logprobs: e.top.map((t) => ({ token: t.text, logprob: t.logprob, bytes: t.bytes })) })),
+    refusal: null,
+  };
+}
+
+/**
  * Starts the worker, loads the models and listens. Rejects (with the loading error, naming the
  * folder) if a model cannot be loaded.
  */
@@ -104,7 +146,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     names.add(m.name);
   }
   const parallel = options.parallel ?? 8;
-  const worker = await ModelWorker.start({ models: options.models, backend: options.backend, threads: options.threads, parallel, continuousBatching: options.continuousBatching ?? true });
+  const worker = await ModelWorker.start({
+    models: options.models, backend: options.backend, threads: options.threads, parallel, continuousBatching: options.continuousBatching ?? true,
+    ...(options.weightsDtype ? { weightsDtype: options.weightsDtype } : {}),
+  });
   let scheduler!: Scheduler;
   const metrics = serverMetrics({ queueDepth: () => scheduler.queueDepth, inFlight: () => scheduler.inFlight });
   scheduler = new Scheduler(worker, metrics, {
@@ -114,6 +159,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     parallel,
   });
   const models = worker.models;
+  worker.onSteps = (model, rows) => rows.forEach((n) => metrics.decodeRows.observe({ model }, n));
   let draining = false;
 
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
@@ -175,7 +221,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     return metrics.registry.render();
   });
 
-  const modelObject = (m: ModelInfo) => ({ id: m.name, object: 'model', created: 0, owned_by: 'attn', task: m.task, context_length: m.contextLength, ...(m.labels ? { labels: m.labels } : {}) });
+  const modelObject = (m: ModelInfo) => ({ id: m.name, object: 'model', created: 0, owned_by: 'attn', task: m.task, context_length: m.contextLength, ...(m.labels ? { labels: m.labels } : {}), ...(m.weightsDtype ? { weights_dtype: m.weightsDtype } : {}) });
   const servedModel = (name: string): ModelInfo => {
     const info = models.find((m) => m.name === name);
     if (!info) throw new ApiError(404, 'not_found_error', `the model '${name}' does not exist (served: ${models.map((m) => m.name).join(', ')})`);
@@ -188,6 +234,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const { texts, topK, attention } = request.body;
     const info = modelFor(request.body.model, 'classification', '/v1/classify');
     const predictions = await scheduler.classify(info.name, { texts, topK: topK ?? 3, attention: attention ?? false });
+    if (attention !== undefined && attention !== false && predictions.some((p) => p.attention === undefined)) {
+      throw new ApiError(400, 'invalid_request_error', `attention: the model '${info.name}'${info.modelType ? ` (a ${info.modelType} classifier)` : ''} gives no token weights; ask without attention`);
+    }
     return { model: info.name, predictions };
   });
 
@@ -218,17 +267,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   /** Completions and chat completions share everything but the prompt and the answer's shape. */
-  async function completion(reply: FastifyReply, body: SamplingBody, prompt: GenerateRequest['prompt'], chat: boolean): Promise<unknown> {
+  async function completion(reply: FastifyReply, body: CompletionBody | ChatBody, prompt: GenerateRequest['prompt'], chat: boolean): Promise<unknown> {
     const route = chat ? '/v1/chat/completions' : '/v1/completions';
     const info = modelFor(body.model, 'language-model', route);
     const params = generationParams(body);
+    const topLogprobs = logprobsOf(body, chat);
+    if (topLogprobs !== undefined) params.logprobs = topLogprobs;
+    const formatLogprobs = (entries: LogprobEntry[] | undefined) => (entries === undefined ? null : chat ? chatLogprobs(entries) : completionLogprobs(entries));
     if (params.maxTokens !== null && params.maxTokens > info.contextLength) {
       throw new ApiError(400, 'invalid_request_error', `max_tokens ${params.maxTokens} is more than the model's context of ${info.contextLength} tokens`);
     }
     const id = `${chat ? 'chatcmpl' : 'cmpl'}-${Array.from(randomBytes(12), (b) => b.toString(16).padStart(2, '0')).join('')}`;
     const created = Math.floor(Date.now() / 1000);
     const head = { id, object: chat ? 'chat.completion' : 'text_completion', created, model: info.name };
-    const finish = (reason: string) => (chat ? { index: 0, delta: {}, finish_reason: reason } : { index: 0, text: '', logprobs: null, finish_reason: reason });
+    // The last chunk carries the entries of tokens whose text came with no earlier chunk (held back, an end cut by a stop string).
+    const finish = (reason: string, rest: LogprobEntry[] | undefined) => {
+      const logprobs = rest && rest.length > 0 ? formatLogprobs(rest) : null;
+      return chat ? { index: 0, delta: {}, logprobs, finish_reason: reason } : { index: 0, text: '', logprobs, finish_reason: reason };
+    };
     const usage = (o: { promptTokens: number; completionTokens: number }) => ({ prompt_tokens: o.promptTokens, completion_tokens: o.completionTokens, total_tokens: o.promptTokens + o.completionTokens });
     const gen: GenerateRequest = { model: info.name, prompt, params, stream: body.stream === true };
 
@@ -238,9 +294,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         if (!reply.raw.writableFinished) job.cancel();
       });
       const o = await job.done;
+      const logprobs = formatLogprobs(o.logprobs);
       const choice = chat
-        ? { index: 0, message: { role: 'assistant', content: o.text }, logprobs: null, finish_reason: o.finishReason }
-        : { index: 0, text: o.text, logprobs: null, finish_reason: o.finishReason };
+        ? { index: 0, message: { role: 'assistant', content: o.text }, logprobs, finish_reason: o.finishReason }
+        : { index: 0, text: o.text, logprobs, finish_reason: o.finishReason };
       return { ...head, choices: [choice], usage: usage(o) };
     }
 
@@ -251,13 +308,18 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (!raw.destroyed) raw.write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
     };
     let open = false;
+    let sentEntries = 0;
     const job = scheduler.generate(gen, {
       onStarted: () => {
         open = true;
         raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
         if (chat) send({ ...chunkHead, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
       },
-      onChunk: (text) => send({ ...chunkHead, choices: [chat ? { index: 0, delta: { content: text }, finish_reason: null } : { index: 0, text, logprobs: null, finish_reason: null }] }),
+      onChunk: (text, _token, entries) => {
+        sentEntries += entries?.length ?? 0;
+        const logprobs = formatLogprobs(entries);
+        send({ ...chunkHead, choices: [chat ? { index: 0, delta: { content: text }, logprobs, finish_reason: null } : { index: 0, text, logprobs, finish_reason: null }] });
+      },
     });
     reply.hijack();
     raw.once('close', () => {
@@ -265,7 +327,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
     try {
       const o = await job.done;
-      send({ ...chunkHead, choices: [finish(o.finishReason)] });
+      send({ ...chunkHead, choices: [finish(o.finishReason, o.logprobs?.slice(sentEntries))] });
       if (body.stream_options?.include_usage) send({ ...chunkHead, choices: [], usage: usage(o) });
       send('[DONE]');
     } catch (err) {

@@ -4,10 +4,15 @@
  * thread pool waits with `Atomics.wait`, which would freeze an event loop serving sockets.
  *
  * Generations of one language model share decoding steps (continuous batching: one
- * `BatchDecoder` per model, `parallel` rows at most); with `continuousBatching: false`, or a model
- * that cannot be batched, each runs its own decoder. Either way decoding yields to this thread's
+ * `BatchDecoder` per model, `parallel` rows at most); with `continuousBatching: false` each runs
+ * its own decoder (a `BatchDecoder` of one row). Either way decoding yields to this thread's
  * event loop between steps, so an `abort`, a classification batch or a new generation is handled
  * between two tokens.
+ *
+ * Classifiers: attn run folders and Hugging Face `*ForSequenceClassification` folders
+ * (`loadClassifierFolder`); a batch is right-padded with the classifier's own pad id (HF's
+ * `pad_token_id`: GPT-2/Llama heads pool the last token that is not it) and split into forwards
+ * of at most the classifier's batch size (1 for a decoder head without a pad id).
  *
  * Started by `ModelWorker.start` (model-worker.ts) through `spawnModuleWorker`; not imported.
  */
@@ -18,11 +23,13 @@ import '../backends/wasm/index.js';
 import { setBackend, getBackend } from '../engine/scope.js';
 import { setNumThreads } from '../backends/wasm/thread-pool.js';
 import { readRunTask } from '../infer/run-model.js';
-import { loadTextClassifier, type LoadedTextClassifier } from '../infer/text-classifier.js';
+import type { LoadedTextClassifier, PredictingClassifier } from '../infer/text-classifier.js';
+import { loadClassifierFolder } from '../infer/classifier-folder.js';
+import { isPretrainedClassifierConfig } from '../models/hf/load-pretrained-classifier.js';
 import { forEachInferenceBatch } from '../infer/batches.js';
 import { loadLanguageModel } from '../generate/load.js';
-import { encodePrompt, streamText, streamTextBatched } from '../generate/text.js';
-import { BatchDecoder, supportsBatching } from '../generate/batch-decoder.js';
+import { encodePrompt, streamTextBatched } from '../generate/text.js';
+import { BatchDecoder } from '../generate/batch-decoder.js';
 import { GenerationOptionError, type GenerateTextOptions } from '../generate/options.js';
 import type { CausalLanguageModel } from '../generate/generate.js';
 import type { Tokenizer } from '../text/tokenizer.js';
@@ -31,26 +38,44 @@ import { loadPretrainedTokenizer } from '../text/hf/load-tokenizer.js';
 import { applyChatTemplate } from '../text/hf/chat-template.js';
 import { loadPretrained } from '../models/hf/load-pretrained.js';
 import { analyse } from './analysis.js';
-import type { ClassifyItem, ClassifyPrediction, FromWorker, GenerationParams, ModelInfo, ToWorker, WorkerData } from './protocol.js';
+import type { ClassifyItem, ClassifyPrediction, FromWorker, GenerationParams, LogprobEntry, ModelInfo, ToWorker, WorkerData } from './protocol.js';
 
 interface LanguageModelEntry {
+  name: string;
   model: CausalLanguageModel;
   tokenizer: Tokenizer;
-  /** Shared decoding steps of this model's generations; null: each decodes alone. */
+  /** Shared decoding steps of this model's generations; null: each decodes alone (continuous batching off). */
   batcher: BatchDecoder | null;
 }
 
-/** The model's continuous batcher, unless batching is off or the model cannot be batched. */
-function batcherFor(model: CausalLanguageModel, data: WorkerData): BatchDecoder | null {
-  if (data.continuousBatching === false || !supportsBatching(model)) return null;
-  return new BatchDecoder(model, { maxBatch: data.parallel ?? 8 });
+type ServedClassifier = LoadedTextClassifier<PredictingClassifier, { maxLength: number }>;
+
+/** Rows of the decoding steps not yet reported, by model (posted as `steps` for /metrics). */
+const stepRows = new Map<string, number[]>();
+
+/** Sends the decoding steps' rows counted so far. */
+function flushSteps(): void {
+  for (const [model, rows] of stepRows) if (rows.length > 0) post({ type: 'steps', model, rows: rows.splice(0) });
+}
+
+function countStep(model: string, rows: number): void {
+  let list = stepRows.get(model);
+  if (!list) stepRows.set(model, (list = []));
+  list.push(rows);
+  if (list.length >= 256) flushSteps();
+}
+
+/** The model's continuous batcher, unless batching is off. */
+function batcherFor(name: string, model: CausalLanguageModel, data: WorkerData): BatchDecoder | null {
+  if (data.continuousBatching === false) return null;
+  return new BatchDecoder(model, { maxBatch: data.parallel ?? 8, onStep: (rows) => countStep(name, rows) });
 }
 
 const port = workerPort();
 if (!port) throw new Error('serve/worker.ts runs in a worker thread started by ModelWorker.start');
 const post = (message: FromWorker) => port.post(message);
 
-const classifiers = new Map<string, LoadedTextClassifier>();
+const classifiers = new Map<string, ServedClassifier>();
 const languageModels = new Map<string, LanguageModelEntry>();
 const infos = new Map<string, ModelInfo>();
 const aborts = new Map<number, AbortController>();
@@ -65,8 +90,24 @@ class RequestError extends Error {
 /** The API's field names of the library's generation options, to word its errors. */
 const API_FIELDS: Record<string, string> = {
   maxNewTokens: 'max_tokens', temperature: 'temperature', topK: 'top_k', topP: 'top_p', minP: 'min_p',
-  repetitionPenalty: 'repeat_penalty', seed: 'seed', stop: 'stop', prompt: 'prompt',
+  repetitionPenalty: 'repeat_penalty', seed: 'seed', stop: 'stop', prompt: 'prompt', logprobs: 'logprobs',
 };
+
+/** How a model's weight matrices are stored: the half dtype if any parameter has one, else float32. */
+function halfOrFloat(model: { parameters(): { dtype: string }[] }): string {
+  return model.parameters().find((p) => p.dtype === 'bfloat16' || p.dtype === 'float16')?.dtype ?? 'float32';
+}
+
+/** What /v1/models says of a classifier. */
+function classifierInfo(name: string, dir: string, clf: ServedClassifier, weightsDtype?: string): ModelInfo {
+  const vocabSize = (clf.config as { vocabSize?: number }).vocabSize ?? (clf.model as unknown as { config: { vocabSize: number } }).config.vocabSize;
+  const modelType = (clf.model as { config?: { type?: string } }).config?.type;
+  const info: ModelInfo = { name, dir, task: 'classification', contextLength: clf.config.maxLength, vocabSize, labels: clf.labels, padId: clf.options.padId ?? 0 };
+  if (modelType) info.modelType = modelType;
+  if (clf.options.maxBatchSize !== undefined) info.maxBatch = clf.options.maxBatchSize;
+  if (weightsDtype) info.weightsDtype = weightsDtype;
+  return info;
+}
 
 function load(data: WorkerData): ModelInfo[] {
   if (data.backend) setBackend(data.backend);
@@ -74,26 +115,32 @@ function load(data: WorkerData): ModelInfo[] {
   return data.models.map(({ name, dir }) => {
     const configPath = joinPath(dir, 'config.json');
     const raw = exists(configPath) ? (JSON.parse(readText(configPath)) as Record<string, unknown>) : null;
+    const weights = data.weightsDtype === undefined ? {} : { weights: data.weightsDtype };
     if (raw && typeof raw.model_type === 'string' && raw.type === undefined) {
-      // A Hugging Face folder (config.json with model_type): its causal language models are served.
-      const pretrained = loadPretrained(dir);
+      // A Hugging Face folder (config.json with model_type): its sequence classifiers and causal language models are served.
+      if (isPretrainedClassifierConfig(raw)) {
+        const clf = loadClassifierFolder(dir, weights);
+        classifiers.set(name, clf);
+        return classifierInfo(name, dir, clf, halfOrFloat(clf.model as unknown as { parameters(): { dtype: string }[] }));
+      }
+      const pretrained = loadPretrained(dir, weights);
       if (pretrained.architecture !== 'gpt2' && pretrained.architecture !== 'llama') {
         pretrained.dispose();
-        throw new Error(`${dir}: a Hugging Face ${pretrained.modelType} encoder has no head to serve (attn serve serves classifiers trained by attn and causal language models)`);
+        throw new Error(`${dir}: a Hugging Face ${pretrained.modelType} encoder has no head to serve (attn serve serves classifiers — attn's and Hugging Face *ForSequenceClassification folders — and causal language models)`);
       }
       const model = pretrained.model as CausalLanguageModel;
-      languageModels.set(name, { model, tokenizer: loadPretrainedTokenizer(dir), batcher: batcherFor(model, data) });
-      return { name, dir, task: 'language-model', contextLength: model.config.blockSize, vocabSize: model.config.vocabSize };
+      languageModels.set(name, { name, model, tokenizer: loadPretrainedTokenizer(dir), batcher: batcherFor(name, model, data) });
+      return { name, dir, task: 'language-model', contextLength: model.config.blockSize, vocabSize: model.config.vocabSize, weightsDtype: pretrained.weightsDtype };
     }
     const task = readRunTask(dir);
     if (task === 'classification') {
-      const clf = loadTextClassifier(dir);
+      const clf = loadClassifierFolder(dir);
       classifiers.set(name, clf);
-      return { name, dir, task, contextLength: clf.config.maxLength, vocabSize: clf.config.vocabSize, labels: clf.labels };
+      return classifierInfo(name, dir, clf);
     }
     if (task === 'language-model') {
       const lm = loadLanguageModel(dir);
-      languageModels.set(name, { model: lm.model, tokenizer: lm.tokenizer, batcher: batcherFor(lm.model, data) });
+      languageModels.set(name, { name, model: lm.model, tokenizer: lm.tokenizer, batcher: batcherFor(name, lm.model, data) });
       return { name, dir, task, contextLength: lm.config.blockSize, vocabSize: lm.config.vocabSize };
     }
     throw new Error(`${dir}: this folder holds a ${task} model, which attn serve does not serve (it serves classifiers and language models)`);
@@ -101,20 +148,24 @@ function load(data: WorkerData): ModelInfo[] {
 }
 
 /**
- * All the texts of a batch of requests in one padded forward (inputs longer than `maxLength`
- * are truncated, as at training); returns each request's predictions and the forward count.
+ * The texts of a batch of requests in padded forwards: all in one, or in forwards of the
+ * classifier's batch size at most, right-padded with its pad id (inputs longer than `maxLength`
+ * are truncated, as at training); returns each request's predictions and the rows of each forward.
+ * A model without token weights (bag of words, BERT's heads today) leaves `attention` out; the
+ * route refuses the requests that asked for it.
  */
-function classify(clf: LoadedTextClassifier, items: ClassifyItem[]): { predictions: ClassifyPrediction[][]; forwards: number } {
+function classify(clf: ServedClassifier, items: ClassifyItem[]): { predictions: ClassifyPrediction[][]; batchRows: number[] } {
   const texts = items.flatMap((item) => item.texts);
   const withAttention = items.some((item) => item.attention !== false);
   const sequences = clf.encode(texts);
   const classes = clf.labels.length;
   const probs: Float32Array[] = new Array(texts.length);
   const weights: (Float32Array | null)[] = new Array(texts.length).fill(null);
-  let forwards = 0;
+  const batchRows: number[] = [];
+  const batchSize = Math.max(1, Math.min(texts.length, clf.options.maxBatchSize ?? Infinity));
   clf.model.eval();
-  forEachInferenceBatch(sequences, clf.config.maxLength, Math.max(1, texts.length), (ids, batch) => {
-    forwards++;
+  forEachInferenceBatch(sequences, clf.config.maxLength, batchSize, (ids, batch) => {
+    batchRows.push(batch.size);
     const { logits, tokenWeights } = withAttention ? clf.model.forwardWithAttention(ids) : { logits: clf.model.forward(ids), tokenWeights: null };
     const p = logits.softmax(-1).data() as Float32Array; // (B, C)
     const w = tokenWeights?.data() as Float32Array | undefined; // (B, T)
@@ -122,7 +173,7 @@ function classify(clf: LoadedTextClassifier, items: ClassifyItem[]): { predictio
       probs[index] = p.slice(row * classes, (row + 1) * classes);
       if (w) weights[index] = w.slice(row * batch.length, row * batch.length + sequences[index]!.length);
     });
-  });
+  }, clf.options.padId ?? 0);
   let next = 0;
   const predictions = items.map((item) =>
     item.texts.map((text) => {
@@ -141,7 +192,7 @@ function classify(clf: LoadedTextClassifier, items: ClassifyItem[]): { predictio
       return prediction;
     }),
   );
-  return { predictions, forwards };
+  return { predictions, batchRows };
 }
 
 /** The prompt of chat messages: the tokenizer's chat template, else the contents one per line. */
@@ -184,8 +235,14 @@ async function generate(id: number, lm: LanguageModelEntry, info: ModelInfo, pro
   let out = '';
   let tokens = 0;
   let finish: 'eos' | 'stop' | 'length' | null = null;
+  const wantLogprobs = params.logprobs !== undefined;
+  const entries: LogprobEntry[] = [];
+  const textIds: number[] = []; // the ids of the text so far, for each token's offset
+  let sent = 0;
+  // Without continuous batching each generation has a decoder of its own (one row).
+  const decoder = lm.batcher ?? new BatchDecoder(lm.model, { maxBatch: 1, onStep: (rows) => countStep(lm.name, rows) });
   try {
-    const chunks = lm.batcher ? streamTextBatched(lm.batcher, lm.tokenizer, text, options) : streamText(lm.model, lm.tokenizer, text, options);
+    const chunks = streamTextBatched(decoder, lm.tokenizer, text, options, wantLogprobs ? { logprobs: params.logprobs } : {});
     let first = true;
     for await (const chunk of chunks) {
       if (first) post({ type: 'started', id, promptTokens: ids.length });
@@ -193,7 +250,15 @@ async function generate(id: number, lm: LanguageModelEntry, info: ModelInfo, pro
       tokens++;
       out += chunk.text;
       finish = chunk.finishReason;
-      if (stream && chunk.text) post({ type: 'chunk', id, text: chunk.text, token: chunk.token });
+      // End-of-text ids are not part of the text: no entry (as OpenAI's and llama.cpp's answers).
+      if (chunk.logprob && chunk.finishReason !== 'eos') {
+        entries.push({ ...piece(lm.tokenizer, chunk.token), logprob: chunk.logprob.logprob, offset: lm.tokenizer.decode(textIds).length, top: chunk.logprob.top.map((t) => ({ ...piece(lm.tokenizer, t.token), logprob: t.logprob })) });
+        textIds.push(chunk.token);
+      }
+      if (stream && chunk.text) {
+        post(wantLogprobs ? { type: 'chunk', id, text: chunk.text, token: chunk.token, logprobs: entries.slice(sent) } : { type: 'chunk', id, text: chunk.text, token: chunk.token });
+        sent = entries.length;
+      }
     }
   } catch (err) {
     if (controller.signal.aborted) throw new RequestError(499, 'aborted', 'the client closed the connection');
@@ -203,7 +268,17 @@ async function generate(id: number, lm: LanguageModelEntry, info: ModelInfo, pro
     aborts.delete(id);
   }
   const seconds = (performance.now() - started) / 1000;
-  post({ type: 'result', id, value: { text: out, finishReason: finish === 'length' ? 'length' : 'stop', promptTokens: ids.length, completionTokens: tokens, seconds } });
+  flushSteps();
+  const value = { text: out, finishReason: finish === 'length' ? 'length' : 'stop', promptTokens: ids.length, completionTokens: tokens, seconds };
+  post({ type: 'result', id, value: wantLogprobs ? { ...value, logprobs: entries } : value });
+}
+
+const utf8 = new TextEncoder();
+
+/** A token id as a logprobs entry shows it: decoded alone, and its UTF-8 bytes. */
+function piece(tokenizer: Tokenizer, token: number): { token: number; text: string; bytes: number[] } {
+  const text = tokenizer.decode([token]);
+  return { token, text, bytes: Array.from(utf8.encode(text)) };
 }
 
 function fail(id: number, err: unknown): void {
@@ -228,8 +303,8 @@ port.onMessage((raw) => {
         modelOf(msg.model);
         const clf = classifiers.get(msg.model);
         if (!clf) throw new RequestError(400, 'invalid_request_error', `the model '${msg.model}' is not a classifier`);
-        const { predictions, forwards } = classify(clf, msg.items);
-        post({ type: 'result', id: msg.id, value: predictions, forwards });
+        const { predictions, batchRows } = classify(clf, msg.items);
+        post({ type: 'result', id: msg.id, value: predictions, forwards: batchRows.length, batchRows });
         return;
       }
       case 'generate': {

@@ -4,7 +4,7 @@
 // flat afterwards. Every body runs on every backend.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GPT, manualSeed, memory } from '../../src/index.js';
+import { GPT, manualSeed, memory, fromArray } from '../../src/index.js';
 import { generate, streamText, streamTextBatched, BatchDecoder, supportsBatching, GenerationOptionError } from '../../src/generate/index.js';
 import { forEachBackendAsync } from '../helpers/backends.js';
 import { randomGPT as baseRandomGPT } from './random-gpt.js';
@@ -197,7 +197,57 @@ test('streamTextBatched gives streamText\'s chunks (stop strings, end-of-text) b
   }
 });
 
-test('bad sequences are refused with the option named; a rotary GPT is refused by name', () => {
+test('a rotary GPT (positions per row) batches to the same tokens as alone, greedy and seeded', async () => {
+  await forEachBackendAsync(async (backend) => {
+    const model = randomGPT({ positional: 'rotary' }, 4);
+    assert.equal(supportsBatching(model), true);
+    for (const opts of [() => ({ temperature: 0 }), (i: number) => ({ seed: 40 + i, temperature: 0.8, topK: 6 })]) {
+      const alone: number[][] = [];
+      for (const [i, j] of JOBS.entries()) alone.push((await generate(model, j.prompt, { ...opts(i), maxNewTokens: j.maxNewTokens })).tokens);
+      assert.ok(alone.some((t) => new Set(t).size > 3), 'the outputs vary');
+      const decoder = new BatchDecoder(model, { maxBatch: 8 });
+      assert.deepEqual(await runBatched(decoder, opts), alone, `${backend}: rotary rows`);
+      assert.ok(decoder.stats.maxRows >= 4, `up to ${decoder.stats.maxRows} rows in one forward`);
+    }
+    model.dispose();
+  });
+});
+
+test('logprobs: each token\'s log-probability and top alternatives are log_softmax of the raw logits of a whole-sequence forward, rows decoding together', async () => {
+  await forEachBackendAsync(async (backend) => {
+    const model = randomGPT({}, 6);
+    const decoder = new BatchDecoder(model, { maxBatch: 4 });
+    const prompts = [[3, 1, 4, 1, 5], [9], [2, 6, 5, 3]];
+    const seqs = prompts.map((p, i) => decoder.add(p, { maxNewTokens: 6, seed: i, temperature: 1.7, topK: 3 }, { logprobs: 4 }));
+    const plain = decoder.add([7, 7], { maxNewTokens: 3, temperature: 0 });
+    const got = await Promise.all(seqs.map(async (s) => {
+      const out: { token: number; logprob: number; top: { token: number; logprob: number }[] }[] = [];
+      for await (const t of s) out.push({ token: t.token, ...t.logprob! });
+      return out;
+    }));
+    for await (const t of plain) assert.equal(t.logprob, undefined, 'none unless asked for');
+    model.eval();
+    got.forEach((steps, i) => {
+      const ids = [...prompts[i]!, ...steps.map((s) => s.token)];
+      // Independently: the whole sequence in one forward, log_softmax in float64 of each position's logits.
+      const logits = model.forward(fromArray(Int32Array.from(ids), [1, ids.length])).data() as Float32Array; // (1, T, V)
+      const V = model.config.vocabSize;
+      steps.forEach((step, k) => {
+        const row = Array.from(logits.subarray((prompts[i]!.length - 1 + k) * V, (prompts[i]!.length + k) * V));
+        const max = Math.max(...row);
+        const logZ = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+        assert.ok(Math.abs(step.logprob - (row[step.token]! - logZ)) < 1e-4, `${backend}: row ${i} token ${k}: ${step.logprob} vs ${row[step.token]! - logZ}`);
+        const order = row.map((v, id) => ({ id, v })).sort((a, b) => b.v - a.v).slice(0, 4);
+        assert.deepEqual(step.top.map((t) => t.token), order.map((o) => o.id), 'the four most likely ids, most likely first');
+        step.top.forEach((t, j) => assert.ok(Math.abs(t.logprob - (order[j]!.v - logZ)) < 1e-4));
+      });
+    });
+    assert.throws(() => decoder.add([1], {}, { logprobs: 21 }), /logprobs must be an integer in \[0, 20\]/);
+    model.dispose();
+  });
+});
+
+test('bad sequences are refused with the option named', () => {
   const model = randomGPT({ blockSize: 16 });
   const decoder = new BatchDecoder(model, { maxBatch: 2 });
   assert.throws(() => decoder.add([1, 2, 3], { maxNewTokens: 14 }), (e: unknown) => e instanceof GenerationOptionError && /maxNewTokens must be at most 13: the prompt is 3 tokens/.test(e.message));
@@ -205,9 +255,5 @@ test('bad sequences are refused with the option named; a rotary GPT is refused b
   assert.throws(() => decoder.add([], {}), /promptIds must be a non-empty list/);
   assert.throws(() => decoder.add([1], { maxNewTokens: 2, returnAttention: true }), /returnAttention must be false/);
   assert.throws(() => new BatchDecoder(model, { maxBatch: 0 }), /maxBatch must be a positive integer, got 0/);
-  const rotary = randomGPT({ positional: 'rotary' });
-  assert.equal(supportsBatching(rotary), false);
-  assert.throws(() => new BatchDecoder(rotary, { maxBatch: 2 }), /rotary/);
   model.dispose();
-  rotary.dispose();
 });

@@ -1,14 +1,15 @@
-// A tiny Hugging Face folder for the server tests: the Llama fixture of tools/make-hf-fixtures.py
-// (vocabulary 64, 64 positions) with a word-level tokenizer.json of 64 ids and a chat template.
+// A tiny Hugging Face folder for the server tests: the Llama (or Qwen2) fixture of
+// tools/make-hf-fixtures.py (vocabulary 64, 64 positions) with a word-level tokenizer.json of 64
+// ids and a chat template.
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const WORDS = 'the cat sat on mat a dog ate hat then and down hello hi how are you i am fine what is it be . , ! ?'.split(' ');
 
-export function writeTinyHfChatModel(dir: string): void {
+export function writeTinyHfChatModel(dir: string, model: 'llama' | 'qwen2' = 'llama'): void {
   mkdirSync(dir, { recursive: true });
-  const fixture = fileURLToPath(new URL('../fixtures/hf/llama/', import.meta.url));
+  const fixture = fileURLToPath(new URL(`../fixtures/hf/${model}/`, import.meta.url));
   for (const f of readdirSync(fixture)) copyFileSync(join(fixture, f), join(dir, f));
   const special = ['<unk>', '<s>', '</s>', '<|user|>', '<|assistant|>', '<|system|>'];
   const vocab: Record<string, number> = {};

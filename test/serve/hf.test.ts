@@ -1,6 +1,7 @@
 // attn serve on a Hugging Face folder (the tiny Llama fixture with a word-level tokenizer and a
 // chat template): chat messages are rendered with the template, the answer matches the library;
-// an encoder-only folder is refused at start, naming it.
+// weightsDtype (--weights-dtype) keeps the weights in bfloat16 as loadPretrained does; an
+// encoder-only folder is refused at start, naming it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +43,36 @@ test('a Hugging Face chat model: /v1/chat/completions renders its chat template'
     assert.deepEqual(tokens.json.tokens, tokenizer.encode('Hello, how are you?'));
   } finally {
     await server.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('weightsDtype bfloat16: the weights are kept in bfloat16 and the answers are the library\'s with the same weights', { timeout: 60_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'attn-serve-hf-bf16-'));
+  const dir = join(root, 'chat');
+  writeTinyHfChatModel(dir);
+  const tokenizer = loadPretrainedTokenizer(dir);
+  const prompts = ['the cat sat', 'hello how are you'];
+  const want: string[] = [];
+  const half = loadPretrained(dir, { weights: 'bfloat16' });
+  assert.equal(half.weightsDtype, 'bfloat16');
+  for (const p of prompts) want.push((await generateText(half.model as CausalLanguageModel, tokenizer, p, { temperature: 0, maxNewTokens: 10, topK: 0 })).text);
+  half.dispose();
+  const server = await startServer({ models: [{ name: 'chat', dir }], port: 0, weightsDtype: 'bfloat16' });
+  try {
+    const models = (await (await fetch(`${server.url}/v1/models`)).json()) as any;
+    assert.equal(models.data[0].weights_dtype, 'bfloat16');
+    const answers = await Promise.all(prompts.map((prompt) => postJson(`${server.url}/v1/completions`, { prompt, max_tokens: 10, temperature: 0, logprobs: 0 })));
+    answers.forEach((a, i) => assert.equal(a.json.choices[0].text, want[i], `prompt ${i}`));
+  } finally {
+    await server.close();
+  }
+  const plain = await startServer({ models: [{ name: 'chat', dir }], port: 0 });
+  try {
+    const models = (await (await fetch(`${plain.url}/v1/models`)).json()) as any;
+    assert.equal(models.data[0].weights_dtype, 'float32', 'float32 unless asked');
+  } finally {
+    await plain.close();
     rmSync(root, { recursive: true, force: true });
   }
 });

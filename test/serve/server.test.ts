@@ -149,7 +149,7 @@ test('stream: true sends server-sent events whose text adds up to the answer, th
   assert.equal(ev.at(-1), '[DONE]');
   assert.deepEqual(ev[0].choices[0].delta, { role: 'assistant', content: '' });
   assert.ok(ev.every((c) => c === '[DONE]' || c.object === 'chat.completion.chunk'));
-  assert.deepEqual(ev.at(-2).choices[0], { index: 0, delta: {}, finish_reason: 'length' });
+  assert.deepEqual(ev.at(-2).choices[0], { index: 0, delta: {}, logprobs: null, finish_reason: 'length' });
   const lm = loadLanguageModel(folders.lm);
   const expected = await generateText(lm.model, lm.tokenizer, 'a dog\nthe cat', { temperature: 0, maxNewTokens: 6 });
   lm.dispose();

@@ -44,17 +44,18 @@ test('SIGTERM drains the request in flight, then attn serve exits 0', { timeout:
   }
 });
 
-test('attn serve refuses a missing folder and duplicate names in one line', { timeout: 60_000 }, async () => {
+test('attn serve refuses a missing folder, duplicate names and a bad --weights-dtype in one line', { timeout: 60_000 }, async () => {
   const run = (args: string[]) => new Promise<{ code: number | null; stderr: string }>((done) => {
     const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), resolve('src/cli/main.ts'), 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('exit', (code) => done({ code, stderr }));
   });
-  const [missing, twice, none] = await Promise.all([
+  const [missing, twice, none, dtype] = await Promise.all([
     run(['--model', 'runs/does-not-exist', '--port', '0']),
     run(['--model', 'a=x', '--model', 'a=y']),
     run([]),
+    run(['--model', 'runs/x', '--weights-dtype', 'int8', '--port', '0']),
   ]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /^attn: --model runs\/does-not-exist: no such folder\n$/);
@@ -62,4 +63,6 @@ test('attn serve refuses a missing folder and duplicate names in one line', { ti
   assert.match(twice.stderr, /two models are named 'a'/);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /--model <dir> is required/);
+  assert.equal(dtype.code, 2);
+  assert.match(dtype.stderr, /^attn: --weights-dtype must be float32, bfloat16, float16 or auto, got 'int8'\n$/);
 });

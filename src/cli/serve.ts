@@ -7,7 +7,7 @@ import { exists, onStopSignal, stat } from '../platform/index.js';
 import { listBackends } from '../engine/scope.js';
 import { parseNonNegativeInt, parsePositiveInt, UsageError } from './options.js';
 import { RunFolderError } from '../io/run-folder.js';
-import { weightsDtypeFlag, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
+import { weightsDtypeFlag, wordModelTooLarge, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
 
 interface ServeFlags {
   model: string[];
@@ -91,7 +91,7 @@ Examples:
         });
       } catch (err) {
         // Loading errors name the folder; say which flag gave it.
-        const message = err instanceof Error ? err.message : String(err);
+        const message = wordModelTooLarge(err) ?? (err instanceof Error ? err.message : String(err));
         const model = models.find((m) => message.startsWith(`${m.dir}:`) || message.includes(`${m.dir}/`));
         throw err instanceof RunFolderError || model ? new Error(`--model ${message}`, { cause: err }) : err;
       }

@@ -12,9 +12,12 @@ export function weightsDtypeFlag(value: string | undefined): WeightsDtype | 'aut
   throw new UsageError(`--weights-dtype must be float32, bfloat16, float16 or auto, got '${value}'`);
 }
 
-/** A ModelTooLargeError worded with the flags that would make it fit (null for other errors). */
+/**
+ * A ModelTooLargeError worded with the flags that would make it fit (null for other errors). An
+ * error named so that crossed a worker thread (attn serve's model worker) is worded the same.
+ */
 export function wordModelTooLarge(err: unknown): string | null {
-  if (!(err instanceof ModelTooLargeError)) return null;
+  if (!(err instanceof ModelTooLargeError) && !(err instanceof Error && err.name === 'ModelTooLargeError')) return null;
   return err.message
     .replace("half-precision weights would fit (weights: 'bfloat16' or 'float16',", 'half-precision weights would fit (--weights-dtype bfloat16 or float16,')
     .replace('fine-tuning: LoRA adapters over frozen half-precision weights need', 'fine-tuning with --lora-rank 8 --weights-dtype bfloat16 needs');

@@ -72,7 +72,9 @@ export class ModelWorker {
             resolve(worker);
           } else if (m.type === 'failed') {
             void handle.terminate();
-            reject(new Error(m.message));
+            const error = new Error(m.message);
+            if (m.errorName) error.name = m.errorName; // a ModelTooLargeError keeps its name across the thread
+            reject(error);
           } else listener(m);
         },
         onError: (e) => {

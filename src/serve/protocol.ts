@@ -129,7 +129,7 @@ export interface GenerateOutcome {
 
 export type FromWorker =
   | { type: 'ready'; models: ModelInfo[] }
-  | { type: 'failed'; message: string }
+  | { type: 'failed'; message: string; /** The loading error's class name (ModelTooLargeError…), for the CLI's wording. */ errorName?: string }
   | { type: 'started'; id: number; promptTokens: number }
   | { type: 'chunk'; id: number; text: string; token: number; logprobs?: LogprobEntry[] }
   | { type: 'result'; id: number; value: unknown; forwards?: number; batchRows?: number[] }

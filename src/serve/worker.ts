@@ -347,5 +347,5 @@ try {
   for (const info of load(port.data as WorkerData)) infos.set(info.name, { ...info, backend: getBackend() });
   post({ type: 'ready', models: [...infos.values()] });
 } catch (err) {
-  post({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+  post({ type: 'failed', message: err instanceof Error ? err.message : String(err), errorName: err instanceof Error ? err.name : undefined });
 }

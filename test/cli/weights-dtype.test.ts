@@ -47,7 +47,7 @@ test('attn generate --weights-dtype bfloat16 generates what the library does fro
   }
 });
 
-test('a model too large for float32 is refused in one line naming --weights-dtype and --lora-rank', () => {
+test('a model too large for float32 is refused in one line naming --weights-dtype and --lora-rank, by attn generate and attn serve', () => {
   const dir = mkdtempSync(join(tmpdir(), 'attn-wd-huge-'));
   try {
     writeFileSync(join(dir, 'config.json'), JSON.stringify({
@@ -60,6 +60,11 @@ test('a model too large for float32 is refused in one line naming --weights-dtyp
     assert.equal(r.status, 1);
     assert.equal(r.stderr.split('\n').length, 2, r.stderr);
     assert.match(r.stderr, /^attn: .*config\.json: the model needs 4\.\d\d GiB \(1,235,814,400 parameters as float32 weights: 4\.6\d GiB; KV cache and activations for 1×\d+ tokens: 0\.\d\d GiB\), more than the \d\.\d\d GiB free in the arena \(wasm32 memory is at most 4 GiB\); half-precision weights would fit \(--weights-dtype bfloat16 or float16, 2\.\d\d GiB\); fine-tuning with --lora-rank 8 --weights-dtype bfloat16 needs about 2\.\d\d GiB\n$/);
+    // attn serve loads in its model worker: the error crosses the thread and keeps the flags' wording.
+    const served = cli(['serve', '--model', dir, '--weights-dtype', 'float32', '--port', '0']);
+    assert.equal(served.status, 1);
+    assert.equal(served.stderr.split('\n').length, 2, served.stderr);
+    assert.match(served.stderr, /half-precision weights would fit \(--weights-dtype bfloat16 or float16, 2\.\d\d GiB\); fine-tuning with --lora-rank 8 --weights-dtype bfloat16 needs about 2\.\d\d GiB\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -13,14 +13,13 @@
  * clf.forward(ids); // (B, T) int32 → (B, 2)
  * ```
  */
-import { Module } from '../../nn/module.js';
 import { Linear } from '../../nn/linear.js';
 import { Dropout } from '../../nn/dropout.js';
 import { normal_, zeros_ } from '../../nn/init.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { ModelConfigError } from '../config-fields.js';
 import { BertModel, type BertConfig } from './bert.js';
-import { checkIds, configRecord, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
+import { checkIds, configRecord, FirstTokenClassifier, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
 
 export interface BertForSequenceClassificationConfig extends SequenceClassificationFields {
   type: 'bert-for-sequence-classification';
@@ -47,7 +46,7 @@ export function parseBertForSequenceClassificationConfig(value: unknown, source 
   return { type: 'bert-for-sequence-classification', body: { ...(body as unknown as BertConfig), pooler: true, padTokenId: head.padTokenId }, classifierDropout: p, ...head };
 }
 
-export class BertForSequenceClassification extends Module {
+export class BertForSequenceClassification extends FirstTokenClassifier {
   readonly config: BertForSequenceClassificationConfig;
   readonly bert: BertModel;
   readonly dropout: Dropout;
@@ -86,34 +85,7 @@ export class BertForSequenceClassification extends Module {
     return model;
   }
 
-  /** Class logits (B, classes) of int32 ids (B, T); ids equal to padTokenId are masked out of attention. */
-  override forward(ids: Tensor): Tensor {
-    return this.run(ids, false).logits;
-  }
-
-  /**
-   * The logits and, per token, how much [CLS] (position 0, which the pooler reads) attended to it
-   * in the last layer, averaged over heads (B, T), 0 at padding. What `attn predict --attention` shows.
-   */
-  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
-    const { logits, attentions } = this.run(ids, true);
-    const last = attentions[attentions.length - 1]!; // (B, H, T, T)
-    return { logits, tokenWeights: last.mean(1).slice(1, 0, 1).squeeze(1) }; // (B, T): row 0 of the head mean
-  }
-
-  /**
-   * Every layer's attention probabilities per head (B, H, T, T), padding keys at 0, from the
-   * explicit weights path (HF's `output_attentions`; no gradient). What `attn attention` shows.
-   *
-   * ```ts
-   * const maps = clf.attentionMaps(ids); // maps[layer]: (B, H, T, T)
-   * ```
-   */
-  attentionMaps(ids: Tensor): Tensor[] {
-    return this.run(ids, true).attentions;
-  }
-
-  private run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] } {
+  protected run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] } {
     checkIds('BertForSequenceClassification.forward', ids, this.config.maxLength);
     const attentionMask = ids.ne(this.config.padTokenId); // (B, T)
     const { poolerOutput, attentions } = this.bert.forward(ids, { attentionMask, outputAttentions }); // (B, C), per layer (B, H, T, T)

@@ -11,14 +11,13 @@
  * clf.forward(ids); // (B, T) int32 → (B, 2)
  * ```
  */
-import { Module } from '../../nn/module.js';
 import { Linear } from '../../nn/linear.js';
 import { Dropout } from '../../nn/dropout.js';
 import { normal_, zeros_ } from '../../nn/init.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { ModelConfigError } from '../config-fields.js';
 import { DistilBertModel, type DistilBertConfig } from './distilbert.js';
-import { checkIds, configRecord, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
+import { checkIds, configRecord, FirstTokenClassifier, parseHeadFields, type SequenceClassificationFields } from './sequence-classification.js';
 
 export interface DistilBertForSequenceClassificationConfig extends SequenceClassificationFields {
   type: 'distilbert-for-sequence-classification';
@@ -45,7 +44,7 @@ export function parseDistilBertForSequenceClassificationConfig(value: unknown, s
   return { type: 'distilbert-for-sequence-classification', body: { ...(body as unknown as DistilBertConfig), padTokenId: head.padTokenId }, seqClassifDropout: p, ...head };
 }
 
-export class DistilBertForSequenceClassification extends Module {
+export class DistilBertForSequenceClassification extends FirstTokenClassifier {
   readonly config: DistilBertForSequenceClassificationConfig;
   readonly distilbert: DistilBertModel;
   readonly pre_classifier: Linear;
@@ -82,34 +81,7 @@ export class DistilBertForSequenceClassification extends Module {
     }, body);
   }
 
-  /** Class logits (B, classes) of int32 ids (B, T); ids equal to padTokenId are masked out of attention. */
-  override forward(ids: Tensor): Tensor {
-    return this.run(ids, false).logits;
-  }
-
-  /**
-   * The logits and, per token, how much [CLS] (position 0, which the head reads) attended to it in
-   * the last layer, averaged over heads (B, T), 0 at padding. What `attn predict --attention` shows.
-   */
-  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
-    const { logits, attentions } = this.run(ids, true);
-    const last = attentions[attentions.length - 1]!; // (B, H, T, T)
-    return { logits, tokenWeights: last.mean(1).slice(1, 0, 1).squeeze(1) }; // (B, T): row 0 of the head mean
-  }
-
-  /**
-   * Every layer's attention probabilities per head (B, H, T, T), padding keys at 0, from the
-   * explicit weights path (HF's `output_attentions`; no gradient). What `attn attention` shows.
-   *
-   * ```ts
-   * const maps = clf.attentionMaps(ids); // maps[layer]: (B, H, T, T)
-   * ```
-   */
-  attentionMaps(ids: Tensor): Tensor[] {
-    return this.run(ids, true).attentions;
-  }
-
-  private run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] } {
+  protected run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] } {
     const [B] = checkIds('DistilBertForSequenceClassification.forward', ids, this.config.maxLength);
     const attentionMask = ids.ne(this.config.padTokenId); // (B, T)
     const { lastHiddenState: hidden, attentions } = this.distilbert.forward(ids, { attentionMask, outputAttentions }); // (B, T, dim), per layer (B, H, T, T)

@@ -1,7 +1,9 @@
 /**
  * What the `*ForSequenceClassification` heads share: their configs (saved as a run folder's
- * config.json), the checks, and the decoders' base class `LastTokenClassifier` (GPT-2's and
- * Llama's heads: `score` on the last non-padding token's final hidden state).
+ * config.json), the checks, the encoders' base class `FirstTokenClassifier` (BERT's and
+ * DistilBERT's heads: logits from the [CLS] position) and the decoders' base class
+ * `LastTokenClassifier` (GPT-2's and Llama's heads: `score` on the last non-padding token's final
+ * hidden state).
  *
  * Padding: attn's batches pad with id 0 on the right (`labelledBatches`, `predict`), and each head
  * reads padding as the `padTokenId` of its config, 0 unless set. Hugging Face pads with the
@@ -136,5 +138,48 @@ export abstract class LastTokenClassifier extends Module {
     const last = hidden.reshape([B * T, -1]).indexSelect(0, rows); // (B, C)
     const tokenWeights = lastAttention ? lastAttention.mean(1).reshape([B * T, T]).indexSelect(0, rows) : null; // (B, T)
     return { logits: this.score.forward(last), tokenWeights }; // (B, classes)
+  }
+}
+
+/**
+ * The encoders' heads (BERT's pooler, DistilBERT's pre_classifier), which read the [CLS] position
+ * (0): a subclass gives `run`, the logits with every layer's attention probabilities when asked;
+ * this class gives forward, the token weights `attn predict --attention` shows, and the maps.
+ *
+ * ```ts
+ * class MyHead extends FirstTokenClassifier { protected run(ids, withAttention) { … } }
+ * ```
+ */
+export abstract class FirstTokenClassifier extends Module {
+  abstract readonly config: SequenceClassificationFields;
+
+  /** Logits (B, classes) of int32 ids (B, T), and, if `outputAttentions`, every layer's (B, H, T, T) (else none); checks ids. */
+  protected abstract run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] };
+
+  /** Class logits (B, classes) of int32 ids (B, T); ids equal to padTokenId are masked out of attention. */
+  override forward(ids: Tensor): Tensor {
+    return this.run(ids, false).logits;
+  }
+
+  /**
+   * The logits and, per token, how much [CLS] (position 0, which the head reads) attended to it in
+   * the last layer, averaged over heads (B, T), 0 at padding. What `attn predict --attention` shows.
+   */
+  forwardWithAttention(ids: Tensor): { logits: Tensor; tokenWeights: Tensor | null } {
+    const { logits, attentions } = this.run(ids, true);
+    const last = attentions[attentions.length - 1]!; // (B, H, T, T)
+    return { logits, tokenWeights: last.mean(1).slice(1, 0, 1).squeeze(1) }; // (B, T): row 0 of the head mean
+  }
+
+  /**
+   * Every layer's attention probabilities per head (B, H, T, T), padding keys at 0, from the
+   * explicit weights path (HF's `output_attentions`; no gradient). What `attn attention` shows.
+   *
+   * ```ts
+   * const maps = clf.attentionMaps(ids); // maps[layer]: (B, H, T, T)
+   * ```
+   */
+  attentionMaps(ids: Tensor): Tensor[] {
+    return this.run(ids, true).attentions;
   }
 }

@@ -133,7 +133,7 @@ export function vtanh(x: v128): v128 {
 
 /** erf(a)/a as a polynomial in a*a, for |a| < 0.5..1 */
 // @ts-ignore: decorator
-@inline function erfSmall(x: v128): v128 {
+@inline export function erfSmall(x: v128): v128 {
   const t = f32x4.mul(x, x);
   let p = fsplat(0.00007882497448008507);
   p = poly(p, t, -0.0008018855005502701);

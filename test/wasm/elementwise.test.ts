@@ -244,6 +244,14 @@ test('element-wise kernels are bitwise identical for 1 thread, 2 threads and ran
     pools.forEach((p, i) => geluGrad(p, approx, x, y, outs[i]!, n));
     same('gelu grad');
   }
+  // GELU inputs of a fresh model (|x| < 0.72 mostly, so x/√2 < 0.5): the erf GELU's 8-wide short
+  // path, with vectors that need the long branch mixed in; splits move elements between the
+  // 8-wide, 4-wide and one-element paths, which must agree bit for bit
+  const small = randF32(rng(3), n, -0.75, 0.75);
+  pools.forEach((p, i) => unary(p, 'gelu', small, outs[i]!, n));
+  same('unary gelu (small inputs)');
+  pools.forEach((p, i) => geluGrad(p, false, small, y, outs[i]!, n));
+  same('gelu grad (small inputs)');
   for (const op of FLOAT_OPS) {
     pools.forEach((p, i) => binarySame(p, op, x, y, outs[i]!, n));
     same(`binary ${op}`);

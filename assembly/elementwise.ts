@@ -4,7 +4,7 @@
 // Tails go through the same vector functions as bodies (one element in lane 0), so an element's
 // value never depends on the thread split.
 
-import { vexp, vlog, vtanh, vsigmoid, vgelu, vgeluTanh, vnormpdf, verf1p, erfSmall } from './vmath';
+import { vexp, vlog, vtanh, vsigmoid, vgelu, vgeluTanh, vnormpdf, verf1p, verf1p4 } from './vmath';
 import { hash24, hash24x4 } from './common';
 // Op codes and the strided descriptor's layout: the kernel ABI shared with JavaScript.
 import {
@@ -42,36 +42,26 @@ import {
   }
 }
 
-/** Both vectors' lanes below 0.5 in magnitude: verf1p takes its short branch for both. */
-// @ts-ignore: decorator
-@inline function bothSmall(u0: v128, u1: v128): bool {
-  const h = f32x4.splat(0.5);
-  return i32x4.all_true(v128.and(f32x4.lt(f32x4.abs(u0), h), f32x4.lt(f32x4.abs(u1), h)));
-}
-
 /**
- * GELU (erf form) 8 elements at a time: where both vectors take verf1p's short branch (nearly
- * every vector of a freshly initialized model) its polynomial is written out here for both, so
- * the two dependency chains overlap instead of running one call after the other. The same
- * operations as vgelu per element, so the same bits.
+ * GELU (erf form) 16 elements at a time: verf1p4 evaluates the four vectors' erf together, so its
+ * long branch's dependency chains overlap (one vector at a time they ran one after the other),
+ * and takes the short polynomial alone when every lane needs only that (as most GELU inputs of a
+ * freshly initialized model do). The same operations as vgelu per element, so the same bits.
+ * y may alias x: x is loaded before verf1p4 writes its results into y.
  */
 // @ts-ignore: decorator
 @inline function geluLoop(x: usize, y: usize, start: i32, end: i32): void {
   let i = start;
   const r2 = f32x4.splat(0.7071067811865476);
   const half = f32x4.splat(0.5);
-  const one = f32x4.splat(1.0);
-  for (; i + 8 <= end; i += 8) {
+  for (; i + 16 <= end; i += 16) {
     const p = <usize>i << 2;
-    const x0 = v128.load(x + p), x1 = v128.load(x + p, 16);
-    const u0 = f32x4.mul(x0, r2), u1 = f32x4.mul(x1, r2);
-    if (bothSmall(u0, u1)) {
-      v128.store(y + p, f32x4.mul(f32x4.mul(x0, half), f32x4.add(one, erfSmall(u0))));
-      v128.store(y + p, f32x4.mul(f32x4.mul(x1, half), f32x4.add(one, erfSmall(u1))), 16);
-    } else {
-      v128.store(y + p, vgelu(x0));
-      v128.store(y + p, vgelu(x1), 16);
-    }
+    const x0 = v128.load(x + p), x1 = v128.load(x + p, 16), x2 = v128.load(x + p, 32), x3 = v128.load(x + p, 48);
+    verf1p4(f32x4.mul(x0, r2), f32x4.mul(x1, r2), f32x4.mul(x2, r2), f32x4.mul(x3, r2), y + p);
+    v128.store(y + p, f32x4.mul(f32x4.mul(x0, half), v128.load(y + p)));
+    v128.store(y + p, f32x4.mul(f32x4.mul(x1, half), v128.load(y + p, 16)), 16);
+    v128.store(y + p, f32x4.mul(f32x4.mul(x2, half), v128.load(y + p, 32)), 32);
+    v128.store(y + p, f32x4.mul(f32x4.mul(x3, half), v128.load(y + p, 48)), 48);
   }
   unaryLoop(U_GELU, x, y, i, end);
 }
@@ -140,24 +130,19 @@ export function unary_f32(op: i32, x: usize, y: usize, start: i32, end: i32): vo
 @inline function geluGradLoop(approx: i32, x: usize, dy: usize, dx: usize, start: i32, end: i32): void {
   let i = start;
   if (approx == 0) {
-    // 8 at a time with verf1p's short branch written out where both vectors take it (as geluLoop):
-    // the same operations as geluGradVec per element
+    // 16 at a time through verf1p4 (as geluLoop): the same operations as geluGradVec per
+    // element. x and dy are loaded before verf1p4 writes into dx (which may alias either).
     const r2 = f32x4.splat(0.7071067811865476);
     const half = f32x4.splat(0.5);
-    const one = f32x4.splat(1.0);
-    for (; i + 8 <= end; i += 8) {
+    for (; i + 16 <= end; i += 16) {
       const p = <usize>i << 2;
-      const x0 = v128.load(x + p), x1 = v128.load(x + p, 16);
-      const u0 = f32x4.mul(x0, r2), u1 = f32x4.mul(x1, r2);
-      if (bothSmall(u0, u1)) {
-        const cdf0 = f32x4.mul(half, f32x4.add(one, erfSmall(u0)));
-        const cdf1 = f32x4.mul(half, f32x4.add(one, erfSmall(u1)));
-        v128.store(dx + p, f32x4.mul(v128.load(dy + p), f32x4.add(cdf0, f32x4.mul(x0, vnormpdf(x0)))));
-        v128.store(dx + p, f32x4.mul(v128.load(dy + p, 16), f32x4.add(cdf1, f32x4.mul(x1, vnormpdf(x1)))), 16);
-      } else {
-        v128.store(dx + p, geluGradVec(0, x0, v128.load(dy + p)));
-        v128.store(dx + p, geluGradVec(0, x1, v128.load(dy + p, 16)), 16);
-      }
+      const x0 = v128.load(x + p), x1 = v128.load(x + p, 16), x2 = v128.load(x + p, 32), x3 = v128.load(x + p, 48);
+      const d0 = v128.load(dy + p), d1 = v128.load(dy + p, 16), d2 = v128.load(dy + p, 32), d3 = v128.load(dy + p, 48);
+      verf1p4(f32x4.mul(x0, r2), f32x4.mul(x1, r2), f32x4.mul(x2, r2), f32x4.mul(x3, r2), dx + p);
+      v128.store(dx + p, f32x4.mul(d0, f32x4.add(f32x4.mul(half, v128.load(dx + p)), f32x4.mul(x0, vnormpdf(x0)))));
+      v128.store(dx + p, f32x4.mul(d1, f32x4.add(f32x4.mul(half, v128.load(dx + p, 16)), f32x4.mul(x1, vnormpdf(x1)))), 16);
+      v128.store(dx + p, f32x4.mul(d2, f32x4.add(f32x4.mul(half, v128.load(dx + p, 32)), f32x4.mul(x2, vnormpdf(x2)))), 32);
+      v128.store(dx + p, f32x4.mul(d3, f32x4.add(f32x4.mul(half, v128.load(dx + p, 48)), f32x4.mul(x3, vnormpdf(x3)))), 48);
     }
   }
   for (; i + 4 <= end; i += 4) {

@@ -55,7 +55,7 @@ function fill(p: number, n: number, seed: number, scale: number): void {
   }
 }
 
-interface Case { name: string; flops?: number; out: number; n: number; call(e: Record<string, Fn>): void }
+interface Case { name: string; flops?: number; perStep?: number; out: number; n: number; call(e: Record<string, Fn>): void }
 const cases: Case[] = [];
 const rowBlock = inst[0]!.gemm_row_block!() as number;
 if (inst[1]!.gemm_row_block!() !== rowBlock) throw new Error('kernel-ab: the builds differ in GEMM row block (relaxed vs plain?)');
@@ -67,7 +67,7 @@ for (const s of B5_SHAPES) {
   const items = Math.ceil(s.M / rowBlock);
   cases.push({
     name: `${s.name} ${s.M}×${s.K}×${s.N}${s.transA ? ' tA' : ''}${s.transB ? ' tB' : ''}`,
-    flops: 2 * s.M * s.K * s.N, out: c, n: s.M * s.N,
+    flops: 2 * s.M * s.K * s.N, perStep: s.perStep, out: c, n: s.M * s.N,
     call: (e) => void e.gemm_rows!(a, b, c, s.M, s.N, s.K, lda, ldb, s.N, s.transA ? 1 : 0, s.transB ? 1 : 0, 1, 0, 1, 0, 0, 0, 0, items),
   });
 }
@@ -106,8 +106,12 @@ for (let r = 0; r < rounds; r++) {
 console.log(`kernel-ab: A = ${pathA}, B = ${pathB}; ${rounds} interleaved rounds on one thread; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
 console.log('| case | A µs | B µs | B ÷ A |');
 console.log('|---|---|---|---|');
+const step = [0, 0];
 cases.forEach((k, ci) => {
   const [ta, tb] = [median(times[ci]![0]!), median(times[ci]![1]!)];
+  step[0] += ta * (k.perStep ?? 0);
+  step[1] += tb * (k.perStep ?? 0);
   const rate = (t: number): string => (k.flops ? ` (${(k.flops / t / 1e6).toFixed(1)} GFLOP/s)` : '');
   console.log(`| ${k.name} | ${(ta * 1000).toFixed(0)}${rate(ta)} | ${(tb * 1000).toFixed(0)}${rate(tb)} | ${(tb / ta).toFixed(3)} |`);
 });
+console.log(`| the 51 products of a step | ${step[0]!.toFixed(1)} ms | ${step[1]!.toFixed(1)} ms | ${(step[1]! / step[0]!).toFixed(3)} |`);

@@ -107,9 +107,9 @@ function packColsNR(src: usize, ld: usize, kc: i32, dst: usize): void {
 
 /**
  * packA for a transposed A (stored K x M: for each depth k the rows are adjacent, depths lda
- * floats apart). Walks 8 depths at a time across every panel instead of one panel over all kc
- * depths: depths 2 KiB apart (lda = 512) map to the same few L1 sets, so a panel-by-panel walk
- * missed L1 on nearly every depth. The same floats land in the same places.
+ * floats apart; a weight gradient's dyᵀ). Walks strips of 8 depths across every panel instead of
+ * one panel over all kc depths, whose lines (2 KiB apart at lda = 512) share a few L1 sets, so
+ * each line of A is read once per strip. The same floats land in the same places.
  */
 function packATransposed(a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
   const ld = <usize>lda * 4;
@@ -139,19 +139,20 @@ function packATransposed(a: usize, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32,
 
 /** Packs rows [i0, i0+mc) x depth [p0, p0+kc) of op(A) into MR-row panels (k-major). */
 function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
-  if (rsA == 1 && csA != 1) {
+  if (csA != 1) {
+    // transposed A (the callers' strides: rsA = 1 whenever csA is not)
     packATransposed(a, csA, i0, mc, p0, kc, dst);
     return;
   }
   for (let ip = 0; ip < mc; ip += MR) {
     const rows = imin(MR, mc - ip);
     const panel = dst + <usize>(ip * kc) * 4;
-    if (csA == 1 && rows == MR) {
+    if (rows == MR) {
       // a full panel of rows contiguous along k: 4 depths of every row per step, transposed in
       // registers (the same floats as the scalar copy below, a third of its instructions)
       packRowsMR(a + (<usize>(i0 + ip) * <usize>rsA + <usize>p0) * 4, <usize>rsA * 4, kc, panel);
-    } else if (csA == 1) {
-      // rows contiguous along k
+    } else {
+      // an edge panel (fewer than MR rows), rows contiguous along k
       for (let i = 0; i < MR; i++) {
         let d = panel + <usize>i * 4;
         if (i < rows) {
@@ -167,21 +168,6 @@ function packA(a: usize, rsA: i32, csA: i32, i0: i32, mc: i32, p0: i32, kc: i32,
             d += MR * 4;
           }
         }
-      }
-    } else {
-      // column-contiguous (transposed A): for each k, `rows` floats are adjacent
-      let d = panel;
-      for (let k = 0; k < kc; k++) {
-        const s = a + (<usize>(i0 + ip) * <usize>rsA + <usize>(p0 + k) * <usize>csA) * 4;
-        if (rows == MR && rsA == 1) {
-          v128.store(d, v128.load(s));
-          if (MR == 6) store<u64>(d, load<u64>(s, 16), 16);
-        } else {
-          for (let i = 0; i < MR; i++) {
-            store<f32>(d + <usize>i * 4, i < rows ? load<f32>(s + <usize>(i * rsA) * 4) : 0);
-          }
-        }
-        d += MR * 4;
       }
     }
   }

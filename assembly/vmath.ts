@@ -202,6 +202,207 @@ export function verf1p(x: v128): v128 {
   return v128.bitselect(small, big, isSmall);
 }
 
+/**
+ * verf1p of four vectors, written to dst (64 bytes): the same operations per lane as four
+ * verf1p calls, so the same bits, with the long branch's four chains interleaved. That branch
+ * (a 15-term Horner polynomial after a division, beside an exponential) is one long dependency
+ * chain: one vector at a time it ran at about a third of the machine's throughput, and it is
+ * the common case for GELU inputs of a model that has trained a little (N(0, 1): 2/3 of lanes).
+ */
+export function verf1p4(x0: v128, x1: v128, x2: v128, x3: v128, dst: usize): void {
+  const a0 = f32x4.abs(x0);
+  const a1 = f32x4.abs(x1);
+  const a2 = f32x4.abs(x2);
+  const a3 = f32x4.abs(x3);
+  const half = fsplat(0.5);
+  const isSmall0 = f32x4.lt(a0, half);
+  const isSmall1 = f32x4.lt(a1, half);
+  const isSmall2 = f32x4.lt(a2, half);
+  const isSmall3 = f32x4.lt(a3, half);
+  const small0 = f32x4.add(fsplat(1.0), erfSmall(x0));
+  const small1 = f32x4.add(fsplat(1.0), erfSmall(x1));
+  const small2 = f32x4.add(fsplat(1.0), erfSmall(x2));
+  const small3 = f32x4.add(fsplat(1.0), erfSmall(x3));
+  if (i32x4.all_true(v128.and(v128.and(isSmall0, isSmall1), v128.and(isSmall2, isSmall3)))) {
+    v128.store(dst, small0, 0);
+    v128.store(dst, small1, 16);
+    v128.store(dst, small2, 32);
+    v128.store(dst, small3, 48);
+    return;
+  }
+  // erfcBig(max(a, 0.5)) for each, step by step
+  let b0 = f32x4.min(f32x4.max(a0, half), fsplat(10.5));
+  let b1 = f32x4.min(f32x4.max(a1, half), fsplat(10.5));
+  let b2 = f32x4.min(f32x4.max(a2, half), fsplat(10.5));
+  let b3 = f32x4.min(f32x4.max(a3, half), fsplat(10.5));
+  const t0 = f32x4.div(fsplat(1.0), b0);
+  const t1 = f32x4.div(fsplat(1.0), b1);
+  const t2 = f32x4.div(fsplat(1.0), b2);
+  const t3 = f32x4.div(fsplat(1.0), b3);
+  const s0 = f32x4.mul(f32x4.sub(t0, fsplat(1.0499999523162842)), fsplat(1.0526316165924072));
+  const s1 = f32x4.mul(f32x4.sub(t1, fsplat(1.0499999523162842)), fsplat(1.0526316165924072));
+  const s2 = f32x4.mul(f32x4.sub(t2, fsplat(1.0499999523162842)), fsplat(1.0526316165924072));
+  const s3 = f32x4.mul(f32x4.sub(t3, fsplat(1.0499999523162842)), fsplat(1.0526316165924072));
+  let p0 = fsplat(-0.00047357979929074645);
+  let p1 = fsplat(-0.00047357979929074645);
+  let p2 = fsplat(-0.00047357979929074645);
+  let p3 = fsplat(-0.00047357979929074645);
+  p0 = poly(p0, s0, 0.00023517377849202603);
+  p1 = poly(p1, s1, 0.00023517377849202603);
+  p2 = poly(p2, s2, 0.00023517377849202603);
+  p3 = poly(p3, s3, 0.00023517377849202603);
+  p0 = poly(p0, s0, 0.0019505401141941547);
+  p1 = poly(p1, s1, 0.0019505401141941547);
+  p2 = poly(p2, s2, 0.0019505401141941547);
+  p3 = poly(p3, s3, 0.0019505401141941547);
+  p0 = poly(p0, s0, -0.0018695587059482932);
+  p1 = poly(p1, s1, -0.0018695587059482932);
+  p2 = poly(p2, s2, -0.0018695587059482932);
+  p3 = poly(p3, s3, -0.0018695587059482932);
+  p0 = poly(p0, s0, -0.0011159286368638277);
+  p1 = poly(p1, s1, -0.0011159286368638277);
+  p2 = poly(p2, s2, -0.0011159286368638277);
+  p3 = poly(p3, s3, -0.0011159286368638277);
+  p0 = poly(p0, s0, 0.0012934866826981306);
+  p1 = poly(p1, s1, 0.0012934866826981306);
+  p2 = poly(p2, s2, 0.0012934866826981306);
+  p3 = poly(p3, s3, 0.0012934866826981306);
+  p0 = poly(p0, s0, -0.0001904697564896196);
+  p1 = poly(p1, s1, -0.0001904697564896196);
+  p2 = poly(p2, s2, -0.0001904697564896196);
+  p3 = poly(p3, s3, -0.0001904697564896196);
+  p0 = poly(p0, s0, 0.002385420026257634);
+  p1 = poly(p1, s1, 0.002385420026257634);
+  p2 = poly(p2, s2, 0.002385420026257634);
+  p3 = poly(p3, s3, 0.002385420026257634);
+  p0 = poly(p0, s0, -0.006434781011193991);
+  p1 = poly(p1, s1, -0.006434781011193991);
+  p2 = poly(p2, s2, -0.006434781011193991);
+  p3 = poly(p3, s3, -0.006434781011193991);
+  p0 = poly(p0, s0, 0.010245544835925102);
+  p1 = poly(p1, s1, 0.010245544835925102);
+  p2 = poly(p2, s2, 0.010245544835925102);
+  p3 = poly(p3, s3, 0.010245544835925102);
+  p0 = poly(p0, s0, -0.012002063915133476);
+  p1 = poly(p1, s1, -0.012002063915133476);
+  p2 = poly(p2, s2, -0.012002063915133476);
+  p3 = poly(p3, s3, -0.012002063915133476);
+  p0 = poly(p0, s0, 0.004154758527874947);
+  p1 = poly(p1, s1, 0.004154758527874947);
+  p2 = poly(p2, s2, 0.004154758527874947);
+  p3 = poly(p3, s3, 0.004154758527874947);
+  p0 = poly(p0, s0, 0.03293909877538681);
+  p1 = poly(p1, s1, 0.03293909877538681);
+  p2 = poly(p2, s2, 0.03293909877538681);
+  p3 = poly(p3, s3, 0.03293909877538681);
+  p0 = poly(p0, s0, -0.1432272344827652);
+  p1 = poly(p1, s1, -0.1432272344827652);
+  p2 = poly(p2, s2, -0.1432272344827652);
+  p3 = poly(p3, s3, -0.1432272344827652);
+  p0 = poly(p0, s0, 0.41995474696159363);
+  p1 = poly(p1, s1, 0.41995474696159363);
+  p2 = poly(p2, s2, 0.41995474696159363);
+  p3 = poly(p3, s3, 0.41995474696159363);
+  const ah0 = v128.and(b0, i32x4.splat(0xfffff000));
+  const ah1 = v128.and(b1, i32x4.splat(0xfffff000));
+  const ah2 = v128.and(b2, i32x4.splat(0xfffff000));
+  const ah3 = v128.and(b3, i32x4.splat(0xfffff000));
+  const al0 = f32x4.sub(b0, ah0);
+  const al1 = f32x4.sub(b1, ah1);
+  const al2 = f32x4.sub(b2, ah2);
+  const al3 = f32x4.sub(b3, ah3);
+  const hi0 = f32x4.neg(f32x4.mul(ah0, ah0));
+  const hi1 = f32x4.neg(f32x4.mul(ah1, ah1));
+  const hi2 = f32x4.neg(f32x4.mul(ah2, ah2));
+  const hi3 = f32x4.neg(f32x4.mul(ah3, ah3));
+  const lo0 = f32x4.neg(f32x4.mul(al0, f32x4.add(b0, ah0)));
+  const lo1 = f32x4.neg(f32x4.mul(al1, f32x4.add(b1, ah1)));
+  const lo2 = f32x4.neg(f32x4.mul(al2, f32x4.add(b2, ah2)));
+  const lo3 = f32x4.neg(f32x4.mul(al3, f32x4.add(b3, ah3)));
+  // vexp2(hi, lo) for each
+  const xh0 = f32x4.pmin(f32x4.pmax(hi0, fsplat(-104.0)), fsplat(88.8));
+  const xh1 = f32x4.pmin(f32x4.pmax(hi1, fsplat(-104.0)), fsplat(88.8));
+  const xh2 = f32x4.pmin(f32x4.pmax(hi2, fsplat(-104.0)), fsplat(88.8));
+  const xh3 = f32x4.pmin(f32x4.pmax(hi3, fsplat(-104.0)), fsplat(88.8));
+  const fx0 = f32x4.nearest(f32x4.mul(xh0, fsplat(1.44269504088896341)));
+  const fx1 = f32x4.nearest(f32x4.mul(xh1, fsplat(1.44269504088896341)));
+  const fx2 = f32x4.nearest(f32x4.mul(xh2, fsplat(1.44269504088896341)));
+  const fx3 = f32x4.nearest(f32x4.mul(xh3, fsplat(1.44269504088896341)));
+  let r0 = f32x4.sub(xh0, f32x4.mul(fx0, fsplat(0.693359375)));
+  let r1 = f32x4.sub(xh1, f32x4.mul(fx1, fsplat(0.693359375)));
+  let r2 = f32x4.sub(xh2, f32x4.mul(fx2, fsplat(0.693359375)));
+  let r3 = f32x4.sub(xh3, f32x4.mul(fx3, fsplat(0.693359375)));
+  r0 = f32x4.sub(r0, f32x4.mul(fx0, fsplat(-2.12194440e-4)));
+  r1 = f32x4.sub(r1, f32x4.mul(fx1, fsplat(-2.12194440e-4)));
+  r2 = f32x4.sub(r2, f32x4.mul(fx2, fsplat(-2.12194440e-4)));
+  r3 = f32x4.sub(r3, f32x4.mul(fx3, fsplat(-2.12194440e-4)));
+  r0 = f32x4.add(r0, lo0);
+  r1 = f32x4.add(r1, lo1);
+  r2 = f32x4.add(r2, lo2);
+  r3 = f32x4.add(r3, lo3);
+  const z0 = f32x4.mul(r0, r0);
+  const z1 = f32x4.mul(r1, r1);
+  const z2 = f32x4.mul(r2, r2);
+  const z3 = f32x4.mul(r3, r3);
+  let y0 = fsplat(1.9875691500e-4);
+  let y1 = fsplat(1.9875691500e-4);
+  let y2 = fsplat(1.9875691500e-4);
+  let y3 = fsplat(1.9875691500e-4);
+  y0 = poly(y0, r0, 1.3981999507e-3);
+  y1 = poly(y1, r1, 1.3981999507e-3);
+  y2 = poly(y2, r2, 1.3981999507e-3);
+  y3 = poly(y3, r3, 1.3981999507e-3);
+  y0 = poly(y0, r0, 8.3334519073e-3);
+  y1 = poly(y1, r1, 8.3334519073e-3);
+  y2 = poly(y2, r2, 8.3334519073e-3);
+  y3 = poly(y3, r3, 8.3334519073e-3);
+  y0 = poly(y0, r0, 4.1665795894e-2);
+  y1 = poly(y1, r1, 4.1665795894e-2);
+  y2 = poly(y2, r2, 4.1665795894e-2);
+  y3 = poly(y3, r3, 4.1665795894e-2);
+  y0 = poly(y0, r0, 1.6666665459e-1);
+  y1 = poly(y1, r1, 1.6666665459e-1);
+  y2 = poly(y2, r2, 1.6666665459e-1);
+  y3 = poly(y3, r3, 1.6666665459e-1);
+  y0 = poly(y0, r0, 5.0000001201e-1);
+  y1 = poly(y1, r1, 5.0000001201e-1);
+  y2 = poly(y2, r2, 5.0000001201e-1);
+  y3 = poly(y3, r3, 5.0000001201e-1);
+  y0 = f32x4.add(f32x4.add(f32x4.mul(y0, z0), r0), fsplat(1.0));
+  y1 = f32x4.add(f32x4.add(f32x4.mul(y1, z1), r1), fsplat(1.0));
+  y2 = f32x4.add(f32x4.add(f32x4.mul(y2, z2), r2), fsplat(1.0));
+  y3 = f32x4.add(f32x4.add(f32x4.mul(y3, z3), r3), fsplat(1.0));
+  const n0 = i32x4.trunc_sat_f32x4_s(fx0);
+  const n1 = i32x4.trunc_sat_f32x4_s(fx1);
+  const n2 = i32x4.trunc_sat_f32x4_s(fx2);
+  const n3 = i32x4.trunc_sat_f32x4_s(fx3);
+  const n10 = i32x4.shr_s(n0, 1);
+  const n11 = i32x4.shr_s(n1, 1);
+  const n12 = i32x4.shr_s(n2, 1);
+  const n13 = i32x4.shr_s(n3, 1);
+  const n20 = i32x4.sub(n0, n10);
+  const n21 = i32x4.sub(n1, n11);
+  const n22 = i32x4.sub(n2, n12);
+  const n23 = i32x4.sub(n3, n13);
+  const e0 = f32x4.mul(f32x4.mul(y0, i32x4.shl(i32x4.add(n10, i32x4.splat(127)), 23)), i32x4.shl(i32x4.add(n20, i32x4.splat(127)), 23));
+  const e1 = f32x4.mul(f32x4.mul(y1, i32x4.shl(i32x4.add(n11, i32x4.splat(127)), 23)), i32x4.shl(i32x4.add(n21, i32x4.splat(127)), 23));
+  const e2 = f32x4.mul(f32x4.mul(y2, i32x4.shl(i32x4.add(n12, i32x4.splat(127)), 23)), i32x4.shl(i32x4.add(n22, i32x4.splat(127)), 23));
+  const e3 = f32x4.mul(f32x4.mul(y3, i32x4.shl(i32x4.add(n13, i32x4.splat(127)), 23)), i32x4.shl(i32x4.add(n23, i32x4.splat(127)), 23));
+  const c0 = f32x4.mul(f32x4.mul(e0, p0), t0);
+  const c1 = f32x4.mul(f32x4.mul(e1, p1), t1);
+  const c2 = f32x4.mul(f32x4.mul(e2, p2), t2);
+  const c3 = f32x4.mul(f32x4.mul(e3, p3), t3);
+  // x >= 0.5: 2 - erfc(x); x <= -0.5: erfc(-x)
+  const big0 = v128.bitselect(c0, f32x4.sub(fsplat(2.0), c0), f32x4.lt(x0, fsplat(0)));
+  const big1 = v128.bitselect(c1, f32x4.sub(fsplat(2.0), c1), f32x4.lt(x1, fsplat(0)));
+  const big2 = v128.bitselect(c2, f32x4.sub(fsplat(2.0), c2), f32x4.lt(x2, fsplat(0)));
+  const big3 = v128.bitselect(c3, f32x4.sub(fsplat(2.0), c3), f32x4.lt(x3, fsplat(0)));
+  v128.store(dst, v128.bitselect(small0, big0, isSmall0), 0);
+  v128.store(dst, v128.bitselect(small1, big1, isSmall1), 16);
+  v128.store(dst, v128.bitselect(small2, big2, isSmall2), 32);
+  v128.store(dst, v128.bitselect(small3, big3, isSmall3), 48);
+}
+
 /** GELU (erf form): x/2 * (1 + erf(x/sqrt 2)). */
 // @ts-ignore: decorator
 @inline export function vgelu(x: v128): v128 {

@@ -244,6 +244,27 @@ test('element-wise kernels are bitwise identical for 1 thread, 2 threads and ran
     pools.forEach((p, i) => geluGrad(p, approx, x, y, outs[i]!, n));
     same('gelu grad');
   }
+  // GELU inputs of a fresh model (|x| < 0.72 mostly, so x/√2 < 0.5): the erf GELU's 16-wide short
+  // path, with vectors that need the long branch mixed in; splits move elements between the
+  // 16-wide, 4-wide and one-element paths, which must agree bit for bit
+  const small = randF32(rng(3), n, -0.75, 0.75);
+  pools.forEach((p, i) => unary(p, 'gelu', small, outs[i]!, n));
+  same('unary gelu (small inputs)');
+  pools.forEach((p, i) => geluGrad(p, false, small, y, outs[i]!, n));
+  same('gelu grad (small inputs)');
+  // in place (y = x for the forward, dx = dy for the gradient): the 16-wide loops read their
+  // inputs before writing the erf values into the output
+  for (const input of [x, small]) {
+    const inPlace = alloc(n);
+    pools.forEach((p, i) => unary(p, 'gelu', input, outs[i]!, n));
+    f32(inPlace, n).set(f32(input, n));
+    unary(pool2, 'gelu', inPlace, inPlace, n);
+    assertSameBytes(outs[0]!, inPlace, n, 'unary gelu in place');
+    geluGrad(pool1, false, input, y, outs[0]!, n);
+    f32(inPlace, n).set(f32(y, n));
+    geluGrad(pool2, false, input, inPlace, inPlace, n);
+    assertSameBytes(outs[0]!, inPlace, n, 'gelu grad with dx = dy');
+  }
   for (const op of FLOAT_OPS) {
     pools.forEach((p, i) => binarySame(p, op, x, y, outs[i]!, n));
     same(`binary ${op}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gemm, gemmPackedBFloats } from '../../src/backends/wasm/kernels.js';
+import { gemm, gemmPackedBFloats, setCallerPackB } from '../../src/backends/wasm/kernels.js';
 import type { ThreadPool } from '../../src/backends/wasm/thread-pool.js';
 import { alloc, assertClose, assertSameBytes, buildPools, f32, mark, pool1, pool2, randF32, release, rng, SplitPool } from './helpers.js';
 
@@ -148,8 +148,18 @@ test('gemm with op(B) packed once for all threads is bitwise the gemm that packs
       assert.ok(floats > 0, `${M}x${N}x${K}: the packed path should be taken on ${i === 1 ? '2 threads' : 'a split pool'}`);
       assert.equal(floats, (sB === 0 ? 1 : batch) * Math.ceil(N / 8) * 8 * K);
       const packed = alloc(floats);
-      gemm(p as ThreadPool, { ...base, c: outs[i]!, packedB: packed });
-      assertSameBytes(outs[0]!, outs[i]!, batch * M * N, `gemm ${M}x${N}x${K} tA=${tA} tB=${tB} batch ${batch} sB ${sB}: packed (${i === 1 ? '2 threads' : 'random split'}) vs 1 thread`);
+      // the pack on the calling thread alone (small B, the default) and split over the pool
+      for (const onCaller of [true, false]) {
+        setCallerPackB(onCaller);
+        f32(outs[i]!, batch * M * N).set(f32(c0, batch * M * N));
+        f32(packed, floats).fill(NaN);
+        try {
+          gemm(p as ThreadPool, { ...base, c: outs[i]!, packedB: packed });
+        } finally {
+          setCallerPackB(true);
+        }
+        assertSameBytes(outs[0]!, outs[i]!, batch * M * N, `gemm ${M}x${N}x${K} tA=${tA} tB=${tB} batch ${batch} sB ${sB}: packed ${onCaller ? 'on the caller' : 'split'} (${i === 1 ? '2 threads' : 'random split'}) vs 1 thread`);
+      }
     }
     release(m0);
   }

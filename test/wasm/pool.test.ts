@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ThreadPool, getNumThreads, setNumThreads } from '../../src/backends/wasm/thread-pool.js';
+import { ThreadPool, chunkCount, getNumThreads, setNumThreads } from '../../src/backends/wasm/thread-pool.js';
 import { relaxedSimdSupported } from '../../src/backends/wasm/load-kernels.js';
 import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels.js';
 import { unary } from '../../src/backends/wasm/kernels.js';
@@ -46,6 +46,24 @@ function firstFailure(job: () => void): Error | undefined {
   }
   return undefined;
 }
+
+test('chunk counts: a multiple of the thread count, at least one chunk per thread, 4 per thread at most', () => {
+  // a B5 weight gradient: 384 rows = 64 row blocks, chunks of 20 blocks at least: 2 chunks, not 3
+  assert.equal(chunkCount(64, 2, 64, 20), 2);
+  assert.equal(chunkCount(128, 2, 128, 20), 6);
+  assert.equal(chunkCount(1000, 3, 1000, 1), 12);
+  assert.equal(chunkCount(5, 4, 5, 1), 4);
+  for (let items = 1; items < 300; items += 7) {
+    for (const n of [1, 2, 3, 4, 7]) {
+      for (const minPerChunk of [1, 5, 20, 64]) {
+        const maxUseful = Math.max(n, Math.floor(items / 2));
+        const c = chunkCount(items, n, maxUseful, minPerChunk);
+        assert.equal(c % n, 0, `items ${items}, n ${n}, min ${minPerChunk}: ${c} chunks`);
+        assert.ok(c >= n && c <= 4 * n, `items ${items}, n ${n}: ${c} chunks`);
+      }
+    }
+  }
+});
 
 test('thread counts: pool and global helpers', () => {
   const before = getNumThreads();

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import * as attn from '../../src/index.js';
 import '../../src/backends/wasm/index.js';
 import { pool } from '../../src/backends/wasm/state.js';
+import { setCallerPackB } from '../../src/backends/wasm/kernels.js';
 import { profileThreads, type ThreadProfile } from '../../src/backends/wasm/profile.js';
 
 function trainStep(threads: number): Float32Array[] {
@@ -43,17 +44,27 @@ test('a training step is bitwise the same on 1 and 2 threads', () => {
   try {
     const one = trainStep(1);
     let two: Float32Array[] = [];
-    const { profile } = profileThreads(pool(), () => (two = trainStep(2)));
+    // small packs of op(B) run on the caller by default; split them here so the shared pack is
+    // split too, and check the default (caller-packed) run below
+    setCallerPackB(false);
+    let profile: ThreadProfile;
+    try {
+      profile = profileThreads(pool(), () => (two = trainStep(2))).profile as ThreadProfile;
+    } finally {
+      setCallerPackB(true);
+    }
+    const callerPacked = trainStep(2);
     // the 2-thread run did split the kernels that matter (else the comparison proves nothing)
-    const split = (k: string): number => (profile as ThreadProfile).kernels.find((e) => e.kernel === k)?.splitCalls ?? 0;
+    const split = (k: string): number => profile.kernels.find((e) => e.kernel === k)?.splitCalls ?? 0;
     for (const k of ['gemm_rows_packed', 'gemm_pack_b', 'attn_fwd', 'attn_bwd_fused', 'unary_f32', 'pad_rows']) assert.ok(split(k) > 0, `${k} was never split: ${JSON.stringify(profile.kernels.map((e) => [e.kernel, e.splitCalls]))}`);
     assert.equal(one.length, two.length);
-    one.forEach((a, i) => {
-      const b = two[i]!;
+    assert.equal(one.length, callerPacked.length);
+    for (const [label, other] of [['split packs', two], ['packs on the caller', callerPacked]] as const) one.forEach((a, i) => {
+      const b = other[i]!;
       assert.equal(a.length, b.length);
       const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
       const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-      for (let j = 0; j < ua.length; j++) if (ua[j] !== ub[j]) assert.fail(`array ${i} (loss, grads, params): element ${j} is ${b[j]} on 2 threads, ${a[j]} on 1`);
+      for (let j = 0; j < ua.length; j++) if (ua[j] !== ub[j]) assert.fail(`array ${i} (loss, grads, params): element ${j} is ${b[j]} on 2 threads (${label}), ${a[j]} on 1`);
     });
   } finally {
     attn.setNumThreads(before);

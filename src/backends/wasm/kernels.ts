@@ -124,6 +124,22 @@ const MAX_PACKED_B_FLOATS = 16 << 20;
 const MIN_PACKED_B_FLOATS = 4096;
 
 /**
+ * Up to this op(B) (256 KiB: every product of a B5 step, K and N of 65–512) the shared pack runs on
+ * the calling thread alone: a pool job of its own costs a hand-out and a wait for the other
+ * threads, about what packing 64K floats does, and on a busy machine it waits for a descheduled
+ * thread (3% slower steps at ×2 measured split, load 4).
+ */
+const CALLER_PACK_B_FLOATS = 1 << 16;
+let callerPackB = true;
+function packOnCaller(floats: number): boolean {
+  return callerPackB && floats <= CALLER_PACK_B_FLOATS;
+}
+/** Bench hook: whether small shared packs of op(B) run on the calling thread (default true). Same results either way. */
+export function setCallerPackB(on: boolean): void {
+  callerPackB = on;
+}
+
+/**
  * Floats of the buffer `gemm` would use to pack op(B) once for all threads (`GemmParams.packedB`),
  * or 0 when packing per chunk costs nothing worth saving: one thread, a job that is not split
  * over rows, a small B (under 4096 floats), or one too large (over 64 MiB).
@@ -153,7 +169,7 @@ export function gemm(pool: ThreadPool, p: GemmParams): void {
   if (plan.rows) {
     if (p.packedB !== undefined && gemmPackedBFloats(pool, p) > 0) {
       const panels = Math.ceil(p.N / ABI.GEMM_NR);
-      callKernel(pool, 'gemm_pack_b', { b: args.b, K: args.K, N: args.N, ldb: args.ldb, transB: args.transB, sB: args.sB, bp: p.packedB }, plan.distinctB * panels, Math.ceil(MIN_ELEMS / (ABI.GEMM_NR * p.K)));
+      callKernel(pool, 'gemm_pack_b', { b: args.b, K: args.K, N: args.N, ldb: args.ldb, transB: args.transB, sB: args.sB, bp: p.packedB }, plan.distinctB * panels, packOnCaller(plan.distinctB * p.K * p.N) ? plan.distinctB * panels : Math.ceil(MIN_ELEMS / (ABI.GEMM_NR * p.K)));
       const sBp = plan.distinctB === 1 ? 0 : callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
       const { a, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sC } = args;
       callKernel(pool, 'gemm_rows_packed', { a, bp: p.packedB, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sBp, sC }, plan.rowItems, plan.minRows, plan.chunkRows);

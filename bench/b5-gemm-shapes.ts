@@ -10,23 +10,8 @@
  */
 import os from 'node:os';
 import * as attn from '../src/index.js';
+import { arg, randomTensor } from './lib/script-helpers.js';
 import { B5_SHAPES } from './lib/b5-shapes.js';
-
-function arg(name: string): string | null {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? null) : null;
-}
-
-function randomTensor(shape: number[], seed: number): attn.Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return attn.keep(attn.fromArray(out, shape));
-}
 
 const rounds = Number(arg('--rounds') ?? 7);
 const threads = (arg('--threads') ?? '1,2').split(',').map(Number);

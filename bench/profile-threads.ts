@@ -25,6 +25,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as attn from '../src/index.js';
+import { arg, randomTensor } from './lib/script-helpers.js';
 import { refKernels } from '../src/backends/ref/index.js';
 import { wasmKernels } from '../src/backends/wasm/index.js';
 import { pool } from '../src/backends/wasm/state.js';
@@ -35,22 +36,6 @@ import { CLF_SMALL } from './b4-classifier.js';
 import { machineInfo } from './machine.mjs';
 
 type Tensor = attn.Tensor;
-
-function arg(name: string): string | null {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? null) : null;
-}
-
-function randomTensor(shape: number[], seed: number): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return attn.keep(attn.fromArray(out, shape));
-}
 
 /** A workload: set up once, then `run()` is one timed repetition. */
 interface Workload {

@@ -200,7 +200,7 @@ export function embedTexts(
   const vectors = texts.map((text) => noGrad(() => tidy(() => {
     if (source.kind === 'classification') {
       const { model, tokenizer, config } = source.classifier;
-      // A Hugging Face head (GPT-2, Llama) has its body's final hidden states instead of a token encoder.
+      // A Hugging Face head (GPT-2, Llama, BERT, DistilBERT) has its body's final hidden states instead of a token encoder.
       const head = model as typeof model & { hiddenStates?: (ids: Tensor) => Tensor };
       if (!hasTokenEncoder(model) && typeof head.hiddenStates !== 'function') {
         throw new NoAttentionError(`a ${(model as { config?: { type?: string } }).config?.type ?? config.type} classifier has no token encoder to embed with`);

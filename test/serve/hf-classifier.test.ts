@@ -184,6 +184,32 @@ test('BERT and DistilBERT heads: /v1/attention gives every layer and head (paddi
   }
 });
 
+test('BERT and DistilBERT heads: /v1/embeddings is the mean of the hidden states whose [CLS] row gives PyTorch\'s logits', async () => {
+  for (const arch of ['bert', 'distilbert']) {
+    const { cases } = expected(arch);
+    const { text, ids, logits } = cases[0]!;
+    const clf = loadClassifierFolder(fixtureDir(`${arch}-classifier`));
+    const model = clf.model as any;
+    model.eval();
+    const { hidden, fromCls } = noGrad(() => {
+      const h = model.hiddenStates(fromArray(Int32Array.from(ids), [1, ids.length])); // (1, T, C)
+      const cls = h.slice(1, 0, 1).reshape([1, -1]); // (1, C)
+      const out = arch === 'bert'
+        ? model.classifier.forward(model.bert.pooler.forward(h)) // the pooler reads hidden[:, 0]
+        : model.classifier.forward(model.pre_classifier.forward(cls).relu());
+      return { hidden: h.data() as Float32Array, fromCls: Array.from(out.data() as Float32Array) };
+    });
+    clf.dispose();
+    fromCls.forEach((v, c) => assert.ok(Math.abs(v - logits[c]!) < 1e-4 * Math.max(1, Math.abs(logits[c]!)), `${arch} logit ${c}: ${v} vs PyTorch ${logits[c]}`));
+    const C = hidden.length / ids.length;
+    const mean = Array.from({ length: C }, (_, c) => ids.reduce((a, _, t) => a + hidden[t * C + c]!, 0) / ids.length);
+    const res = await postJson(`${server.url}/v1/embeddings`, { model: arch, input: text });
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.json.data[0].embedding.length, C);
+    res.json.data[0].embedding.forEach((v: number, c: number) => assert.ok(Math.abs(v - mean[c]!) < 1e-5, `${arch} embedding ${c}`));
+  }
+});
+
 test('weightsDtype bfloat16 on a classifier folder: its matrices are kept in bfloat16, the answers close to float32\'s', { timeout: 60_000 }, async () => {
   const { cases, labels } = expected('distilbert');
   const texts = cases.map((c) => c.text);

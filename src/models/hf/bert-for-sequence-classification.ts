@@ -85,6 +85,11 @@ export class BertForSequenceClassification extends FirstTokenClassifier {
     return model;
   }
 
+  hiddenStates(ids: Tensor): Tensor {
+    checkIds('BertForSequenceClassification.hiddenStates', ids, this.config.maxLength);
+    return this.bert.forward(ids, { attentionMask: ids.ne(this.config.padTokenId) }).lastHiddenState; // (B, T, C)
+  }
+
   protected run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] } {
     checkIds('BertForSequenceClassification.forward', ids, this.config.maxLength);
     const attentionMask = ids.ne(this.config.padTokenId); // (B, T)

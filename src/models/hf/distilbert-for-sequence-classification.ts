@@ -81,6 +81,11 @@ export class DistilBertForSequenceClassification extends FirstTokenClassifier {
     }, body);
   }
 
+  hiddenStates(ids: Tensor): Tensor {
+    checkIds('DistilBertForSequenceClassification.hiddenStates', ids, this.config.maxLength);
+    return this.distilbert.forward(ids, { attentionMask: ids.ne(this.config.padTokenId) }).lastHiddenState; // (B, T, dim)
+  }
+
   protected run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] } {
     const [B] = checkIds('DistilBertForSequenceClassification.forward', ids, this.config.maxLength);
     const attentionMask = ids.ne(this.config.padTokenId); // (B, T)

@@ -156,6 +156,9 @@ export abstract class FirstTokenClassifier extends Module {
   /** Logits (B, classes) of int32 ids (B, T), and, if `outputAttentions`, every layer's (B, H, T, T) (else none); checks ids. */
   protected abstract run(ids: Tensor, outputAttentions: boolean): { logits: Tensor; attentions: Tensor[] };
 
+  /** The body's final hidden states (B, T, C), padding masked out of attention (what `/v1/embeddings` averages); checks ids. */
+  abstract hiddenStates(ids: Tensor): Tensor;
+
   /** Class logits (B, classes) of int32 ids (B, T); ids equal to padTokenId are masked out of attention. */
   override forward(ids: Tensor): Tensor {
     return this.run(ids, false).logits;

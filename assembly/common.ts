@@ -10,6 +10,7 @@
 // module on the same shared memory and calls `set_thread_index` once.
 
 // The sizes are the kernel ABI, defined once with the JavaScript side in src/backends/wasm/abi.ts.
+import { SD_MAX_RANK, SD_SHAPE, SD_STRIDES } from '../src/backends/wasm/abi';
 import { PARAM_BASE as ABI_PARAM_BASE, PARAM_BYTES as ABI_PARAM_BYTES, SCRATCH_BASE as ABI_SCRATCH_BASE, SCRATCH_BYTES as ABI_SCRATCH_BYTES, MAX_THREADS as ABI_MAX_THREADS } from '../src/backends/wasm/abi';
 
 export const PARAM_BASE: usize = <usize>ABI_PARAM_BASE;
@@ -116,4 +117,15 @@ export function debug_trap_on_thread(thread: i32, spin: i32, start: i32, end: i3
     for (let j = 0; j < spin; j++) s = s * 1664525 + 1013904223;
   }
   sink = s;
+}
+
+// The strided descriptor (binary_strided, where_strided, copy_strided): shape[d], and the element
+// stride of operand `which` along d (0 = broadcast).
+// @ts-ignore: decorator
+@inline export function descShape(desc: usize, d: i32): i32 {
+  return load<i32>(desc + (<usize>(SD_SHAPE + d) << 2));
+}
+// @ts-ignore: decorator
+@inline export function descStride(desc: usize, which: i32, d: i32): i32 {
+  return load<i32>(desc + (<usize>(SD_STRIDES + SD_MAX_RANK * which + d) << 2));
 }

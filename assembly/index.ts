@@ -3,13 +3,14 @@
 export { set_thread_index, get_thread_index, debug_trap_on_thread } from './common';
 export { gemm_rows, gemm_cols, gemm_row_block, gemm_pack_b, gemm_rows_packed, gemm_packed_b_floats } from './gemm';
 export { gemv_cols } from './gemv';
-export { unary_f32, gelu_grad_f32, binary_same, binary_strided, where_strided, copy_strided, dropout_f32, slice_assign } from './elementwise';
+export { unary_f32, gelu_grad_f32, dropout_f32 } from './unary';
+export { binary_same, binary_strided, where_strided } from './binary';
 export {
   reduce_last, reduce_mid, argreduce, softmax_last, softmax_mid,
   layernorm_fwd, layernorm_bwd_dx, layernorm_bwd_params,
   cross_entropy_fwd, cross_entropy_bwd, index_select, index_add, adamw_step,
 } from './nn';
-export { cast_32, pad_rows, gather_elements, scatter_add } from './movement';
+export { cast_32, pad_rows, gather_elements, scatter_add, copy_strided, slice_assign } from './movement';
 export { gemm_half_nt, gemm_half_nn, gemm_half_max_k } from './gemm_half';
 export { attn_fwd, attn_bwd_prep, attn_bwd_dq, attn_bwd_dkv, attn_bwd_fused, attn_scratch_bytes, attn_desc_echo } from './attention';
 // The kernel ABI constants, exported as immutable globals so the backend can check that the

@@ -1,12 +1,13 @@
-// Data movement that used to run on the reference backend (one thread): Cast, Pad, GatherElements,
-// ScatterAdd (Concat runs on slice_assign). Each output element is written by exactly one work
+// Data movement: strided copies (transpose, expand, slice), slice assignment (the KV cache's
+// append, Concat), and what used to run on the reference backend (one thread): Cast, Pad,
+// GatherElements, ScatterAdd. Each output element is written by exactly one work
 // item, and ScatterAdd adds in index order within its item, so results are bitwise those of the
 // reference kernels for any split.
 
-import { imax, imin, scratch } from './common';
+import { descShape, descStride, imax, imin, scratch } from './common';
 import {
   CAST_COPY as ABI_CAST_COPY, CAST_I2F as ABI_CAST_I2F, CAST_F2I as ABI_CAST_F2I, CAST_F2B as ABI_CAST_F2B,
-  MV_RANK, MV_AXIS, MV_VALUE, MV_SHAPE, MV_SHAPE2, MV_BEFORE, MV_STRIDES,
+  SD_RANK, MV_RANK, MV_AXIS, MV_VALUE, MV_SHAPE, MV_SHAPE2, MV_BEFORE, MV_STRIDES,
 } from '../src/backends/wasm/abi';
 
 const CAST_COPY: i32 = ABI_CAST_COPY;
@@ -172,5 +173,55 @@ export function scatter_add(src: usize, idx: usize, out: usize, desc: usize, sta
       const p = out + (<usize>(outBase + load<i32>(idx + (<usize>s << 2)) * sAxis) << 2);
       store<f32>(p, load<f32>(p) + load<f32>(src + (<usize>s << 2)));
     }
+  }
+}
+
+/** out (contiguous) = x viewed with the shape/strides in desc slot 0 (transpose, expand, slice). */
+export function copy_strided(x: usize, out: usize, desc: usize, start: i32, end: i32): void {
+  const rank = load<i32>(desc + (<usize>SD_RANK << 2));
+  const inner = descShape(desc, rank - 1);
+  const sx = descStride(desc, 0, rank - 1);
+  let idx = start;
+  let row = start / inner;
+  let col = start - row * inner;
+  while (idx < end) {
+    let ox: i32 = 0;
+    let r = row;
+    for (let d = rank - 2; d >= 0; d--) {
+      const s = descShape(desc, d);
+      const q = r / s;
+      ox += (r - q * s) * descStride(desc, 0, d);
+      r = q;
+    }
+    const n = min(inner - col, end - idx);
+    const px = x + (<usize>(ox + col * sx) << 2);
+    const po = out + (<usize>idx << 2);
+    if (sx == 1) {
+      memory.copy(po, px, <usize>n << 2);
+    } else if (sx == 0) {
+      const v = load<i32>(px);
+      for (let j = 0; j < n; j++) store<i32>(po + (<usize>j << 2), v);
+    } else {
+      for (let j = 0; j < n; j++) store<i32>(po + (<usize>j << 2), load<i32>(px + (<usize>(j * sx) << 2)));
+    }
+    idx += n;
+    col = 0;
+    row++;
+  }
+}
+
+/**
+ * In-place slice assignment (the KV cache's append): for rows o in [start, end),
+ * dst[o * dstStride + offset + e] = src[o * block + e] for e < block (32-bit elements). Each
+ * thread writes its own rows.
+ */
+export function slice_assign(dst: usize, src: usize, block: i32, dstStride: i32, offset: i32, start: i32, end: i32): void {
+  const bytes = <usize>block << 2;
+  for (let o = start; o < end; o++) {
+    let pd = dst + ((<usize>o * <usize>dstStride + <usize>offset) << 2);
+    let ps = src + ((<usize>o * <usize>block) << 2);
+    const stop = pd + bytes;
+    for (; pd + 16 <= stop; pd += 16, ps += 16) v128.store(pd, v128.load(ps));
+    for (; pd < stop; pd += 4, ps += 4) store<i32>(pd, load<i32>(ps));
   }
 }

@@ -18,7 +18,7 @@ export const MAX_THREADS = 16;
 export const RESERVED_BYTES = 16 << 20;
 
 // ---- Op codes ----
-/** unary_f32 (assembly/elementwise.ts). */
+/** unary_f32 (assembly/unary.ts). */
 export const U_NEG = 0;
 export const U_EXP = 1;
 export const U_LOG = 2;

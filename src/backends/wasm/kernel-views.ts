@@ -24,3 +24,6 @@ export const b2i = (b: boolean | undefined): number => (b ? 1 : 0);
 export function dropoutThreshold(p: number): number {
   return Math.ceil(p * 16777216);
 }
+
+/** Elements per thread below which element-wise jobs stay on one thread. */
+export const MIN_ELEMS = 1 << 14;

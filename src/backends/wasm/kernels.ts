@@ -3,15 +3,18 @@
  * shared memory and sizes, writes any descriptor into the parameter block, and runs the kernel on
  * the thread pool. No allocation happens here: the caller owns every buffer.
  *
+ * The products' bindings (planning and the shared pack of op(B)) are in gemm-kernels.ts, the
+ * attention kernels' in attention-kernels.ts; both are re-exported here.
+ *
  * @example
+ *   unary(pool, 'exp', x, y, n);                                   // y = exp(x)
  *   gemm(pool, { a, b, c, M: 64, N: 32, K: 16 });                 // C = A · B
- *   gemm(pool, { a, b, c, M, N, K, transB: true, beta: 1 });       // C += A · Bᵀ
  */
 import type { ThreadPool } from './thread-pool.js';
 import { MAX_KERNEL_THREADS } from './load-kernels.js';
 import * as ABI from './abi.js';
-import { callExport, callKernel, type KernelArgs } from './signatures.js';
-import { b2i, dropoutThreshold, views } from './kernel-views.js';
+import { callKernel } from './signatures.js';
+import { b2i, dropoutThreshold, MIN_ELEMS, views } from './kernel-views.js';
 
 export { dropoutThreshold };
 
@@ -35,161 +38,7 @@ export type WasmBinaryOp = keyof typeof BINARY_OPS;
 export const REDUCE_OPS = { sum: ABI.R_SUM, max: ABI.R_MAX, min: ABI.R_MIN } as const;
 export type WasmReduceOp = keyof typeof REDUCE_OPS;
 
-/** Elements per thread below which element-wise jobs stay on one thread. */
-const MIN_ELEMS = 1 << 14;
 const MAX_RANK = ABI.SD_MAX_RANK;
-
-
-
-// ---- GEMM -----------------------------------------------------------------------------------
-
-export interface GemmParams {
-  /** Pointers (bytes) to op(A) M×K, op(B) K×N and C M×N. */
-  a: number;
-  b: number;
-  c: number;
-  M: number;
-  N: number;
-  K: number;
-  /** A is stored K×M (row stride lda) and used transposed. */
-  transA?: boolean;
-  /** B is stored N×K (row stride ldb) and used transposed. */
-  transB?: boolean;
-  /** Row strides in elements; default to the packed widths. */
-  lda?: number;
-  ldb?: number;
-  ldc?: number;
-  alpha?: number;
-  /** beta = 0 never reads C (garbage/NaN in C is fine). */
-  beta?: number;
-  batch?: number;
-  /** Batch strides in elements; 0 broadcasts that operand over the batch. */
-  strideA?: number;
-  strideB?: number;
-  strideC?: number;
-  /**
-   * Optional buffer of `gemmPackedBFloats(pool, p)` floats (64-byte aligned) for packing op(B)
-   * once for all threads; ignored when that helper returns 0. Results are bitwise the same with
-   * or without it.
-   */
-  packedB?: number;
-}
-
-interface GemmPlan {
-  args: KernelArgs<'gemm_rows'>;
-  rows: boolean;
-  rowItems: number;
-  colItems: number;
-  minRows: number;
-  minCols: number;
-  /** Row blocks per chunk at least (a cache block of GEMM_MC rows: each chunk re-reads all of B). */
-  chunkRows: number;
-  /** Batch elements whose op(B) differs (1 when B is broadcast over the batch). */
-  distinctB: number;
-}
-
-function planGemm(pool: ThreadPool, p: GemmParams): GemmPlan | null {
-  const { M, N, K } = p;
-  const batch = p.batch ?? 1;
-  if (M <= 0 || N <= 0 || batch <= 0) return null;
-  const lda = p.lda ?? (p.transA ? M : K);
-  const ldb = p.ldb ?? (p.transB ? K : N);
-  const ldc = p.ldc ?? N;
-  const sA = p.strideA ?? M * K;
-  const sB = p.strideB ?? K * N;
-  const sC = p.strideC ?? M * N;
-  const rb = gemmRowBlock(pool);
-  const args = { a: p.a, b: p.b, c: p.c, M, N, K, lda, ldb, ldc, transA: b2i(p.transA), transB: b2i(p.transB), alpha: p.alpha ?? 1, beta: p.beta ?? 0, batch, sA, sB, sC };
-  const rowItems = batch * Math.ceil(M / rb);
-  const colItems = batch * Math.ceil(N / 64);
-  const threads = pool.numThreads;
-  const work = 2 * M * N * Math.max(K, 1) * batch;
-  const minFlops = 1 << 18;
-  const rows = rowItems >= 2 * threads || rowItems >= colItems;
-  return {
-    args, rows, rowItems, colItems,
-    minRows: Math.ceil((minFlops * rowItems) / work),
-    minCols: Math.ceil((minFlops * colItems) / work),
-    distinctB: sB === 0 ? 1 : batch,
-    chunkRows: Math.ceil(ABI.GEMM_MC / rb),
-  };
-}
-
-/** Most floats a shared packed B may take (64 MiB); bigger ones keep packing per chunk. */
-const MAX_PACKED_B_FLOATS = 16 << 20;
-/**
- * Below this op(B) (16 KiB) repacking it per chunk costs about what the extra pool job of a
- * shared pack does (a hand-out and a wait), so small ones keep packing per chunk.
- */
-const MIN_PACKED_B_FLOATS = 4096;
-
-/**
- * Up to this op(B) (256 KiB: every product of a B5 step, K and N of 65–512) the shared pack runs on
- * the calling thread alone: a pool job of its own costs a hand-out and a wait for the other
- * threads, about what packing 64K floats does, and on a busy machine it waits for a descheduled
- * thread (3% slower steps at ×2 measured split, load 4).
- */
-const CALLER_PACK_B_FLOATS = 1 << 16;
-let callerPackB = true;
-function packOnCaller(floats: number): boolean {
-  return callerPackB && floats <= CALLER_PACK_B_FLOATS;
-}
-/** Bench hook: whether small shared packs of op(B) run on the calling thread (default true). Same results either way. */
-export function setCallerPackB(on: boolean): void {
-  callerPackB = on;
-}
-
-/**
- * Floats of the buffer `gemm` would use to pack op(B) once for all threads (`GemmParams.packedB`),
- * or 0 when packing per chunk costs nothing worth saving: one thread, a job that is not split
- * over rows, a small B (under 4096 floats), or one too large (over 64 MiB).
- *
- * Why: the row split packs op(B) in every chunk, so on T threads with 4 chunks each B is packed
- * 4T times instead of once. For 512³ that is 8 packs of 1 MiB beside 8 products of 64 rows, a
- * sixth of the time; for a weight gradient (M = d_model, K = tokens) a pack of all of dY per chunk
- * outweighs the product.
- */
-export function gemmPackedBFloats(pool: ThreadPool, p: GemmParams): number {
-  const plan = planGemm(pool, p);
-  if (plan === null || !plan.rows || p.K <= 0 || pool.numThreads < 2 || p.K * p.N < MIN_PACKED_B_FLOATS) return 0;
-  if (Math.floor(plan.rowItems / Math.max(1, plan.minRows)) < 2) return 0; // runs on one thread
-  const floats = plan.distinctB * callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
-  return floats <= MAX_PACKED_B_FLOATS ? floats : 0;
-}
-
-/**
- * C = alpha · op(A) · op(B) + beta · C, batched. Split over rows, or over columns when M is small.
- * With `packedB` (see gemmPackedBFloats) op(B) is packed once, split over panels, and every thread
- * reads it.
- */
-export function gemm(pool: ThreadPool, p: GemmParams): void {
-  const plan = planGemm(pool, p);
-  if (plan === null) return;
-  const { args } = plan;
-  if (plan.rows) {
-    if (p.packedB !== undefined && gemmPackedBFloats(pool, p) > 0) {
-      const panels = Math.ceil(p.N / ABI.GEMM_NR);
-      callKernel(pool, 'gemm_pack_b', { b: args.b, K: args.K, N: args.N, ldb: args.ldb, transB: args.transB, sB: args.sB, bp: p.packedB }, plan.distinctB * panels, packOnCaller(plan.distinctB * p.K * p.N) ? plan.distinctB * panels : Math.ceil(MIN_ELEMS / (ABI.GEMM_NR * p.K)));
-      const sBp = plan.distinctB === 1 ? 0 : callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
-      const { a, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sC } = args;
-      callKernel(pool, 'gemm_rows_packed', { a, bp: p.packedB, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sBp, sC }, plan.rowItems, plan.minRows, plan.chunkRows);
-      return;
-    }
-    callKernel(pool, 'gemm_rows', args, plan.rowItems, plan.minRows, plan.chunkRows);
-  } else {
-    callKernel(pool, 'gemm_cols', args as KernelArgs<'gemm_cols'>, plan.colItems, plan.minCols);
-  }
-}
-
-const rowBlockCache = new WeakMap<ThreadPool, number>();
-function gemmRowBlock(pool: ThreadPool): number {
-  let rb = rowBlockCache.get(pool);
-  if (rb === undefined) {
-    rb = callExport(pool, 'gemm_row_block', {});
-    rowBlockCache.set(pool, rb);
-  }
-  return rb;
-}
 
 // ---- Element-wise -----------------------------------------------------------------------------
 
@@ -461,4 +310,5 @@ export function adamw(
 
 export { MAX_KERNEL_THREADS };
 // The attention kernels' bindings live in their own file; callers import them from here too.
+export * from './gemm-kernels.js';
 export * from './attention-kernels.js';

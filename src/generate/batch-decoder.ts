@@ -34,48 +34,22 @@ import type { Tensor } from '../tensor/tensor.js';
 import { fromArray } from '../ops/creation.js';
 import { cat, pad, slice } from '../ops/shape.js';
 import { indexSelect } from '../ops/indexing.js';
-import { sliceAssign_ } from '../ops/slice-assign.js';
 import { keep, tidy } from '../engine/scope.js';
 import { noGrad } from '../autograd/apply.js';
-import { Generator, globalGenerator } from '../tensor/random.js';
-import type { GPTCache } from '../models/gpt.js';
 import type { CausalLanguageModel } from './generate.js';
 import { sampleToken } from './sampling.js';
 import { GenerationOptionError, resolveGenerateOptions, type GenerateOptions, type ResolvedOptions } from './options.js';
+import { BatchSequence, logSumExp, topIds, type BatchSequenceOptions } from './batch-sequence.js';
+import { BatchCache, CaptureCache } from './batch-cache.js';
+
+export { BatchSequence } from './batch-sequence.js';
+export type { BatchSequenceOptions, BatchToken, TokenLogprob } from './batch-sequence.js';
 
 export interface BatchDecoderOptions {
   /** Most sequences decoded together (rows of one step); the others wait in arrival order. */
   maxBatch: number;
   /** Told the rows of each shared decoding step after it runs (a server's occupancy histogram). */
   onStep?: ((rows: number) => void) | null;
-}
-
-/**
- * A new token's log-probability and the most likely alternatives at its position, from the
- * model's own distribution: log_softmax of the raw logits, before the repetition penalty, the
- * temperature and the top-k / top-p / min-p filters (llama.cpp's server and vLLM report them so
- * by default). The alternatives leave out ids that are never drawn (past the tokenizer's
- * vocabulary, `suppressTokenIds`); the sums still run over the whole vocabulary.
- */
-export interface TokenLogprob {
-  logprob: number;
-  /** The `n` most likely ids at this position, most likely first (n from `add`'s `logprobs`). */
-  top: { token: number; logprob: number }[];
-}
-
-/** One new token of a sequence. */
-export interface BatchToken {
-  token: number;
-  /** True on the sequence's last token (end-of-text or maxNewTokens). */
-  finished: boolean;
-  /** With `logprobs` asked for at `add`: the token's log-probability and the top alternatives. */
-  logprob?: TokenLogprob;
-}
-
-/** Extras of a sequence beside its generation options. */
-export interface BatchSequenceOptions {
-  /** Record each token's log-probability and this many top alternatives (0 … 20); null/undefined: none. */
-  logprobs?: number | null;
 }
 
 /** What a decoder has done: forwards run and the rows they carried. */
@@ -96,33 +70,6 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** log Σ exp(x), in float64, shifted by the maximum. */
-function logSumExp(x: Float64Array): number {
-  let max = -Infinity;
-  for (const v of x) if (v > max) max = v;
-  if (max === -Infinity) return -Infinity;
-  let sum = 0;
-  for (const v of x) sum += Math.exp(v - max);
-  return max + Math.log(sum);
-}
-
-/** The ids of the k largest finite values, largest first (ties: the lower id first). */
-function topIds(row: Float64Array, k: number): number[] {
-  const best: number[] = [];
-  if (k === 0) return best;
-  for (let t = 0; t < row.length; t++) {
-    const v = row[t]!;
-    if (v === -Infinity || (best.length === k && v <= row[best[k - 1]!]!)) continue;
-    let at = best.length === k ? k - 1 : best.length;
-    best[at] = t;
-    while (at > 0 && row[best[at - 1]!]! < v) {
-      best[at] = best[at - 1]!;
-      best[--at] = t;
-    }
-  }
-  return best;
-}
-
 /**
  * Whether `model` can share decoding steps: it takes per-row positions (`positionIds`), which
  * attn's GPT (learned or rotary positions) and the Llama family (rotary, grouped-query) all do.
@@ -130,157 +77,6 @@ function topIds(row: Float64Array, k: number): number[] {
  */
 export function supportsBatching(model: CausalLanguageModel): boolean {
   return typeof model.forward === 'function';
-}
-
-/**
- * A sequence of a `BatchDecoder`: an async iterable of its new tokens (breaking out of the loop
- * ends it and frees its row), and `done`, which resolves with all of them.
- */
-export class BatchSequence implements AsyncIterable<BatchToken> {
-  /** The new ids so far (the prompt is not repeated). */
-  readonly tokens: number[] = [];
-  /** Resolves with every new id once the sequence ends; rejects on abort or a model error. */
-  readonly done: Promise<{ tokens: number[] }>;
-  /** @internal prompt + generated ids, for the repetition penalty. */
-  readonly history: number[];
-  /** @internal positions in the decoder's cache (the prompt, then every token but the last). */
-  cached = 0;
-  /** @internal per-layer keys and values of the prompt, until the sequence joins the batch. */
-  prompt: { keys: Tensor[]; values: Tensor[] } | null = null;
-  /** @internal */
-  readonly generator: Generator;
-  private queue: BatchToken[] = [];
-  private wake: (() => void) | null = null;
-  private error: unknown = null;
-  private ended = false;
-  private resolveDone!: (v: { tokens: number[] }) => void;
-  private rejectDone!: (e: unknown) => void;
-  private readonly onAbort: () => void;
-
-  constructor(
-    readonly promptIds: readonly number[],
-    readonly options: ResolvedOptions,
-    /** Top alternatives recorded per token (null: no log-probabilities). */
-    readonly topLogprobs: number | null = null,
-  ) {
-    this.history = [...promptIds];
-    this.generator = options.seed === null ? globalGenerator : new Generator(options.seed);
-    this.done = new Promise((resolve, reject) => {
-      this.resolveDone = resolve;
-      this.rejectDone = reject;
-    });
-    this.done.catch(() => {}); // a caller that only iterates still sees the error there
-    this.onAbort = () => this.fail(options.signal?.reason ?? new Error('aborted'));
-    options.signal?.addEventListener('abort', this.onAbort, { once: true });
-  }
-
-  /** True once the sequence has ended (finished, cancelled or failed): its row is freed. */
-  get isEnded(): boolean {
-    return this.ended;
-  }
-
-  /** Tokens still to generate at most. */
-  get remaining(): number {
-    return this.options.maxNewTokens - this.tokens.length;
-  }
-
-  /** Ends the sequence now (a stop string found, a client gone): no more tokens, `done` resolves. */
-  finish(): void {
-    if (this.ended) return;
-    this.end();
-    this.resolveDone({ tokens: this.tokens });
-  }
-
-  /** @internal */
-  push(token: number, finished: boolean, logprob?: TokenLogprob): void {
-    if (this.ended) return;
-    this.tokens.push(token);
-    this.history.push(token);
-    this.queue.push(logprob ? { token, finished, logprob } : { token, finished });
-    if (finished) this.finish();
-    else this.notify();
-  }
-
-  /** @internal */
-  fail(err: unknown): void {
-    if (this.ended) return;
-    this.error = err;
-    this.end();
-    this.rejectDone(err);
-  }
-
-  private end(): void {
-    this.ended = true;
-    this.options.signal?.removeEventListener('abort', this.onAbort);
-    this.notify();
-  }
-
-  private notify(): void {
-    const w = this.wake;
-    this.wake = null;
-    w?.();
-  }
-
-  async *[Symbol.asyncIterator](): AsyncGenerator<BatchToken> {
-    try {
-      for (;;) {
-        // An abort or a model error is thrown at once, before tokens not yet read.
-        if (this.error !== null) throw this.error;
-        if (this.queue.length > 0) {
-          yield this.queue.shift()!;
-          continue;
-        }
-        if (this.ended) return;
-        await new Promise<void>((resolve) => (this.wake = resolve));
-      }
-    } finally {
-      this.finish(); // broken out of: free the row
-    }
-  }
-}
-
-/** The batched keys and values: per layer (B, Hkv, capacity, D), rows right-aligned at column `length`. */
-class BatchCache implements GPTCache {
-  private readonly lengths: number[];
-
-  constructor(
-    readonly keys: Tensor[],
-    readonly values: Tensor[],
-    width: number,
-  ) {
-    this.lengths = keys.map(() => width);
-  }
-
-  get length(): number {
-    return this.lengths[0]!;
-  }
-
-  update(layer: number, k: Tensor, v: Tensor): { keys: Tensor; values: Tensor; length: number } {
-    const start = this.lengths[layer]!;
-    const keys = this.keys[layer]!;
-    if (start + k.shape[2]! > keys.shape[2]!) throw new RangeError(`BatchDecoder: layer ${layer}'s cache holds ${keys.shape[2]} positions; ${start} + ${k.shape[2]} do not fit`);
-    sliceAssign_(keys, k, 2, start);
-    sliceAssign_(this.values[layer]!, v, 2, start);
-    this.lengths[layer] = start + k.shape[2]!;
-    return { keys, values: this.values[layer]!, length: this.lengths[layer]! };
-  }
-
-  dispose(): void {
-    for (const t of [...this.keys, ...this.values]) t.dispose();
-  }
-}
-
-/** A prompt's forward: keeps each layer's keys and values (attention reads them as they are). */
-class CaptureCache implements GPTCache {
-  readonly length = 0;
-  readonly keys: Tensor[] = [];
-  readonly values: Tensor[] = [];
-
-  update(layer: number, k: Tensor, v: Tensor): { keys: Tensor; values: Tensor; length: number } {
-    this.keys[layer] = keep(k);
-    this.values[layer] = keep(v);
-    return { keys: k, values: v, length: k.shape[2]! };
-  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // header's entries, the error every malformed file raises, and small helpers. Layout and traps:
 // safetensors.ts.
 
-/** Dtypes attn can read. It writes only F32 and I32. */
+/** Dtypes attn can read. It writes F32, I32, BF16 and F16. */
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16' | 'I32' | 'I64' | 'F64' | 'U8' | 'BOOL' | 'I8' | 'I16';
 
 /** A tensor as plain arrays: row-major `data` of `shape`'s product elements. */

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ThreadPool, chunkCount, getNumThreads, setNumThreads } from '../../src/backends/wasm/thread-pool.js';
+import { ThreadPool, chunkBounds, getNumThreads, setNumThreads } from '../../src/backends/wasm/thread-pool.js';
+import { gemm, gemmPackedBFloats } from '../../src/backends/wasm/gemm-kernels.js';
 import { relaxedSimdSupported } from '../../src/backends/wasm/load-kernels.js';
 import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels.js';
 import { unary } from '../../src/backends/wasm/kernels.js';
@@ -47,22 +48,56 @@ function firstFailure(job: () => void): Error | undefined {
   return undefined;
 }
 
-test('chunk counts: a multiple of the thread count, at least one chunk per thread, 4 per thread at most', () => {
-  // a B5 weight gradient: 384 rows = 64 row blocks, chunks of 20 blocks at least: 2 chunks, not 3
-  assert.equal(chunkCount(64, 2, 64, 20), 2);
-  assert.equal(chunkCount(128, 2, 128, 20), 6);
-  assert.equal(chunkCount(1000, 3, 1000, 1), 12);
-  assert.equal(chunkCount(5, 4, 5, 1), 4);
-  for (let items = 1; items < 300; items += 7) {
-    for (const n of [1, 2, 3, 4, 7]) {
+test('chunk schedule: covers the job in order, large chunks first, a fine tail, even shares when the floor is coarse', () => {
+  const bounds = new Int32Array(200);
+  // a B5 weight gradient: 384 rows = 64 row blocks, chunks of 20 blocks at least: 2 equal chunks, not 3
+  assert.equal(chunkBounds(64, 2, 64, 20, bounds), 2);
+  assert.deepEqual([...bounds.subarray(0, 3)], [0, 32, 64]);
+  assert.equal(chunkBounds(128, 2, 128, 20, bounds), 6);
+  // B5's packed products: 128 row blocks, floor 4 (24 rows): 32, 24, 18, 14, ... then the floor
+  const c = chunkBounds(128, 2, 128, 4, bounds);
+  const sizes = [...bounds.subarray(0, c + 1)].slice(1).map((b, i) => b - bounds[i]!);
+  assert.deepEqual(sizes.slice(0, 3), [32, 24, 18]);
+  assert.ok(sizes.at(-1)! <= 12, `last chunk ${sizes.at(-1)} of ${sizes.join(',')}`);
+  for (let items = 1; items < 2000; items += 13) {
+    for (const n of [2, 3, 4, 7, 16]) {
       for (const minPerChunk of [1, 5, 20, 64]) {
         const maxUseful = Math.max(n, Math.floor(items / 2));
-        const c = chunkCount(items, n, maxUseful, minPerChunk);
-        assert.equal(c % n, 0, `items ${items}, n ${n}, min ${minPerChunk}: ${c} chunks`);
-        assert.ok(c >= n && c <= 4 * n, `items ${items}, n ${n}: ${c} chunks`);
+        if (items < n) continue;
+        const k = chunkBounds(items, n, maxUseful, minPerChunk, bounds);
+        const what = `items ${items}, n ${n}, min ${minPerChunk}: ${k} chunks`;
+        assert.ok(k >= n && k <= 128, what);
+        assert.equal(bounds[0], 0, what);
+        assert.equal(bounds[k], items, what);
+        // equal chunks come in a multiple of n; guided ones shrink and end below items / (4n)
+        const equal = [...bounds.subarray(0, k)].every((b, i) => b === Math.floor((i * items) / k));
+        for (let i = 0; i < k; i++) {
+          const size = bounds[i + 1]! - bounds[i]!;
+          assert.ok(size >= 1, what);
+          if (!equal && i > 0 && i < k - 1) assert.ok(size <= bounds[i]! - bounds[i - 1]!, `${what}: chunk ${i} grows`);
+        }
+        if (equal) assert.equal(k % n, 0, what);
+        else assert.ok(bounds[k]! - bounds[k - 1]! <= Math.ceil(items / (4 * n)), what);
       }
     }
   }
+});
+
+test('a guided split gives the same bits as one thread: a GEMM whose rows come in chunks of different sizes', () => {
+  const m0 = mark();
+  const M = 768, K = 128, N = 128;
+  const r = rng(7);
+  const a = randF32(r, M * K), b = randF32(r, K * N);
+  const c1 = alloc(M * N), c2 = alloc(M * N);
+  const pool1 = new ThreadPool(memory, kernelModule.module, 1);
+  gemm(pool1, { a, b, c: c1, M, N, K });
+  const packed = alloc(gemmPackedBFloats(pool2, { a, b, c: c2, M, N, K }));
+  for (let rep = 0; rep < 3; rep++) {
+    gemm(pool2, { a, b, c: c2, M, N, K, packedB: packed });
+    assert.deepEqual(f32(c2, M * N), f32(c1, M * N));
+  }
+  pool1.terminate();
+  release(m0);
 });
 
 test('thread counts: pool and global helpers', () => {

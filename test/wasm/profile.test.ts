@@ -67,7 +67,7 @@ test('profileThreads sums per kernel and the table names every kernel', () => {
   release(m0);
 });
 
-test('a GEMM row split keeps chunks of at least a cache block of rows (GEMM_MC), one per thread at least', () => {
+test('a GEMM row split keeps chunks of a cache block of rows (GEMM_MC) when op(B) outgrows L2, finer ones when it does not', () => {
   const m0 = mark();
   const r = rng(5);
   const go = (M: number, N: number, K: number): PoolCallRecord => {
@@ -85,9 +85,14 @@ test('a GEMM row split keeps chunks of at least a cache block of rows (GEMM_MC),
     return records.find((x) => x.kernel === 'gemm_rows_packed')!;
   };
   const rb = pool2.exports.gemm_row_block!() as number;
-  const square = go(512, 256, 64);
-  assert.equal(square.chunks, Math.floor(Math.ceil(512 / rb) / Math.ceil(120 / rb)), '512 rows: chunks of ≥ 120 rows');
-  assert.equal(go(128, 256, 128).chunks, 2, '128 rows on 2 threads: one chunk each');
-  assert.equal(go(4096, 64, 64).chunks, 8, 'tall: 4 chunks per thread');
+  // op(B) of 256 × 512 floats (512 KiB): chunks of ≥ 120 rows, equal, a multiple of the threads
+  const large = go(512, 512, 256);
+  assert.equal(large.chunks, Math.floor(Math.ceil(512 / rb) / Math.ceil(120 / rb)), '512 rows, large B: chunks of ≥ 120 rows');
+  assert.equal(go(128, 512, 256).chunks, 2, '128 rows on 2 threads: one chunk each');
+  // op(B) of 128 × 128 floats (64 KiB, a B5 product): guided chunks down to 24 rows
+  const small = go(768, 128, 128);
+  const blocks = Math.ceil(768 / rb);
+  assert.ok(small.chunks > 4 && small.chunks <= Math.ceil(blocks / Math.ceil(24 / rb)), `768 rows, small B: ${small.chunks} chunks`);
+  assert.equal(go(4096, 64, 64).chunks > 8, true, 'tall, small B: more than 4 chunks per thread');
   release(m0);
 });

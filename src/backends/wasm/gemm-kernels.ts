@@ -101,6 +101,16 @@ const MIN_PACKED_B_FLOATS = 4096;
  */
 const CALLER_PACK_B_FLOATS = 1 << 16;
 let callerPackB = true;
+
+/**
+ * A shared pack of op(B) up to this size (256 KiB, a quarter of this machine's L2) is re-read from
+ * L2 by every chunk of rows, so chunks of the packed product may be as small as PACKED_CHUNK_ROWS
+ * rows: each B panel the micro-kernel loads from L2 still serves 4 row panels, and the pool's
+ * last chunks can be fine enough that two threads finish together (B5's products, M = 768 rows,
+ * were 4 chunks of 192 rows: a thread a little slower left the other waiting a quarter of its share).
+ */
+const L2_PACKED_B_FLOATS = 1 << 16;
+const PACKED_CHUNK_ROWS = 24;
 function packOnCaller(floats: number): boolean {
   return callerPackB && floats <= CALLER_PACK_B_FLOATS;
 }
@@ -142,7 +152,9 @@ export function gemm(pool: ThreadPool, p: GemmParams): void {
       callKernel(pool, 'gemm_pack_b', { b: args.b, K: args.K, N: args.N, ldb: args.ldb, transB: args.transB, sB: args.sB, bp: p.packedB }, plan.distinctB * panels, packOnCaller(plan.distinctB * p.K * p.N) ? plan.distinctB * panels : Math.ceil(MIN_ELEMS / (ABI.GEMM_NR * p.K)));
       const sBp = plan.distinctB === 1 ? 0 : callExport(pool, 'gemm_packed_b_floats', { N: p.N, K: p.K });
       const { a, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sC } = args;
-      callKernel(pool, 'gemm_rows_packed', { a, bp: p.packedB, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sBp, sC }, plan.rowItems, plan.minRows, plan.chunkRows);
+      // An op(B) that stays in L2 costs little to re-read per chunk: finer chunks for the tail.
+      const chunkRows = plan.distinctB * p.K * p.N <= L2_PACKED_B_FLOATS ? Math.ceil(PACKED_CHUNK_ROWS / gemmRowBlock(pool)) : plan.chunkRows;
+      callKernel(pool, 'gemm_rows_packed', { a, bp: p.packedB, c, M, N, K, lda, ldc, transA, alpha, beta, batch, sA, sBp, sC }, plan.rowItems, plan.minRows, chunkRows);
       return;
     }
     callKernel(pool, 'gemm_rows', args, plan.rowItems, plan.minRows, plan.chunkRows);

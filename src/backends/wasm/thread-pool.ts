@@ -1,8 +1,8 @@
 /**
  * A pool of worker threads that run wasm kernels on the engine's shared memory.
  *
- * `run(kernel, args, workItems)` splits [0, workItems) into contiguous chunks (a few per thread)
- * that the threads (the caller included) take in turn, each calling
+ * `run(kernel, args, workItems)` splits [0, workItems) into contiguous chunks (large first, small
+ * last: see `chunkBounds`) that the threads (the caller included) take in turn, each calling
  * `exports[kernel](...args, start, end)` on its own instance of the same module. Kernels compute each output element on exactly one thread, in a
  * fixed order, so results are bitwise identical for any thread count. `run` is synchronous: the
  * caller spins briefly, then sleeps in `Atomics.wait` until the workers are done. A failure in
@@ -18,20 +18,52 @@ import { MAX_KERNEL_THREADS, instantiateKernels, type KernelExports } from './lo
 
 /** Busy-wait iterations before sleeping (workers between jobs, caller waiting for workers). */
 const SPIN = 20000;
-/** Chunks per participating thread (dynamic load balancing). */
-const CHUNKS_PER_THREAD = 4;
+/**
+ * The finest chunk, as a fraction of a job: 1/(16n). A thread slowed by another process, or one
+ * that woke late, hands over all but about that much of its share.
+ */
+const TAIL_CHUNKS_PER_THREAD = 16;
+/** Room in the control block for chunk boundaries (CTL.MAX_CHUNKS + 1 entries). */
+const MAX_CHUNKS = CTL.MAX_CHUNKS;
 
 let globalThreads: number | undefined;
 
 /**
- * Chunks for a job of `items` on n threads: CHUNKS_PER_THREAD each, fewer when chunks would hold
- * under `minPerChunk` items, never under n, and a multiple of n: 3 equal chunks on 2 threads leave
- * one thread a chunk behind at the end (a B5 weight gradient with 384 rows ran 2/3 of its rows on
- * one thread), where 2 or 4 share evenly.
+ * The chunks of a job of `items` on n threads, as boundaries written to `out` (chunk c covers
+ * [out[c], out[c + 1])); returns the chunk count. Threads take chunks in order, so the schedule
+ * is guided self-scheduling: each chunk is 1/(2n) of what is left, down to a floor of
+ * max(minPerChunk, items / maxUseful, items / (16n)) items, and the last one absorbs a remainder
+ * under half a floor. Large chunks first keep the per-chunk cost (an atomic add and a call; for a
+ * GEMM, re-reading B) low; small ones last keep the tail short: under 1.5 floors, at most
+ * items / (4n). About 12 chunks on 2 threads, under 100 on 16.
+ *
+ * When the floor is too coarse for that (the job holds fewer than 8 floors per thread: small
+ * elementwise jobs, whose floor is their minimum per thread, or GEMMs with large chunks), the job
+ * is cut into equal chunks, at most 4 per thread, whose count is a multiple of n: 3 equal chunks
+ * on 2 threads leave one thread a chunk behind at the end (a B5 weight gradient with 384 rows ran
+ * 2/3 of its rows on one thread), where 2 or 4 share evenly.
+ *
+ * Which thread computes which chunk never changes a result: kernels compute each item alone.
  */
-export function chunkCount(items: number, n: number, maxUseful: number, minPerChunk: number): number {
-  const c = Math.max(n, Math.min(maxUseful, n * CHUNKS_PER_THREAD, Math.floor(items / Math.max(1, minPerChunk))));
-  return c - (c % n);
+export function chunkBounds(items: number, n: number, maxUseful: number, minPerChunk: number, out: Int32Array | number[]): number {
+  const floor = Math.max(1, minPerChunk, Math.ceil(items / Math.max(1, maxUseful)), Math.ceil(items / (TAIL_CHUNKS_PER_THREAD * n)));
+  if (items < floor * 8 * n) {
+    const c0 = Math.max(n, Math.min(maxUseful, n * 4, Math.floor(items / floor)));
+    const c = c0 - (c0 % n);
+    for (let i = 0; i <= c; i++) out[i] = Math.floor((i * items) / c);
+    return c;
+  }
+  let start = 0;
+  let c = 0;
+  while (start < items) {
+    out[c++] = start;
+    const left = items - start;
+    let size = Math.max(floor, Math.ceil(left / (2 * n)));
+    if (left - size < (floor >> 1) + 1 || c === MAX_CHUNKS) size = left; // no sliver after the last chunk
+    start += size;
+  }
+  out[c] = items;
+  return c;
 }
 
 /** One thread's part of a profiled job (times in ms since the epoch, comparable across threads). */
@@ -117,6 +149,7 @@ export class ThreadPool {
   private readonly args = new Float64Array(this.control, CTL.ARGS_BYTE, CTL.MAX_ARGS);
   private readonly msg = new Uint16Array(this.control, CTL.MSG_BYTE, CTL.MSG_CHARS);
   private readonly prof = new Float64Array(this.control, CTL.PROF_BYTE, CTL.PROF_WORDS * MAX_KERNEL_THREADS);
+  private readonly bounds = new Int32Array(this.control, CTL.BOUNDS_BYTE, CTL.MAX_CHUNKS + 1);
   private profiler: PoolProfiler | null = null;
   private readonly names: string[];
   private readonly kernelIndex = new Map<string, number>();
@@ -221,9 +254,10 @@ export class ThreadPool {
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
     ctl[CTL.NARGS] = args.length;
     ctl[CTL.KERNEL] = k;
-    // A few chunks per thread, taken dynamically: a thread that another process slows down takes
-    // fewer. Results do not depend on who computes which chunk.
-    const chunks = chunkCount(workItems, n, maxUseful, minItemsPerChunk);
+    // Chunks taken dynamically, shrinking toward the end: a thread that another process slows
+    // down takes fewer. Results do not depend on who computes which chunk.
+    const bounds = this.bounds;
+    const chunks = chunkBounds(workItems, n, maxUseful, minItemsPerChunk, bounds);
     ctl[CTL.CHUNKS] = chunks;
     ctl[CTL.ITEMS] = workItems;
     Atomics.store(ctl, CTL.NEXT, 0);
@@ -236,7 +270,7 @@ export class ThreadPool {
     let own: unknown = null;
     try {
       for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
-        fn(...args, Math.floor((c * workItems) / chunks), Math.floor(((c + 1) * workItems) / chunks));
+        fn(...args, bounds[c]!, bounds[c + 1]!);
       }
     } catch (e) {
       own = e;
@@ -280,7 +314,8 @@ export class ThreadPool {
     for (let i = 0; i < args.length; i++) this.args[i] = args[i]!;
     ctl[CTL.NARGS] = args.length;
     ctl[CTL.KERNEL] = k;
-    const chunks = chunkCount(workItems, n, maxUseful, minItemsPerChunk);
+    const bounds = this.bounds;
+    const chunks = chunkBounds(workItems, n, maxUseful, minItemsPerChunk, bounds);
     ctl[CTL.CHUNKS] = chunks;
     ctl[CTL.ITEMS] = workItems;
     Atomics.store(ctl, CTL.NEXT, 0);
@@ -301,7 +336,7 @@ export class ThreadPool {
       for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
         const t = now();
         if (taken === 0) first = t;
-        fn(...args, Math.floor((c * workItems) / chunks), Math.floor(((c + 1) * workItems) / chunks));
+        fn(...args, bounds[c]!, bounds[c + 1]!);
         ownEnd = now();
         busy += ownEnd - t;
         taken++;

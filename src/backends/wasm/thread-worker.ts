@@ -15,7 +15,7 @@
  *   [7] ERRLEN   length of the error message
  *   [8] NEXT     next chunk to take (every thread takes chunks with Atomics.add until none is left,
  *                so a thread slowed down by another process does less of the job)
- *   [9] CHUNKS   number of chunks; chunk c covers [floor(c*W/CHUNKS), floor((c+1)*W/CHUNKS))
+ *   [9] CHUNKS   number of chunks; chunk c covers [bounds[c], bounds[c + 1])
  *   [10] ITEMS   W, the job's work items
  *   [11] PROF    1 while a profiler is attached: workers time their part of each job
  *   [16 + 4w ..] worker w's slot: [gen, -, -, state(1 ready, 2 failed)]
@@ -25,6 +25,7 @@
  *                       set): [woke, first chunk start, busy ms, chunks, end, slept (1: woke from
  *                       Atomics.wait, 0: caught the job while spinning)], times in ms since the
  *                       epoch (performance.timeOrigin + performance.now(), comparable across threads)
+ *   bytes [6400, 6916)  chunk boundaries, Int32 (MAX_CHUNKS + 1), written by the caller per job
  */
 
 export const CTL = {
@@ -48,7 +49,9 @@ export const CTL = {
   MSG_CHARS: 2048,
   PROF_BYTE: 5120,
   PROF_WORDS: 10,
-  BYTES: 6400,
+  BOUNDS_BYTE: 6400,
+  MAX_CHUNKS: 128,
+  BYTES: 6928,
 } as const;
 
 /** What the caller hands each worker. */
@@ -74,6 +77,7 @@ function attnThreadMain(d) {
   const slot = C.SLOTS + C.SLOT_INTS * d.index;
   const prof = new Float64Array(d.control, C.PROF_BYTE, C.PROF_WORDS * 16);
   const pw = C.PROF_WORDS * d.index;
+  const bounds = new Int32Array(d.control, C.BOUNDS_BYTE, C.MAX_CHUNKS + 1);
   const origin = performance.timeOrigin;
   const now = () => origin + performance.now();
   const fail = (e) => {
@@ -118,13 +122,12 @@ function attnThreadMain(d) {
       const n = ctl[C.NARGS];
       const fn = fns[ctl[C.KERNEL]];
       const chunks = ctl[C.CHUNKS];
-      const items = ctl[C.ITEMS];
       callArgs.length = n + 2;
       for (let i = 0; i < n; i++) callArgs[i] = args[i];
       if (ctl[C.PROF] === 0) {
         for (let c = Atomics.add(ctl, C.NEXT, 1); c < chunks; c = Atomics.add(ctl, C.NEXT, 1)) {
-          callArgs[n] = Math.floor((c * items) / chunks);
-          callArgs[n + 1] = Math.floor(((c + 1) * items) / chunks);
+          callArgs[n] = bounds[c];
+          callArgs[n + 1] = bounds[c + 1];
           fn.apply(null, callArgs);
         }
       } else {
@@ -133,8 +136,8 @@ function attnThreadMain(d) {
         let first = 0, busy = 0, taken = 0;
         try {
           for (let c = Atomics.add(ctl, C.NEXT, 1); c < chunks; c = Atomics.add(ctl, C.NEXT, 1)) {
-            callArgs[n] = Math.floor((c * items) / chunks);
-            callArgs[n + 1] = Math.floor(((c + 1) * items) / chunks);
+            callArgs[n] = bounds[c];
+            callArgs[n + 1] = bounds[c + 1];
             const t = now();
             if (taken === 0) first = t;
             fn.apply(null, callArgs);

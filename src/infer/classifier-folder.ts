@@ -62,7 +62,7 @@ export function loadHuggingFaceClassifier(dir: string, pretrained: LoadPretraine
     if (tokenizer.vocabSize > clf.model.config.vocabSize) {
       throw new RunFolderError(dir, `tokenizer.json has ${tokenizer.vocabSize} ids, more than config.json's vocab_size ${clf.model.config.vocabSize}`);
     }
-    const options = clf.padTokenId === null ? { maxBatchSize: 1 } : { padId: clf.padTokenId };
+    const options = { ...(clf.padTokenId === null ? { maxBatchSize: 1 } : { padId: clf.padTokenId }), weightsDtype: clf.weightsDtype };
     return new LoadedTextClassifier(clf.model, tokenizer.withTruncation(maxLength), clf.labels, { maxLength }, options);
   } catch (err) {
     clf.dispose();

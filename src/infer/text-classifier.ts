@@ -8,6 +8,7 @@
  * clf.predict(['WIN A FREE PRIZE NOW'])[0].label; // 'spam'
  * ```
  */
+import type { WeightsDtype } from '../models/hf/memory.js';
 import { checkTestLabels, type TextExample } from '../data/index.js';
 import { LabelEncoder, tokenizerFromJSON, type Tokenizer } from '../text/index.js';
 import type { ClassifierConfig, TextClassifier } from '../models/index.js';
@@ -55,6 +56,8 @@ export interface LoadedClassifierOptions {
   padId?: number;
   /** Texts per batch at most (default 32; 1 for a Hugging Face decoder head without pad_token_id). */
   maxBatchSize?: number;
+  /** How the weight matrices are held (a Hugging Face folder loaded with `weights`; default float32). */
+  weightsDtype?: WeightsDtype;
 }
 
 /** A trained classifier loaded from a run folder (or a Hugging Face `*ForSequenceClassification` folder). */

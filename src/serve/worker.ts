@@ -93,11 +93,6 @@ const API_FIELDS: Record<string, string> = {
   repetitionPenalty: 'repeat_penalty', seed: 'seed', stop: 'stop', prompt: 'prompt', logprobs: 'logprobs',
 };
 
-/** How a model's weight matrices are stored: the half dtype if any parameter has one, else float32. */
-function halfOrFloat(model: { parameters(): { dtype: string }[] }): string {
-  return model.parameters().find((p) => p.dtype === 'bfloat16' || p.dtype === 'float16')?.dtype ?? 'float32';
-}
-
 /** What /v1/models says of a classifier. */
 function classifierInfo(name: string, dir: string, clf: ServedClassifier, weightsDtype?: string): ModelInfo {
   const vocabSize = (clf.config as { vocabSize?: number }).vocabSize ?? (clf.model as unknown as { config: { vocabSize: number } }).config.vocabSize;
@@ -121,7 +116,7 @@ function load(data: WorkerData): ModelInfo[] {
       if (isPretrainedClassifierConfig(raw)) {
         const clf = loadClassifierFolder(dir, weights);
         classifiers.set(name, clf);
-        return classifierInfo(name, dir, clf, halfOrFloat(clf.model as unknown as { parameters(): { dtype: string }[] }));
+        return classifierInfo(name, dir, clf, clf.options.weightsDtype ?? 'float32');
       }
       const pretrained = loadPretrained(dir, weights);
       if (pretrained.architecture !== 'gpt2' && pretrained.architecture !== 'llama') {

@@ -28,6 +28,7 @@ import { openHfCheckpoint, PretrainedFolderError } from '../../io/hf-checkpoint.
 import { isSequenceClassificationConfig } from './architecture.js';
 import { forSequenceClassification, type SequenceClassifier } from './for-sequence-classification.js';
 import { loadPretrained, type LoadedPretrained, type LoadPretrainedOptions } from './load-pretrained.js';
+import type { WeightsDtype } from './memory.js';
 
 /** The `*ForSequenceClassification` classes attn reads, by the architecture `loadPretrained` names. */
 export const SEQUENCE_CLASSIFICATION_CLASSES: Record<string, readonly string[]> = {
@@ -52,6 +53,8 @@ export interface LoadedPretrainedClassifier {
   hfConfig: Record<string, unknown>;
   /** Checkpoint tensors read by neither the body nor the head. */
   unusedWeights: string[];
+  /** How the body's weight matrices are held (`loadPretrained`'s choice; the head stays float32). */
+  weightsDtype: WeightsDtype;
   dispose(): void;
 }
 
@@ -135,7 +138,7 @@ export function loadPretrainedClassifier(dir: string, options: LoadPretrainedOpt
       model.eval();
       return {
         dir, architecture: loaded.architecture, className, model, labels, padTokenId, hfConfig: raw,
-        unusedWeights: loaded.unusedWeights.filter((n) => !used.has(n)), dispose: () => model.dispose(),
+        unusedWeights: loaded.unusedWeights.filter((n) => !used.has(n)), weightsDtype: loaded.weightsDtype, dispose: () => model.dispose(),
       };
     } catch (err) {
       model.dispose();

@@ -40,6 +40,7 @@ for (const arch of ARCHS) {
       assert.equal(clf.className, CLASS[arch]);
       assert.deepEqual(clf.labels, labels);
       assert.deepEqual(clf.unusedWeights, []);
+      assert.equal(clf.weightsDtype, 'float32');
       assert.equal(clf.padTokenId, arch === 'llama' ? null : arch === 'gpt2' ? 63 : 0);
       for (const c of all) {
         const logits = noGrad(() => clf.model.forward(fromArray(Int32Array.from(c.ids), [1, c.ids.length], { dtype: 'int32' })).data());

@@ -517,6 +517,42 @@ export function evaluateTargets(records, ctx = {}) {
       add('B8-m', 'B8', textM, 'reported', `peak ${e['peak MiB']} MiB of the arena (frozen weights ${e['frozen weights MiB']} MiB, ${Number(e['adapter parameters']).toLocaleString('en-US')} adapter parameters)${scope}`);
     }
   }
+  // ---- thread scaling (the thread-scaling issue: two cores' worth from two threads) ----
+  {
+    /** attn wasm ×1 ÷ ×2 on each case; inconclusive while a neighbour held a core. */
+    const scaling = (id, bench, cases, text) => {
+      const items = [];
+      const missing = [];
+      for (const c of cases) {
+        const a1 = find(records, bench, c, 'attn wasm', 1);
+        const a2 = find(records, bench, c, 'attn wasm', 2);
+        if (a1 && a2) items.push({ label: c, ratio: a1.medianMs / a2.medianMs, a1, a2 });
+        else missing.push(`${c}: ${!a1 ? 'no ×1 row' : 'no ×2 row (one core?)'}`);
+      }
+      if (items.length === 0) return add(id, bench, text, 'not measured', wasm ? missing.join('; ') || `no ${bench} case` : noWasm);
+      let { status, short } = judge(items, 1.8, '1.8×');
+      let detail = items.map((it) => `${it.label}: ×1 ${timeOf(it.a1)}, ×2 ${timeOf(it.a2)} = ${fmtRatio(it.ratio)}`).concat(missing).join('; ');
+      const busy = contention[bench] ?? 0;
+      if (status === 'not met' && busy >= 0.25) {
+        status = 'inconclusive';
+        detail += ` — other processes used ${busy.toFixed(2)} cores during ${bench}`;
+      }
+      add(id, bench, text, missing.length && status === 'met' ? 'not measured' : status, detail, short);
+    };
+    const b1 = [...new Set(records.filter((r) => r.bench === 'B1').map((r) => r.case))];
+    scaling('S-a', 'B1', b1, 'Thread scaling, B1 GEMM, both shapes: attn wasm ×2 ≥ 1.8× faster than ×1');
+    scaling('S-b', 'B2', ['seq 2048, full, fwd+bwd', 'seq 2048, causal, fwd+bwd'], 'Thread scaling, B2 attention seq 2048 fwd+bwd, non-causal and causal: attn wasm ×2 ≥ 1.8× faster than ×1');
+    const vsTorch = (id, caseName, need, needLabel, text) => {
+      const a = bestOf(records, 'B4', caseName, 'attn wasm');
+      const t = bestOf(records, 'B4', caseName, 'PyTorch');
+      if (!a || !t) return add(id, 'B4', text, 'not measured', !a ? (wasm ? `attn wasm has no ${caseName} result` : noWasm) : `PyTorch has no ${caseName} result`);
+      const ratio = t.best.medianMs / a.best.medianMs;
+      const { status, short } = judge([{ label: '', ratio }], need, needLabel);
+      add(id, 'B4', text, status, `${describeBest('attn', a, tokOf)} vs ${describeBest('PyTorch', t, tokOf)} = ${fmtRatio(ratio)}`, short);
+    };
+    vsTorch('S-c', 'train step', 1.0, '1.0×', "Thread scaling, B4 clf-small training: attn tokens/s ≥ 1.0× PyTorch's, each at its best thread count");
+    vsTorch('S-d', 'inference', 1.2, '1.2×', "Thread scaling, B4 clf-small inference: attn tokens/s ≥ 1.2× PyTorch's, each at its best thread count");
+  }
   if (ctx.quality) out.push(qualityTarget(ctx.quality));
   return out;
 }

@@ -312,3 +312,4 @@ export { MAX_KERNEL_THREADS };
 // The attention kernels' bindings live in their own file; callers import them from here too.
 export * from './gemm-kernels.js';
 export * from './attention-kernels.js';
+export * from './foreach-kernels.js';

@@ -11,7 +11,8 @@
  *   as the old copy_ did) against the current one, A B / B A alternating;
  * - step: a whole training step (forward, backward, clip, AdamW, zero grads) with each;
  * - the kernel calls of one step with each: engine kernels (runKernel) and pool jobs.
- * The machine is shared: only the ratios of interleaved runs mean anything. Medians.
+ * The machine is shared: only the ratios of interleaved runs mean anything. Medians, and the
+ * median of the per-round ratios (each round runs both, adjacent in time, in alternating order).
  */
 import * as attn from '../src/index.js';
 import { ENGINE } from '../src/engine/engine.js';
@@ -136,19 +137,25 @@ for (let r = 0; r < stepRounds; r++) {
   }
 }
 
+/** Median and quartiles of the per-round ratios previous / current (the two runs of a round are adjacent in time). */
+function pairedRatios(ms: Record<Variant, number[]>): string {
+  const r = ms.legacy.map((a, i) => a / ms.current[i]!).sort((a, b) => a - b);
+  const q = (p: number): number => r[Math.min(r.length - 1, Math.floor(p * r.length))]!;
+  return `${q(0.5).toFixed(3)}× (quartiles ${q(0.25).toFixed(3)}–${q(0.75).toFixed(3)})`;
+}
 const fmt = (ms: number): string => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
 const clipMed = { legacy: median(clipMs.legacy), current: median(clipMs.current) };
 const stepMed = { legacy: median(stepMs.legacy), current: median(stepMs.current) };
 console.log(`B5 CPU config, wasm, ${threads} thread(s); ${clipRounds} clip rounds, ${stepRounds} step rounds, interleaved; medians`);
 console.log(`total norm: previous ${totals.legacy}, current ${totals.current} (relative difference ${Math.abs(totals.legacy - totals.current) / totals.current})`);
 console.log('');
-console.log('| | previous | current | previous / current |');
-console.log('|---|---|---|---|');
-console.log(`| clipGradNorm alone | ${fmt(clipMed.legacy)} | ${fmt(clipMed.current)} | ${(clipMed.legacy / clipMed.current).toFixed(2)}× |`);
-console.log(`| whole training step | ${fmt(stepMed.legacy)} | ${fmt(stepMed.current)} | ${(stepMed.legacy / stepMed.current).toFixed(3)}× |`);
-console.log(`| engine kernel calls per step (in the clip) | ${counts.legacy.engine} (${counts.legacy.engineClip}) | ${counts.current.engine} (${counts.current.engineClip}) | |`);
-console.log(`| pool jobs per step (in the clip) | ${counts.legacy.pool} (${counts.legacy.poolClip}) | ${counts.current.pool} (${counts.current.poolClip}) | |`);
-console.log(`| caller's JavaScript between pool jobs, one step | ${fmt(counts.legacy.gapMs)} | ${fmt(counts.current.gapMs)} | |`);
+console.log('| | previous | current | ratio of the medians | median of the per-round ratios |');
+console.log('|---|---|---|---|---|');
+console.log(`| clipGradNorm alone | ${fmt(clipMed.legacy)} | ${fmt(clipMed.current)} | ${(clipMed.legacy / clipMed.current).toFixed(2)}× | ${pairedRatios(clipMs)} |`);
+console.log(`| whole training step | ${fmt(stepMed.legacy)} | ${fmt(stepMed.current)} | ${(stepMed.legacy / stepMed.current).toFixed(3)}× | ${pairedRatios(stepMs)} |`);
+console.log(`| engine kernel calls per step (in the clip) | ${counts.legacy.engine} (${counts.legacy.engineClip}) | ${counts.current.engine} (${counts.current.engineClip}) | | |`);
+console.log(`| pool jobs per step (in the clip) | ${counts.legacy.pool} (${counts.legacy.poolClip}) | ${counts.current.pool} (${counts.current.poolClip}) | | |`);
+console.log(`| caller's JavaScript between pool jobs, one step | ${fmt(counts.legacy.gapMs)} | ${fmt(counts.current.gapMs)} | | |`);
 attn.dispose([x, y]);
 model.dispose();
 process.exit(0);

@@ -27,7 +27,7 @@ export {
   eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr, where, maskedFill, cast,
   sum, mean, max, min, argmax, argmin, variance, std, logsumexp, matmul, matmulHalf,
   reshape, flatten, unsqueeze, squeeze, permute, transpose, broadcastTo, expand, slice, narrow, cat, stack, split, chunk, pad, clone,
-  indexSelect, gather, tril, triu, sliceAssign_, linearCrossEntropy,
+  indexSelect, gather, tril, triu, sliceAssign_, linearCrossEntropy, sumSquares, scale_,
 } from './ops/index.js';
 export * as F from './nn/functional.js';
 export * as nn from './nn/index.js';

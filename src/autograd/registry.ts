@@ -36,6 +36,7 @@ export const NON_DIFFERENTIABLE: ReadonlySet<KernelName> = new Set<KernelName>([
   'Compare',
   'ArgReduce',
   'AdamWUpdate',
+  'ScaleInPlace',
   'CrossEntropyGrad',
   'LayerNormGrad',
   'ScaledDotProductAttentionGrad',

@@ -103,6 +103,15 @@ export interface KernelSpecs {
    */
   SliceAssign: { inputs: [dst: TensorInfo, src: TensorInfo]; attrs: { axis: number; start: number } };
   /**
+   * The float32 scalar () = Σ over the inputs of Σ x² (inputs float32 of any shapes, possibly
+   * empty; no input gives 0): the squared L2 norm of them all, accumulated in float64 in one fixed
+   * blocked order and rounded once, so every backend and thread count gives the same bits (the
+   * order: backends/ref/SumSquares.ts).
+   */
+  SumSquares: { inputs: TensorInfo[]; attrs: Record<string, never> };
+  /** In place: x ← x · scale for every input (float32 products, scale rounded to float32). No output. */
+  ScaleInPlace: { inputs: TensorInfo[]; attrs: { scale: number } };
+  /**
    * In-place AdamW step on param, expAvg, expAvgSq from grad. `stepSize = lr / (1 - beta1^t)`,
    * `biasCorrection2Sqrt = sqrt(1 - beta2^t)`, as in PyTorch's implementation.
    */

@@ -17,7 +17,7 @@ import { ENGINE } from '../engine/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { globalGenerator, type Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
-import { isHalf } from '../tensor/dtype.js';
+import { bytesPerElement, isHalf } from '../tensor/dtype.js';
 import { floatsToHalf } from '../tensor/half.js';
 
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
@@ -64,14 +64,22 @@ export function copy_(target: Tensor, source: Tensor | Float32Array | Int32Array
       throw new Error(`copy_: source shape ${formatShape(source.shape)} does not match target shape ${formatShape(target.shape)}`);
     }
     if (source.handle.storage === target.handle.storage) return target;
+    if (source.dtype === target.dtype) {
+      // The same dtype: one move inside the arena, no JavaScript copy of the values.
+      const bytes = bytesPerElement(target.dtype);
+      const words = bytes === 2 ? ENGINE.arena.u16 : ENGINE.arena.i32;
+      const shift = bytes === 2 ? 1 : 2;
+      const from = source.handle.storage.ptr >>> shift;
+      words.copyWithin(target.handle.storage.ptr >>> shift, from, from + source.size);
+      target.handle.storage.version++;
+      return target;
+    }
   }
   if (isHalf(target.dtype)) {
     const ptr = target.handle.storage.ptr >>> 1;
     let bits: Uint16Array;
     if (source instanceof Uint16Array) bits = source;
-    else if (!(source instanceof Float32Array || source instanceof Int32Array) && source.dtype === target.dtype) {
-      bits = ENGINE.arena.u16.slice(source.handle.storage.ptr >>> 1, (source.handle.storage.ptr >>> 1) + source.size);
-    } else {
+    else {
       const values = source instanceof Float32Array || source instanceof Int32Array ? source : source.data();
       bits = floatsToHalf(values instanceof Float32Array ? values : Float32Array.from(values), target.dtype) as Uint16Array;
     }

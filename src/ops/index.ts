@@ -14,5 +14,7 @@ export * from './cross-entropy.js';
 export * from './dropout.js';
 export * from './attention.js';
 export * from './adamw-update.js';
+export * from './scale-in-place.js';
+export * from './sum-squares.js';
 export * from './slice-assign.js';
 export * from './linear-cross-entropy.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { manualSeed, zeros, tidy, randint, Generator } from '../../src/index.js';
+import { manualSeed, zeros, tidy, randint, Generator, fromArray, memory, resetPeakMemory } from '../../src/index.js';
+import { ENGINE } from '../../src/engine/engine.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import * as nn from '../../src/nn/index.js';
 import { assertSameBits } from './helpers.js';
@@ -89,4 +90,32 @@ test('layers initialize as PyTorch', () => {
   assert.deepEqual(Array.from(ln.weight!.data()), [1, 1, 1, 1, 1, 1]);
   assert.deepEqual(Array.from(ln.bias!.data()), [0, 0, 0, 0, 0, 0]);
   for (const m of [lin, emb, mha, lstm, ln]) m.dispose();
+});
+
+test('copy_ between tensors of one dtype: exact bits (NaN, -0, half bits), no arena allocation, nothing written past the target', () => {
+  tidy(() => {
+    const gen = new Generator(11);
+    const values = Float32Array.from({ length: 4099 }, () => gen.nextNormal());
+    values[5] = NaN;
+    values[6] = -0;
+    for (const dtype of ['float32', 'int32', 'bfloat16', 'float16'] as const) {
+      const source = dtype === 'int32' ? fromArray(Int32Array.from(values, (v) => Math.trunc(v * 1000) | 0), [4099], { dtype }) : fromArray(values, [4099]).cast(dtype);
+      const target = zeros([4099], { dtype });
+      const next = zeros([7], { dtype }); // allocated after target: may sit right behind it
+      const v = target.handle.storage.version;
+      const used = memory();
+      resetPeakMemory();
+      init.copy_(target, source);
+      assert.equal(memory().peakBytes, used.numBytes, `${dtype}: copy_ allocated`);
+      assert.equal(target.handle.storage.version, v + 1);
+      const bytes = dtype === 'float32' || dtype === 'int32' ? 4 : 2;
+      const raw = (t: Tensor) => Buffer.from(ENGINE.arena.memory.buffer, t.handle.storage.ptr, t.size * bytes);
+      assert.ok(raw(target).equals(raw(source)), `${dtype}: bits differ`);
+      assert.ok(raw(next).equals(Buffer.alloc(7 * bytes)), `${dtype}: wrote past the target`);
+    }
+    // a different dtype still converts
+    const ints = zeros([3], { dtype: 'int32' });
+    init.copy_(ints, fromArray([1.9, -2.5, 3], [3]));
+    assert.deepEqual(Array.from(ints.data()), [1, -2, 3]);
+  });
 });

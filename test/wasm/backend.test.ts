@@ -145,6 +145,20 @@ test('AdamW wrapper is bit-identical to the reference', () => {
   release(m0);
 });
 
+test('SumSquares and ScaleInPlace wrappers are bit-identical to the reference (odd shapes, empty tensors, one and many inputs)', () => {
+  const m0 = mark();
+  const shapes = [[1], [3], [17], [63], [65], [0, 4], [3, 17, 65], [4097], [2, 4096]];
+  const inputs = shapes.map((s) => tensor(s, 'float32', -3, 3));
+  for (const list of [inputs, ...inputs.map((t) => [t]), []]) compare('SumSquares', list, {}, 0, 0);
+  for (const scale of [0.3, -1.7e-3, 1]) {
+    const a = inputs.map(copyOf), b = inputs.map(copyOf);
+    assert.deepEqual(wasmKernels.ScaleInPlace!(ctx, a, { scale }), []);
+    refKernels.ScaleInPlace(ctx, b, { scale });
+    a.forEach((t, i) => assertClose(read(t), read(b[i]!), 0, 0, `ScaleInPlace ${scale} input ${i}`));
+  }
+  release(m0);
+});
+
 test('attention wrappers match the reference backend (masks of several shapes, dropout, weights, GQA, kvLength)', () => {
   const m0 = mark();
   const cases = [

@@ -1,5 +1,5 @@
 /**
- * A whole training step (TransformerClassifier, cross-entropy, backward, AdamW) on the wasm
+ * A whole training step (TransformerClassifier, cross-entropy, backward, clipGradNorm, AdamW) on the wasm
  * backend gives the same bits on 1 and 2 threads: shapes large enough that GEMMs (with the shared
  * packed B), element-wise ops, the fused attention and the data-movement kernels are split.
  */
@@ -30,6 +30,8 @@ function trainStep(threads: number): Float32Array[] {
       const loss = attn.F.crossEntropy(model.forward(ids), labels);
       loss.backward();
       out.push(loss.data() as Float32Array, ...model.parameters().map((p) => p.grad!.data() as Float32Array));
+      // a small maxNorm, so that the gradients are scaled every step
+      out.push(Float32Array.of(attn.optim.clipGradNorm(model.parameters(), 0.05)), ...model.parameters().map((p) => p.grad!.data() as Float32Array));
       opt.step();
       opt.zeroGrad();
     }
@@ -56,7 +58,7 @@ test('a training step is bitwise the same on 1 and 2 threads', () => {
     const callerPacked = trainStep(2);
     // the 2-thread run did split the kernels that matter (else the comparison proves nothing)
     const split = (k: string): number => profile.kernels.find((e) => e.kernel === k)?.splitCalls ?? 0;
-    for (const k of ['gemm_rows_packed', 'gemm_pack_b', 'attn_fwd', 'attn_bwd_fused', 'unary_f32', 'pad_rows']) assert.ok(split(k) > 0, `${k} was never split: ${JSON.stringify(profile.kernels.map((e) => [e.kernel, e.splitCalls]))}`);
+    for (const k of ['gemm_rows_packed', 'gemm_pack_b', 'attn_fwd', 'attn_bwd_fused', 'unary_f32', 'pad_rows', 'sumsq_blocks', 'scale_blocks']) assert.ok(split(k) > 0, `${k} was never split: ${JSON.stringify(profile.kernels.map((e) => [e.kernel, e.splitCalls]))}`);
     assert.equal(one.length, two.length);
     assert.equal(one.length, callerPacked.length);
     for (const [label, other] of [['split packs', two], ['packs on the caller', callerPacked]] as const) one.forEach((a, i) => {
@@ -64,7 +66,7 @@ test('a training step is bitwise the same on 1 and 2 threads', () => {
       assert.equal(a.length, b.length);
       const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
       const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-      for (let j = 0; j < ua.length; j++) if (ua[j] !== ub[j]) assert.fail(`array ${i} (loss, grads, params): element ${j} is ${b[j]} on 2 threads (${label}), ${a[j]} on 1`);
+      for (let j = 0; j < ua.length; j++) if (ua[j] !== ub[j]) assert.fail(`array ${i} (loss, grads, clipped norm and grads, params): element ${j} is ${b[j]} on 2 threads (${label}), ${a[j]} on 1`);
     });
   } finally {
     attn.setNumThreads(before);

@@ -4,6 +4,7 @@ import './Binary.js';
 import './Where.js';
 import './Cast.js';
 import './Reduce.js';
+import './SumSquares.js';
 import './MatMul.js';
 import './MatMulHalf.js';
 import './Transpose.js';

@@ -22,10 +22,12 @@ import { Pad } from './Pad.js';
 import { Reduce } from './Reduce.js';
 import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
 import { ScaledDotProductAttentionGrad } from './ScaledDotProductAttentionGrad.js';
+import { ScaleInPlace } from './ScaleInPlace.js';
 import { ScatterAdd } from './ScatterAdd.js';
 import { Slice } from './Slice.js';
 import { SliceAssign } from './SliceAssign.js';
 import { Softmax } from './Softmax.js';
+import { SumSquares } from './SumSquares.js';
 import { Transpose } from './Transpose.js';
 import { Unary } from './Unary.js';
 import { UnaryGrad } from './UnaryGrad.js';
@@ -55,10 +57,12 @@ export const refKernels: KernelTable = {
   Reduce,
   ScaledDotProductAttention,
   ScaledDotProductAttentionGrad,
+  ScaleInPlace,
   ScatterAdd,
   Slice,
   SliceAssign,
   Softmax,
+  SumSquares,
   Transpose,
   Unary,
   UnaryGrad,

@@ -144,3 +144,21 @@ export const ATTN_DOS = 36;
 export const ATTN_HKV = 39;
 export const ATTN_TKOUT = 40;
 export const ATTN_DESC_WORDS = 44;
+
+// ---- Tensor lists (sumsq_blocks, scale_blocks; assembly/foreach.ts; int32 words at PARAM_BASE) ----
+/**
+ * One job over a list of tensors: every tensor is cut into blocks of FE_BLOCK elements (its last
+ * block shorter), numbered one after another over the list; the work items are the blocks, so
+ * which thread takes a block never changes what is computed. Words: [count, 0, 0, 0], then one
+ * entry of FE_ENTRY_WORDS per tensor [ptr (bytes), elements, first block, 0] and a closing entry
+ * whose first block is the total.
+ */
+export const FE_BLOCK = 4096;
+export const FE_COUNT = 0;
+export const FE_ENTRIES = 4;
+export const FE_ENTRY_WORDS = 4;
+export const FE_PTR = 0;
+export const FE_N = 1;
+export const FE_FIRST = 2;
+/** Tensors one job takes (the entries and the closing one fill the parameter block); longer lists run as several jobs. */
+export const FE_MAX_TENSORS = (PARAM_BYTES / 4 - FE_ENTRIES) / FE_ENTRY_WORDS - 1;

@@ -4,7 +4,8 @@
  * the thread pool. No allocation happens here: the caller owns every buffer.
  *
  * The products' bindings (planning and the shared pack of op(B)) are in gemm-kernels.ts, the
- * attention kernels' in attention-kernels.ts; both are re-exported here.
+ * attention kernels' in attention-kernels.ts, the kernels over a list of tensors (sum of squares,
+ * in-place scale) in foreach-kernels.ts; all are re-exported here.
  *
  * @example
  *   unary(pool, 'exp', x, y, n);                                   // y = exp(x)
@@ -309,6 +310,7 @@ export function adamw(
 }
 
 export { MAX_KERNEL_THREADS };
-// The attention kernels' bindings live in their own file; callers import them from here too.
+// The products', the attention kernels' and the tensor lists' bindings live in their own files; callers import them from here too.
 export * from './gemm-kernels.js';
 export * from './attention-kernels.js';
+export * from './foreach-kernels.js';

@@ -42,6 +42,8 @@ export const SPLIT_KERNELS = {
   index_select: ['x', 'idx', 'out', 'A', 'inner', 'n'],
   index_add: ['src', 'idx', 'out', 'size', 'inner', 'n', 'skipIndex'],
   adamw_step: ['p', 'g', 'm', 'v', 'decay', 'b1', 'omb1', 'b2', 'omb2', 'eps', 'bc2sqrt', 'stepSize'],
+  sumsq_blocks: ['desc', 'partials'],
+  scale_blocks: ['desc', 'scale'],
   attn_fwd: ['desc'],
   attn_bwd_prep: ['desc'],
   attn_bwd_dq: ['desc'],

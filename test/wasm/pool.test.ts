@@ -6,7 +6,7 @@ import { ThreadPool, chunkBounds, getNumThreads, setNumThreads } from '../../src
 import { gemm, gemmPackedBFloats } from '../../src/backends/wasm/gemm-kernels.js';
 import { relaxedSimdSupported } from '../../src/backends/wasm/load-kernels.js';
 import { loadKernelModuleSync } from '../../src/backends/wasm/load-kernels.js';
-import { unary } from '../../src/backends/wasm/kernels.js';
+import { unary, UNARY_OPS } from '../../src/backends/wasm/kernels.js';
 import { alloc, f32, kernelModule, mark, memory, pool2, randF32, release, rng } from './helpers.js';
 
 test('an unknown kernel or too many arguments is an error naming it', () => {
@@ -97,6 +97,44 @@ test('a guided split gives the same bits as one thread: a GEMM whose rows come i
     assert.deepEqual(f32(c2, M * N), f32(c1, M * N));
   }
   pool1.terminate();
+  release(m0);
+});
+
+test('a worker that comes after the caller has taken every chunk is withdrawn, skips the job, and takes part in the next ones', () => {
+  const m0 = mark();
+  const n = 4096;
+  const x = alloc(n);
+  const y = alloc(n);
+  const r = rng(11);
+  const withdrawn: number[] = [];
+  let joined = 0;
+  let job = 0;
+  pool2.setProfiler((rec) => {
+    if (rec.threads !== 2) return;
+    const w = rec.perThread[1]!;
+    if (w.chunks === 0 && w.busy === 0 && w.woke === rec.returned) withdrawn.push(job);
+    else if (w.chunks > 0) joined++;
+  });
+  try {
+    for (job = 0; job < 300; job++) {
+      // every third job, idle ≈ 1 ms first, long enough for the worker to fall asleep in
+      // Atomics.wait, and make the job tiny (8 elements): the caller does it all before the
+      // worker wakes; the other jobs are large enough for the worker to take part
+      const tiny = job % 3 === 0;
+      if (tiny) for (const t0 = performance.now(); performance.now() - t0 < 1; );
+      const len = tiny ? 8 : n;
+      const xs = f32(x, len);
+      for (let j = 0; j < len; j++) xs[j] = r() - 0.5;
+      const op = job % 2 === 0 ? 'neg' : 'abs';
+      pool2.run('unary_f32', [UNARY_OPS[op], x, y], len, 1);
+      const want = f32(x, len).map((v) => (op === 'neg' ? -v : Math.abs(v)));
+      assert.deepEqual(f32(y, len), want, `job ${job} (${op}, ${len} elements)`);
+    }
+  } finally {
+    pool2.setProfiler(null);
+  }
+  assert.ok(withdrawn.length > 0, 'the caller never finished a tiny job before the sleeping worker woke');
+  assert.ok(joined > 0, 'the worker never took part in a large job after being withdrawn');
   release(m0);
 });
 

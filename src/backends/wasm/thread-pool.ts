@@ -262,11 +262,7 @@ export class ThreadPool {
     ctl[CTL.ITEMS] = workItems;
     Atomics.store(ctl, CTL.NEXT, 0);
     Atomics.store(ctl, CTL.ERROR, 0);
-    const gen = (ctl[CTL.GEN]! + 1) | 0;
-    for (let t = 1; t < n; t++) Atomics.store(ctl, CTL.SLOTS + CTL.SLOT_INTS * ready[t - 1]!, gen);
-    Atomics.store(ctl, CTL.PENDING, n - 1);
-    Atomics.store(ctl, CTL.GEN, gen);
-    Atomics.notify(ctl, CTL.GEN);
+    this.handOut(ready, n);
     let own: unknown = null;
     try {
       for (let c = Atomics.add(ctl, CTL.NEXT, 1); c < chunks; c = Atomics.add(ctl, CTL.NEXT, 1)) {
@@ -276,6 +272,7 @@ export class ThreadPool {
       own = e;
       Atomics.store(ctl, CTL.NEXT, chunks); // stop handing out chunks
     }
+    this.withdraw(ready, n, null);
     let pending = Atomics.load(ctl, CTL.PENDING);
     for (let spins = 0; pending !== 0 && spins < SPIN; spins++) pending = Atomics.load(ctl, CTL.PENDING);
     while (pending !== 0) {
@@ -320,13 +317,9 @@ export class ThreadPool {
     ctl[CTL.ITEMS] = workItems;
     Atomics.store(ctl, CTL.NEXT, 0);
     Atomics.store(ctl, CTL.ERROR, 0);
-    const gen = (ctl[CTL.GEN]! + 1) | 0;
-    for (let t = 1; t < n; t++) Atomics.store(ctl, CTL.SLOTS + CTL.SLOT_INTS * ready[t - 1]!, gen);
-    Atomics.store(ctl, CTL.PENDING, n - 1);
     // Before the hand-out: a caller descheduled right after it must not see the job as shorter.
     const dispatched = now();
-    Atomics.store(ctl, CTL.GEN, gen);
-    Atomics.notify(ctl, CTL.GEN);
+    this.handOut(ready, n);
     let own: unknown = null;
     let first = dispatched;
     let busy = 0;
@@ -345,6 +338,8 @@ export class ThreadPool {
       own = e;
       Atomics.store(ctl, CTL.NEXT, chunks);
     }
+    const absent = new Set<number>();
+    this.withdraw(ready, n, absent);
     let pending = Atomics.load(ctl, CTL.PENDING);
     for (let spins = 0; pending !== 0 && spins < SPIN; spins++) pending = Atomics.load(ctl, CTL.PENDING);
     while (pending !== 0) {
@@ -359,10 +354,46 @@ export class ThreadPool {
     const perThread: ThreadTiming[] = [{ thread: 0, woke: dispatched, firstStart: taken ? first : ownEnd, busy, chunks: taken, end: ownEnd, slept: false }];
     const pf = this.prof;
     for (let t = 1; t < n; t++) {
-      const o = CTL.PROF_WORDS * ready[t - 1]!;
-      perThread.push({ thread: ready[t - 1]!, woke: pf[o]!, firstStart: pf[o + 1]!, busy: pf[o + 2]!, chunks: pf[o + 3]!, end: pf[o + 4]!, slept: pf[o + 5] === 1 });
+      const w = ready[t - 1]!;
+      const o = CTL.PROF_WORDS * w;
+      // A worker withdrawn before it came took no part: it waited (was absent) the whole call.
+      if (absent.has(w)) perThread.push({ thread: w, woke: returned, firstStart: returned, busy: 0, chunks: 0, end: returned, slept: true });
+      else perThread.push({ thread: w, woke: pf[o]!, firstStart: pf[o + 1]!, busy: pf[o + 2]!, chunks: pf[o + 3]!, end: pf[o + 4]!, slept: pf[o + 5] === 1 });
     }
     profiler({ kernel, items: workItems, threads: n, chunks, entered, dispatched, returned, perThread });
+  }
+
+  /**
+   * Publishes the job written to the control block to the workers `ready[0 … n − 2]`: each one's
+   * slot gets the new generation, PENDING counts them, and their claim words open (0) last, after
+   * every other write of the job, so a worker that claims one (0 → 1) sees the whole job.
+   */
+  private handOut(ready: readonly number[], n: number): void {
+    const ctl = this.ctl;
+    const gen = (ctl[CTL.GEN]! + 1) | 0;
+    for (let t = 1; t < n; t++) Atomics.store(ctl, CTL.SLOTS + CTL.SLOT_INTS * ready[t - 1]!, gen);
+    Atomics.store(ctl, CTL.PENDING, n - 1);
+    for (let t = 1; t < n; t++) Atomics.store(ctl, CTL.SLOTS + CTL.SLOT_INTS * ready[t - 1]! + 1, 0);
+    Atomics.store(ctl, CTL.GEN, gen);
+    Atomics.notify(ctl, CTL.GEN);
+  }
+
+  /**
+   * Once the caller finds no chunk left: closes the claim word (0 → 2) of every worker that has
+   * not claimed the job yet and counts it off PENDING, so the caller does not wait for a worker
+   * that is still waking up (tens of µs from Atomics.wait) or that another process holds off its
+   * core (milliseconds) when there is nothing left for it to do. A worker that finds its claim
+   * closed skips the job. `absent` collects the withdrawn workers (for the profiler).
+   */
+  private withdraw(ready: readonly number[], n: number, absent: Set<number> | null): void {
+    const ctl = this.ctl;
+    for (let t = 1; t < n; t++) {
+      const w = ready[t - 1]!;
+      if (Atomics.compareExchange(ctl, CTL.SLOTS + CTL.SLOT_INTS * w + 1, 0, 2) === 0) {
+        Atomics.sub(ctl, CTL.PENDING, 1);
+        absent?.add(w);
+      }
+    }
   }
 
   /** Stops the workers. The pool cannot be used afterwards. */

@@ -18,7 +18,10 @@
  *   [9] CHUNKS   number of chunks; chunk c covers [bounds[c], bounds[c + 1])
  *   [10] ITEMS   W, the job's work items
  *   [11] PROF    1 while a profiler is attached: workers time their part of each job
- *   [16 + 4w ..] worker w's slot: [gen, -, -, state(1 ready, 2 failed)]
+ *   [16 + 4w ..] worker w's slot: [gen, claim, -, state(1 ready, 2 failed)]. gen: the last job
+ *                the worker was handed; claim: 0 open (set by the caller after the rest of the
+ *                job), 1 claimed by the worker, 2 withdrawn by the caller (it ran out of chunks
+ *                before the worker came; the worker skips the job and PENDING does not count it)
  *   bytes [512, 768)    Float64 arguments (32)
  *   bytes [1024, 5120)  error message, UTF-16 (2048 chars)
  *   bytes [5120, 6400)  profile, Float64, PROF_WORDS per thread index (written only when PROF is
@@ -118,6 +121,7 @@ function attnThreadMain(d) {
     gen = g;
     if (Atomics.load(ctl, C.STOP) !== 0) return;
     if (Atomics.load(ctl, slot) !== gen) continue; // not part of this job
+    if (Atomics.compareExchange(ctl, slot + 1, 0, 1) !== 0) continue; // withdrawn: the caller did it all
     try {
       const n = ctl[C.NARGS];
       const fn = fns[ctl[C.KERNEL]];

@@ -1,25 +1,29 @@
 // Kernels over a list of float32 tensors in one job (PyTorch's `_foreach_*`): the sum of squares
 // of every tensor and an in-place scale of every tensor, what gradient clipping needs, in one
-// call each instead of several per tensor.
+// call each instead of several per tensor; and the AdamW step of every parameter of a group.
 //
 // The list is a table at PARAM_BASE (src/backends/wasm/abi.ts, "Tensor lists"): each tensor is
 // cut into blocks of FE_BLOCK elements numbered over the whole list, and the work items are those
 // blocks. A block is always computed whole, by one thread, in one fixed order, so the results do
 // not depend on the thread count or on how the pool splits the blocks.
 import { PARAM_BASE } from './common';
-import { FE_BLOCK, FE_COUNT, FE_ENTRIES, FE_ENTRY_WORDS, FE_FIRST, FE_N, FE_PTR } from '../src/backends/wasm/abi';
+import { FE_BLOCK, FE_COUNT, FE_ENTRIES, FE_ENTRY_WORDS, FE_FIRST, FE_N, FE_PTR, AW_ENTRY_WORDS, AW_FIRST, AW_G, AW_M, AW_N, AW_P, AW_V } from '../src/backends/wasm/abi';
+import { adamwRange } from './nn';
 
 // @ts-ignore: decorator
-@inline function entryWord(desc: usize, i: i32, word: i32): i32 {
-  return load<i32>(desc + (<usize>(FE_ENTRIES + i * FE_ENTRY_WORDS + word) << 2));
+@inline function entryWord(desc: usize, i: i32, word: i32, entryWords: i32 = FE_ENTRY_WORDS): i32 {
+  return load<i32>(desc + (<usize>(FE_ENTRIES + i * entryWords + word) << 2));
 }
 
-/** The tensor holding block b: the last entry whose first block is <= b (empty tensors own no block). */
-function tensorOfBlock(desc: usize, b: i32): i32 {
+/**
+ * The tensor holding block b: the last entry whose first block is <= b (empty tensors own no
+ * block); entries of `entryWords` words with the first block at word `first`.
+ */
+function tensorOfBlock(desc: usize, b: i32, entryWords: i32 = FE_ENTRY_WORDS, first: i32 = FE_FIRST): i32 {
   let lo = 0, hi = load<i32>(desc + (<usize>FE_COUNT << 2)) - 1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (entryWord(desc, mid, FE_FIRST) <= b) lo = mid;
+    if (entryWord(desc, mid, first, entryWords) <= b) lo = mid;
     else hi = mid - 1;
   }
   return lo;
@@ -91,5 +95,26 @@ export function scale_blocks(desc: usize, scale: f32, start: i32, end: i32): voi
       const q = p + (<usize>j << 2);
       store<f32>(q, load<f32>(q) * scale);
     }
+  }
+}
+
+/**
+ * One AdamW step in place for the blocks [start, end) of the parameter list at desc (entries of
+ * AW_ENTRY_WORDS: param, grad, expAvg, expAvgSq, elements, first block), every parameter with the
+ * same hyperparameters and step: each element exactly as adamw_step computes it (the same code).
+ */
+export function adamw_blocks(desc: usize, decay: f32, b1: f64, omb1: f32, b2: f64, omb2: f32, eps: f64, bc2sqrt: f64, stepSize: f64, start: i32, end: i32): void {
+  if (start >= end) return;
+  let i = tensorOfBlock(desc, start, AW_ENTRY_WORDS, AW_FIRST);
+  for (let b = start; b < end; b++) {
+    while (entryWord(desc, i + 1, AW_FIRST, AW_ENTRY_WORDS) <= b) i++;
+    const off = (b - entryWord(desc, i, AW_FIRST, AW_ENTRY_WORDS)) * FE_BLOCK;
+    const n = entryWord(desc, i, AW_N, AW_ENTRY_WORDS);
+    const to = n - off < FE_BLOCK ? n : off + FE_BLOCK;
+    adamwRange(
+      <usize>entryWord(desc, i, AW_P, AW_ENTRY_WORDS), <usize>entryWord(desc, i, AW_G, AW_ENTRY_WORDS),
+      <usize>entryWord(desc, i, AW_M, AW_ENTRY_WORDS), <usize>entryWord(desc, i, AW_V, AW_ENTRY_WORDS),
+      decay, b1, omb1, b2, omb2, eps, bc2sqrt, stepSize, off, to,
+    );
   }
 }

@@ -11,7 +11,7 @@ export {
   cross_entropy_fwd, cross_entropy_bwd, index_select, index_add, adamw_step,
 } from './nn';
 export { cast_32, pad_rows, gather_elements, scatter_add, copy_strided, slice_assign } from './movement';
-export { sumsq_blocks, scale_blocks } from './foreach';
+export { sumsq_blocks, scale_blocks, adamw_blocks } from './foreach';
 export { gemm_half_nt, gemm_half_nn, gemm_half_max_k } from './gemm_half';
 export { attn_fwd, attn_bwd_prep, attn_bwd_dq, attn_bwd_dkv, attn_bwd_fused, attn_scratch_bytes, attn_desc_echo } from './attention';
 // The kernel ABI constants, exported as immutable globals so the backend can check that the

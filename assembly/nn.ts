@@ -534,6 +534,12 @@ export function index_add(src: usize, idx: usize, out: usize, size: i32, inner: 
  * eps, stepSize as doubles. Elements [start, end).
  */
 export function adamw_step(p: usize, g: usize, m: usize, v: usize, decay: f32, b1: f64, omb1: f32, b2: f64, omb2: f32, eps: f64, bc2sqrt: f64, stepSize: f64, start: i32, end: i32): void {
+  adamwRange(p, g, m, v, decay, b1, omb1, b2, omb2, eps, bc2sqrt, stepSize, start, end);
+}
+
+/** adamw_step's elements [start, end) of one parameter (also the blocks of adamw_blocks). */
+// @ts-ignore: decorator
+@inline export function adamwRange(p: usize, g: usize, m: usize, v: usize, decay: f32, b1: f64, omb1: f32, b2: f64, omb2: f32, eps: f64, bc2sqrt: f64, stepSize: f64, start: i32, end: i32): void {
   const vdecay = f32x4.splat(decay), vomb1 = f32x4.splat(omb1), vomb2 = f32x4.splat(omb2);
   const vb1 = f64x2.splat(b1), vb2 = f64x2.splat(b2), veps = f64x2.splat(eps), vbc = f64x2.splat(bc2sqrt), vss = f64x2.splat(stepSize);
   let i = start;

@@ -112,11 +112,13 @@ export interface KernelSpecs {
   /** In place: x ← x · scale for every input (float32 products, scale rounded to float32). No output. */
   ScaleInPlace: { inputs: TensorInfo[]; attrs: { scale: number } };
   /**
-   * In-place AdamW step on param, expAvg, expAvgSq from grad. `stepSize = lr / (1 - beta1^t)`,
-   * `biasCorrection2Sqrt = sqrt(1 - beta2^t)`, as in PyTorch's implementation.
+   * In-place AdamW step on param, expAvg, expAvgSq from grad, for one parameter or several with
+   * the same hyperparameters and step: the inputs are (param, grad, expAvg, expAvgSq) four at a
+   * time. `stepSize = lr / (1 - beta1^t)`, `biasCorrection2Sqrt = sqrt(1 - beta2^t)`, as in
+   * PyTorch's implementation.
    */
   AdamWUpdate: {
-    inputs: [param: TensorInfo, grad: TensorInfo, expAvg: TensorInfo, expAvgSq: TensorInfo];
+    inputs: TensorInfo[];
     attrs: { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; stepSize: number; biasCorrection2Sqrt: number };
   };
 }

@@ -1,6 +1,6 @@
 /** `optim.Adam` (L2 weight decay added to the gradient) and `optim.AdamW` (decoupled decay). */
 import type { Tensor } from '../tensor/tensor.js';
-import { adamwUpdate_ } from '../ops/adamw-update.js';
+import { adamwUpdateMany_, type AdamWOperands } from '../ops/adamw-update.js';
 import { Optimizer, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions {
@@ -21,21 +21,40 @@ abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
     if (!(g.weightDecay >= 0)) throw new RangeError(`${this.constructor.name}: invalid weightDecay ${g.weightDecay}`);
   }
 
-  /** The fused kernel step; `decoupledDecay` is AdamW's p ← p·(1 − lr·wd). */
-  protected adamStep(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>, decoupledDecay: number): void {
-    let s = this.state.get(p);
-    if (!s) {
-      s = { step: 0, expAvg: this.stateZeros(p), expAvgSq: this.stateZeros(p) };
-      this.state.set(p, s);
+  /** The gradient the moments see: AdamW's as is, Adam's with the L2 term added. */
+  protected abstract effectiveGrad(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>): Tensor;
+  /** AdamW's decoupled decay p ← p·(1 − lr·wd) (0 for Adam). */
+  protected abstract decoupledDecay(g: ParamGroup<AdamOptions>): number;
+
+  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>): void {
+    this.adamSteps([[p, grad]], g);
+  }
+
+  /** The whole group in one fused kernel call per step count (one call when every parameter has the same). */
+  protected override updateGroup(params: readonly Tensor[], g: ParamGroup<AdamOptions>): void {
+    this.adamSteps(params.map((p) => [p, p.grad!]), g);
+  }
+
+  private adamSteps(pairs: readonly (readonly [Tensor, Tensor])[], g: ParamGroup<AdamOptions>): void {
+    const byStep = new Map<number, AdamWOperands[]>();
+    for (const [p, grad] of pairs) {
+      let s = this.state.get(p);
+      if (!s) {
+        s = { step: 0, expAvg: this.stateZeros(p), expAvgSq: this.stateZeros(p) };
+        this.state.set(p, s);
+      }
+      s.step += 1;
+      const list = byStep.get(s.step) ?? [];
+      list.push({ param: p, grad: this.effectiveGrad(p, grad, g), expAvg: s.expAvg, expAvgSq: s.expAvgSq });
+      byStep.set(s.step, list);
     }
-    s.step += 1;
     const [beta1, beta2] = g.betas;
-    const biasCorrection1 = 1 - beta1 ** s.step;
-    const biasCorrection2 = 1 - beta2 ** s.step;
-    adamwUpdate_(p, grad, s.expAvg, s.expAvgSq, {
-      lr: g.lr, beta1, beta2, eps: g.eps, weightDecay: decoupledDecay,
-      stepSize: g.lr / biasCorrection1, biasCorrection2Sqrt: Math.sqrt(biasCorrection2),
-    });
+    for (const [step, operands] of byStep) {
+      adamwUpdateMany_(operands, {
+        lr: g.lr, beta1, beta2, eps: g.eps, weightDecay: this.decoupledDecay(g),
+        stepSize: g.lr / (1 - beta1 ** step), biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step),
+      });
+    }
   }
 }
 
@@ -50,14 +69,17 @@ export class Adam extends AdamBase {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super('Adam', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, ...options });
   }
-  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>): void {
-    this.adamStep(p, g.weightDecay !== 0 ? grad.add(p.mul(g.weightDecay)) : grad, g, 0);
+  protected effectiveGrad(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>): Tensor {
+    return g.weightDecay !== 0 ? grad.add(p.mul(g.weightDecay)) : grad;
+  }
+  protected decoupledDecay(): number {
+    return 0;
   }
 }
 
 /**
  * AdamW as `torch.optim.AdamW` (decoupled weight decay, default 1e-2), one fused in-place kernel
- * per parameter:
+ * per parameter group (on wasm one pool job over all of the group's elements):
  *
  *   p ← p·(1 − lr·wd);  m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²
  *   p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
@@ -71,7 +93,10 @@ export class AdamW extends AdamBase {
   constructor(params: ParamsInput<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super('AdamW', params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, ...options });
   }
-  protected update(p: Tensor, grad: Tensor, g: ParamGroup<AdamOptions>): void {
-    this.adamStep(p, grad, g, g.weightDecay);
+  protected effectiveGrad(_p: Tensor, grad: Tensor): Tensor {
+    return grad;
+  }
+  protected decoupledDecay(g: ParamGroup<AdamOptions>): number {
+    return g.weightDecay;
   }
 }

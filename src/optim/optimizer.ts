@@ -59,16 +59,27 @@ export abstract class Optimizer<O extends { lr: number }, S extends ParamState =
   /** Updates one parameter in place from its gradient; runs under noGrad inside tidy. */
   protected abstract update(param: Tensor, grad: Tensor, group: ParamGroup<O>): void;
 
+  /**
+   * Updates the parameters of one group that have a gradient (in the group's order); runs under
+   * noGrad inside tidy. By default `update` on each; an optimizer with a kernel over many
+   * parameters at once overrides it.
+   */
+  protected updateGroup(params: readonly Tensor[], group: ParamGroup<O>): void {
+    for (const p of params) this.update(p, p.grad!, group);
+  }
+
   /** One update of every parameter that has a gradient. */
   step(): void {
     noGrad(() =>
       tidy(() => {
         for (const group of this.paramGroups) {
+          const live: Tensor[] = [];
           for (const p of group.params) {
             if (!p.grad) continue;
             p.assertAlive(`${this.name}.step`);
-            this.update(p, p.grad, group);
+            live.push(p);
           }
+          if (live.length > 0) this.updateGroup(live, group);
         }
       }),
     );

@@ -162,3 +162,16 @@ export const FE_N = 1;
 export const FE_FIRST = 2;
 /** Tensors one job takes (the entries and the closing one fill the parameter block); longer lists run as several jobs. */
 export const FE_MAX_TENSORS = (PARAM_BYTES / 4 - FE_ENTRIES) / FE_ENTRY_WORDS - 1;
+/**
+ * The AdamW step over a list of parameters (adamw_blocks): the same header and blocks, entries of
+ * AW_ENTRY_WORDS [param, grad, expAvg, expAvgSq (bytes), elements, first block, 0, 0] and a
+ * closing entry whose first block is the total.
+ */
+export const AW_ENTRY_WORDS = 8;
+export const AW_P = 0;
+export const AW_G = 1;
+export const AW_M = 2;
+export const AW_V = 3;
+export const AW_N = 4;
+export const AW_FIRST = 5;
+export const AW_MAX_TENSORS = ((PARAM_BYTES / 4 - FE_ENTRIES) / AW_ENTRY_WORDS | 0) - 1;

@@ -7,6 +7,7 @@
  * @example
  *   const total = sumSquaresList(pool, [{ ptr: g1, n: 4096 }, { ptr: g2, n: 10 }], partials); // Σ g²
  *   scaleList(pool, [{ ptr: g1, n: 4096 }, { ptr: g2, n: 10 }], 0.5);                          // g ← g · 0.5
+ *   adamwList(pool, [{ param, grad, expAvg, expAvgSq, n }, …], { lr, beta1, beta2, eps, weightDecay, stepSize, biasCorrection2Sqrt });
  */
 import type { ThreadPool } from './thread-pool.js';
 import * as ABI from './abi.js';
@@ -82,4 +83,56 @@ export function scaleList(pool: ThreadPool, tensors: readonly ListTensor[], scal
   forEachJob(pool, tensors, (blocks) => {
     callKernel(pool, 'scale_blocks', { desc: ABI.PARAM_BASE, scale }, blocks, MIN_BLOCKS_PER_THREAD);
   });
+}
+
+/** One parameter of an AdamW list: pointers (bytes) to it, its gradient and moments, and its element count. */
+export interface AdamWListEntry {
+  readonly param: number;
+  readonly grad: number;
+  readonly expAvg: number;
+  readonly expAvgSq: number;
+  readonly n: number;
+}
+
+/** The hyperparameters one AdamW job applies to every parameter of its list (see `adamw`). */
+export interface AdamWHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  stepSize: number;
+  biasCorrection2Sqrt: number;
+}
+
+/**
+ * One AdamW step in place for every parameter of the list, with the same hyperparameters and step:
+ * one pool job over all their blocks (several past AW_MAX_TENSORS parameters). Each element is
+ * computed as `adamw` computes it, so the bits are the same as one call per parameter.
+ */
+export function adamwList(pool: ThreadPool, entries: readonly AdamWListEntry[], h: AdamWHyper): void {
+  const f = Math.fround;
+  const args = {
+    desc: ABI.PARAM_BASE, decay: f(1 - h.lr * h.weightDecay), b1: h.beta1, omb1: f(1 - h.beta1),
+    b2: h.beta2, omb2: f(1 - h.beta2), eps: h.eps, bc2sqrt: h.biasCorrection2Sqrt, stepSize: h.stepSize,
+  };
+  const { i32 } = views(pool);
+  const w = ABI.PARAM_BASE >> 2;
+  for (let from = 0; from < entries.length; from += ABI.AW_MAX_TENSORS) {
+    const to = Math.min(entries.length, from + ABI.AW_MAX_TENSORS);
+    i32[w + ABI.FE_COUNT] = to - from;
+    let blocks = 0;
+    for (let i = from; i <= to; i++) {
+      const e = w + ABI.FE_ENTRIES + (i - from) * ABI.AW_ENTRY_WORDS;
+      const t = i < to ? entries[i]! : null;
+      i32[e + ABI.AW_P] = t?.param ?? 0;
+      i32[e + ABI.AW_G] = t?.grad ?? 0;
+      i32[e + ABI.AW_M] = t?.expAvg ?? 0;
+      i32[e + ABI.AW_V] = t?.expAvgSq ?? 0;
+      i32[e + ABI.AW_N] = t?.n ?? 0;
+      i32[e + ABI.AW_FIRST] = blocks;
+      if (t) blocks += blocksOf(t.n);
+    }
+    if (blocks > 0) callKernel(pool, 'adamw_blocks', args, blocks, MIN_BLOCKS_PER_THREAD);
+  }
 }

@@ -44,6 +44,7 @@ export const SPLIT_KERNELS = {
   adamw_step: ['p', 'g', 'm', 'v', 'decay', 'b1', 'omb1', 'b2', 'omb2', 'eps', 'bc2sqrt', 'stepSize'],
   sumsq_blocks: ['desc', 'partials'],
   scale_blocks: ['desc', 'scale'],
+  adamw_blocks: ['desc', 'decay', 'b1', 'omb1', 'b2', 'omb2', 'eps', 'bc2sqrt', 'stepSize'],
   attn_fwd: ['desc'],
   attn_bwd_prep: ['desc'],
   attn_bwd_dq: ['desc'],

@@ -21,3 +21,4 @@ import './LayerNorm.js';
 import './CrossEntropy.js';
 import './Dropout.js';
 import './ScaledDotProductAttention.js';
+import './PackedQkvAttention.js';

@@ -4,7 +4,10 @@
 // All sizes and pointers come in a descriptor (int32/float32 words, written by JS into the
 // parameter block) whose word offsets, like the tile sizes, are defined once for both sides in
 // src/backends/wasm/abi.ts. q, k, v, dO and the mask are read through element strides (batch,
-// head, row; the last dim is contiguous); outputs are contiguous (B, H, T, D).
+// head, row; the last dim is contiguous), and o, dq, dk, dv are written through them (so a caller
+// can read q, k, v in place from a packed (B, T, 3C) projection, write o with heads side by side
+// in (B, T, C) and dq, dk, dv into the thirds of the packed gradient); lse, the weights and the
+// dRow scratch are contiguous. Only the addresses depend on the strides, never the arithmetic.
 //
 // Tk is the number of keys attended to (kvLength): k and v may hold more rows (a KV cache's
 // buffer, Tmax), which their strides step over. Query head h reads kv head h / (H / Hkv)
@@ -23,7 +26,7 @@ import { vexp, vlog } from './vmath';
 import {
   ATTN_BR, ATTN_BC, ATTN_B, ATTN_H, ATTN_TQ, ATTN_TK, ATTN_D, ATTN_DV, ATTN_Q, ATTN_K, ATTN_V, ATTN_O, ATTN_LSE, ATTN_P,
   ATTN_MASK, ATTN_CAUSAL, ATTN_SCALE, ATTN_THRESH, ATTN_SEED, ATTN_KEEPSCALE, ATTN_QS, ATTN_KS, ATTN_VS, ATTN_MS,
-  ATTN_DO, ATTN_DQ, ATTN_DK, ATTN_DVG, ATTN_DROW, ATTN_DOS, ATTN_HKV, ATTN_TKOUT,
+  ATTN_DO, ATTN_DQ, ATTN_DK, ATTN_DVG, ATTN_DROW, ATTN_DOS, ATTN_HKV, ATTN_TKOUT, ATTN_OS, ATTN_DQS, ATTN_DKS, ATTN_DVS,
 } from '../src/backends/wasm/abi';
 
 const BR: i32 = ATTN_BR; // queries per tile
@@ -231,6 +234,11 @@ let g_vsb: usize = 0, g_vsh: usize = 0, g_vst: usize = 0;
 let g_msb: usize = 0, g_msh: usize = 0, g_msr: usize = 0, g_msc: usize = 0;
 let g_dO: usize = 0, g_dq: usize = 0, g_dk: usize = 0, g_dv: usize = 0, g_drow: usize = 0;
 let g_dsb: usize = 0, g_dsh: usize = 0, g_dst: usize = 0;
+// output strides (bytes): o, dq, dk, dv
+let g_osb: usize = 0, g_osh: usize = 0, g_ost: usize = 0;
+let g_dqsb: usize = 0, g_dqsh: usize = 0, g_dqst: usize = 0;
+let g_dksb: usize = 0, g_dksh: usize = 0, g_dkst: usize = 0;
+let g_dvsb: usize = 0, g_dvsh: usize = 0, g_dvst: usize = 0;
 
 // The descriptor is copied into wasm globals, which are per instance (= per thread); an object
 // in linear memory would be shared by all threads.
@@ -251,6 +259,10 @@ function readDesc(desc: usize): void {
   g_dO = <usize>di(desc, ATTN_DO); g_dq = <usize>di(desc, ATTN_DQ); g_dk = <usize>di(desc, ATTN_DK); g_dv = <usize>di(desc, ATTN_DVG);
   g_drow = <usize>di(desc, ATTN_DROW);
   g_dsb = <usize>di(desc, ATTN_DOS) << 2; g_dsh = <usize>di(desc, ATTN_DOS + 1) << 2; g_dst = <usize>di(desc, ATTN_DOS + 2) << 2;
+  g_osb = <usize>di(desc, ATTN_OS) << 2; g_osh = <usize>di(desc, ATTN_OS + 1) << 2; g_ost = <usize>di(desc, ATTN_OS + 2) << 2;
+  g_dqsb = <usize>di(desc, ATTN_DQS) << 2; g_dqsh = <usize>di(desc, ATTN_DQS + 1) << 2; g_dqst = <usize>di(desc, ATTN_DQS + 2) << 2;
+  g_dksb = <usize>di(desc, ATTN_DKS) << 2; g_dksh = <usize>di(desc, ATTN_DKS + 1) << 2; g_dkst = <usize>di(desc, ATTN_DKS + 2) << 2;
+  g_dvsb = <usize>di(desc, ATTN_DVS) << 2; g_dvsh = <usize>di(desc, ATTN_DVS + 1) << 2; g_dvst = <usize>di(desc, ATTN_DVS + 2) << 2;
 }
 
 /**
@@ -274,6 +286,10 @@ export function attn_desc_echo(desc: usize, out: usize): void {
   put(out, ATTN_MS, <i32>(g_msb >> 2)); put(out, ATTN_MS + 1, <i32>(g_msh >> 2)); put(out, ATTN_MS + 2, <i32>(g_msr >> 2)); put(out, ATTN_MS + 3, <i32>(g_msc >> 2));
   put(out, ATTN_DO, <i32>g_dO); put(out, ATTN_DQ, <i32>g_dq); put(out, ATTN_DK, <i32>g_dk); put(out, ATTN_DVG, <i32>g_dv); put(out, ATTN_DROW, <i32>g_drow);
   put(out, ATTN_DOS, <i32>(g_dsb >> 2)); put(out, ATTN_DOS + 1, <i32>(g_dsh >> 2)); put(out, ATTN_DOS + 2, <i32>(g_dst >> 2));
+  put(out, ATTN_OS, <i32>(g_osb >> 2)); put(out, ATTN_OS + 1, <i32>(g_osh >> 2)); put(out, ATTN_OS + 2, <i32>(g_ost >> 2));
+  put(out, ATTN_DQS, <i32>(g_dqsb >> 2)); put(out, ATTN_DQS + 1, <i32>(g_dqsh >> 2)); put(out, ATTN_DQS + 2, <i32>(g_dqst >> 2));
+  put(out, ATTN_DKS, <i32>(g_dksb >> 2)); put(out, ATTN_DKS + 1, <i32>(g_dksh >> 2)); put(out, ATTN_DKS + 2, <i32>(g_dkst >> 2));
+  put(out, ATTN_DVS, <i32>(g_dvsb >> 2)); put(out, ATTN_DVS + 1, <i32>(g_dvsh >> 2)); put(out, ATTN_DVS + 2, <i32>(g_dvst >> 2));
 }
 // @ts-ignore: decorator
 @inline function put(out: usize, word: i32, value: i32): void {
@@ -441,11 +457,11 @@ export function attn_fwd(desc: usize, start: i32, end: i32): void {
       mm(r4(nq), Dv, nk, S, <usize>BC << 2, 4, vbase + <usize>k0 * g_vst, g_vst, O, <usize>Dvp << 2, true);
     }
     // finalize
-    const obase = g_o + (<usize>bh * <usize>g_Tq + <usize>q0) * <usize>Dv * 4;
+    const obase = g_o + <usize>b * g_osb + <usize>h * g_osh + <usize>q0 * g_ost;
     for (let i = 0; i < nq; i++) {
       const l = load<f32>(lrow + (<usize>i << 2));
       const orow = O + <usize>(i * Dvp) * 4;
-      const dst = obase + <usize>(i * Dv) * 4;
+      const dst = obase + <usize>i * g_ost;
       let L: f32;
       if (l == 0) {
         zero(dst, <usize>Dv * 4);
@@ -487,7 +503,7 @@ export function attn_bwd_prep(desc: usize, start: i32, end: i32): void {
     const i = r - bh * g_Tq;
     const b = bh / g_H, h = bh - b * g_H;
     const dorow = g_dO + <usize>b * g_dsb + <usize>h * g_dsh + <usize>i * g_dst;
-    const orow = g_o + <usize>r * <usize>Dv * 4;
+    const orow = g_o + <usize>b * g_osb + <usize>h * g_osh + <usize>i * g_ost;
     let acc = f32x4.splat(0);
     let d = 0;
     for (; d + 4 <= Dv; d += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(dorow + (<usize>d << 2)), v128.load(orow + (<usize>d << 2))));
@@ -582,11 +598,11 @@ export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
       // dQ += dS K
       mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, kbase + <usize>k0 * g_kst, g_kst, dQ, <usize>Dp << 2, true);
     }
-    const dst = g_dq + (<usize>bh * <usize>g_Tq + <usize>q0) * <usize>D * 4;
+    const dst = g_dq + <usize>b * g_dqsb + <usize>h * g_dqsh + <usize>q0 * g_dqst;
     const vs = f32x4.splat(g_scale);
     for (let i = 0; i < nq; i++) {
       const src = dQ + <usize>(i * Dp) * 4;
-      const drow = dst + <usize>(i * D) * 4;
+      const drow = dst + <usize>i * g_dqst;
       let d = 0;
       for (; d + 4 <= D; d += 4) v128.store(drow + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
       for (; d < D; d++) store<f32>(drow + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
@@ -597,7 +613,7 @@ export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
 /**
  * The backward of key block k0 of kv head (b, hk), after backwardScratch: dK and dV of its keys
  * from every query block of every query head of the group that sees them (written out at the
- * end, into rows of TkOut per kv head), and with `withDq` also dQ += dS K for those query blocks,
+ * end, through the dk and dv strides), and with `withDq` also dQ += dS K for those query blocks,
  * unscaled, accumulated in the dq output (the one-pass backward owns the group's dQ rows).
  */
 function keyBlockBackward(b: i32, hk: i32, k0: i32, withDq: bool): void {
@@ -610,14 +626,14 @@ function keyBlockBackward(b: i32, hk: i32, k0: i32, withDq: bool): void {
   transposeTile(h_v + <usize>k0 * g_vst, g_vst, nk, Dv, Vt);
   zero(dK, <usize>(BC * Dp) * 4);
   zero(dV, <usize>(BC * Dvp) * 4);
-  const dqRS = <usize>D << 2;
+  const dqRS = g_dqst;
   // Causal: query i sees key k0 first when i >= k0 - off; start at the query block holding it.
   const qStart = g_causal ? imax(0, k0 - g_off) / BR * BR : 0;
   for (let g = 0; g < g_group; g++) {
     const h = hk * g_group + g;
     const bh = b * g_H + h;
     queryBases(b, h);
-    const dqHead = withDq ? g_dq + <usize>bh * <usize>g_Tq * dqRS : 0;
+    const dqHead = withDq ? g_dq + <usize>b * g_dqsb + <usize>h * g_dqsh : 0;
     for (let q0 = qStart; q0 < g_Tq; q0 += BR) {
       const nq = imin(BR, g_Tq - q0);
       const Lrow = g_lse + ((<usize>bh * <usize>g_Tq + <usize>q0) << 2);
@@ -633,7 +649,7 @@ function keyBlockBackward(b: i32, hk: i32, k0: i32, withDq: bool): void {
         const dqRows = dqHead + <usize>q0 * dqRS;
         copyRows(dqRows, dqRS, nq, D, dQt, <usize>Dp << 2);
         mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, h_k + <usize>k0 * g_kst, g_kst, dQt, <usize>Dp << 2, true);
-        for (let i = 0; i < nq; i++) copy(dqRows + <usize>i * dqRS, dQt + <usize>(i * Dp) * 4, dqRS);
+        for (let i = 0; i < nq; i++) copy(dqRows + <usize>i * dqRS, dQt + <usize>(i * Dp) * 4, <usize>D << 2);
       }
       // S becomes the dropped-out P for dV
       if (g_thresh > 0) applyDropout(bh, q0, nq, k0, nk, S);
@@ -649,17 +665,16 @@ function keyBlockBackward(b: i32, hk: i32, k0: i32, withDq: bool): void {
       mm(r4(nk), D, nq, dP, 4, <usize>BC << 2, Qs, <usize>Dp << 2, dK, <usize>Dp << 2, true);
     }
   }
-  const bkv = <usize>(b * g_Hkv + hk);
-  const dkdst = g_dk + (bkv * <usize>g_TkOut + <usize>k0) * <usize>D * 4;
-  const dvdst = g_dv + (bkv * <usize>g_TkOut + <usize>k0) * <usize>Dv * 4;
+  const dkdst = g_dk + <usize>b * g_dksb + <usize>hk * g_dksh + <usize>k0 * g_dkst;
+  const dvdst = g_dv + <usize>b * g_dvsb + <usize>hk * g_dvsh + <usize>k0 * g_dvst;
   const vs = f32x4.splat(g_scale);
   for (let j = 0; j < nk; j++) {
     const src = dK + <usize>(j * Dp) * 4;
-    const row = dkdst + <usize>(j * D) * 4;
+    const row = dkdst + <usize>j * g_dkst;
     let d = 0;
     for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
     for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
-    copy(dvdst + <usize>(j * Dv) * 4, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
+    copy(dvdst + <usize>j * g_dvst, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
   }
 }
 
@@ -685,17 +700,26 @@ export function attn_bwd_dkv(desc: usize, start: i32, end: i32): void {
 export function attn_bwd_fused(desc: usize, start: i32, end: i32): void {
   readDesc(desc);
   backwardScratch();
-  const n = g_Tq * g_D;
+  const D = g_D;
+  const rowBytes = <usize>D << 2;
+  const vs = f32x4.splat(g_scale);
   for (let bkv = start; bkv < end; bkv++) {
     const b = bkv / g_Hkv, hk = bkv - (bkv / g_Hkv) * g_Hkv;
-    const dqGroup = g_dq + (<usize>(b * g_H + hk * g_group) * <usize>n) * 4; // the group's heads are adjacent
-    const m = n * g_group;
-    zero(dqGroup, <usize>m * 4);
+    // the group's dq rows, each D floats at its stride (contiguous or not, the same sums)
+    for (let g = 0; g < g_group; g++) {
+      const head = g_dq + <usize>b * g_dqsb + <usize>(hk * g_group + g) * g_dqsh;
+      for (let i = 0; i < g_Tq; i++) zero(head + <usize>i * g_dqst, rowBytes);
+    }
     for (let k0 = 0; k0 < g_Tk; k0 += BC) keyBlockBackward(b, hk, k0, true);
     // dQ = scale * sum over key blocks of dS K
-    const vs = f32x4.splat(g_scale);
-    let e = 0;
-    for (; e + 4 <= m; e += 4) v128.store(dqGroup + (<usize>e << 2), f32x4.mul(v128.load(dqGroup + (<usize>e << 2)), vs));
-    for (; e < m; e++) store<f32>(dqGroup + (<usize>e << 2), load<f32>(dqGroup + (<usize>e << 2)) * g_scale);
+    for (let g = 0; g < g_group; g++) {
+      const head = g_dq + <usize>b * g_dqsb + <usize>(hk * g_group + g) * g_dqsh;
+      for (let i = 0; i < g_Tq; i++) {
+        const row = head + <usize>i * g_dqst;
+        let d = 0;
+        for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(row + (<usize>d << 2)), vs));
+        for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(row + (<usize>d << 2)) * g_scale);
+      }
+    }
   }
 }

@@ -98,6 +98,19 @@ export interface KernelSpecs {
     attrs: { causal: boolean; scale: number; dropoutP: number; seed: number; kvLength: number };
   };
   /**
+   * Causal-or-not self-attention straight from a packed projection qkv (B, T, 3C) = q | k | v on
+   * the last dim, `heads` heads of C / heads: exactly ScaledDotProductAttention on
+   * qkv.split(C, 2) → (B, heads, T, C / heads) with no mask, GQA or cache, written back with heads
+   * side by side. Outputs y (B, T, C) (what `o.transpose(1, 2).reshape([B, T, C])` gives) and the
+   * row logsumexp (B, heads, T). Dropout indexes the weights as (B, heads, T, T), as that kernel does.
+   */
+  PackedQkvAttention: { inputs: [qkv: TensorInfo]; attrs: { heads: number; causal: boolean; scale: number; dropoutP: number; seed: number } };
+  /** d(qkv) (B, T, 3C) from dy (B, T, C): ScaledDotProductAttentionGrad's dq | dk | dv, packed as qkv is. */
+  PackedQkvAttentionGrad: {
+    inputs: [qkv: TensorInfo, y: TensorInfo, lse: TensorInfo, dy: TensorInfo];
+    attrs: { heads: number; causal: boolean; scale: number; dropoutP: number; seed: number };
+  };
+  /**
    * In place: dst[…, start : start + src.shape[axis], …] = src along `axis` (same dtype, same
    * other dims). No output; the KV cache's append.
    */

@@ -37,6 +37,7 @@ import { linear } from '../nn/functional.js';
 import { linearCrossEntropy } from '../ops/linear-cross-entropy.js';
 import { normal_, zeros_ } from '../nn/init.js';
 import { scaledDotProductAttention } from '../ops/attention.js';
+import { packedQkvAttention } from '../ops/packed-qkv-attention.js';
 import { arange, fromArray, full } from '../ops/creation.js';
 import { where } from '../ops/binary.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
@@ -95,6 +96,14 @@ class CausalSelfAttention extends Module {
   override forward(x: Tensor, ctx: AttentionContext): { y: Tensor; weights: Tensor | null } {
     const [B, T, C] = x.shape as [number, number, number];
     const nh = this.config.nHead;
+    const dropoutP = this.training ? this.config.dropout : 0;
+    if (!ctx.cache && !ctx.keyMask && !ctx.returnAttention && !this.rotary) {
+      // Training and full-sequence forwards: attention reads q, k, v in place from the packed
+      // projection and writes the heads side by side (no split, no transposed copies, and d(qkv)
+      // comes out packed in the backward); the same bits as the path below.
+      const y = packedQkvAttention(this.c_attn.forward(x), nh, { causal: true, dropoutP }); // (B, T, 3C) → (B, T, C)
+      return { y: this.resid_dropout.forward(this.c_proj.forward(y)), weights: null }; // (B, T, C)
+    }
     const heads = (t: Tensor): Tensor => t.reshape([B, T, nh, C / nh]).transpose(1, 2); // (B, nh, T, hs)
     let [q, k, v] = this.c_attn.forward(x).split(C, 2).map(heads) as [Tensor, Tensor, Tensor]; // (B, nh, T, hs) each
     // RoPE depends only on q_pos − k_pos, so one offset serves every row, left-padded or not;
@@ -105,7 +114,6 @@ class CausalSelfAttention extends Module {
     let values = v;
     let kvLength = T;
     if (ctx.cache) ({ keys, values, length: kvLength } = ctx.cache.update(ctx.layer, k, v));
-    const dropoutP = this.training ? this.config.dropout : 0;
     // Causal aligned bottom-right: query i (at position past + i) sees keys ≤ past + i.
     const options = { attnMask: ctx.keyMask, isCausal: true, dropoutP, kvLength };
     let y: Tensor; // (B, nh, T, hs)

@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { formatShape, ShapeError } from '../tensor/shape.js';
 import * as ops from '../ops/index.js';
 
-export { embedding, layerNorm, dropout, crossEntropy, linearCrossEntropy, scaledDotProductAttention, softmax, logSoftmax, relu, gelu, tanh, sigmoid, silu, pad } from '../ops/index.js';
+export { embedding, layerNorm, dropout, crossEntropy, linearCrossEntropy, scaledDotProductAttention, packedQkvAttention, softmax, logSoftmax, relu, gelu, tanh, sigmoid, silu, pad } from '../ops/index.js';
 export type { AttentionOptions, AttentionResult, CrossEntropyOptions } from '../ops/index.js';
 
 /**

@@ -13,6 +13,7 @@ export * from './layer-norm.js';
 export * from './cross-entropy.js';
 export * from './dropout.js';
 export * from './attention.js';
+export * from './packed-qkv-attention.js';
 export * from './adamw-update.js';
 export * from './scale-in-place.js';
 export * from './sum-squares.js';

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { GPT, GPT_DEFAULTS, F, models, manualSeed, randint, fromArray, arange, cat, noGrad, tidy, dispose, memory, type Tensor } from '../../src/index.js';
-import { parseGPTConfig } from '../../src/models/gpt.js';
+import { parseGPTConfig, type GPTForwardOptions } from '../../src/models/gpt.js';
 import { loadSafetensors } from '../../src/io/tensors.js';
 import { copy_ } from '../../src/nn/init.js';
 import { forEachBackend } from '../helpers/backends.js';
@@ -282,4 +282,42 @@ test('the registry knows type gpt: a language model, built from its config', () 
   assert.ok(model instanceof GPT);
   model.dispose();
   assert.throws(() => entry.parseConfig({ ...GPT_DEFAULTS, bias: 1 }, 'x/config.json'), (e: unknown) => e instanceof models.ModelConfigError && e.field === 'bias' && e.source === 'x/config.json');
+});
+
+test('the packed attention path (no mask, cache or weights asked) gives the bits of the general path, forward and gradients, with dropout', () => {
+  forEachBackend((backend) => {
+    // An all-ones attentionMask (additive 0 on every score) or returnAttention sends the block
+    // through split → heads → scaledDotProductAttention; without them it runs packedQkvAttention.
+    // Both must give the same logits and the same gradient of every parameter, bit for bit.
+    manualSeed(4);
+    const model = new GPT({ vocabSize: 29, blockSize: 40, nLayer: 2, nHead: 2, nEmbd: 64, dropout: 0.1, bias: true });
+    model.train();
+    const ids = randint(0, 29, [3, 37]);
+    const ones = fromArray(new Int32Array(3 * 37).fill(1), [3, 37], { dtype: 'int32' });
+    const run = (options: GPTForwardOptions & { returnAttention?: false }): Float32Array[] => tidy(() => {
+      manualSeed(9); // the same dropout masks in both runs
+      const logits = model.forward(ids, options);
+      logits.square().mean().backward();
+      const out = [logits.data() as Float32Array, ...model.parameters().map((p) => p.grad!.data() as Float32Array)];
+      model.zeroGrad();
+      return out;
+    });
+    // Positions given explicitly: from a mask they would be a (B, T) table, whose wpe gradient sums in another order.
+    const positionIds = arange(0, 37).cast('int32');
+    const packed = run({ positionIds });
+    const general = run({ positionIds, attentionMask: ones });
+    packed.forEach((a, i) => {
+      const b = general[i]!;
+      const same = a.length === b.length && new Uint32Array(a.buffer, a.byteOffset, a.length).every((u, j) => u === new Uint32Array(b.buffer, b.byteOffset, b.length)[j]);
+      assert.ok(same, `${backend}: ${i === 0 ? 'logits' : `grad of parameter ${i - 1}`} differ between the packed and the general attention path`);
+    });
+    model.eval();
+    tidy(() => {
+      const plain = model.forward(ids) as Tensor;
+      const { logits } = model.forward(ids, { returnAttention: true });
+      assert.deepEqual([...(logits.data() as Float32Array)], [...(plain.data() as Float32Array)], `${backend}: eval logits with returnAttention`);
+    });
+    dispose([ids, ones, positionIds]);
+    model.dispose();
+  });
 });

@@ -72,6 +72,7 @@ test('the attention descriptor the JS side writes is the one the kernels read, f
     maskStrides: [21, 22, 23, 24] as const, qStrides: [31, 32, 33] as const, kStrides: [41, 42, 43] as const, vStrides: [51, 52, 53] as const,
     causal: true, scale: 0.25, dropoutP: 0.3, seed: 12345,
     dO: 2001, dOStrides: [61, 62, 63] as const, dq: 2002, dk: 2003, dv: 2004, TkOut: 13, dRow: 2005,
+    oStrides: [71, 72, 73] as const, dqStrides: [81, 82, 83] as const, dkStrides: [91, 92, 93] as const, dvStrides: [101, 102, 103] as const,
   };
   const desc = writeAttentionDesc(pool1, p, p);
   pool1.exports.attn_desc_echo!(desc, out);
@@ -82,7 +83,8 @@ test('the attention descriptor the JS side writes is the one the kernels read, f
     ATTN_SEED: Math.imul(12345, 0x9e3779b1), ATTN_DO: 2001, ATTN_DQ: 2002, ATTN_DK: 2003, ATTN_DVG: 2004, ATTN_DROW: 2005, ATTN_TKOUT: 13,
   };
   for (const [name, want] of Object.entries(words)) assert.equal(got[(ABI as Record<string, number>)[name]!], want, name);
-  for (const [name, strides] of [['ATTN_QS', p.qStrides], ['ATTN_KS', p.kStrides], ['ATTN_VS', p.vStrides], ['ATTN_MS', p.maskStrides], ['ATTN_DOS', p.dOStrides]] as const) {
+  for (const [name, strides] of [['ATTN_QS', p.qStrides], ['ATTN_KS', p.kStrides], ['ATTN_VS', p.vStrides], ['ATTN_MS', p.maskStrides], ['ATTN_DOS', p.dOStrides],
+    ['ATTN_OS', p.oStrides], ['ATTN_DQS', p.dqStrides], ['ATTN_DKS', p.dkStrides], ['ATTN_DVS', p.dvStrides]] as const) {
     assert.deepEqual([...got.subarray(ABI[name], ABI[name] + strides.length)], [...strides], name);
   }
   const floats = f32(out, ABI.ATTN_DESC_WORDS);

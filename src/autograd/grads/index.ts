@@ -22,3 +22,4 @@ import './LayerNorm.js';
 import './CrossEntropy.js';
 import './Dropout.js';
 import './ScaledDotProductAttention.js';
+import './PackedQkvAttention.js';

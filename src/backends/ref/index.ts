@@ -20,6 +20,7 @@ import { MatMul } from './MatMul.js';
 import { MatMulHalf } from './MatMulHalf.js';
 import { Pad } from './Pad.js';
 import { Reduce } from './Reduce.js';
+import { PackedQkvAttention, PackedQkvAttentionGrad } from './PackedQkvAttention.js';
 import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
 import { ScaledDotProductAttentionGrad } from './ScaledDotProductAttentionGrad.js';
 import { ScaleInPlace } from './ScaleInPlace.js';
@@ -55,6 +56,8 @@ export const refKernels: KernelTable = {
   MatMulHalf,
   Pad,
   Reduce,
+  PackedQkvAttention,
+  PackedQkvAttentionGrad,
   ScaledDotProductAttention,
   ScaledDotProductAttentionGrad,
   ScaleInPlace,

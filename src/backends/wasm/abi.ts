@@ -140,10 +140,19 @@ export const ATTN_DK = 33;
 export const ATTN_DVG = 34;
 export const ATTN_DROW = 35;
 export const ATTN_DOS = 36;
-/** Key/value heads (divides H) and the rows of each kv head in the dk/dv outputs (Tmax ≥ Tk). */
+/** Key/value heads (divides H) and the rows of each kv head in the dk/dv outputs (Tmax ≥ Tk; the JS side's default dk/dv strides). */
 export const ATTN_HKV = 39;
 export const ATTN_TKOUT = 40;
-export const ATTN_DESC_WORDS = 44;
+/**
+ * Element strides (batch, head, row) of the outputs o, dq, dk, dv (the last dim contiguous), so a
+ * caller can have them written straight into another layout (heads side by side in (B, T, C), or
+ * the thirds of a packed (B, T, 3C) gradient). lse, the weights and dRow stay contiguous.
+ */
+export const ATTN_OS = 41;
+export const ATTN_DQS = 44;
+export const ATTN_DKS = 47;
+export const ATTN_DVS = 50;
+export const ATTN_DESC_WORDS = 56;
 
 // ---- Tensor lists (sumsq_blocks, scale_blocks; assembly/foreach.ts; int32 words at PARAM_BASE) ----
 /**

@@ -27,9 +27,11 @@ export interface AttentionForwardParams extends AttentionShape {
   q: number;
   k: number;
   v: number;
-  /** Outputs: o (B, H, Tq, Dv) and lse (B, H, Tq), contiguous. */
+  /** Outputs: o (B, H, Tq, Dv), written through `oStrides`, and lse (B, H, Tq), contiguous. */
   o: number;
   lse: number;
+  /** Element strides (batch, head, row) o is written with; default contiguous [H·Tq·Dv, Tq·Dv, Dv]. */
+  oStrides?: Strides3;
   /** Optional output: softmax weights (B, H, Tq, Tk) before dropout; 0 = not wanted. */
   weights?: number;
   /** Optional additive float mask (0/-inf for boolean masks); 0 = none. */
@@ -53,14 +55,18 @@ export interface AttentionBackwardParams extends AttentionForwardParams {
   dO: number;
   dOStrides?: Strides3;
   /**
-   * Outputs (contiguous): dq (B,H,Tq,D), dk (B,Hkv,TkOut,D), dv (B,Hkv,TkOut,Dv). Rows ≥ Tk of
-   * dk and dv are not written (the caller zeroes them).
+   * Outputs dq (B,H,Tq,D), dk (B,Hkv,TkOut,D), dv (B,Hkv,TkOut,Dv), contiguous unless strides are
+   * given. Rows ≥ Tk of dk and dv are not written (the caller zeroes them).
    */
   dq: number;
   dk: number;
   dv: number;
-  /** Rows per kv head of dk and dv (default Tk). */
+  /** Rows per kv head of dk and dv (default Tk): their default strides. */
   TkOut?: number;
+  /** Element strides (batch, head, row) dq, dk, dv are written with (the last dim contiguous). */
+  dqStrides?: Strides3;
+  dkStrides?: Strides3;
+  dvStrides?: Strides3;
   /** Scratch of B·H·Tq floats (rowsum(dO ∘ O)). */
   dRow: number;
   /**
@@ -109,7 +115,9 @@ export function writeAttentionDesc(pool: ThreadPool, p: AttentionForwardParams, 
   i32.set(p.kStrides ?? contiguous(Hkv, p.Tk, p.D), w + ABI.ATTN_KS);
   i32.set(p.vStrides ?? contiguous(Hkv, p.Tk, p.Dv), w + ABI.ATTN_VS);
   i32.set(p.maskStrides ?? [0, 0, 0, 0], w + ABI.ATTN_MS);
-  i32[w + ABI.ATTN_TKOUT] = bwd?.TkOut ?? p.Tk;
+  i32.set(p.oStrides ?? contiguous(p.H, p.Tq, p.Dv), w + ABI.ATTN_OS);
+  const TkOut = bwd?.TkOut ?? p.Tk;
+  i32[w + ABI.ATTN_TKOUT] = TkOut;
   if (bwd) {
     i32[w + ABI.ATTN_DO] = bwd.dO;
     i32[w + ABI.ATTN_DQ] = bwd.dq;
@@ -117,6 +125,9 @@ export function writeAttentionDesc(pool: ThreadPool, p: AttentionForwardParams, 
     i32[w + ABI.ATTN_DVG] = bwd.dv;
     i32[w + ABI.ATTN_DROW] = bwd.dRow;
     i32.set(bwd.dOStrides ?? contiguous(p.H, p.Tq, p.Dv), w + ABI.ATTN_DOS);
+    i32.set(bwd.dqStrides ?? contiguous(p.H, p.Tq, p.D), w + ABI.ATTN_DQS);
+    i32.set(bwd.dkStrides ?? contiguous(Hkv, TkOut, p.D), w + ABI.ATTN_DKS);
+    i32.set(bwd.dvStrides ?? contiguous(Hkv, TkOut, p.Dv), w + ABI.ATTN_DVS);
   }
   return ABI.PARAM_BASE;
 }
@@ -157,7 +168,7 @@ export function fusedAttentionBackward(heads: number, threads: number): boolean 
 }
 const FUSED_BACKWARD_SPEEDUP = 1.45;
 
-/** Fused attention backward from o and lse: dq, dk, dv (contiguous). */
+/** Fused attention backward from o and lse: dq, dk, dv (contiguous unless strides are given). */
 export function flashAttentionBackward(pool: ThreadPool, p: AttentionBackwardParams): void {
   checkAttention(pool, p);
   const kvHeads = p.B * (p.Hkv ?? p.H);

@@ -32,6 +32,7 @@ import { MatMul } from './MatMul.js';
 import { MatMulHalf } from './MatMulHalf.js';
 import { Pad } from './Pad.js';
 import { Reduce } from './Reduce.js';
+import { PackedQkvAttention, PackedQkvAttentionGrad } from './PackedQkvAttention.js';
 import { ScaledDotProductAttention } from './ScaledDotProductAttention.js';
 import { ScaledDotProductAttentionGrad } from './ScaledDotProductAttentionGrad.js';
 import { ScaleInPlace } from './ScaleInPlace.js';
@@ -67,6 +68,8 @@ export const wasmKernels: Partial<KernelTable> = {
   MatMulHalf,
   Pad,
   Reduce,
+  PackedQkvAttention,
+  PackedQkvAttentionGrad,
   ScaledDotProductAttention,
   ScaledDotProductAttentionGrad,
   ScaleInPlace,

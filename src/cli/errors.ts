@@ -5,6 +5,7 @@
  */
 import { OptionError, formatOptionError } from '../train/errors.js';
 import { RunFolderError } from '../io/run-folder.js';
+import { DataError } from '../data/errors.js';
 import { wordModelTooLarge } from './weights-dtype-option.js';
 
 /** The flag of a library option: `pretrainEpochs` → `--pretrain-epochs`. */
@@ -15,6 +16,7 @@ export function flagOf(option: string): string {
 /** One line for an error, with library option names worded as flags. */
 export function wordError(err: unknown): string {
   if (err instanceof OptionError) return formatOptionError(err, flagOf);
+  if (err instanceof DataError && err.remedy) return `${err.problem}; ${err.remedy.action} with ${flagOf(err.remedy.option)}`;
   const tooLarge = wordModelTooLarge(err);
   if (tooLarge !== null) return tooLarge;
   return err instanceof Error ? err.message : String(err);

@@ -11,9 +11,10 @@
  */
 import type { Command } from 'commander';
 import { fineTunePretrained, FineTuneMemoryError, type FineTuneOptions, type FineTuneReport } from '../tasks/fine-tune.js';
+import { PretrainedFolderError } from '../io/hf-checkpoint.js';
 import type { TrainerOptions } from '../train/trainer-options.js';
 import { OptionError, formatOptionError } from '../train/errors.js';
-import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
+import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parseOpenFraction, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { flagOf, withFolderFlag } from './errors.js';
 import { TRAIN_TASKS } from './train-lm.js';
@@ -122,7 +123,7 @@ export async function runFineTune(command: Command): Promise<void> {
     batchSize: num('batchSize', parsePositiveInt),
     blockSize: num('blockSize', parsePositiveInt),
     maxLength: num('maxLength', parsePositiveInt),
-    valFraction: num('valFraction', parseFraction),
+    valFraction: num('valFraction', parseOpenFraction),
     labelSmoothing: num('labelSmoothing', parseFraction),
     loraRank,
     loraAlpha: num('loraAlpha', parsePositiveNumber),
@@ -168,6 +169,7 @@ export function wordFineTuneError(err: unknown, from: string, lm: boolean): unkn
     return new UsageError(`--from ${from}: a full fine-tune of ${err.parameters.toLocaleString('en-US')} parameters needs ${gib(err.bytesNeeded)} for weights, gradients and AdamW moments, ` +
       `more than the ${gib(err.bytesAvailable)} free in the arena; train LoRA adapters instead with --lora-rank 8 (about ${gib(err.loraBytesNeeded)})`);
   }
+  if (err instanceof PretrainedFolderError && err.path === from) return new UsageError(`--from ${err.message}`);
   if (err instanceof OptionError) {
     const flag = (option: string) => (option === 'outDir' ? '--out' : option === 'from' ? '--from' : option === 'task' && !lm ? '--task' : flagOf(option));
     return new UsageError(formatOptionError(err, flag));

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { trainLanguageModel, DEFAULT_LANGUAGE_MODEL_OPTIONS, type LanguageModelReport, type TrainLanguageModelOptions } from '../tasks/language-model.js';
-import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
+import { parseChoice, parseFraction, parseNonNegativeInt, parseOpenFraction, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { RunFolder } from '../io/run-folder.js';
 import { withFolderFlag } from './errors.js';
@@ -91,8 +91,7 @@ export async function runTrainLanguageModel(command: Command): Promise<void> {
   set('textField', str('textField'));
   set('tokenizer', given('tokenizer') ? parseChoice(String(flags.tokenizer), '--tokenizer', ['char', 'bpe'] as const) : undefined);
   set('vocabSize', num('vocabSize', parsePositiveInt));
-  set('valFraction', num('valFraction', parseFraction));
-  if (options.valFraction === 0) throw new UsageError(`--val-fraction must be a number in (0, 1), got '${str('valFraction')}'`);
+  set('valFraction', num('valFraction', parseOpenFraction));
   set('batchSize', num('batchSize', parsePositiveInt));
   set('maxSteps', num('maxSteps', parsePositiveInt));
   set('evalEvery', num('evalEvery', parsePositiveInt));

@@ -1,7 +1,7 @@
 /** `attn serve`: the HTTP API over one or more run folders (models in a worker thread). */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startServer } from '../serve/server.js';
+import { ListenError, startServer } from '../serve/server.js';
 import type { ModelSpec } from '../serve/protocol.js';
 import { exists, onStopSignal, stat } from '../platform/index.js';
 import { listBackends } from '../engine/scope.js';
@@ -93,6 +93,10 @@ Examples:
         // Loading errors name the folder; say which flag gave it.
         const message = wordModelTooLarge(err) ?? (err instanceof Error ? err.message : String(err));
         const model = models.find((m) => message.startsWith(`${m.dir}:`) || message.includes(`${m.dir}/`));
+        if (err instanceof ListenError) {
+          const advice = err.code === 'EADDRINUSE' ? `; choose another --port, or --port 0 for any free one` : err.code === 'EADDRNOTAVAIL' ? '; check --host' : '; choose a --port above 1023';
+          throw new Error(`--port ${err.port}: ${err.message}${advice}`, { cause: err });
+        }
         throw err instanceof RunFolderError || model ? new Error(`--model ${message}`, { cause: err }) : err;
       }
       for (const m of server.models) console.log(`attn serve: ${m.name} (${m.task}, ${m.dir})`);

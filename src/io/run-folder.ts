@@ -118,6 +118,22 @@ export class RunFolder {
     return this.checkpoint.has('trainingState');
   }
 
+  /**
+   * Checks, before a resume reads anything, that the folder holds a run training can continue (a
+   * folder with `train-options.json`); throws a `RunFolderError` saying what is there instead.
+   *
+   * ```ts
+   * new RunFolder('runs/typo').checkResumable(); // RunFolderError: "runs/typo: no such folder"
+   * ```
+   */
+  checkResumable(): void {
+    if (!exists(this.dir)) throw new RunFolderError(this.dir, 'no such folder');
+    if (!stat(this.dir).isDirectory()) throw new RunFolderError(this.dir, 'is a file, not a run folder');
+    if (this.has('trainOptions')) return;
+    const what = this.isModel() ? 'holds a model but not the training options a resume needs' : 'holds no run to resume';
+    throw new RunFolderError(this.dir, `${what} (no ${RUN_FILES.trainOptions}); expected a folder a training run wrote`);
+  }
+
   /** Creates the folder (and its parents). */
   create(): void {
     makeDir(this.dir, { recursive: true });

@@ -20,7 +20,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { manualSeed } from '../tensor/random.js';
 import { GPT } from '../models/gpt.js';
 import { parseGPTConfig, type GPTConfig } from '../models/gpt-config.js';
-import { RunFolder } from '../io/run-folder.js';
+import { RunFolder, RunFolderError } from '../io/run-folder.js';
 import { exists, listDir } from '../platform/index.js';
 import { Trainer, type FitResult } from '../train/trainer.js';
 import type { HistoryEntry } from '../train/trainer-checkpoint.js';
@@ -213,6 +213,12 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
   if (resume !== null) {
     // Continue with what the run started with; only how progress is shown may change.
     const run = new RunFolder(resume);
+    run.checkResumable();
+    // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
+    const last = run.has('metrics') ? run.readJson<Partial<LanguageModelReport>>('metrics', 'run report') : null;
+    if (last && last.interrupted === false && last.diverged === false) {
+      throw new RunFolderError(resume, `the run is finished (${run.path('metrics')}): there is nothing to resume; evaluate it, or train a new run`);
+    }
     const saved = run.readJson<RecordedOptions & { corpus: TokenizedCorpus }>('trainOptions', 'training options');
     const { corpus: savedCorpus, ...savedOptions } = saved;
     // Checkpointing changes memory and time, not results: a resume may switch it.

@@ -85,6 +85,7 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   if (options.resume) {
     // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
     const resumed = new RunFolder(options.resume);
+    resumed.checkResumable();
     resumed.checkDataSources();
     const last = resumed.has('metrics') ? resumed.readJson<Partial<TrainReport>>('metrics', 'run report') : null;
     if (last && last.interrupted === false && last.diverged === false) {

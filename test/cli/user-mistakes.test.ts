@@ -1,0 +1,152 @@
+// A new user's mistakes, each refused in one line that names the flag and the path and says what
+// was expected, before any work and without writing anything: misnamed fields, out-of-range
+// fractions, output paths that are files or missing folders, a port in use, a finished or
+// missing run to resume, a run folder where a Hugging Face folder is expected.
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { cliAsync, QUICK_BOW, writeTinyCorpus } from '../helpers/cli.js';
+import { writeTinyClassifier } from '../serve/run-folders.js';
+import { writeTinyLanguageModel } from '../generate/run-folder.js';
+import { trainLanguageModel } from '../../src/index.js';
+
+let root = '';
+let data = '';
+let clf = '';
+let lm = '';
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'attn-user-mistakes-'));
+  data = join(root, 'data.jsonl');
+  writeTinyCorpus(data);
+  clf = join(root, 'clf');
+  writeTinyClassifier(clf);
+  lm = join(root, 'lm');
+  writeTinyLanguageModel(lm).model.dispose();
+});
+after(() => root && rmSync(root, { recursive: true, force: true }));
+
+const TINY_LM = ['--task', 'lm', '--block-size', '8', '--layers', '1', '--heads', '2', '--dim', '8', '--max-steps', '2', '--no-progress', '--backend', 'ref'];
+
+test('a misnamed field or too few examples is worded with the flag that fixes it, not the library option', async () => {
+  const csv = join(root, 'reviews.csv');
+  writeFileSync(csv, 'review,sentiment\ngreat,pos\nawful,neg\n');
+  const [jsonl, table, input, few] = await Promise.all([
+    cliAsync(['train', '--data', data, '--label-field', 'cls', ...QUICK_BOW, '--out', join(root, 'never-1')]),
+    cliAsync(['train', '--data', csv, ...QUICK_BOW, '--out', join(root, 'never-2')]),
+    cliAsync(['predict', '--model', clf, '--input', data, '--text-field', 'body', '--backend', 'ref']),
+    cliAsync(['train', '--data', data, '--max-examples', '1', ...QUICK_BOW, '--out', join(root, 'never-3')]),
+  ]);
+  assert.equal(jsonl.status, 1);
+  assert.equal(jsonl.stderr.trim(), `attn: ${data}:1: no 'cls' field (keys: text, label); name the right key with --label-field`);
+  assert.equal(table.status, 1);
+  assert.equal(table.stderr.trim(), `attn: ${csv}:1: the CSV header has no 'text' column (columns: review, sentiment); the first row must name the columns; name the right column with --text-field`);
+  assert.equal(input.status, 2);
+  assert.equal(input.stderr.trim(), `attn: --input ${data}:1: no 'body' field (keys: text, label); name the right key with --text-field`);
+  assert.equal(few.status, 1);
+  assert.equal(few.stderr.trim(), `attn: ${data}: found only one class ('ham') in the 'label' field among the 1 examples kept of 20; a dataset needs at least two classes; keep more examples with --max-examples`);
+  for (const n of [1, 2, 3]) assert.equal(existsSync(join(root, `never-${n}`)), false);
+});
+
+test('--val-fraction names the range it takes, for 0 and 1 alike', async () => {
+  const text = join(root, 'text.txt');
+  writeFileSync(text, 'Call me Ishmael. '.repeat(20));
+  const [zero, one] = await Promise.all(['0', '1'].map((f) => cliAsync(['train', ...TINY_LM, '--data', text, '--val-fraction', f, '--out', join(root, `never-vf${f}`)])));
+  assert.equal(zero!.status, 2);
+  assert.equal(zero!.stderr.trim(), "attn: --val-fraction must be a number in (0, 1), got '0'");
+  assert.equal(one!.status, 2);
+  assert.equal(one!.stderr.trim(), "attn: --val-fraction must be a number in (0, 1), got '1'");
+});
+
+test('attn export --out and attn attention --html refuse a file, a folder or a missing folder before loading the model', async () => {
+  const file = join(root, 'a-file.txt');
+  writeFileSync(file, 'not a folder');
+  const [asFolder, under, html, missing, folder] = await Promise.all([
+    cliAsync(['export', '--model', lm, '--format', 'onnx', '--out', file]),
+    cliAsync(['export', '--model', lm, '--format', 'hf', '--out', join(file, 'sub')]),
+    cliAsync(['attention', '--model', lm, 'Call me', '--html', join(file, 'page.html'), '--backend', 'ref']),
+    cliAsync(['attention', '--model', lm, 'Call me', '--html', join(root, 'no-such', 'page.html'), '--backend', 'ref']),
+    cliAsync(['attention', '--model', lm, 'Call me', '--html', root, '--backend', 'ref']),
+  ]);
+  assert.equal(asFolder.status, 2);
+  assert.equal(asFolder.stderr.trim(), `attn: --out ${file}: is a file, not a folder`);
+  assert.equal(under.status, 2);
+  assert.equal(under.stderr.trim(), `attn: --out ${join(file, 'sub')}: ${file} is a file, not a folder`);
+  assert.equal(html.status, 2);
+  assert.equal(html.stderr.trim(), `attn: --html ${join(file, 'page.html')}: ${file} is a file, not a folder`);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr.trim(), `attn: --html ${join(root, 'no-such', 'page.html')}: the folder ${join(root, 'no-such')} does not exist; create it first`);
+  assert.equal(folder.status, 2);
+  assert.equal(folder.stderr.trim(), `attn: --html ${root}: is a folder; expected a file name to write`);
+  assert.equal(readFileSync(file, 'utf8'), 'not a folder');
+});
+
+test('attn serve on a port already in use says so with the flag, and exits', async () => {
+  const taken: Server = createServer();
+  await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const r = await cliAsync(['serve', '--model', clf, '--port', String(port), '--backend', 'ref']);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim(), `attn: --port ${port}: cannot listen on 127.0.0.1:${port}: the port is already in use; choose another --port, or --port 0 for any free one`);
+  } finally {
+    await new Promise((done) => taken.close(done));
+  }
+});
+
+test('--resume of a missing folder, a file, a folder with no run, or a finished language model is refused, and the finished run is left as it was', async () => {
+  const text = join(root, 'lm.txt');
+  writeFileSync(text, 'Call me Ishmael. Some years ago, never mind how long. '.repeat(8));
+  const finished = join(root, 'lm-run');
+  // Trained in this process (the CLI's start-up is the slow part of these tests).
+  const first = await trainLanguageModel({ data: text, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8, maxSteps: 2, evalEvery: 2, sample: null, outDir: finished });
+  assert.equal(first.interrupted, false);
+  const report = readFileSync(join(finished, 'metrics.json'), 'utf8');
+  const entries = readdirSync(finished).sort();
+  const file = join(root, 'not-a-folder.txt');
+  writeFileSync(file, 'x');
+  const empty = join(root, 'empty-folder');
+  mkdirSync(empty);
+  const [again, missing, asFile, noRun, model] = await Promise.all([
+    cliAsync(['train', '--resume', finished, '--no-progress', '--backend', 'ref']),
+    cliAsync(['train', '--resume', join(root, 'typo')]),
+    cliAsync(['train', '--resume', file]),
+    cliAsync(['train', '--resume', empty]),
+    cliAsync(['train', '--resume', clf]),
+  ]);
+  assert.equal(again.status, 1);
+  assert.equal(again.stderr.trim(), `attn: --resume ${finished}: the run is finished (${join(finished, 'metrics.json')}): there is nothing to resume; evaluate it, or train a new run`);
+  assert.equal(readFileSync(join(finished, 'metrics.json'), 'utf8'), report);
+  assert.deepEqual(readdirSync(finished).sort(), entries);
+  assert.equal(missing.status, 1);
+  assert.equal(missing.stderr.trim(), `attn: --resume ${join(root, 'typo')}: no such folder`);
+  assert.equal(asFile.status, 1);
+  assert.equal(asFile.stderr.trim(), `attn: --resume ${file}: is a file, not a run folder`);
+  assert.equal(noRun.status, 1);
+  assert.equal(noRun.stderr.trim(), `attn: --resume ${empty}: holds no run to resume (no train-options.json); expected a folder a training run wrote`);
+  assert.equal(model.status, 1);
+  assert.equal(model.stderr.trim(), `attn: --resume ${clf}: holds a model but not the training options a resume needs (no train-options.json); expected a folder a training run wrote`);
+  assert.deepEqual(readdirSync(empty), []);
+});
+
+test('train --from names a missing folder, a file and an attn run folder as what they are', async () => {
+  const file = join(root, 'weights.bin');
+  writeFileSync(file, 'x');
+  const [missing, asFile, classifier, languageModel] = await Promise.all([
+    cliAsync(['train', '--from', join(root, 'models', 'gpt2'), '--data', data, '--out', join(root, 'never-f1')]),
+    cliAsync(['train', '--from', file, '--data', data, '--out', join(root, 'never-f2')]),
+    cliAsync(['train', '--from', clf, '--data', data, '--out', join(root, 'never-f3')]),
+    cliAsync(['train', '--from', lm, '--task', 'lm', '--data', data, '--out', join(root, 'never-f4')]),
+  ]);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr.trim(), `attn: --from ${join(root, 'models', 'gpt2')}: no such folder`);
+  assert.equal(asFile.status, 2);
+  assert.equal(asFile.stderr.trim(), `attn: --from ${file}: is a file, not a Hugging Face model folder (config.json, model.safetensors, tokenizer.json)`);
+  assert.equal(classifier.status, 2);
+  assert.equal(classifier.stderr.trim(), `attn: --from ${clf}: an attn run folder (config.json's type "transformer"), not a Hugging Face model folder: a fine-tune starts from a Hugging Face folder; an interrupted attn run is continued by resuming it`);
+  assert.equal(languageModel.status, 2);
+  assert.match(languageModel.stderr.trim(), /^attn: --from .*: an attn run folder \(config\.json's type "gpt"\), not a Hugging Face model folder: a fine-tune starts from a Hugging Face folder; export it as a Hugging Face folder first to fine-tune it;/);
+  for (const n of [1, 2, 3, 4]) assert.equal(existsSync(join(root, `never-f${n}`)), false);
+});

@@ -8,6 +8,7 @@ import { listBackends } from '../engine/scope.js';
 import { parseNonNegativeInt, parsePositiveInt, UsageError } from './options.js';
 import { RunFolderError } from '../io/run-folder.js';
 import { weightsDtypeFlag, wordModelTooLarge, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
+import { parseThreads } from './backend-option.js';
 
 interface ServeFlags {
   model: string[];
@@ -87,7 +88,7 @@ Examples:
           backend: flags.backend,
           runsDir: flags.runs ?? null,
           weightsDtype,
-          threads: flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, '--threads'),
+          threads: flags.threads === undefined ? undefined : parseThreads(flags.threads),
         });
       } catch (err) {
         // Loading errors name the folder; say which flag gave it.

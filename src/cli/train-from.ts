@@ -198,7 +198,7 @@ function printReport(r: FineTuneReport, merged: boolean): void {
   const n = (x: number) => x.toLocaleString('en-US');
   const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
   const adapters = r.lora ? `, LoRA rank ${r.lora.rank} on ${r.lora.layers.length} projections` : '';
-  console.log(`\n${r.architecture} ${r.task === 'lm' ? 'language model' : 'classifier'}: ${n(r.parameters)} parameters, ${n(r.trainableParameters)} trainable${adapters}; ${r.fit.steps} steps, ${Math.round(r.fit.tokensPerSecond)} tokens/s`);
+  console.log(`\n${r.architecture} ${r.task === 'lm' ? 'language model' : 'classifier'}: ${n(r.parameters)} parameters, ${n(r.trainableParameters)} trainable${adapters}; ${r.fit.steps} step${r.fit.steps === 1 ? '' : 's'}, ${Math.round(r.fit.tokensPerSecond)} tokens/s`);
   if (Number.isFinite(r.fit.bestValLoss)) {
     const extra = r.task === 'lm' ? ` (perplexity ${Math.exp(r.fit.bestValLoss).toFixed(2)})` : `, validation accuracy ${pct(bestAccuracy(r))}`;
     console.log(`best validation loss ${r.fit.bestValLoss.toFixed(4)}${extra} at step ${r.fit.bestStep}`);

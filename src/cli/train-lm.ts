@@ -147,7 +147,7 @@ function divisors(n: number): string {
 
 function printReport(report: LanguageModelReport): void {
   const v = report.validation;
-  console.log(`\ngpt: ${report.model.parameters.toLocaleString('en-US')} parameters, ${report.steps} steps, ${Math.round(report.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
+  console.log(`\ngpt: ${report.model.parameters.toLocaleString('en-US')} parameters, ${report.steps} step${report.steps === 1 ? '' : 's'}, ${Math.round(report.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
   if (v) console.log(`best validation loss ${v.loss.toFixed(4)} (perplexity ${v.perplexity.toFixed(2)}) at step ${report.bestStep}, over ${v.tokens.toLocaleString('en-US')} tokens`);
   if (report.outDir) {
     console.log(`\nsaved to ${report.outDir}`);

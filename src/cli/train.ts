@@ -205,7 +205,7 @@ function printReport(report: TrainReport): void {
   const { pretraining, fit } = report;
   if (pretraining) {
     const state = pretraining.interrupted ? ', interrupted' : pretraining.diverged ? ', stopped: the loss diverged' : '';
-    console.log(`\npretraining (masked LM${state}): ${pretraining.epochs} epoch${pretraining.epochs === 1 ? '' : 's'} done, ${pretraining.steps} steps, ${pretraining.tokensPerSecond} tokens/s, ` +
+    console.log(`\npretraining (masked LM${state}): ${pretraining.epochs} epoch${pretraining.epochs === 1 ? '' : 's'} done, ${pretraining.steps} step${pretraining.steps === 1 ? '' : 's'}, ${pretraining.tokensPerSecond} tokens/s, ` +
       (pretraining.maskedTokenAccuracy === null ? 'no validation text to measure it on' : `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`));
   }
   if (!fit) return; // stopped during pretraining; the message said how to resume
@@ -213,7 +213,7 @@ function printReport(report: TrainReport): void {
     console.log(`\nthe loss diverged at step ${fit.steps + 1}, before any model was kept: nothing was saved${report.outDir ? ` (${report.outDir} holds the log of the steps only)` : ''}`);
     return;
   }
-  console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${fit.steps} steps, ${Math.round(fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
+  console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${fit.steps} step${fit.steps === 1 ? '' : 's'}, ${Math.round(fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
   if (report.validation) console.log(formatMetrics(report.validation, 'validation'));
   if (report.test) console.log(formatMetrics(report.test, 'test'));
   if (report.baseline) {

@@ -150,3 +150,31 @@ test('train --from names a missing folder, a file and an attn run folder as what
   assert.match(languageModel.stderr.trim(), /^attn: --from .*: an attn run folder \(config\.json's type "gpt"\), not a Hugging Face model folder: a fine-tune starts from a Hugging Face folder; export it as a Hugging Face folder first to fine-tune it;/);
   for (const n of [1, 2, 3, 4]) assert.equal(existsSync(join(root, `never-f${n}`)), false);
 });
+
+test('attn eval of a language model reads --data as training reads a .txt file, and names it when it cannot be measured', async () => {
+  const empty = join(root, 'empty.txt');
+  writeFileSync(empty, '');
+  const one = join(root, 'one.txt');
+  writeFileSync(one, 'a');
+  const binary = join(root, 'binary.txt');
+  writeFileSync(binary, Uint8Array.from([0x43, 0x61, 0, 0x6c]));
+  const folder = join(root, 'folder.txt');
+  mkdirSync(folder);
+  const [e, o, b, f] = await Promise.all([empty, one, binary, folder].map((data) => cliAsync(['eval', '--model', lm, '--data', data, '--backend', 'ref'])));
+  assert.equal(e!.stderr.trim(), `attn: --data ${empty}: the file is empty; expected a text file with some text`);
+  assert.equal(o!.stderr.trim(), `attn: --data ${one}: 1 token(s) give nothing to predict; at least 2 are needed`);
+  assert.equal(b!.stderr.trim(), `attn: --data ${binary}: looks binary (NUL byte in the first 8 KB); expected a UTF-8 or Latin-1 text file`);
+  assert.equal(f!.stderr.trim(), `attn: --data ${folder}: is a folder; expected a .txt file`);
+  for (const r of [e, o, b, f]) assert.equal(r!.status, 2);
+});
+
+test('an unknown option or too many --threads: one line and a hint, not the whole help', async () => {
+  const [unknown, threads] = await Promise.all([
+    cliAsync(['train', '--lrr', '1']),
+    cliAsync(['predict', '--model', clf, '--threads', '99', 'hello']),
+  ]);
+  assert.equal(unknown.status, 1);
+  assert.equal(unknown.stderr, "attn: unknown option '--lrr'\n(Did you mean --lr?)\n(attn train --help lists its options)\n");
+  assert.equal(threads.status, 2);
+  assert.match(threads.stderr.trim(), /^attn: --threads must be at most \d+ \(the kernels' limit\), got '99'$/);
+});

@@ -18,7 +18,7 @@
  * const config = run.readJson('config', 'model config');
  * ```
  */
-import { appendText, exists, joinPath as join, listDir, makeDir, readText, remove, stat } from '../platform/index.js';
+import { appendText, dirname, exists, joinPath as join, listDir, makeDir, readText, remove, stat } from '../platform/index.js';
 import { encodeTokenFile, readTokenFile, type TokenArray } from '../data/token-file.js';
 import { describeDataChange, fingerprintDataSource, type DataFingerprint } from '../data/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -151,7 +151,15 @@ export class RunFolder {
    * ```
    */
   checkNew(options: { overwrite?: boolean } = {}): void {
-    if (!exists(this.dir)) return;
+    if (!exists(this.dir)) {
+      // It will be created with its parents: none of them may be a file.
+      for (let at = this.dir, up = dirname(at); up !== at; at = up, up = dirname(up)) {
+        if (!exists(up)) continue;
+        if (!stat(up).isDirectory()) throw new RunFolderError(this.dir, `${up} is a file, not a folder; give a folder for the run`);
+        break;
+      }
+      return;
+    }
     if (!stat(this.dir).isDirectory()) throw new RunFolderError(this.dir, 'is a file, not a folder; give a folder for the run');
     const entries = listDir(this.dir).sort();
     if (entries.length === 0) return;

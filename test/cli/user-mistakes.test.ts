@@ -178,3 +178,18 @@ test('an unknown option or too many --threads: one line and a hint, not the whol
   assert.equal(threads.status, 2);
   assert.match(threads.stderr.trim(), /^attn: --threads must be at most \d+ \(the kernels' limit\), got '99'$/);
 });
+
+test('train --out under a file is refused before the data is read, for a classifier and a language model', async () => {
+  const file = join(root, 'notes.txt');
+  writeFileSync(file, 'Call me Ishmael. '.repeat(20));
+  const [classifier, languageModel] = await Promise.all([
+    cliAsync(['train', '--data', data, ...QUICK_BOW, '--out', join(file, 'run')]),
+    cliAsync(['train', ...TINY_LM, '--data', file, '--out', join(file, 'runs', 'lm')]),
+  ]);
+  assert.equal(classifier.status, 1);
+  assert.equal(classifier.stderr.trim(), `attn: --out ${join(file, 'run')}: ${file} is a file, not a folder; give a folder for the run`);
+  assert.equal(classifier.stdout, '');
+  assert.equal(languageModel.status, 1);
+  assert.equal(languageModel.stderr.trim(), `attn: --out ${join(file, 'runs', 'lm')}: ${file} is a file, not a folder; give a folder for the run`);
+  assert.equal(languageModel.stdout, '');
+});

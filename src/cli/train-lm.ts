@@ -10,6 +10,7 @@ import { parseChoice, parseFraction, parseNonNegativeInt, parseOpenFraction, par
 import { applyBackendOption } from './backend-option.js';
 import { RunFolder } from '../io/run-folder.js';
 import { withFolderFlag } from './errors.js';
+import { stopRequest } from './stop-request.js';
 import { OptionError, formatOptionError } from '../train/errors.js';
 
 /** `--task` values. */
@@ -116,11 +117,12 @@ export async function runTrainLanguageModel(command: Command): Promise<void> {
   const json = flags.json === true;
   const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
   const outDir = resume ?? str('out') ?? timestampedRunDir();
-  const run = () => trainLanguageModel({ ...options, outDir, resume: resume ?? null, progress: flags.progress !== false, log });
+  const stop = stopRequest();
+  const run = () => trainLanguageModel({ ...options, outDir, resume: resume ?? null, progress: flags.progress !== false, log, signal: stop.signal });
   const report = await withFolderFlag(resume ? '--resume' : '--out', run).catch((err: unknown) => {
     // The library names its options as it does (nHead, outDir); here they are the flags.
     throw err instanceof OptionError ? new UsageError(formatOptionError(err, flagOfOption)) : err;
-  });
+  }).finally(() => stop.dispose());
   if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report);
   if (report.interrupted) {

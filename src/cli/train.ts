@@ -6,6 +6,7 @@ import { MODEL_TYPES, type ModelType } from '../models/config.js';
 import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
+import { stopRequest } from './stop-request.js';
 import { addLanguageModelOptions, runTrainLanguageModel, trainTask } from './train-lm.js';
 import { addFineTuneOptions, fineTuneRequested, runFineTune } from './train-from.js';
 import { RUN_FILES } from '../io/run-folder.js';
@@ -130,6 +131,7 @@ Examples:
       if (flags.dropout) modelOptions.dropout = parseFraction(flags.dropout, '--dropout');
       if (flags.pooling) modelOptions.pooling = parseChoice(flags.pooling, '--pooling', ['mean', 'attention', 'cls'] as const);
       const log = (m: string) => (flags.json ? process.stderr : process.stdout).write(`${m}\n`);
+      const stop = stopRequest();
       const train = () => trainTextClassifier({
         data: flags.data,
         test: flags.test,
@@ -168,9 +170,15 @@ Examples:
           beta2: parseFraction(flags.beta2, '--beta2'),
           gradAccumulationSteps: parsePositiveInt(flags.gradAccumulation, '--grad-accumulation'),
           progress: flags.progress,
+          signal: stop.signal,
         },
       });
-      const report = await withFolderFlag(flags.resume ? '--resume' : '--out', train);
+      let report: Awaited<ReturnType<typeof train>>;
+      try {
+        report = await withFolderFlag(flags.resume ? '--resume' : '--out', train);
+      } finally {
+        stop.dispose();
+      }
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {

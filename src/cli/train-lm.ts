@@ -157,7 +157,13 @@ function printReport(report: LanguageModelReport): void {
   }
 }
 
-/** A prompt for the next-step hint: the corpus's famous opening for the built-in one. */
-function samplePrompt(report: LanguageModelReport): string {
-  return report.corpus.name === 'moby-dick' ? 'Call me' : (report.sample ?? 'The').slice(0, 12).replace(/\s+$/, '') || 'The';
+/**
+ * A prompt for the next-step hint: the corpus's famous opening for the built-in one, else the
+ * start of the last sample, cut before anything a shell's double quotes would not pass as it is
+ * (control characters, a newline, U+FFFD from half a UTF-8 character, `"`, `\`, `$`, `` ` ``, `!`).
+ */
+export function samplePrompt(report: Pick<LanguageModelReport, 'corpus' | 'sample'>): string {
+  if (report.corpus.name === 'moby-dick') return 'Call me';
+  const start = (report.sample ?? '').split(/[\u0000-\u001f\u007f\ufffd"\\$`!]/)[0]!;
+  return start.slice(0, 12).trim() || 'The';
 }

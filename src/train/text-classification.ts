@@ -86,11 +86,12 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
     const resumed = new RunFolder(options.resume);
     resumed.checkResumable();
-    resumed.checkDataSources();
     const last = resumed.has('metrics') ? resumed.readJson<Partial<TrainReport>>('metrics', 'run report') : null;
     if (last && last.interrupted === false && last.diverged === false) {
       throw new RunFolderError(options.resume, `the run is finished (${resumed.path('metrics')}): there is nothing to resume; evaluate it, or train a new run`);
     }
+    // Checked after: a finished run is refused as finished, whatever happened to its data since.
+    resumed.checkDataSources();
     // Continue with the options the run started with; only the progress display may change.
     const saved = readTrainOptions(options.resume);
     const inMemory = (given: LabelledData | undefined) => (given !== undefined && typeof given !== 'string' ? given : undefined);

@@ -193,3 +193,15 @@ test('train --out under a file is refused before the data is read, for a classif
   assert.equal(languageModel.stderr.trim(), `attn: --out ${join(file, 'runs', 'lm')}: ${file} is a file, not a folder; give a folder for the run`);
   assert.equal(languageModel.stdout, '');
 });
+
+test('--resume of a finished classifier whose data has gone says it is finished, not that the data changed', async () => {
+  const moved = join(root, 'moved.jsonl');
+  writeTinyCorpus(moved);
+  const run = join(root, 'finished-clf');
+  const first = await cliAsync(['train', '--data', moved, ...QUICK_BOW, '--out', run]);
+  assert.equal(first.status, 0, first.stderr);
+  rmSync(moved);
+  const again = await cliAsync(['train', '--resume', run]);
+  assert.equal(again.status, 1);
+  assert.equal(again.stderr.trim(), `attn: --resume ${run}: the run is finished (${join(run, 'metrics.json')}): there is nothing to resume; evaluate it, or train a new run`);
+});

@@ -27,7 +27,9 @@ export function withFolderFlag<T>(flag: string, fn: () => T): T {
   const reword = (err: unknown) => {
     if (!(err instanceof RunFolderError)) return err;
     const remedy = err.remedy ? `; ${err.remedy.action} with ${flagOf(err.remedy.option)}` : '';
-    return new Error(`${flag} ${err.dir}: ${err.problem}${remedy}`, { cause: err });
+    // A problem passed on from a reader that named the folder itself: the folder once, not twice.
+    const problem = err.problem.startsWith(`${err.dir}: `) ? err.problem.slice(err.dir.length + 2) : err.problem;
+    return new Error(`${flag} ${err.dir}: ${problem}${remedy}`, { cause: err });
   };
   try {
     const result = fn();

@@ -8,6 +8,7 @@ import { evaluateLanguageModelRun } from '../infer/language-model-run.js';
 import { LanguageModelDataError } from '../infer/language-model.js';
 import { loadRunSplit, readTrainOptions, SPLIT_NAMES, type SplitName } from '../train/classification-data.js';
 import { loadClassifierFolder, isHuggingFaceClassifierFolder } from '../infer/classifier-folder.js';
+import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
 import { formatMetrics } from '../infer/metrics.js';
 import { RunFolder, RUN_FILES } from '../io/run-folder.js';
 import { withFolderFlag, wordError } from './errors.js';
@@ -63,6 +64,9 @@ Examples:
       const model = flags.model;
       const hf = isHuggingFaceClassifierFolder(model);
       if (hf && split) throw new UsageError(`--split: ${model} is a Hugging Face folder, which records no training data; give --data instead`);
+      if (!hf && isHuggingFaceFolder(model)) {
+        throw new UsageError(`--model ${model}: a Hugging Face folder that is not a *ForSequenceClassification classifier; attn eval measures classifiers (attn's run folders and Hugging Face *ForSequenceClassification folders) and attn's language-model run folders`);
+      }
       if (!hf && withFolderFlag('--model', () => readRunTask(model)) === 'language-model') {
         applyBackendOption(flags.backend, flags.threads);
         evaluateLanguageModel(model, split, flags);

@@ -6,7 +6,7 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cliAsync, QUICK_BOW, writeTinyCorpus } from '../helpers/cli.js';
 import { writeTinyClassifier } from '../serve/run-folders.js';
@@ -204,4 +204,16 @@ test('--resume of a finished classifier whose data has gone says it is finished,
   const again = await cliAsync(['train', '--resume', run]);
   assert.equal(again.status, 1);
   assert.equal(again.stderr.trim(), `attn: --resume ${run}: the run is finished (${join(run, 'metrics.json')}): there is nothing to resume; evaluate it, or train a new run`);
+});
+
+test('a Hugging Face folder eval cannot measure, or one without tokenizer.json, is named once and said what it is', async () => {
+  const gpt2 = resolve('test/fixtures/hf/gpt2'); // a GPT2LMHeadModel without tokenizer.json
+  const [evaluation, tokenize] = await Promise.all([
+    cliAsync(['eval', '--model', gpt2, '--split', 'validation']),
+    cliAsync(['tokenize', '--model', gpt2, 'Hello']),
+  ]);
+  assert.equal(evaluation.status, 2);
+  assert.equal(evaluation.stderr.trim(), `attn: --model ${gpt2}: a Hugging Face folder that is not a *ForSequenceClassification classifier; attn eval measures classifiers (attn's run folders and Hugging Face *ForSequenceClassification folders) and attn's language-model run folders`);
+  assert.equal(tokenize.status, 1);
+  assert.equal(tokenize.stderr.trim(), `attn: --model ${gpt2}: no tokenizer.json`);
 });

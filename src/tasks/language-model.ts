@@ -20,7 +20,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { manualSeed } from '../tensor/random.js';
 import { GPT } from '../models/gpt.js';
 import { parseGPTConfig, type GPTConfig } from '../models/gpt-config.js';
-import { RunFolder, RunFolderError } from '../io/run-folder.js';
+import { RUN_FILES, RunFolder, RunFolderError } from '../io/run-folder.js';
 import { exists, listDir } from '../platform/index.js';
 import { Trainer, type FitResult } from '../train/trainer.js';
 import type { HistoryEntry } from '../train/trainer-checkpoint.js';
@@ -214,6 +214,7 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
     // Continue with what the run started with; only how progress is shown may change.
     const run = new RunFolder(resume);
     run.checkResumable();
+    if (!run.has('trainTokens')) throw new RunFolderError(resume, `holds no language model's run (no ${RUN_FILES.trainTokens}): it is a classifier's run; resume it as one`);
     // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
     const last = run.has('metrics') ? run.readJson<Partial<LanguageModelReport>>('metrics', 'run report') : null;
     if (last && last.interrupted === false && last.diverged === false) {

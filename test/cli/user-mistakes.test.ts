@@ -217,3 +217,13 @@ test('a Hugging Face folder eval cannot measure, or one without tokenizer.json, 
   assert.equal(tokenize.status, 1);
   assert.equal(tokenize.stderr.trim(), `attn: --model ${gpt2}: no tokenizer.json`);
 });
+
+test("--task lm --resume of a classifier's run says whose run it is, not that train.bin cannot be read", async () => {
+  const run = join(root, 'clf-run');
+  const first = await cliAsync(['train', '--data', data, ...QUICK_BOW, '--out', run]);
+  assert.equal(first.status, 0, first.stderr);
+  rmSync(join(run, 'metrics.json')); // as after a kill before the report
+  const r = await cliAsync(['train', '--task', 'lm', '--resume', run]);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), `attn: --resume ${run}: holds no language model's run (no train.bin): it is a classifier's run; resume it as one`);
+});

@@ -42,6 +42,10 @@ program
   .command('demo')
   .description('train a tiny attention model on a toy task and print its loss falling')
   .option('--steps <n>', 'training steps', '300')
+  .addHelpText('after', `
+Examples:
+  attn demo                # about 10 seconds
+  attn demo --steps 100    # shorter, less accurate`)
   .action((opts: { steps: string }) => {
     const steps = Number(opts.steps);
     if (!Number.isInteger(steps) || steps <= 0) throw new UsageError(`--steps must be a positive integer, got '${opts.steps}'`);

@@ -69,7 +69,8 @@ Examples:
         seen.add(m.name);
       }
       if (flags.backend && !listBackends().includes(flags.backend)) throw new UsageError(`--backend must be one of ${listBackends().join(', ')}, got '${flags.backend}'`);
-      if (flags.runs !== undefined && !(exists(flags.runs) && stat(flags.runs).isDirectory())) throw new UsageError(`--runs ${flags.runs}: no such folder`);
+      if (flags.runs !== undefined && !exists(flags.runs)) throw new UsageError(`--runs ${flags.runs}: no such folder`);
+      if (flags.runs !== undefined && !stat(flags.runs).isDirectory()) throw new UsageError(`--runs ${flags.runs}: is a file; expected a folder of training runs`);
       const weightsDtype = weightsDtypeFlag(flags.weightsDtype);
       const port = parseNonNegativeInt(flags.port, '--port');
       if (port > 65535) throw new UsageError(`--port must be at most 65535, got '${flags.port}'`);

@@ -83,14 +83,19 @@ test('attn export --out and attn attention --html refuse a file, a folder or a m
   assert.equal(readFileSync(file, 'utf8'), 'not a folder');
 });
 
-test('attn serve on a port already in use says so with the flag, and exits', async () => {
+test('attn serve on a port already in use, or with a file as --runs, says so with the flag, and exits', async () => {
   const taken: Server = createServer();
   await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
   const port = (taken.address() as { port: number }).port;
   try {
-    const r = await cliAsync(['serve', '--model', clf, '--port', String(port), '--backend', 'ref']);
+    const [r, runs] = await Promise.all([
+      cliAsync(['serve', '--model', clf, '--port', String(port), '--backend', 'ref']),
+      cliAsync(['serve', '--model', clf, '--runs', data, '--port', String(port)]),
+    ]);
     assert.equal(r.status, 1);
     assert.equal(r.stderr.trim(), `attn: --port ${port}: cannot listen on 127.0.0.1:${port}: the port is already in use; choose another --port, or --port 0 for any free one`);
+    assert.equal(runs.status, 2);
+    assert.equal(runs.stderr.trim(), `attn: --runs ${data}: is a file; expected a folder of training runs`);
   } finally {
     await new Promise((done) => taken.close(done));
   }

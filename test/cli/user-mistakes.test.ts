@@ -232,3 +232,12 @@ test("--task lm --resume of a classifier's run says whose run it is, not that tr
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim(), `attn: --resume ${run}: holds no language model's run (no train.bin): it is a classifier's run; resume it as one`);
 });
+
+test('generate --input names the line of a prompt the tokenizer cannot encode', async () => {
+  const prompts = join(root, 'prompts.txt');
+  writeFileSync(prompts, 'the cat\n\n€\n');
+  const r = await cliAsync(['generate', '--model', lm, '--input', prompts, '--max-new-tokens', '2', '--backend', 'ref']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr.trim(), new RegExp(`^attn: --input ${prompts.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: prompt must be text the tokenizer knows; "€" is not in its vocabulary`));
+  assert.equal(r.stdout, '', 'refused before any prompt is generated');
+});

@@ -258,6 +258,10 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
   o.log(`gpt: ${parameters.toLocaleString('en-US')} parameters (${o.nLayer} layer${o.nLayer === 1 ? '' : 's'}, ${o.nHead} head${o.nHead === 1 ? '' : 's'}, width ${o.nEmbd}, block ${o.blockSize}); ` +
     `${o.maxSteps} steps of ${o.batchSize * o.gradAccumulationSteps} × ${o.blockSize} tokens${resume ? `, resuming ${resume}` : ''}`);
 
+  // Stopped before its first checkpoint: the token files and options are there, so the run starts
+  // again from step 0, which ends where an uninterrupted run would.
+  const fromCheckpoint = resume !== null && new RunFolder(resume).hasCheckpoint();
+  if (resume !== null && !fromCheckpoint) o.log(`${resume}: no checkpoint yet; training starts again from step 0 with the recorded options`);
   let sample: string | null = null;
   const sampling = o.sample;
   const prompt = sampling ? (sampling.prompt ?? defaultPrompt(tokenizer, val)) : '';
@@ -277,7 +281,7 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
   }, { config, tokenizer: tokenizer.toJSON(), labels: null }, causalLanguageModelObjective(model, { blockSize: o.blockSize }));
   let fit: FitResult;
   try {
-    fit = await trainer.fit(tokenWindows(train, { blockSize: o.blockSize, batchSize: o.batchSize }), val, resume !== null && new RunFolder(resume).hasCheckpoint() ? resume : null);
+    fit = await trainer.fit(tokenWindows(train, { blockSize: o.blockSize, batchSize: o.batchSize }), val, fromCheckpoint ? resume : null);
   } finally {
     trainer.dispose();
     model.dispose();

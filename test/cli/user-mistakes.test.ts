@@ -241,3 +241,19 @@ test('generate --input names the line of a prompt the tokenizer cannot encode', 
   assert.match(r.stderr.trim(), new RegExp(`^attn: --input ${prompts.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3: prompt must be text the tokenizer knows; "€" is not in its vocabulary`));
   assert.equal(r.stdout, '', 'refused before any prompt is generated');
 });
+
+test('resuming a language model stopped before its first checkpoint says it starts again from step 0', async () => {
+  const text = join(root, 'early.txt');
+  writeFileSync(text, 'Call me Ishmael. Some years ago, never mind how long. '.repeat(8));
+  const run = join(root, 'lm-early');
+  const options = { data: text, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 8, maxSteps: 2, evalEvery: 2, sample: null, outDir: run };
+  const straight = await trainLanguageModel(options);
+  // As after a kill before the first checkpoint: the token files and options, no checkpoint, no report.
+  rmSync(join(run, 'checkpoint'), { recursive: true });
+  rmSync(join(run, 'metrics.json'));
+  const lines: string[] = [];
+  const resumed = await trainLanguageModel({ resume: run, log: (m) => lines.push(m) });
+  assert.ok(lines.includes(`${run}: no checkpoint yet; training starts again from step 0 with the recorded options`), lines.join('\n'));
+  assert.equal(resumed.steps, 2);
+  assert.equal(resumed.validation!.loss, straight.validation!.loss);
+});

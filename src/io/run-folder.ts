@@ -206,7 +206,10 @@ export class RunFolder {
    */
   readCheckpoint(): { weights: Record<string, Tensor>; state: TrainingStateFile } {
     const checkpoint = this.checkpoint;
-    if (!this.hasCheckpoint()) throw new RunFolderError(this.dir, `no checkpoint found (expected ${checkpoint.path('trainingState')})`);
+    if (!this.hasCheckpoint()) {
+      // Stopped before its first checkpoint (killed, not interrupted): nothing to continue from.
+      throw new RunFolderError(this.dir, `no checkpoint found (expected ${checkpoint.path('trainingState')}): the run stopped before its first one; train it again in this folder (its options are in ${RUN_FILES.trainOptions})`, { option: 'overwrite', action: 'replacing what it holds' });
+    }
     checkpoint.readJson('config', 'model config');
     const weights = loadSafetensors(checkpoint.path('model')).tensors;
     const { tensors, metadata } = loadSafetensors(checkpoint.path('trainingState'));

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { cliAsync, QUICK_BOW, writeTinyCorpus } from '../helpers/cli.js';
 import { writeTinyClassifier } from '../serve/run-folders.js';
 import { writeTinyLanguageModel } from '../generate/run-folder.js';
-import { trainLanguageModel } from '../../src/index.js';
+import { trainLanguageModel, trainTextClassifier } from '../../src/index.js';
 
 let root = '';
 let data = '';
@@ -256,4 +256,15 @@ test('resuming a language model stopped before its first checkpoint says it star
   assert.ok(lines.includes(`${run}: no checkpoint yet; training starts again from step 0 with the recorded options`), lines.join('\n'));
   assert.equal(resumed.steps, 2);
   assert.equal(resumed.validation!.loss, straight.validation!.loss);
+});
+
+test('--resume of a classifier killed before its first checkpoint says how to start it again', async () => {
+  const run = join(root, 'clf-early');
+  await trainTextClassifier({ data, model: 'bow', baseline: false, trainer: { maxSteps: 1 }, outDir: run });
+  // As after a kill before the first checkpoint: the options and tokenizer, no checkpoint, no report.
+  rmSync(join(run, 'checkpoint'), { recursive: true });
+  rmSync(join(run, 'metrics.json'));
+  const r = await cliAsync(['train', '--resume', run, '--no-progress', '--backend', 'ref']);
+  assert.equal(r.status, 1);
+  assert.equal(r.stderr.trim(), `attn: --resume ${run}: no checkpoint found (expected ${join(run, 'checkpoint', 'training_state.safetensors')}): the run stopped before its first one; train it again in this folder (its options are in train-options.json); replacing what it holds with --overwrite`);
 });

@@ -96,8 +96,9 @@ Examples:
         const message = wordModelTooLarge(err) ?? (err instanceof Error ? err.message : String(err));
         const model = models.find((m) => message.startsWith(`${m.dir}:`) || message.includes(`${m.dir}/`));
         if (err instanceof ListenError) {
-          const advice = err.code === 'EADDRINUSE' ? `; choose another --port, or --port 0 for any free one` : err.code === 'EADDRNOTAVAIL' ? '; check --host' : '; choose a --port above 1023';
-          throw new Error(`--port ${err.port}: ${err.message}${advice}`, { cause: err });
+          if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host ${err.host}: ${err.message}; give an address of this machine (127.0.0.1 by default, 0.0.0.0 for all)`, { cause: err });
+          const advice = err.code === 'EADDRINUSE' ? 'choose another --port, or --port 0 for any free one' : 'choose a --port above 1023';
+          throw new Error(`--port ${err.port}: ${err.message}; ${advice}`, { cause: err });
         }
         throw err instanceof RunFolderError || model ? new Error(`--model ${message}`, { cause: err }) : err;
       }

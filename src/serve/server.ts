@@ -136,7 +136,8 @@ function chatLogprobs(entries: LogprobEntry[]) {
 
 /**
  * The server could not listen on its address: the port is taken (`EADDRINUSE`), needs privileges
- * (`EACCES`) or the host is not this machine's (`EADDRNOTAVAIL`). Carries the address as data.
+ * (`EACCES`), the host is not this machine's (`EADDRNOTAVAIL`) or does not resolve (`ENOTFOUND`).
+ * Carries the address as data.
  *
  * ```ts
  * try { await startServer({ models, port: 8080 }); } catch (e) { if (e instanceof ListenError) console.error(e.port, e.code); }
@@ -144,11 +145,19 @@ function chatLogprobs(entries: LogprobEntry[]) {
  */
 export class ListenError extends Error {
   override name = 'ListenError';
-  constructor(readonly host: string, readonly port: number, readonly code: 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL', options?: { cause?: unknown }) {
-    const why = code === 'EADDRINUSE' ? 'the port is already in use' : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : 'the address is not one of this machine\'s';
-    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${why}`, options);
+  constructor(readonly host: string, readonly port: number, readonly code: ListenErrorCode, options?: { cause?: unknown }) {
+    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${LISTEN_PROBLEMS[code]}`, options);
   }
 }
+
+/** The reasons `startServer` words as a `ListenError`. */
+export type ListenErrorCode = 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'ENOTFOUND';
+const LISTEN_PROBLEMS: Record<ListenErrorCode, string> = {
+  EADDRINUSE: 'the port is already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: "the address is not one of this machine's",
+  ENOTFOUND: 'the host name does not resolve',
+};
 
 /**
  * Starts the worker, loads the models and listens. Rejects (with the loading error, naming the
@@ -371,7 +380,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await app.close().catch(() => undefined);
     await worker.close();
     const code = (err as { code?: unknown }).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') throw new ListenError(options.host ?? '127.0.0.1', options.port ?? 8080, code, { cause: err });
+    if (typeof code === 'string' && code in LISTEN_PROBLEMS) throw new ListenError(options.host ?? '127.0.0.1', options.port ?? 8080, code as ListenErrorCode, { cause: err });
     throw err;
   }
   const address = app.server.address();

@@ -83,15 +83,19 @@ test('attn export --out and attn attention --html refuse a file, a folder or a m
   assert.equal(readFileSync(file, 'utf8'), 'not a folder');
 });
 
-test('attn serve on a port already in use, or with a file as --runs, says so with the flag, and exits', async () => {
+test('attn serve on a port already in use, a host not of this machine, or with a file as --runs, says so with the flag, and exits', async () => {
   const taken: Server = createServer();
   await new Promise<void>((done) => taken.listen(0, '127.0.0.1', done));
   const port = (taken.address() as { port: number }).port;
   try {
-    const [r, runs] = await Promise.all([
+    const [r, runs, host] = await Promise.all([
       cliAsync(['serve', '--model', clf, '--port', String(port), '--backend', 'ref']),
       cliAsync(['serve', '--model', clf, '--runs', data, '--port', String(port)]),
+      // 192.0.2.1 is reserved for documentation (RFC 5737): never an address of this machine.
+      cliAsync(['serve', '--model', clf, '--host', '192.0.2.1', '--port', '0', '--backend', 'ref']),
     ]);
+    assert.equal(host.status, 2);
+    assert.equal(host.stderr.trim(), "attn: --host 192.0.2.1: cannot listen on 192.0.2.1:0: the address is not one of this machine's; give an address of this machine (127.0.0.1 by default, 0.0.0.0 for all)");
     assert.equal(r.status, 1);
     assert.equal(r.stderr.trim(), `attn: --port ${port}: cannot listen on 127.0.0.1:${port}: the port is already in use; choose another --port, or --port 0 for any free one`);
     assert.equal(runs.status, 2);

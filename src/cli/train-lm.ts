@@ -141,7 +141,8 @@ function flagOfOption(option: string): string {
   return OPTION_FLAGS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-function divisors(n: number): string {
+/** The divisors of n up to 16, listed: head counts a width allows. */
+export function divisors(n: number): string {
   const out: number[] = [];
   for (let k = 1; k <= Math.min(n, 16); k++) if (n % k === 0) out.push(k);
   return out.join(', ');

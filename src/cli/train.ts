@@ -2,12 +2,12 @@
 import type { Command } from 'commander';
 import { trainTextClassifier, type TokenizerType, type TrainReport } from '../train/text-classification.js';
 import { formatMetrics } from '../infer/metrics.js';
-import { MODEL_TYPES, type ModelType } from '../models/config.js';
+import { defaultModelConfig, MODEL_TYPES, type ModelType } from '../models/config.js';
 import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
 import { stopRequest } from './stop-request.js';
-import { addLanguageModelOptions, runTrainLanguageModel, trainTask } from './train-lm.js';
+import { addLanguageModelOptions, divisors, runTrainLanguageModel, trainTask } from './train-lm.js';
 import { addFineTuneOptions, fineTuneRequested, runFineTune } from './train-from.js';
 import { RUN_FILES } from '../io/run-folder.js';
 
@@ -130,6 +130,13 @@ Examples:
       if (flags.heads) modelOptions.numHeads = parsePositiveInt(flags.heads, '--heads');
       if (flags.dropout) modelOptions.dropout = parseFraction(flags.dropout, '--dropout');
       if (flags.pooling) modelOptions.pooling = parseChoice(flags.pooling, '--pooling', ['mean', 'attention', 'cls'] as const);
+      if (model === 'transformer') {
+        // Worded with the flags (and the defaults they leave), before the library's config check would name its fields.
+        const defaults = defaultModelConfig('transformer', 1, 2, 1);
+        const d = (modelOptions.dModel as number | undefined) ?? defaults.dModel;
+        const h = (modelOptions.numHeads as number | undefined) ?? defaults.numHeads;
+        if (d % h !== 0) throw new UsageError(`--heads ${h} does not divide --d-model ${d}; expected a number of heads that divides the width (e.g. ${divisors(d)})`);
+      }
       const log = (m: string) => (flags.json ? process.stderr : process.stdout).write(`${m}\n`);
       const stop = stopRequest();
       const train = () => trainTextClassifier({

@@ -272,3 +272,19 @@ test('--resume of a classifier killed before its first checkpoint says how to st
   assert.equal(r.status, 1);
   assert.equal(r.stderr.trim(), `attn: --resume ${run}: no checkpoint found (expected ${join(run, 'checkpoint', 'training_state.safetensors')}): the run stopped before its first one; train it again in this folder (its options are in train-options.json); replacing what it holds with --overwrite`);
 });
+
+test('classifier sizes that cannot work are refused with the flag at fault, before the data is read', async () => {
+  const [heads, bpe, batch] = await Promise.all([
+    cliAsync(['train', '--data', data, '--model', 'transformer', '--heads', '3', '--max-steps', '1', '--no-baseline', '--out', join(root, 'never-s1')]),
+    cliAsync(['train', '--data', data, ...QUICK_BOW, '--tokenizer', 'bpe', '--vocab-size', '100', '--out', join(root, 'never-s2')]),
+    cliAsync(['train', '--data', data, ...QUICK_BOW, '--batch-size', '1000000000', '--out', join(root, 'never-s3')]),
+  ]);
+  assert.equal(heads.status, 2);
+  assert.equal(heads.stderr.trim(), 'attn: --heads 3 does not divide --d-model 64; expected a number of heads that divides the width (e.g. 1, 2, 4, 8, 16)');
+  assert.equal(bpe.status, 1);
+  assert.equal(bpe.stderr.trim(), 'attn: --vocab-size: a byte-level bpe vocabulary needs at least 262 ids (256 bytes and 6 special tokens), got 100');
+  assert.equal(batch.status, 1);
+  assert.match(batch.stderr.trim(), /^attn: --batch-size: a bow model .* batches of 1000000000 × 1 tokens needs at least .* GiB to train/);
+  for (const r of [heads, bpe, batch]) assert.equal(r.stdout, '', 'refused before the data is read');
+  for (const n of [1, 2, 3]) assert.equal(existsSync(join(root, `never-s${n}`)), false);
+});

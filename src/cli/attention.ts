@@ -13,6 +13,7 @@ import { standaloneExplorerHtml } from '../serve/standalone.js';
 import { withFolderFlag } from './errors.js';
 import { UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
+import { checkOutputFile } from './output-paths.js';
 
 interface AttentionFlags {
   model?: string;
@@ -70,9 +71,16 @@ function viewOf(dir: string, text: string): AttentionView {
   }
 }
 
+const counted = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** "7 tokens, 1 layer × 2 heads" */
+function shape(view: AttentionView): string {
+  return `${counted(view.tokens.length, 'token')}, ${counted(view.attentions.length, 'layer')} × ${counted(view.attentions[0]!.length, 'head')}`;
+}
+
 function summary(view: AttentionView, name: string): string {
   const T = view.tokens.length;
-  const lines = [`${name}: ${T} token${T === 1 ? '' : 's'}, ${view.attentions.length} layers × ${view.attentions[0]!.length} heads${view.truncated ? ' (cut to the context)' : ''}`];
+  const lines = [`${name}: ${shape(view)}${view.truncated ? ' (cut to the context)' : ''}`];
   if (view.probabilities) lines.push(`  ${Object.entries(view.probabilities).sort((a, b) => b[1] - a[1]).map(([l, p]) => `${l} ${p.toFixed(3)}`).join(', ')}`);
   view.statistics.entropy.forEach((row, l) => lines.push(`  layer ${l + 1}: entropy ${row.map((e) => e.toFixed(2)).join(' ')} nats · distance ${view.statistics.distance[l]!.map((d) => d.toFixed(1)).join(' ')}`));
   // What the output reads through every layer: the [CLS] row, the last token's row, or the mean of the rows.
@@ -99,6 +107,7 @@ Examples:
     .action((text: string, flags: AttentionFlags) => {
       if (!flags.model) throw new UsageError('--model <dir> is required (a run folder or a Hugging Face model folder)');
       const dir = flags.model;
+      if (flags.html) checkOutputFile(flags.html, '--html');
       applyBackendOption(flags.backend, flags.threads);
       let view: AttentionView;
       try {
@@ -111,7 +120,7 @@ Examples:
       const name = dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || dir;
       if (flags.html) {
         writeFileSync(flags.html, standaloneExplorerHtml({ model: name, ...view }));
-        if (!flags.json) process.stdout.write(`wrote ${flags.html}: ${view.tokens.length} tokens, ${view.attentions.length} layers × ${view.attentions[0]!.length} heads\n`);
+        if (!flags.json) process.stdout.write(`wrote ${flags.html}: ${shape(view)}\n`);
       }
       if (flags.json) process.stdout.write(`${JSON.stringify({ model: name, ...view })}\n`);
       else if (!flags.html) process.stdout.write(summary(view, name));

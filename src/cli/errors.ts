@@ -5,6 +5,7 @@
  */
 import { OptionError, formatOptionError } from '../train/errors.js';
 import { RunFolderError } from '../io/run-folder.js';
+import { DataError } from '../data/errors.js';
 import { wordModelTooLarge } from './weights-dtype-option.js';
 
 /** The flag of a library option: `pretrainEpochs` → `--pretrain-epochs`. */
@@ -15,6 +16,7 @@ export function flagOf(option: string): string {
 /** One line for an error, with library option names worded as flags. */
 export function wordError(err: unknown): string {
   if (err instanceof OptionError) return formatOptionError(err, flagOf);
+  if (err instanceof DataError && err.remedy) return `${err.problem}; ${err.remedy.action} with ${flagOf(err.remedy.option)}`;
   const tooLarge = wordModelTooLarge(err);
   if (tooLarge !== null) return tooLarge;
   return err instanceof Error ? err.message : String(err);
@@ -25,7 +27,9 @@ export function withFolderFlag<T>(flag: string, fn: () => T): T {
   const reword = (err: unknown) => {
     if (!(err instanceof RunFolderError)) return err;
     const remedy = err.remedy ? `; ${err.remedy.action} with ${flagOf(err.remedy.option)}` : '';
-    return new Error(`${flag} ${err.dir}: ${err.problem}${remedy}`, { cause: err });
+    // A problem passed on from a reader that named the folder itself: the folder once, not twice.
+    const problem = err.problem.startsWith(`${err.dir}: `) ? err.problem.slice(err.dir.length + 2) : err.problem;
+    return new Error(`${flag} ${err.dir}: ${problem}${remedy}`, { cause: err });
   };
   try {
     const result = fn();

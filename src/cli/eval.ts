@@ -1,15 +1,17 @@
 /** `attn eval`: metrics of a trained model on a labelled dataset. */
 import type { Command } from 'commander';
-import { loadTextDataset, type StripPart, type TextExample } from '../data/index.js';
+import { DataError, loadTextCorpus, loadTextDataset, type StripPart, type TextExample } from '../data/index.js';
 import { resolve } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readRunTask } from '../infer/run-model.js';
 import { evaluateLanguageModelRun } from '../infer/language-model-run.js';
+import { LanguageModelDataError } from '../infer/language-model.js';
 import { loadRunSplit, readTrainOptions, SPLIT_NAMES, type SplitName } from '../train/classification-data.js';
 import { loadClassifierFolder, isHuggingFaceClassifierFolder } from '../infer/classifier-folder.js';
+import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
 import { formatMetrics } from '../infer/metrics.js';
 import { RunFolder, RUN_FILES } from '../io/run-folder.js';
-import { withFolderFlag } from './errors.js';
+import { withFolderFlag, wordError } from './errors.js';
 import { parseList, parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { weightsDtypeFlag, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
@@ -62,6 +64,9 @@ Examples:
       const model = flags.model;
       const hf = isHuggingFaceClassifierFolder(model);
       if (hf && split) throw new UsageError(`--split: ${model} is a Hugging Face folder, which records no training data; give --data instead`);
+      if (!hf && isHuggingFaceFolder(model)) {
+        throw new UsageError(`--model ${model}: a Hugging Face folder that is not a *ForSequenceClassification classifier; attn eval measures classifiers (attn's run folders and Hugging Face *ForSequenceClassification folders) and attn's language-model run folders`);
+      }
       if (!hf && withFolderFlag('--model', () => readRunTask(model)) === 'language-model') {
         applyBackendOption(flags.backend, flags.threads);
         evaluateLanguageModel(model, split, flags);
@@ -85,10 +90,28 @@ function evaluateLanguageModel(dir: string, split: SplitName | null, flags: Eval
   if (split === 'test') throw new UsageError('--split: a language model has train and validation splits (train.bin, val.bin), not test');
   if (!split && !flags.data!.endsWith('.txt')) throw new UsageError(`--data: a language model is measured on a .txt file, got '${flags.data}'`);
   if (!split && !existsSync(flags.data!)) throw new UsageError(`--data ${flags.data}: no such file`);
-  const data = split ? { split } : { text: readFileSync(flags.data!, 'utf8') };
-  const { loss, perplexity, tokens } = withFolderFlag('--model', () => evaluateLanguageModelRun(dir, data));
+  // Read as training reads a .txt file: UTF-8 or Latin-1, refusing binary, empty files and folders by name.
+  const data = split ? { split } : { text: readLanguageModelText(flags.data!) };
+  let result: ReturnType<typeof evaluateLanguageModelRun>;
+  try {
+    result = withFolderFlag('--model', () => evaluateLanguageModelRun(dir, data));
+  } catch (err) {
+    if (!split && err instanceof LanguageModelDataError) throw new UsageError(`--data ${flags.data}: ${err.problem}`, { cause: err });
+    throw err;
+  }
+  const { loss, perplexity, tokens } = result;
   if (flags.json) process.stdout.write(`${JSON.stringify({ loss, perplexity, tokens, split })}\n`);
   else console.log(`${split ?? flags.data}: loss ${loss.toFixed(4)}, perplexity ${perplexity.toFixed(2)} (${tokens} tokens predicted)`);
+}
+
+function readLanguageModelText(path: string): string {
+  if (statSync(path).isDirectory()) throw new UsageError(`--data ${path}: is a folder; expected a .txt file`);
+  try {
+    return loadTextCorpus(path).documents.map((d) => d.text).join('');
+  } catch (err) {
+    if (err instanceof DataError) throw new UsageError(`--data ${wordError(err)}`, { cause: err });
+    throw err;
+  }
 }
 
 function parseSplit(value: string): SplitName {

@@ -4,6 +4,7 @@ import { exportHuggingFace } from '../export/hf/export.js';
 import { exportOnnx } from '../export/onnx/export.js';
 import { withFolderFlag } from './errors.js';
 import { UsageError } from './options.js';
+import { checkOutputFolder } from './output-paths.js';
 import { weightsDtypeFlag } from './weights-dtype-option.js';
 import { isHuggingFaceFolder } from '../models/hf/load-pretrained.js';
 
@@ -35,6 +36,7 @@ See docs/scale-out.md for vLLM, TGI, the HF Trainer, onnxruntime and Triton.`)
       if (flags.format !== 'hf' && flags.format !== 'onnx') throw new UsageError(`--format must be hf or onnx, got ${flags.format === undefined ? 'nothing' : `'${flags.format}'`}`);
       if (!flags.out) throw new UsageError('--out <dir> is required (the folder to write)');
       const { model, out } = flags;
+      checkOutputFolder(out, '--out');
       const weights = weightsDtypeFlag(flags.weightsDtype);
       if ((weights === 'bfloat16' || weights === 'float16') && !isHuggingFaceFolder(model)) {
         throw new UsageError(`--weights-dtype ${weights} loads a Hugging Face folder in half precision; ${model} is not one (an attn run folder is exported with the weights it was saved with)`);

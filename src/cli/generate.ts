@@ -47,9 +47,12 @@ function numberFlag(value: string | undefined, flag: string): number | undefined
   return n;
 }
 
-/** Prompts: the argument and/or the lines of --input (blank lines skipped). */
-function readPrompts(prompt: string | undefined, input: string | undefined): string[] {
-  const prompts = prompt === undefined ? [] : [prompt];
+/**
+ * Prompts: the argument and/or the lines of --input (blank lines skipped), with where each came
+ * from, for errors: `null` for the argument, `--input file:line` for a line.
+ */
+function readPromptSources(prompt: string | undefined, input: string | undefined): { text: string; source: string | null }[] {
+  const prompts: { text: string; source: string | null }[] = prompt === undefined ? [] : [{ text: prompt, source: null }];
   if (input !== undefined) {
     let text: string;
     try {
@@ -58,7 +61,7 @@ function readPrompts(prompt: string | undefined, input: string | undefined): str
       const code = (err as { code?: string }).code;
       throw new UsageError(`--input ${input}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, expected a text file with one prompt per line' : (err as Error).message}`);
     }
-    const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+    const lines = text.split(/\r?\n/).map((l, i) => ({ text: l, source: `--input ${input}:${i + 1}` })).filter((l) => l.text.trim() !== '');
     if (lines.length === 0) throw new UsageError(`--input ${input}: no prompts (expected one prompt per line)`);
     prompts.push(...lines);
   }
@@ -101,7 +104,8 @@ Examples:
   attn generate --model runs/lm --input prompts.txt --top-p 0.9 --seed 1 --json > out.jsonl`)
     .action(async (prompt: string | undefined, flags: GenerateFlags) => {
       if (!flags.model) throw new UsageError('--model <dir> is required (the run folder of a language model, or a Hugging Face GPT-2 / Llama folder)');
-      const prompts = readPrompts(prompt, flags.input);
+      const sources = readPromptSources(prompt, flags.input);
+      const prompts = sources.map((p) => p.text);
       const seed = numberFlag(flags.seed, '--seed');
       if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${flags.seed}'`);
       const options: GenerateTextOptions = {
@@ -134,7 +138,14 @@ Examples:
       // A Hugging Face folder's generation_config.json gives defaults; the flags given override them.
       const runOptions: GenerateTextOptions = { ...lm.generation, ...options };
       try {
-        validate(() => prompts.forEach((p) => encodePrompt(lm.tokenizer, p)));
+        for (const { text, source } of sources) {
+          try {
+            validate(() => encodePrompt(lm.tokenizer, text));
+          } catch (err) {
+            // A prompt of a file is named by its line.
+            throw source !== null && err instanceof UsageError ? new UsageError(`${source}: ${err.message}`) : err;
+          }
+        }
         for (const p of prompts) {
           const started = performance.now();
           const tokens: number[] = [];

@@ -18,7 +18,9 @@ const program = new Command();
 program
   .name('attn')
   .description('Train, evaluate and use self-attention models: text classifiers and GPT language models.')
-  .showHelpAfterError()
+  // Commander's own refusals (unknown option, missing argument) start as attn's do.
+  .configureOutput({ outputError: (message, write) => write(message.replace(/^error: /, 'attn: ')) })
+  .showHelpAfterError('(attn --help lists the commands)')
   .addHelpText('after', `
 Quick start:
   attn train                                   # the built-in spam-assassin corpus
@@ -40,12 +42,20 @@ program
   .command('demo')
   .description('train a tiny attention model on a toy task and print its loss falling')
   .option('--steps <n>', 'training steps', '300')
+  .addHelpText('after', `
+Examples:
+  attn demo                # about 10 seconds
+  attn demo --steps 100    # shorter, less accurate`)
   .action((opts: { steps: string }) => {
     const steps = Number(opts.steps);
     if (!Number.isInteger(steps) || steps <= 0) throw new UsageError(`--steps must be a positive integer, got '${opts.steps}'`);
     console.log('attn demo: a one-layer self-attention model learns "which token follows the first 1?"');
     runDemo({ steps, log: (line) => console.log(line) });
   });
+
+// After a mistake, a hint rather than the whole help: 80 lines of options would push the one line
+// that says what is wrong off the screen.
+for (const command of program.commands) command.showHelpAfterError(`(attn ${command.name()} --help lists its options)`);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) process.exit(err.exitCode);

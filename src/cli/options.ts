@@ -36,6 +36,13 @@ export function parseFraction(value: string, option: string): number {
   return n;
 }
 
+/** A share strictly between 0 and 1 (a validation fraction: neither part may be empty). */
+export function parseOpenFraction(value: string, option: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n >= 1) throw new UsageError(`${option} must be a number in (0, 1), got '${value}'`);
+  return n;
+}
+
 export function parseChoice<T extends string>(value: string, option: string, choices: readonly T[]): T {
   if (!choices.includes(value as T)) throw new UsageError(`${option} must be one of ${choices.join(', ')}, got '${value}'`);
   return value as T;

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DataError, loadInputTexts } from '../data/index.js';
 import type { Prediction } from '../infer/text-classifier.js';
 import { loadClassifierFolder } from '../infer/classifier-folder.js';
-import { withFolderFlag } from './errors.js';
+import { withFolderFlag, wordError } from './errors.js';
 import { parsePositiveInt, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { weightsDtypeFlag, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
@@ -26,7 +26,7 @@ function readInputTexts(path: string, field: string): string[] {
   try {
     read = loadInputTexts(path, field);
   } catch (err) {
-    throw err instanceof DataError ? new UsageError(`--input ${err.message}`) : err;
+    throw err instanceof DataError ? new UsageError(`--input ${wordError(err)}`) : err;
   }
   if (read.skipped.length > 0) process.stderr.write(`note: ${read.skipped.length} empty text${read.skipped.length === 1 ? '' : 's'} in ${path} skipped (first: ${read.skipped[0]!.path})\n`);
   return read.texts;

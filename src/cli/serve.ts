@@ -1,13 +1,14 @@
 /** `attn serve`: the HTTP API over one or more run folders (models in a worker thread). */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startServer } from '../serve/server.js';
+import { ListenError, startServer } from '../serve/server.js';
 import type { ModelSpec } from '../serve/protocol.js';
 import { exists, onStopSignal, stat } from '../platform/index.js';
 import { listBackends } from '../engine/scope.js';
 import { parseNonNegativeInt, parsePositiveInt, UsageError } from './options.js';
 import { RunFolderError } from '../io/run-folder.js';
 import { weightsDtypeFlag, wordModelTooLarge, WEIGHTS_DTYPE_HELP } from './weights-dtype-option.js';
+import { parseThreads } from './backend-option.js';
 
 interface ServeFlags {
   model: string[];
@@ -68,7 +69,8 @@ Examples:
         seen.add(m.name);
       }
       if (flags.backend && !listBackends().includes(flags.backend)) throw new UsageError(`--backend must be one of ${listBackends().join(', ')}, got '${flags.backend}'`);
-      if (flags.runs !== undefined && !(exists(flags.runs) && stat(flags.runs).isDirectory())) throw new UsageError(`--runs ${flags.runs}: no such folder`);
+      if (flags.runs !== undefined && !exists(flags.runs)) throw new UsageError(`--runs ${flags.runs}: no such folder`);
+      if (flags.runs !== undefined && !stat(flags.runs).isDirectory()) throw new UsageError(`--runs ${flags.runs}: is a file; expected a folder of training runs`);
       const weightsDtype = weightsDtypeFlag(flags.weightsDtype);
       const port = parseNonNegativeInt(flags.port, '--port');
       if (port > 65535) throw new UsageError(`--port must be at most 65535, got '${flags.port}'`);
@@ -87,12 +89,17 @@ Examples:
           backend: flags.backend,
           runsDir: flags.runs ?? null,
           weightsDtype,
-          threads: flags.threads === undefined ? undefined : parsePositiveInt(flags.threads, '--threads'),
+          threads: flags.threads === undefined ? undefined : parseThreads(flags.threads),
         });
       } catch (err) {
         // Loading errors name the folder; say which flag gave it.
         const message = wordModelTooLarge(err) ?? (err instanceof Error ? err.message : String(err));
         const model = models.find((m) => message.startsWith(`${m.dir}:`) || message.includes(`${m.dir}/`));
+        if (err instanceof ListenError) {
+          if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UsageError(`--host ${err.host}: ${err.message}; give an address of this machine (127.0.0.1 by default, 0.0.0.0 for all)`, { cause: err });
+          const advice = err.code === 'EADDRINUSE' ? 'choose another --port, or --port 0 for any free one' : 'choose a --port above 1023';
+          throw new Error(`--port ${err.port}: ${err.message}; ${advice}`, { cause: err });
+        }
         throw err instanceof RunFolderError || model ? new Error(`--model ${message}`, { cause: err }) : err;
       }
       for (const m of server.models) console.log(`attn serve: ${m.name} (${m.task}, ${m.dir})`);

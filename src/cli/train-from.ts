@@ -11,9 +11,10 @@
  */
 import type { Command } from 'commander';
 import { fineTunePretrained, FineTuneMemoryError, type FineTuneOptions, type FineTuneReport } from '../tasks/fine-tune.js';
+import { PretrainedFolderError } from '../io/hf-checkpoint.js';
 import type { TrainerOptions } from '../train/trainer-options.js';
 import { OptionError, formatOptionError } from '../train/errors.js';
-import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
+import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parseOpenFraction, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { flagOf, withFolderFlag } from './errors.js';
 import { TRAIN_TASKS } from './train-lm.js';
@@ -122,7 +123,7 @@ export async function runFineTune(command: Command): Promise<void> {
     batchSize: num('batchSize', parsePositiveInt),
     blockSize: num('blockSize', parsePositiveInt),
     maxLength: num('maxLength', parsePositiveInt),
-    valFraction: num('valFraction', parseFraction),
+    valFraction: num('valFraction', parseOpenFraction),
     labelSmoothing: num('labelSmoothing', parseFraction),
     loraRank,
     loraAlpha: num('loraAlpha', parsePositiveNumber),
@@ -168,6 +169,7 @@ export function wordFineTuneError(err: unknown, from: string, lm: boolean): unkn
     return new UsageError(`--from ${from}: a full fine-tune of ${err.parameters.toLocaleString('en-US')} parameters needs ${gib(err.bytesNeeded)} for weights, gradients and AdamW moments, ` +
       `more than the ${gib(err.bytesAvailable)} free in the arena; train LoRA adapters instead with --lora-rank 8 (about ${gib(err.loraBytesNeeded)})`);
   }
+  if (err instanceof PretrainedFolderError && err.path === from) return new UsageError(`--from ${err.message}`);
   if (err instanceof OptionError) {
     const flag = (option: string) => (option === 'outDir' ? '--out' : option === 'from' ? '--from' : option === 'task' && !lm ? '--task' : flagOf(option));
     return new UsageError(formatOptionError(err, flag));
@@ -196,7 +198,7 @@ function printReport(r: FineTuneReport, merged: boolean): void {
   const n = (x: number) => x.toLocaleString('en-US');
   const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(2)}%`);
   const adapters = r.lora ? `, LoRA rank ${r.lora.rank} on ${r.lora.layers.length} projections` : '';
-  console.log(`\n${r.architecture} ${r.task === 'lm' ? 'language model' : 'classifier'}: ${n(r.parameters)} parameters, ${n(r.trainableParameters)} trainable${adapters}; ${r.fit.steps} steps, ${Math.round(r.fit.tokensPerSecond)} tokens/s`);
+  console.log(`\n${r.architecture} ${r.task === 'lm' ? 'language model' : 'classifier'}: ${n(r.parameters)} parameters, ${n(r.trainableParameters)} trainable${adapters}; ${r.fit.steps} step${r.fit.steps === 1 ? '' : 's'}, ${Math.round(r.fit.tokensPerSecond)} tokens/s`);
   if (Number.isFinite(r.fit.bestValLoss)) {
     const extra = r.task === 'lm' ? ` (perplexity ${Math.exp(r.fit.bestValLoss).toFixed(2)})` : `, validation accuracy ${pct(bestAccuracy(r))}`;
     console.log(`best validation loss ${r.fit.bestValLoss.toFixed(4)}${extra} at step ${r.fit.bestStep}`);

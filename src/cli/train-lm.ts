@@ -6,10 +6,11 @@
  */
 import type { Command } from 'commander';
 import { trainLanguageModel, DEFAULT_LANGUAGE_MODEL_OPTIONS, type LanguageModelReport, type TrainLanguageModelOptions } from '../tasks/language-model.js';
-import { parseChoice, parseFraction, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
+import { parseChoice, parseFraction, parseNonNegativeInt, parseOpenFraction, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, readFlags, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { RunFolder } from '../io/run-folder.js';
 import { withFolderFlag } from './errors.js';
+import { stopRequest } from './stop-request.js';
 import { OptionError, formatOptionError } from '../train/errors.js';
 
 /** `--task` values. */
@@ -91,8 +92,7 @@ export async function runTrainLanguageModel(command: Command): Promise<void> {
   set('textField', str('textField'));
   set('tokenizer', given('tokenizer') ? parseChoice(String(flags.tokenizer), '--tokenizer', ['char', 'bpe'] as const) : undefined);
   set('vocabSize', num('vocabSize', parsePositiveInt));
-  set('valFraction', num('valFraction', parseFraction));
-  if (options.valFraction === 0) throw new UsageError(`--val-fraction must be a number in (0, 1), got '${str('valFraction')}'`);
+  set('valFraction', num('valFraction', parseOpenFraction));
   set('batchSize', num('batchSize', parsePositiveInt));
   set('maxSteps', num('maxSteps', parsePositiveInt));
   set('evalEvery', num('evalEvery', parsePositiveInt));
@@ -117,11 +117,12 @@ export async function runTrainLanguageModel(command: Command): Promise<void> {
   const json = flags.json === true;
   const log = (m: string) => (json ? process.stderr : process.stdout).write(`${m}\n`);
   const outDir = resume ?? str('out') ?? timestampedRunDir();
-  const run = () => trainLanguageModel({ ...options, outDir, resume: resume ?? null, progress: flags.progress !== false, log });
+  const stop = stopRequest();
+  const run = () => trainLanguageModel({ ...options, outDir, resume: resume ?? null, progress: flags.progress !== false, log, signal: stop.signal });
   const report = await withFolderFlag(resume ? '--resume' : '--out', run).catch((err: unknown) => {
     // The library names its options as it does (nHead, outDir); here they are the flags.
     throw err instanceof OptionError ? new UsageError(formatOptionError(err, flagOfOption)) : err;
-  });
+  }).finally(() => stop.dispose());
   if (json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else printReport(report);
   if (report.interrupted) {
@@ -140,7 +141,8 @@ function flagOfOption(option: string): string {
   return OPTION_FLAGS[option] ?? `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
-function divisors(n: number): string {
+/** The divisors of n up to 16, listed: head counts a width allows. */
+export function divisors(n: number): string {
   const out: number[] = [];
   for (let k = 1; k <= Math.min(n, 16); k++) if (n % k === 0) out.push(k);
   return out.join(', ');
@@ -148,7 +150,7 @@ function divisors(n: number): string {
 
 function printReport(report: LanguageModelReport): void {
   const v = report.validation;
-  console.log(`\ngpt: ${report.model.parameters.toLocaleString('en-US')} parameters, ${report.steps} steps, ${Math.round(report.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
+  console.log(`\ngpt: ${report.model.parameters.toLocaleString('en-US')} parameters, ${report.steps} step${report.steps === 1 ? '' : 's'}, ${Math.round(report.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
   if (v) console.log(`best validation loss ${v.loss.toFixed(4)} (perplexity ${v.perplexity.toFixed(2)}) at step ${report.bestStep}, over ${v.tokens.toLocaleString('en-US')} tokens`);
   if (report.outDir) {
     console.log(`\nsaved to ${report.outDir}`);
@@ -156,7 +158,13 @@ function printReport(report: LanguageModelReport): void {
   }
 }
 
-/** A prompt for the next-step hint: the corpus's famous opening for the built-in one. */
-function samplePrompt(report: LanguageModelReport): string {
-  return report.corpus.name === 'moby-dick' ? 'Call me' : (report.sample ?? 'The').slice(0, 12).replace(/\s+$/, '') || 'The';
+/**
+ * A prompt for the next-step hint: the corpus's famous opening for the built-in one, else the
+ * start of the last sample, cut before anything a shell's double quotes would not pass as it is
+ * (control characters, a newline, U+FFFD from half a UTF-8 character, `"`, `\`, `$`, `` ` ``, `!`).
+ */
+export function samplePrompt(report: Pick<LanguageModelReport, 'corpus' | 'sample'>): string {
+  if (report.corpus.name === 'moby-dick') return 'Call me';
+  const start = (report.sample ?? '').split(/[\u0000-\u001f\u007f\ufffd"\\$`!]/)[0]!;
+  return start.slice(0, 12).trim() || 'The';
 }

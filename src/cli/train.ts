@@ -2,11 +2,12 @@
 import type { Command } from 'commander';
 import { trainTextClassifier, type TokenizerType, type TrainReport } from '../train/text-classification.js';
 import { formatMetrics } from '../infer/metrics.js';
-import { MODEL_TYPES, type ModelType } from '../models/config.js';
+import { defaultModelConfig, MODEL_TYPES, type ModelType } from '../models/config.js';
 import { parseChoice, parseFraction, parseList, parseNonNegativeInt, parseNonNegativeNumber, parsePositiveInt, parsePositiveNumber, timestampedRunDir, UsageError } from './options.js';
 import { applyBackendOption } from './backend-option.js';
 import { withFolderFlag } from './errors.js';
-import { addLanguageModelOptions, runTrainLanguageModel, trainTask } from './train-lm.js';
+import { stopRequest } from './stop-request.js';
+import { addLanguageModelOptions, divisors, runTrainLanguageModel, trainTask } from './train-lm.js';
 import { addFineTuneOptions, fineTuneRequested, runFineTune } from './train-from.js';
 import { RUN_FILES } from '../io/run-folder.js';
 
@@ -129,7 +130,15 @@ Examples:
       if (flags.heads) modelOptions.numHeads = parsePositiveInt(flags.heads, '--heads');
       if (flags.dropout) modelOptions.dropout = parseFraction(flags.dropout, '--dropout');
       if (flags.pooling) modelOptions.pooling = parseChoice(flags.pooling, '--pooling', ['mean', 'attention', 'cls'] as const);
+      if (model === 'transformer') {
+        // Worded with the flags (and the defaults they leave), before the library's config check would name its fields.
+        const defaults = defaultModelConfig('transformer', 1, 2, 1);
+        const d = (modelOptions.dModel as number | undefined) ?? defaults.dModel;
+        const h = (modelOptions.numHeads as number | undefined) ?? defaults.numHeads;
+        if (d % h !== 0) throw new UsageError(`--heads ${h} does not divide --d-model ${d}; expected a number of heads that divides the width (e.g. ${divisors(d)})`);
+      }
       const log = (m: string) => (flags.json ? process.stderr : process.stdout).write(`${m}\n`);
+      const stop = stopRequest();
       const train = () => trainTextClassifier({
         data: flags.data,
         test: flags.test,
@@ -168,9 +177,15 @@ Examples:
           beta2: parseFraction(flags.beta2, '--beta2'),
           gradAccumulationSteps: parsePositiveInt(flags.gradAccumulation, '--grad-accumulation'),
           progress: flags.progress,
+          signal: stop.signal,
         },
       });
-      const report = await withFolderFlag(flags.resume ? '--resume' : '--out', train);
+      let report: Awaited<ReturnType<typeof train>>;
+      try {
+        report = await withFolderFlag(flags.resume ? '--resume' : '--out', train);
+      } finally {
+        stop.dispose();
+      }
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       } else {
@@ -205,7 +220,7 @@ function printReport(report: TrainReport): void {
   const { pretraining, fit } = report;
   if (pretraining) {
     const state = pretraining.interrupted ? ', interrupted' : pretraining.diverged ? ', stopped: the loss diverged' : '';
-    console.log(`\npretraining (masked LM${state}): ${pretraining.epochs} epoch${pretraining.epochs === 1 ? '' : 's'} done, ${pretraining.steps} steps, ${pretraining.tokensPerSecond} tokens/s, ` +
+    console.log(`\npretraining (masked LM${state}): ${pretraining.epochs} epoch${pretraining.epochs === 1 ? '' : 's'} done, ${pretraining.steps} step${pretraining.steps === 1 ? '' : 's'}, ${pretraining.tokensPerSecond} tokens/s, ` +
       (pretraining.maskedTokenAccuracy === null ? 'no validation text to measure it on' : `validation masked-token accuracy ${pct(pretraining.maskedTokenAccuracy)}`));
   }
   if (!fit) return; // stopped during pretraining; the message said how to resume
@@ -213,7 +228,7 @@ function printReport(report: TrainReport): void {
     console.log(`\nthe loss diverged at step ${fit.steps + 1}, before any model was kept: nothing was saved${report.outDir ? ` (${report.outDir} holds the log of the steps only)` : ''}`);
     return;
   }
-  console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${fit.steps} steps, ${Math.round(fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
+  console.log(`\n${report.model.type}: ${report.model.parameters.toLocaleString('en-US')} parameters, ${fit.steps} step${fit.steps === 1 ? '' : 's'}, ${Math.round(fit.tokensPerSecond)} tokens/s, ${report.seconds.toFixed(0)} s`);
   if (report.validation) console.log(formatMetrics(report.validation, 'validation'));
   if (report.test) console.log(formatMetrics(report.test, 'test'));
   if (report.baseline) {

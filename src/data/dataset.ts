@@ -114,7 +114,7 @@ function loadOne(spec: string, opts: LoadOptions): LoadedDataset {
   requireTwoClasses(spec, examples, classHint, '');
   if (opts.maxExamples !== undefined && examples.length > opts.maxExamples) {
     examples = evenlySpaced(examples, opts.maxExamples);
-    requireTwoClasses(spec, examples, classHint, ` among the ${examples.length} examples kept by maxExamples`);
+    requireTwoClasses(spec, examples, classHint, ` among the ${examples.length} examples kept of ${read.examples.length}`, { option: 'maxExamples', action: 'keep more examples' });
   }
   return makeDataset(name, examples, read.skipped);
 }
@@ -145,11 +145,11 @@ function readSource(spec: string, opts: LoadOptions): { name: string; read: Load
   };
 }
 
-function requireTwoClasses(spec: string, examples: TextExample[], hint: string, context: string): void {
+function requireTwoClasses(spec: string, examples: TextExample[], hint: string, context: string, remedy?: DataError['remedy']): void {
   const classes = distinctLabels(examples);
   if (classes.length >= 2) return;
   const found = classes.length === 0 ? 'no examples' : `only one class ('${classes[0]}')${hint}`;
-  throw new DataError(`${spec}: found ${found}${context}; a dataset needs at least two classes`);
+  throw new DataError(`${spec}: found ${found}${context}; a dataset needs at least two classes`, remedy);
 }
 
 function distinctLabels(examples: readonly TextExample[]): string[] {

@@ -14,8 +14,13 @@
  * }
  */
 export class DataError extends Error {
-  constructor(message: string) {
-    super(message);
+  /**
+   * `problem` is the message without the remedy; `remedy` (when the fix is an option) names the
+   * option as the library does (`textField`), so the CLI can word it as its flag (`--text-field`):
+   * the message itself reads "<problem>; <action> with the textField option".
+   */
+  constructor(readonly problem: string, readonly remedy?: { option: string; action: string }) {
+    super(remedy ? `${problem}; ${remedy.action} with the ${remedy.option} option` : problem);
     this.name = 'DataError';
   }
 }

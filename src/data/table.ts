@@ -169,18 +169,18 @@ function fromDelimited(
   const header = records[0]!; // the file is not blank, so there is at least one record
   const names = header.fields.map((f) => f.trim());
   const kind = delimiter === ',' ? 'CSV' : 'TSV';
-  const column = (field: string, option: string): number => {
+  const column = (field: string, option: 'textField' | 'labelField'): number => {
     const at = names.indexOf(field);
     if (at < 0) {
       throw new DataError(
-        `${path}:${header.line}: the ${kind} header has no '${field}' column (columns: ${names.join(', ')}); ` +
-          `the first row must name the columns, or set ${option} to the right one`,
+        `${path}:${header.line}: the ${kind} header has no '${field}' column (columns: ${names.join(', ')}); the first row must name the columns`,
+        { option, action: 'name the right column' },
       );
     }
     return at;
   };
-  const textAt = column(textField, '--text-field (textField)');
-  const labelAt = labelField === null ? -1 : column(labelField, '--label-field (labelField)');
+  const textAt = column(textField, 'textField');
+  const labelAt = labelField === null ? -1 : column(labelField, 'labelField');
   if (records.length === 1) {
     throw new DataError(`${path}: has a header row but no data rows`);
   }
@@ -222,7 +222,7 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
     const text = obj[textField];
     if (text === null) throw new DataError(`${path}:${line}: '${textField}' is null; expected a string (the text of the example)`);
     if (text === undefined) {
-      throw new DataError(`${path}:${line}: no '${textField}' field (keys: ${Object.keys(obj).join(', ')}); set --text-field (textField)`);
+      throw new DataError(`${path}:${line}: no '${textField}' field (keys: ${Object.keys(obj).join(', ')})`, { option: 'textField', action: 'name the right key' });
     }
     if (typeof text !== 'string') {
       throw new DataError(`${path}:${line}: '${textField}' must be a string, found ${typeof text}`);
@@ -234,7 +234,7 @@ function fromJsonLines(path: string, content: string, textField: string, labelFi
     const rawLabel = obj[labelField];
     if (rawLabel === null) throw new DataError(`${path}:${line}: '${labelField}' is null; every row needs a label`);
     if (rawLabel === undefined) {
-      throw new DataError(`${path}:${line}: no '${labelField}' field (keys: ${Object.keys(obj).join(', ')}); set --label-field (labelField)`);
+      throw new DataError(`${path}:${line}: no '${labelField}' field (keys: ${Object.keys(obj).join(', ')})`, { option: 'labelField', action: 'name the right key' });
     }
     if (typeof rawLabel !== 'string' && typeof rawLabel !== 'number' && typeof rawLabel !== 'boolean') {
       throw new DataError(`${path}:${line}: '${labelField}' must be a string or a number, found ${JSON.stringify(rawLabel)}`);

@@ -147,14 +147,16 @@ export function splitTokenStream<T extends TokenArray>(tokens: T, valFraction = 
 /**
  * Refuses (with a `DataError`) a split whose training or validation part is shorter than one
  * block of `blockSize + 1` tokens: a window of `blockSize` inputs needs one more token as the
- * last target. The message names both counts and the block size. `name` (the corpus) starts it.
+ * last target. The message names both counts and the block size. `name` (the corpus) starts it;
+ * the error's `remedy` names the `blockSize` option.
  * `counts` may be a `TokenizedCorpus`.
  *
  * @example
  * checkCorpusFitsBlock({ trainTokens: 900, valTokens: 100 }, 64);  // ok
  * checkCorpusFitsBlock({ trainTokens: 900, valTokens: 50 }, 64, 'tiny.txt');
  * // DataError: tiny.txt: too short for a block size of 64: the validation part has 50 tokens
- * // (training 900); each part needs at least one block of blockSize + 1 = 65 tokens
+ * // (training 900); each part needs at least 64 + 1 = 65 tokens (a window and its last target);
+ * // give more text, or a smaller block size with the blockSize option
  */
 export function checkCorpusFitsBlock(counts: { trainTokens: number; valTokens: number }, blockSize: number, name = 'corpus'): void {
   if (!Number.isInteger(blockSize) || blockSize < 1) {
@@ -171,7 +173,8 @@ export function checkCorpusFitsBlock(counts: { trainTokens: number; valTokens: n
         ? `the training part has ${tokens(trainTokens)} (validation ${valTokens})`
         : `the validation part has ${tokens(valTokens)} (training ${trainTokens})`;
   throw new DataError(
-    `${name}: too short for a block size of ${blockSize}: ${short}; each part needs at least one block of blockSize + 1 = ${need} tokens`,
+    `${name}: too short for a block size of ${blockSize}: ${short}; each part needs at least ${blockSize} + 1 = ${need} tokens (a window and its last target)`,
+    { option: 'blockSize', action: 'give more text, or a smaller block size' },
   );
 }
 

@@ -18,7 +18,7 @@
  * const config = run.readJson('config', 'model config');
  * ```
  */
-import { appendText, exists, joinPath as join, listDir, makeDir, readText, remove, stat } from '../platform/index.js';
+import { appendText, dirname, exists, joinPath as join, listDir, makeDir, readText, remove, stat } from '../platform/index.js';
 import { encodeTokenFile, readTokenFile, type TokenArray } from '../data/token-file.js';
 import { describeDataChange, fingerprintDataSource, type DataFingerprint } from '../data/fingerprint.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -118,6 +118,22 @@ export class RunFolder {
     return this.checkpoint.has('trainingState');
   }
 
+  /**
+   * Checks, before a resume reads anything, that the folder holds a run training can continue (a
+   * folder with `train-options.json`); throws a `RunFolderError` saying what is there instead.
+   *
+   * ```ts
+   * new RunFolder('runs/typo').checkResumable(); // RunFolderError: "runs/typo: no such folder"
+   * ```
+   */
+  checkResumable(): void {
+    if (!exists(this.dir)) throw new RunFolderError(this.dir, 'no such folder');
+    if (!stat(this.dir).isDirectory()) throw new RunFolderError(this.dir, 'is a file, not a run folder');
+    if (this.has('trainOptions')) return;
+    const what = this.isModel() ? 'holds a model but not the training options a resume needs' : 'holds no run to resume';
+    throw new RunFolderError(this.dir, `${what} (no ${RUN_FILES.trainOptions}); expected a folder a training run wrote`);
+  }
+
   /** Creates the folder (and its parents). */
   create(): void {
     makeDir(this.dir, { recursive: true });
@@ -135,7 +151,15 @@ export class RunFolder {
    * ```
    */
   checkNew(options: { overwrite?: boolean } = {}): void {
-    if (!exists(this.dir)) return;
+    if (!exists(this.dir)) {
+      // It will be created with its parents: none of them may be a file.
+      for (let at = this.dir, up = dirname(at); up !== at; at = up, up = dirname(up)) {
+        if (!exists(up)) continue;
+        if (!stat(up).isDirectory()) throw new RunFolderError(this.dir, `${up} is a file, not a folder; give a folder for the run`);
+        break;
+      }
+      return;
+    }
     if (!stat(this.dir).isDirectory()) throw new RunFolderError(this.dir, 'is a file, not a folder; give a folder for the run');
     const entries = listDir(this.dir).sort();
     if (entries.length === 0) return;
@@ -182,7 +206,10 @@ export class RunFolder {
    */
   readCheckpoint(): { weights: Record<string, Tensor>; state: TrainingStateFile } {
     const checkpoint = this.checkpoint;
-    if (!this.hasCheckpoint()) throw new RunFolderError(this.dir, `no checkpoint found (expected ${checkpoint.path('trainingState')})`);
+    if (!this.hasCheckpoint()) {
+      // Stopped before its first checkpoint (killed, not interrupted): nothing to continue from.
+      throw new RunFolderError(this.dir, `no checkpoint found (expected ${checkpoint.path('trainingState')}): the run stopped before its first one; train it again in this folder (its options are in ${RUN_FILES.trainOptions})`, { option: 'overwrite', action: 'replacing what it holds' });
+    }
     checkpoint.readJson('config', 'model config');
     const weights = loadSafetensors(checkpoint.path('model')).tensors;
     const { tensors, metadata } = loadSafetensors(checkpoint.path('trainingState'));

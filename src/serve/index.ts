@@ -1,5 +1,5 @@
 /** `attn serve`: the HTTP server, its model worker, batching and metrics. */
-export { startServer } from './server.js';
+export { startServer, ListenError } from './server.js';
 export type { ServeOptions, RunningServer } from './server.js';
 export { ApiError } from './model-worker.js';
 export { Metrics, Counter, Gauge, Histogram } from './metrics.js';

@@ -135,8 +135,34 @@ function chatLogprobs(entries: LogprobEntry[]) {
 }
 
 /**
+ * The server could not listen on its address: the port is taken (`EADDRINUSE`), needs privileges
+ * (`EACCES`), the host is not this machine's (`EADDRNOTAVAIL`) or does not resolve (`ENOTFOUND`).
+ * Carries the address as data.
+ *
+ * ```ts
+ * try { await startServer({ models, port: 8080 }); } catch (e) { if (e instanceof ListenError) console.error(e.port, e.code); }
+ * ```
+ */
+export class ListenError extends Error {
+  override name = 'ListenError';
+  constructor(readonly host: string, readonly port: number, readonly code: ListenErrorCode, options?: { cause?: unknown }) {
+    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${LISTEN_PROBLEMS[code]}`, options);
+  }
+}
+
+/** The reasons `startServer` words as a `ListenError`. */
+export type ListenErrorCode = 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'ENOTFOUND';
+const LISTEN_PROBLEMS: Record<ListenErrorCode, string> = {
+  EADDRINUSE: 'the port is already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: "the address is not one of this machine's",
+  ENOTFOUND: 'the host name does not resolve',
+};
+
+/**
  * Starts the worker, loads the models and listens. Rejects (with the loading error, naming the
- * folder) if a model cannot be loaded.
+ * folder) if a model cannot be loaded, and with a `ListenError` (the worker stopped) if the
+ * address cannot be listened on.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   if (options.models.length === 0) throw new Error('startServer: give at least one model');
@@ -347,7 +373,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   app.post<{ Body: ChatBody }>('/v1/chat/completions', { schema: { body: chatBody } }, (request, reply) =>
     completion(reply, request.body, request.body.messages.map((m) => ({ role: m.role, content: m.content })), true));
 
-  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+  try {
+    await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+  } catch (err) {
+    // Nothing serves: stop the model worker too, so a failed start leaves no thread behind.
+    await app.close().catch(() => undefined);
+    await worker.close();
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code in LISTEN_PROBLEMS) throw new ListenError(options.host ?? '127.0.0.1', options.port ?? 8080, code as ListenErrorCode, { cause: err });
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
   const host = options.host ?? '127.0.0.1';

@@ -28,7 +28,7 @@
  * report.lora?.layers.length; // 36 for GPT-2 small
  * ```
  */
-import { joinPath } from '../platform/index.js';
+import { exists, joinPath, readText, stat } from '../platform/index.js';
 import { memory } from '../engine/scope.js';
 import { globalGenerator } from '../tensor/random.js';
 import type { Module } from '../nn/module.js';
@@ -39,7 +39,7 @@ import { forSequenceClassification, type SequenceClassifier } from '../models/hf
 import { classifierDropout, classifierLabels, isPretrainedClassifierConfig, loadClassifierHead } from '../models/hf/load-pretrained-classifier.js';
 import { BertForSequenceClassification } from '../models/hf/bert-for-sequence-classification.js';
 import { DistilBertForSequenceClassification } from '../models/hf/distilbert-for-sequence-classification.js';
-import { openHfCheckpoint } from '../io/hf-checkpoint.js';
+import { openHfCheckpoint, PretrainedFolderError } from '../io/hf-checkpoint.js';
 import { RunFolder } from '../io/run-folder.js';
 import { loraModelConfig } from '../models/registry.js';
 import { loadPretrainedTokenizer } from '../text/hf/index.js';
@@ -189,6 +189,29 @@ export function checkFineTuneMemory(dir: string, options: { lora: boolean; arena
   return { parameters, bytesNeeded };
 }
 
+/**
+ * The folder a fine-tune starts from, checked before anything is read from it: a folder with a
+ * Hugging Face config.json. An attn run folder (its config.json has attn's `type`) is named as
+ * one rather than failing later on a file it does not have.
+ */
+function checkPretrainedFolder(dir: string): void {
+  if (!exists(dir)) throw new PretrainedFolderError(dir, 'no such folder');
+  if (!stat(dir).isDirectory()) throw new PretrainedFolderError(dir, 'is a file, not a Hugging Face model folder (config.json, model.safetensors, tokenizer.json)');
+  const configPath = joinPath(dir, 'config.json');
+  if (!exists(configPath)) throw new PretrainedFolderError(dir, 'no config.json: not a Hugging Face model folder');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readText(configPath));
+  } catch {
+    return; // loadPretrained words a malformed config.json
+  }
+  if (raw !== null && typeof raw === 'object' && 'type' in raw && !('model_type' in raw)) {
+    const type = (raw as { type: unknown }).type;
+    const exportable = type === 'gpt' || type === 'llama' ? '; export it as a Hugging Face folder first to fine-tune it' : '';
+    throw new PretrainedFolderError(dir, `an attn run folder (config.json's type ${JSON.stringify(type)}), not a Hugging Face model folder: a fine-tune starts from a Hugging Face folder${exportable}; an interrupted attn run is continued by resuming it`);
+  }
+}
+
 /** 'auto' resolved for a fine-tune: float32 unless only a half-precision base lets LoRA fit. */
 function fineTuneWeights(o: FineTuneOptions, lora: boolean): WeightsDtype {
   const w = o.weights ?? 'float32';
@@ -224,6 +247,7 @@ export async function fineTunePretrained(options: FineTuneOptions): Promise<Fine
   if (o.weights !== undefined && !['float32', 'bfloat16', 'float16', 'auto'].includes(o.weights)) {
     throw new OptionError('weights', `must be 'float32', 'bfloat16', 'float16' or 'auto', got ${JSON.stringify(o.weights)}`);
   }
+  checkPretrainedFolder(o.from);
   const weights = fineTuneWeights(o, lora);
   if (weights !== 'float32' && !lora) throw new OptionError('weights', `${weights} weights are frozen: a full fine-tune trains float32 weights; train LoRA adapters over them (loraRank) or load float32`);
   checkFineTuneMemory(o.from, { lora, arenaLimitBytes: o.arenaLimitBytes, weights });

@@ -20,7 +20,7 @@ import type { Tokenizer } from '../text/tokenizer.js';
 import { manualSeed } from '../tensor/random.js';
 import { GPT } from '../models/gpt.js';
 import { parseGPTConfig, type GPTConfig } from '../models/gpt-config.js';
-import { RunFolder } from '../io/run-folder.js';
+import { RUN_FILES, RunFolder, RunFolderError } from '../io/run-folder.js';
 import { exists, listDir } from '../platform/index.js';
 import { Trainer, type FitResult } from '../train/trainer.js';
 import type { HistoryEntry } from '../train/trainer-checkpoint.js';
@@ -213,6 +213,13 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
   if (resume !== null) {
     // Continue with what the run started with; only how progress is shown may change.
     const run = new RunFolder(resume);
+    run.checkResumable();
+    if (!run.has('trainTokens')) throw new RunFolderError(resume, `holds no language model's run (no ${RUN_FILES.trainTokens}): it is a classifier's run; resume it as one`);
+    // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
+    const last = run.has('metrics') ? run.readJson<Partial<LanguageModelReport>>('metrics', 'run report') : null;
+    if (last && last.interrupted === false && last.diverged === false) {
+      throw new RunFolderError(resume, `the run is finished (${run.path('metrics')}): there is nothing to resume; evaluate it, or train a new run`);
+    }
     const saved = run.readJson<RecordedOptions & { corpus: TokenizedCorpus }>('trainOptions', 'training options');
     const { corpus: savedCorpus, ...savedOptions } = saved;
     // Checkpointing changes memory and time, not results: a resume may switch it.
@@ -251,6 +258,10 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
   o.log(`gpt: ${parameters.toLocaleString('en-US')} parameters (${o.nLayer} layer${o.nLayer === 1 ? '' : 's'}, ${o.nHead} head${o.nHead === 1 ? '' : 's'}, width ${o.nEmbd}, block ${o.blockSize}); ` +
     `${o.maxSteps} steps of ${o.batchSize * o.gradAccumulationSteps} × ${o.blockSize} tokens${resume ? `, resuming ${resume}` : ''}`);
 
+  // Stopped before its first checkpoint: the token files and options are there, so the run starts
+  // again from step 0, which ends where an uninterrupted run would.
+  const fromCheckpoint = resume !== null && new RunFolder(resume).hasCheckpoint();
+  if (resume !== null && !fromCheckpoint) o.log(`${resume}: no checkpoint yet; training starts again from step 0 with the recorded options`);
   let sample: string | null = null;
   const sampling = o.sample;
   const prompt = sampling ? (sampling.prompt ?? defaultPrompt(tokenizer, val)) : '';
@@ -270,7 +281,7 @@ export async function trainLanguageModel(options: Partial<TrainLanguageModelOpti
   }, { config, tokenizer: tokenizer.toJSON(), labels: null }, causalLanguageModelObjective(model, { blockSize: o.blockSize }));
   let fit: FitResult;
   try {
-    fit = await trainer.fit(tokenWindows(train, { blockSize: o.blockSize, batchSize: o.batchSize }), val, resume !== null && new RunFolder(resume).hasCheckpoint() ? resume : null);
+    fit = await trainer.fit(tokenWindows(train, { blockSize: o.blockSize, batchSize: o.batchSize }), val, fromCheckpoint ? resume : null);
   } finally {
     trainer.dispose();
     model.dispose();

@@ -23,6 +23,7 @@ import { Trainer, type FitResult } from './trainer.js';
 import { labelledBatches } from './batch-source.js';
 import { classificationObjective } from './classification-objective.js';
 import { PRETRAINING_TRAINER_DEFAULTS, pretrainEncoder, readPretrainingReport, type PretrainingReport } from './pretraining.js';
+import { DEFAULT_BPE_SPECIAL_TOKENS } from '../text/bpe-tokenizer.js';
 import { DEFAULT_TRAIN_OPTIONS, IN_MEMORY_DATA, fitTokenizer, loadTrainingData, readTrainOptions, splitDataset, type LabelledData, type TrainTextClassifierOptions } from './classification-data.js';
 import { OptionError } from './errors.js';
 
@@ -64,7 +65,10 @@ function checkFits(config: ClassifierConfig, batch: { batchSize: number; sequenc
   const largest = need.parts.reduce((a, b) => (b.bytes > a.bytes ? b : a));
   const parts = need.parts.filter((p) => p.bytes > 0).map((p) => `${p.what} ${formatByteCount(p.bytes)}`).join(', ');
   const shape = config.type === 'transformer' ? `, dModel ${config.dModel}, ${config.numLayers} layers` : config.type === 'bilstm-attention' ? `, hiddenSize ${config.hiddenSize}` : '';
-  throw new OptionError(largest.option,
+  // One batch's activations grow with the batch and the length alike: name the one further above its usual value.
+  const batchHeavier = batch.batchSize / 32 > config.maxLength / DEFAULT_TRAIN_OPTIONS.maxLength;
+  const option = largest.option === 'maxLength' && largest.what.startsWith('activations') && batchHeavier ? 'batchSize' : largest.option;
+  throw new OptionError(option,
     `a ${config.type} model with maxLength ${config.maxLength}, vocabSize ${config.vocabSize}${shape} and batches of ${batch.batchSize} × ${batch.sequenceLength} tokens ` +
     `needs at least ${formatByteCount(need.total)} to train (${parts}), more than the ${formatByteCount(ARENA_LIMIT_BYTES)} the arena can hold (wasm32); lower it`);
 }
@@ -85,11 +89,13 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
   if (options.resume) {
     // A finished run has nothing to continue; resuming it would rewrite its report with an empty one.
     const resumed = new RunFolder(options.resume);
-    resumed.checkDataSources();
+    resumed.checkResumable();
     const last = resumed.has('metrics') ? resumed.readJson<Partial<TrainReport>>('metrics', 'run report') : null;
     if (last && last.interrupted === false && last.diverged === false) {
       throw new RunFolderError(options.resume, `the run is finished (${resumed.path('metrics')}): there is nothing to resume; evaluate it, or train a new run`);
     }
+    // Checked after: a finished run is refused as finished, whatever happened to its data since.
+    resumed.checkDataSources();
     // Continue with the options the run started with; only the progress display may change.
     const saved = readTrainOptions(options.resume);
     const inMemory = (given: LabelledData | undefined) => (given !== undefined && typeof given !== 'string' ? given : undefined);
@@ -99,6 +105,10 @@ export async function trainTextClassifier(options: Partial<TrainTextClassifierOp
     };
   }
   const log = o.log;
+  const bpeMinimum = DEFAULT_BPE_SPECIAL_TOKENS.length + 256;
+  if (o.tokenizer === 'bpe' && o.vocabSize < bpeMinimum) {
+    throw new OptionError('vocabSize', `a byte-level bpe vocabulary needs at least ${bpeMinimum} ids (256 bytes and ${DEFAULT_BPE_SPECIAL_TOKENS.length} special tokens), got ${o.vocabSize}`);
+  }
   if (o.pretrainEpochs > 0 && o.model === 'bow') {
     throw new OptionError('pretrainEpochs', 'the bow model has no token encoder to pretrain', { option: 'model', values: ['transformer', 'bilstm-attention'] });
   }

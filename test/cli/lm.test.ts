@@ -102,7 +102,7 @@ test('bad input: each refused in one line naming the value and what was expected
   const out = (name: string) => join(root, `refused-${name}`);
   const cases: { name: string; args: string[]; message: RegExp; status: number }[] = [
     { name: 'empty', args: ['train', '--task', 'lm', '--data', empty, ...TINY], message: /^attn: .*empty\.txt: the file is empty; expected a text file with some text\n$/, status: 1 },
-    { name: 'short', args: ['train', '--task', 'lm', '--data', short, ...TINY], message: /^attn: short\.txt: too short for a block size of 16: the training part has 12 tokens and the validation part 1; each part needs at least one block of blockSize \+ 1 = 17 tokens\n$/, status: 1 },
+    { name: 'short', args: ['train', '--task', 'lm', '--data', short, ...TINY], message: /^attn: short\.txt: too short for a block size of 16: the training part has 12 tokens and the validation part 1; each part needs at least 16 \+ 1 = 17 tokens \(a window and its last target\); give more text, or a smaller block size with --block-size\n$/, status: 1 },
     // Refused before any data is read: the corpus does not even exist.
     { name: 'heads', args: ['train', '--task', 'lm', '--data', join(root, 'missing.txt'), '--heads', '3', '--dim', '128'], message: /^attn: --heads 3 does not divide --dim 128; expected a number of heads that divides the width \(e\.g\. 1, 2, 4, 8, 16\)\n$/, status: 2 },
     { name: 'pooling', args: ['train', '--task', 'lm', '--data', corpus, '--pooling', 'mean'], message: /^attn: --pooling is an option of the classifier, not of a language model \(--task lm\)\n$/, status: 2 },

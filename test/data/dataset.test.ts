@@ -86,8 +86,9 @@ test('maxExamples keeps an evenly spaced subset, so both classes stay', () => {
   assert.throws(() => loadTextDataset(at('ten.csv'), { maxExamples: 1 }), {
     name: 'DataError',
     message:
-      `${at('ten.csv')}: found only one class ('a') in the 'label' field among the 1 examples kept by maxExamples; ` +
-      'a dataset needs at least two classes',
+      `${at('ten.csv')}: found only one class ('a') in the 'label' field among the 1 examples kept of 10; ` +
+      'a dataset needs at least two classes; keep more examples with the maxExamples option',
+    remedy: { option: 'maxExamples', action: 'keep more examples' },
   });
 });
 

@@ -88,15 +88,15 @@ test('errors name the file and line and say what was expected', () => {
       'bad.jsonl',
       `${at('bad.jsonl')}:2: malformed JSON (${jsonError('{"text": "broken", "label": ')}); expected one JSON object per line`,
     ],
-    ['nolabel.jsonl', `${at('nolabel.jsonl')}:2: no 'label' field (keys: text); set --label-field (labelField)`],
-    ['notext.jsonl', `${at('notext.jsonl')}:1: no 'text' field (keys: label, body); set --text-field (textField)`],
+    ['nolabel.jsonl', `${at('nolabel.jsonl')}:2: no 'label' field (keys: text); name the right key with the labelField option`],
+    ['notext.jsonl', `${at('notext.jsonl')}:1: no 'text' field (keys: label, body); name the right key with the textField option`],
     ['array.jsonl', `${at('array.jsonl')}:1: expected a JSON object like {"text": "…", "label": "…"}`],
     ['objlabel.jsonl', `${at('objlabel.jsonl')}:1: 'label' must be a string or a number, found {"name":"a"}`],
     ['numtext.jsonl', `${at('numtext.jsonl')}:1: 'text' must be a string, found number`],
     [
       'nolabelcol.csv',
       `${at('nolabelcol.csv')}:1: the CSV header has no 'label' column (columns: text, category); ` +
-        'the first row must name the columns, or set --label-field (labelField) to the right one',
+        'the first row must name the columns; name the right column with the labelField option',
     ],
     ['short.csv', `${at('short.csv')}:3: expected 2 fields as in the header, found 1`],
     ['long.csv', `${at('long.csv')}:2: expected 2 fields as in the header, found 3 (an unquoted comma in the text?)`],
@@ -111,12 +111,13 @@ test('errors name the file and line and say what was expected', () => {
   }
 });
 
-test('a custom textField missing from the header names the option', () => {
+test('a custom textField missing from the header names the option, as data too', () => {
   assert.throws(() => loadTableFile(at('reviews.csv'), { textField: 'review' }), {
     name: 'DataError',
+    remedy: { option: 'textField', action: 'name the right column' },
     message:
       `${at('reviews.csv')}:1: the CSV header has no 'review' column (columns: id, text, label); ` +
-      'the first row must name the columns, or set --text-field (textField) to the right one',
+      'the first row must name the columns; name the right column with the textField option',
   });
 });
 

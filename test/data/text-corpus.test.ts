@@ -145,11 +145,11 @@ test('errors name the file (and line) and say what was expected', () => {
   // A missing text field names the file, the line and what was there.
   refuses(
     () => loadTextCorpus(at('nofield.jsonl'), { textField: 'body' }),
-    `${at('nofield.jsonl')}:2: no 'body' field (keys: text); set --text-field (textField)`,
+    `${at('nofield.jsonl')}:2: no 'body' field (keys: text); name the right key with the textField option`,
   );
   refuses(
     () => loadTextCorpus(at('wrongcol.csv')),
-    `${at('wrongcol.csv')}:1: the CSV header has no 'text' column (columns: id, body); the first row must name the columns, or set --text-field (textField) to the right one`,
+    `${at('wrongcol.csv')}:1: the CSV header has no 'text' column (columns: id, body); the first row must name the columns; name the right column with the textField option`,
   );
   refuses(() => loadTextCorpus(at('notobject.jsonl')), `${at('notobject.jsonl')}:1: expected a JSON object like {"text": "…"}`);
 });

@@ -109,19 +109,19 @@ test('checkCorpusFitsBlock: each part needs blockSize + 1 tokens; the message na
   checkCorpusFitsBlock({ trainTokens: 65, valTokens: 65 }, 64);
   refuses(
     () => checkCorpusFitsBlock({ trainTokens: 900, valTokens: 64 }, 64, 'tiny.txt'),
-    'tiny.txt: too short for a block size of 64: the validation part has 64 tokens (training 900); each part needs at least one block of blockSize + 1 = 65 tokens',
+    'tiny.txt: too short for a block size of 64: the validation part has 64 tokens (training 900); each part needs at least 64 + 1 = 65 tokens (a window and its last target); give more text, or a smaller block size with the blockSize option',
   );
   refuses(
     () => checkCorpusFitsBlock({ trainTokens: 10, valTokens: 100 }, 64),
-    'corpus: too short for a block size of 64: the training part has 10 tokens (validation 100); each part needs at least one block of blockSize + 1 = 65 tokens',
+    'corpus: too short for a block size of 64: the training part has 10 tokens (validation 100); each part needs at least 64 + 1 = 65 tokens (a window and its last target); give more text, or a smaller block size with the blockSize option',
   );
   refuses(
     () => checkCorpusFitsBlock({ trainTokens: 8, valTokens: 1 }, 8, 'x'),
-    'x: too short for a block size of 8: the training part has 8 tokens and the validation part 1; each part needs at least one block of blockSize + 1 = 9 tokens',
+    'x: too short for a block size of 8: the training part has 8 tokens and the validation part 1; each part needs at least 8 + 1 = 9 tokens (a window and its last target); give more text, or a smaller block size with the blockSize option',
   );
   refuses(
     () => checkCorpusFitsBlock({ trainTokens: 9, valTokens: 1 }, 8, 'x'),
-    'x: too short for a block size of 8: the validation part has 1 token (training 9); each part needs at least one block of blockSize + 1 = 9 tokens',
+    'x: too short for a block size of 8: the validation part has 1 token (training 9); each part needs at least 8 + 1 = 9 tokens (a window and its last target); give more text, or a smaller block size with the blockSize option',
   );
   refuses(() => checkCorpusFitsBlock({ trainTokens: 9, valTokens: 9 }, 0), 'checkCorpusFitsBlock: blockSize must be a positive integer, got 0');
 });
@@ -133,7 +133,7 @@ test('prepareTokenStream: checks before it writes, so a refused corpus leaves th
   mkdirSync(folder);
   refuses(
     () => prepareTokenStream(short, tok, { blockSize: 16, folder }),
-    'short: too short for a block size of 16: the validation part has 10 tokens (training 90); each part needs at least one block of blockSize + 1 = 17 tokens',
+    'short: too short for a block size of 16: the validation part has 10 tokens (training 90); each part needs at least 16 + 1 = 17 tokens (a window and its last target); give more text, or a smaller block size with the blockSize option',
   );
   assert.deepEqual(readdirSync(folder), []);
 

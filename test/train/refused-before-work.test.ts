@@ -44,7 +44,13 @@ test('the activations of the longest batch the data makes are checked after toke
   const data = Array.from({ length: 40 }, (_, i) => ({ text: Array.from({ length: 3000 }, (_, j) => word(i + j)).join(' '), label: i % 2 ? 'a' : 'b' }));
   await assert.rejects(
     trainTextClassifier({ data, model: 'transformer', maxLength: 4096, outDir: null, baseline: false, trainer: { batchSize: 4096 } }),
-    { name: 'OptionError', message: /^maxLength: .* batches of 4096 × 3000 tokens needs at least .* GiB to train \(.*activations of one batch/ },
+    // Named after the batch: 128 times the usual 32, where the length is 16 times the usual 256.
+    { name: 'OptionError', message: /^batchSize: .* batches of 4096 × 3000 tokens needs at least .* GiB to train \(.*activations of one batch/ },
+  );
+  // A long length with an ordinary batch names maxLength.
+  await assert.rejects(
+    trainTextClassifier({ data, model: 'transformer', maxLength: 4096, outDir: null, baseline: false, trainer: { batchSize: 400 } }),
+    { name: 'OptionError', message: /^maxLength: .* batches of 400 × 3000 tokens needs at least .* to train \(.*activations of one batch/ },
   );
 });
 

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fromArray, Generator, getBackend, getNumThreads, keep, optim, setNumThreads, zeros, type Tensor } from '../../src/index.js';
-import { ENGINE } from '../../src/engine/engine.js';
 import { adamwUpdate_, adamwUpdateMany_ } from '../../src/ops/adamw-update.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { kernelsRun } from '../helpers/kernels-run.js';
 import { pool } from '../../src/backends/wasm/state.js';
 import type { PoolCallRecord } from '../../src/backends/wasm/thread-pool.js';
 
@@ -28,21 +28,6 @@ function operands(seed: number) {
 }
 const ATTRS = { lr: 3e-4, beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.1, stepSize: 3e-4 / (1 - 0.9 ** 7), biasCorrection2Sqrt: Math.sqrt(1 - 0.98 ** 7) };
 
-/** The kernels `fn` runs through the engine, by name. */
-function kernelsRun(fn: () => void): string[] {
-  const names: string[] = [];
-  const original = ENGINE.runKernel;
-  ENGINE.runKernel = function (this: typeof ENGINE, ...args: Parameters<typeof original>) {
-    names.push(args[0]);
-    return original.apply(this, args);
-  } as typeof original;
-  try {
-    fn();
-  } finally {
-    ENGINE.runKernel = original;
-  }
-  return names;
-}
 
 test('adamwUpdateMany_ gives the bits of adamwUpdate_ on each parameter, in one kernel call, on 1 and 2 threads', () => {
   const before = getNumThreads();

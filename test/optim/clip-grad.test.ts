@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import {
   fromArray, Generator, getBackend, getNumThreads, keep, memory, optim, resetPeakMemory, setBackend, setNumThreads, tidy, zeros, type Tensor,
 } from '../../src/index.js';
-import { ENGINE } from '../../src/engine/engine.js';
 import { pool } from '../../src/backends/wasm/state.js';
 import { forEachBackend } from '../helpers/backends.js';
+import { kernelsRun } from '../helpers/kernels-run.js';
 
 const f = Math.fround;
 /** Gradient sizes: empty, 1, around the 4096-element blocks, large odd ones. */
@@ -38,21 +38,6 @@ function release(params: Tensor[]): void {
 const gradsOf = (params: Tensor[]): Float32Array[] => params.map((p) => p.grad!.data() as Float32Array);
 const sameBits = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
-/** The kernels `fn` runs through the engine, by name. */
-function kernelsRun(fn: () => void): string[] {
-  const names: string[] = [];
-  const original = ENGINE.runKernel;
-  ENGINE.runKernel = function (this: typeof ENGINE, ...args: Parameters<typeof original>) {
-    names.push(args[0]);
-    return original.apply(this, args);
-  } as typeof original;
-  try {
-    fn();
-  } finally {
-    ENGINE.runKernel = original;
-  }
-  return names;
-}
 
 test('clipGradNorm: total against float64, clipped values as PyTorch, two kernel calls, in place', () => {
   forEachBackend((backend) => {

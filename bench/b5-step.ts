@@ -1,0 +1,53 @@
+/**
+ * The B5 CPU-configuration training step of one source tree, timed alone: nanoGPT's 4 layers,
+ * 4 heads, d 128, block 64, batch 12, random ids of a 65-token vocabulary; forward, cross-entropy,
+ * backward, clipGradNorm 1.0, AdamW (nanoGPT's betas and decay), zero the gradients. Prints the
+ * median step in ms after 5 warm-up steps. With --root it imports another checkout's src/ (one
+ * built with `npm run build:wasm`), so two trees can be compared in alternating processes:
+ *
+ *   for r in 1 2 3 4 5; do
+ *     node --import tsx bench/b5-step.ts --root /path/to/old --threads 2
+ *     node --import tsx bench/b5-step.ts --threads 2
+ *   done
+ *
+ * bench/b5-lm-train.ts is the benchmark itself (beside PyTorch); this is for A/B of changes.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { arg } from './lib/script-helpers.js';
+
+const root = resolve(arg('--root') ?? fileURLToPath(new URL('..', import.meta.url)));
+const threads = Number(arg('--threads') ?? 2);
+const steps = Number(arg('--steps') ?? 15);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const attn: any = await import(pathToFileURL(resolve(root, 'src/index.ts')).href);
+attn.setNumThreads(threads);
+attn.manualSeed(0);
+const model = new attn.GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false });
+model.train();
+const opt = new attn.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.1, betas: [0.9, 0.99] });
+let s = 99;
+const rand = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % 65;
+const x = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
+const y = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
+const step = (): void => {
+  attn.tidy(() => {
+    const logits = model.forward(x); // (B, T, V)
+    const loss = attn.F.crossEntropy(logits.reshape([-1, 65]), y.reshape([-1])); // ()
+    loss.backward();
+    return loss.item();
+  });
+  attn.optim.clipGradNorm(model.parameters(), 1.0);
+  opt.step();
+  opt.zeroGrad();
+};
+for (let i = 0; i < 5; i++) step();
+const times: number[] = [];
+for (let i = 0; i < steps; i++) {
+  const t0 = performance.now();
+  step();
+  times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+console.log(times[times.length >> 1]!.toFixed(2));
+process.exit(0);

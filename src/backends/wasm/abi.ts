@@ -103,7 +103,7 @@ export const GEMM_NR = 8;
 /** Rows of op(A) packed per cache block: each block re-reads the packed B once, so chunks of a row split hold at least this many rows. */
 export const GEMM_MC = 120;
 
-// ---- Attention descriptor (int32 / float32 words at PARAM_BASE; assembly/attention.ts) ----
+// ---- Attention descriptor (int32 / float32 words at PARAM_BASE; read by assembly/attention_shared.ts) ----
 /** Tiles: queries per block (forward, dQ) and keys per block (dK/dV). */
 export const ATTN_BR = 32;
 export const ATTN_BC = 64;

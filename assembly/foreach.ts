@@ -8,7 +8,7 @@
 // not depend on the thread count or on how the pool splits the blocks.
 import { PARAM_BASE } from './common';
 import { FE_BLOCK, FE_COUNT, FE_ENTRIES, FE_ENTRY_WORDS, FE_FIRST, FE_N, FE_PTR, AW_ENTRY_WORDS, AW_FIRST, AW_G, AW_M, AW_N, AW_P, AW_V } from '../src/backends/wasm/abi';
-import { adamwRange } from './nn';
+import { adamwRange } from './adamw';
 
 // @ts-ignore: decorator
 @inline function entryWord(desc: usize, i: i32, word: i32, entryWords: i32 = FE_ENTRY_WORDS): i32 {

@@ -29,6 +29,17 @@ function tensorOfBlock(desc: usize, b: i32, entryWords: i32 = FE_ENTRY_WORDS, fi
   return lo;
 }
 
+/** First element (within its tensor) of block b, which tensor i holds. */
+// @ts-ignore: decorator
+@inline function blockStart(desc: usize, i: i32, b: i32, entryWords: i32 = FE_ENTRY_WORDS, first: i32 = FE_FIRST): i32 {
+  return (b - entryWord(desc, i, first, entryWords)) * FE_BLOCK;
+}
+/** Elements of the block that starts at element off of a tensor of n elements. */
+// @ts-ignore: decorator
+@inline function blockLength(n: i32, off: i32): i32 {
+  return n - off < FE_BLOCK ? n - off : FE_BLOCK;
+}
+
 /**
  * Sum of squares of one block of `len` elements at p, in float64 (every square is exact), in the
  * order src/backends/ref/SumSquares.ts spells out: eight lanes a[k] += x[j + k]² over the first
@@ -65,10 +76,8 @@ export function sumsq_blocks(desc: usize, partials: usize, start: i32, end: i32)
   let i = tensorOfBlock(desc, start);
   for (let b = start; b < end; b++) {
     while (entryWord(desc, i + 1, FE_FIRST) <= b) i++;
-    const k = b - entryWord(desc, i, FE_FIRST);
-    const n = entryWord(desc, i, FE_N);
-    const off = k * FE_BLOCK;
-    const len = n - off < FE_BLOCK ? n - off : FE_BLOCK;
+    const off = blockStart(desc, i, b);
+    const len = blockLength(entryWord(desc, i, FE_N), off);
     const p = <usize>entryWord(desc, i, FE_PTR) + (<usize>off << 2);
     store<f64>(partials + (<usize>b << 3), blockSumSquares(p, len));
   }
@@ -81,10 +90,8 @@ export function scale_blocks(desc: usize, scale: f32, start: i32, end: i32): voi
   let i = tensorOfBlock(desc, start);
   for (let b = start; b < end; b++) {
     while (entryWord(desc, i + 1, FE_FIRST) <= b) i++;
-    const k = b - entryWord(desc, i, FE_FIRST);
-    const n = entryWord(desc, i, FE_N);
-    const off = k * FE_BLOCK;
-    const len = n - off < FE_BLOCK ? n - off : FE_BLOCK;
+    const off = blockStart(desc, i, b);
+    const len = blockLength(entryWord(desc, i, FE_N), off);
     const p = <usize>entryWord(desc, i, FE_PTR) + (<usize>off << 2);
     let j = 0;
     for (; j + 4 <= len; j += 4) {
@@ -108,9 +115,8 @@ export function adamw_blocks(desc: usize, decay: f32, b1: f64, omb1: f32, b2: f6
   let i = tensorOfBlock(desc, start, AW_ENTRY_WORDS, AW_FIRST);
   for (let b = start; b < end; b++) {
     while (entryWord(desc, i + 1, AW_FIRST, AW_ENTRY_WORDS) <= b) i++;
-    const off = (b - entryWord(desc, i, AW_FIRST, AW_ENTRY_WORDS)) * FE_BLOCK;
-    const n = entryWord(desc, i, AW_N, AW_ENTRY_WORDS);
-    const to = n - off < FE_BLOCK ? n : off + FE_BLOCK;
+    const off = blockStart(desc, i, b, AW_ENTRY_WORDS, AW_FIRST);
+    const to = off + blockLength(entryWord(desc, i, AW_N, AW_ENTRY_WORDS), off);
     adamwRange(
       <usize>entryWord(desc, i, AW_P, AW_ENTRY_WORDS), <usize>entryWord(desc, i, AW_G, AW_ENTRY_WORDS),
       <usize>entryWord(desc, i, AW_M, AW_ENTRY_WORDS), <usize>entryWord(desc, i, AW_V, AW_ENTRY_WORDS),

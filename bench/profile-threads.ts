@@ -26,6 +26,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as attn from '../src/index.js';
 import { arg, randomTensor } from './lib/script-helpers.js';
+import { lmTrainStep } from './lib/gpt.js';
 import { refKernels } from '../src/backends/ref/index.js';
 import { wasmKernels } from '../src/backends/wasm/index.js';
 import { pool } from '../src/backends/wasm/state.js';
@@ -169,16 +170,7 @@ function lmTrainWorkload(reps: number): Workload {
       const y = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
       return {
         run: () => {
-          // bench/lib/gpt.ts lmTrainStep: logits, cross-entropy, backward, clip to 1, AdamW
-          attn.tidy(() => {
-            const logits = model.forward(x); // (B, T, V)
-            const l = attn.F.crossEntropy(logits.reshape([-1, 65]), y.reshape([-1])); // ()
-            l.backward();
-            return l.item();
-          });
-          attn.optim.clipGradNorm(model.parameters(), 1.0);
-          opt.step();
-          opt.zeroGrad();
+          lmTrainStep(model, opt, x, y, 1.0); // logits, cross-entropy, backward, clip to 1, AdamW
         },
         dispose: () => {
           attn.dispose([x, y]);

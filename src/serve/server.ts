@@ -69,6 +69,78 @@ const TASK_NAMES: Record<ModelTaskName, string> = { classification: 'a classifie
 
 const errorBody = (message: string, type: string) => ({ error: { message, type } });
 
+/** How long a socket is kept reading (and dropping) a refused body after its answer: nginx's lingering_time is 30 s, its lingering_timeout 5 s. */
+const LINGER_MS = 5_000;
+
+/** The parts of a connection's socket that lingering close uses. */
+interface LingeringSocket {
+  destroySoon(): void;
+  end(): unknown;
+  destroy(): unknown;
+  resume(): unknown;
+  once(event: 'end' | 'close', listener: () => void): unknown;
+  readonly destroyed: boolean;
+  readonly writable: boolean;
+  write(data: string): unknown;
+}
+
+/**
+ * Lingering close, as nginx does it, for connections whose request body was refused before it was
+ * read to its end (413). Node closes such a socket as soon as the answer is written; the bytes the
+ * client is still sending then reach a closed socket, the kernel answers them with a reset, and a
+ * client that had not read the answer yet loses it (it sees EPIPE or ECONNRESET, never the 413).
+ * Instead the server half-closes (its FIN follows the answer), reads and drops whatever still
+ * comes, and closes when the client closes its side or after LINGER_MS.
+ */
+class LingeringClose {
+  /** Sockets whose refused body's rest is dropped: the HTTP parser's complaints about it are not errors. */
+  private readonly refused = new WeakSet<object>();
+  /** Sockets answered and lingering: the server's close() cuts them short. */
+  private readonly lingering = new Set<LingeringSocket>();
+
+  /** Called before the answer to a refused body goes out. */
+  refuse(socket: LingeringSocket): void {
+    this.refused.add(socket);
+    socket.destroySoon = () => {
+      this.lingering.add(socket);
+      const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+      timer.unref?.();
+      socket.once('close', () => {
+        clearTimeout(timer);
+        this.lingering.delete(socket);
+      });
+      socket.once('end', () => socket.destroy());
+      socket.end();
+      socket.resume();
+    };
+  }
+
+  /** Whether a client error on this socket is the refused body's rest being dropped. */
+  isDropping(socket: object): boolean {
+    return this.refused.has(socket);
+  }
+
+  closeAll(): void {
+    for (const socket of this.lingering) socket.destroy();
+  }
+}
+
+const CLIENT_ERROR_STATUS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+
+/**
+ * The answer to a request Node's HTTP parser refused or that did not arrive in time, in the API's
+ * error shape, as a raw HTTP message (there is no reply object at that stage); the socket is then closed.
+ */
+function clientErrorAnswer(err: { code?: string; message?: string }, requestTimeoutMs: number): string {
+  const [status, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, `the request did not arrive in full within ${requestTimeoutMs} ms`]
+    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'the request headers are larger than the server accepts (16 KiB in all, by default)']
+    : [400, `malformed HTTP request: ${err.message ?? err.code ?? 'unknown error'}`];
+  const body = JSON.stringify(errorBody(message, 'invalid_request_error'));
+  const length = new TextEncoder().encode(body).length;
+  return `HTTP/1.1 ${status} ${CLIENT_ERROR_STATUS[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${length}\r\nconnection: close\r\n\r\n${body}`;
+}
+
 /** A Fastify error (bad JSON, too large, wrong content type, schema) as the API's status and type. */
 function apiErrorOf(err: unknown, bodyLimit: number): ApiError {
   if (err instanceof ApiError) return err;
@@ -189,6 +261,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let draining = false;
 
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const lingeringClose = new LingeringClose();
   const requestTimeout = options.requestTimeoutMs ?? 60_000;
   const app = Fastify({
     bodyLimit,
@@ -199,6 +272,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     requestTimeout,
     http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))), headersTimeout: Math.min(60_000, requestTimeout) },
     // Strict validation: no type coercion ("3" is not a number), no silently dropped fields.
+    // Node's parser refused the request or it did not arrive in time: an answer in the API's shape.
+    clientErrorHandler: (err, socket) => {
+      if (lingeringClose.isDropping(socket)) return;
+      if ((err as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorAnswer(err as { code?: string; message?: string }, requestTimeout));
+      socket.destroy(err);
+    },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
 
@@ -215,8 +295,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   });
 
-  app.setErrorHandler((err, _request, reply) => {
+  app.setErrorHandler((err, request, reply) => {
     const e = apiErrorOf(err, bodyLimit);
+    // A refused body the client may still be sending: close lingering, so that the answer reaches it.
+    if (!request.raw.complete && request.raw.socket && !request.raw.socket.destroyed) lingeringClose.refuse(request.raw.socket as unknown as LingeringSocket);
     void reply.code(e.status).send(errorBody(e.message, e.type));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -395,6 +477,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: () => {
       closing ??= (async () => {
         draining = true;
+        lingeringClose.closeAll();
         await app.close();
         await scheduler.idle();
         await worker.close();

@@ -1,6 +1,7 @@
 // attn serve under hostile clients, on 127.0.0.1 with tiny run folders: a 100 MB body (413 at once,
-// never buffered), a client sending its body a byte at a time (408 after the request timeout,
-// others served meanwhile), 1,000 requests opened and dropped at once (the server serves on and
+// never buffered; still read by a client that reads its answer late, thanks to lingering close),
+// requests the HTTP parser refuses (400, 431, in the API's error shape), a client sending its body
+// a byte at a time (408 after the request timeout, others served meanwhile), 1,000 requests opened and dropped at once (the server serves on and
 // its heap returns near its baseline), and the error answers of bad bodies not covered by
 // server.test.ts. The invalid-JSON, missing-field, 413-over-the-limit, max_tokens-over-the-context
 // and unknown-model (404) answers are checked there.
@@ -114,6 +115,57 @@ test('a 100 MB body gets 413 without being buffered (declared length and chunked
   await stillServing();
 });
 
+/**
+ * Sends an over-limit body on a raw socket for `sendMs` without reading what comes back (a client
+ * busy uploading), then reads: resolves with the answer received and whether the server closed its
+ * side in an orderly way (FIN, not a reset).
+ */
+function sendOverLimitReadingLate(chunked: boolean, sendMs: number): Promise<{ answer: string; error: string }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    let answer = '';
+    let error = '';
+    socket.pause();
+    socket.setEncoding('utf8');
+    socket.on('data', (c: string) => (answer += c));
+    socket.on('error', (e) => (error = String(e)));
+    socket.on('close', () => resolve({ answer, error }));
+    const framing = chunked ? 'transfer-encoding: chunked' : `content-length: ${100 * 1024 * 1024}`;
+    socket.write(`POST /v1/classify HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n${framing}\r\n\r\n`);
+    const data = Buffer.alloc(64 * 1024, 'a');
+    const piece = chunked ? Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n')]) : data;
+    const started = Date.now();
+    let waitingForDrain = false;
+    const pump = () => {
+      waitingForDrain = false;
+      while (Date.now() - started < sendMs && !socket.destroyed) {
+        if (!socket.write(piece)) {
+          waitingForDrain = true;
+          return void socket.once('drain', pump);
+        }
+      }
+    };
+    pump();
+    const ticker = setInterval(() => {
+      if (Date.now() - started >= sendMs || socket.destroyed) {
+        clearInterval(ticker);
+        socket.resume(); // now read the answer
+        setTimeout(() => socket.destroy(), 10_000).unref(); // bounded, whatever the server does
+      } else if (!waitingForDrain) pump();
+    }, 20);
+  });
+}
+
+test('a client that reads its answer only after sending 400 ms more of an over-limit body still gets the 413 (lingering close)', { timeout: 30_000 }, async () => {
+  for (const chunked of [false, true]) {
+    const { answer, error } = await sendOverLimitReadingLate(chunked, 400);
+    assert.match(answer, /^HTTP\/1\.1 413 /, `chunked ${chunked}: the answer ${JSON.stringify(answer.slice(0, 120))}, error ${error}`);
+    assert.match(answer, /the request body is larger than the limit of 1048576 bytes/);
+    assert.equal(error, '', `chunked ${chunked}: the server closed with a reset instead of FIN`);
+  }
+  await stillServing();
+});
+
 test('a client sending its body a byte at a time gets 408 after the request timeout; others are served meanwhile', { timeout: 30_000 }, async () => {
   const body = JSON.stringify({ texts: ['free money now'] });
   const socket = net.connect(server.port, '127.0.0.1');
@@ -138,6 +190,32 @@ test('a client sending its body a byte at a time gets 408 after the request time
   assert.match(answer, /^HTTP\/1\.1 408 /, `the answer: ${JSON.stringify(answer.slice(0, 200))}`);
   assert.ok(i < body.length, `cut off before the body was complete (${i} of ${body.length} bytes)`);
   assert.ok(elapsed >= 900 && elapsed < 10_000, `closed after ${elapsed} ms`);
+  assert.deepEqual(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)), { error: { message: 'the request did not arrive in full within 1000 ms', type: 'invalid_request_error' } });
+  await stillServing();
+});
+
+/** Writes raw bytes on a fresh connection; resolves with everything the server sent before closing. */
+function rawExchange(bytes: string): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = net.connect(server.port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (c: string) => (answer += c));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(answer));
+    socket.setTimeout(5000, () => socket.destroy());
+    socket.write(bytes);
+  });
+}
+
+test('a request the HTTP parser refuses gets 400, headers over the limit 431, each in the API error shape', async () => {
+  const bad = await rawExchange('NOT AN HTTP REQUEST\r\n\r\n');
+  assert.match(bad, /^HTTP\/1\.1 400 Bad Request\r\n/, bad);
+  const badBody = JSON.parse(bad.slice(bad.indexOf('\r\n\r\n') + 4));
+  assert.equal(badBody.error.type, 'invalid_request_error');
+  assert.match(badBody.error.message, /^malformed HTTP request: /);
+  const huge = await rawExchange(`GET /health HTTP/1.1\r\nhost: 127.0.0.1\r\nx-padding: ${'a'.repeat(20_000)}\r\n\r\n`);
+  assert.match(huge, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/, huge.slice(0, 200));
+  assert.match(JSON.parse(huge.slice(huge.indexOf('\r\n\r\n') + 4)).error.message, /headers are larger than the server accepts/);
   await stillServing();
 });
 

@@ -4,7 +4,7 @@
  *   node --import tsx bench/profile-threads.ts [--threads 1,2] [--rounds 3] [--only gemm,attn,train]
  *       [--quick] [--no-hardware] [--out profile.json]
  *
- * For each workload (B1 GEMM 512³ and 8192×128·128×512, B2 attention fwd+bwd at seq 2048, one B4
+ * For each workload (B1 GEMM 512³ and 8192×128·128×512, B2 attention fwd+bwd at seq 2048 non-causal and causal, one B4
  * clf-small training step, one B6 decoding step, one B5 training step; `--only decode,lmtrain`
  * picks by id prefix) and thread count, interleaved (×1, ×2, ×1, ×2 …, `--rounds` times) it
  * records, with the pool's profiler (src/backends/wasm/profile.ts):
@@ -60,10 +60,10 @@ function gemmWorkload(M: number, K: number, N: number, reps: number): Workload {
   };
 }
 
-function attentionWorkload(T: number, reps: number): Workload {
+function attentionWorkload(T: number, reps: number, causal = false): Workload {
   return {
-    id: `attn ${T}`,
-    title: `B2 attention fwd+bwd, batch 4, 8 heads, seq ${T}, head dim 64, non-causal`,
+    id: `attn${causal ? '-causal' : ''} ${T}`,
+    title: `B2 attention fwd+bwd, batch 4, 8 heads, seq ${T}, head dim 64, ${causal ? 'causal' : 'non-causal'}`,
     reps,
     setup() {
       const shape = [4, 8, T, 64];
@@ -75,7 +75,7 @@ function attentionWorkload(T: number, reps: number): Workload {
       return {
         run: () =>
           attn.tidy(() => {
-            const o = attn.F.scaledDotProductAttention(q, k, v);
+            const o = attn.F.scaledDotProductAttention(q, k, v, { isCausal: causal });
             o.backward(dy);
             for (const t of [q, k, v]) t.grad = null;
           }),
@@ -183,8 +183,8 @@ function lmTrainWorkload(reps: number): Workload {
 
 function workloads(quick: boolean, only: string[] | null): Workload[] {
   const all = quick
-    ? [gemmWorkload(512, 512, 512, 4), gemmWorkload(2048, 128, 512, 4), attentionWorkload(512, 1), trainWorkload(4, 128, 1), decodeWorkload(true, 2), lmTrainWorkload(2)]
-    : [gemmWorkload(512, 512, 512, 20), gemmWorkload(8192, 128, 512, 10), attentionWorkload(2048, 1), trainWorkload(CLF_SMALL.batch, CLF_SMALL.seq, 2), decodeWorkload(false, 4), lmTrainWorkload(10)];
+    ? [gemmWorkload(512, 512, 512, 4), gemmWorkload(2048, 128, 512, 4), attentionWorkload(512, 1), attentionWorkload(512, 1, true), trainWorkload(4, 128, 1), decodeWorkload(true, 2), lmTrainWorkload(2)]
+    : [gemmWorkload(512, 512, 512, 20), gemmWorkload(8192, 128, 512, 10), attentionWorkload(2048, 1), attentionWorkload(2048, 1, true), trainWorkload(CLF_SMALL.batch, CLF_SMALL.seq, 2), decodeWorkload(false, 4), lmTrainWorkload(10)];
   if (!only) return all;
   return all.filter((w) => only.some((o) => w.id.startsWith(o)));
 }

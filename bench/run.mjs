@@ -22,7 +22,7 @@
 // Every run records the machine (CPU model, SIMD flags, clock) and, after a full run (not with
 //    --quick or --only, or with --no-profile), the thread profile of bench/profile-threads.ts;
 //    docs/benchmarks.md keeps one section per machine kind, and a run replaces only its own.
-// --profile-threads runs the thread profile alone (B1 GEMM, B2 attention fwd+bwd at seq 2048, a
+// --profile-threads runs the thread profile alone (B1 GEMM, B2 attention fwd+bwd at seq 2048 full and causal, a
 //    B4 training step, and the hardware's own scaling), prints it and, with --docs, puts it in
 //    this machine kind's section.
 // --report-only <dir> measures nothing: it renders <dir>/all.json of an earlier run again (into

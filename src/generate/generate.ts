@@ -105,7 +105,7 @@ export class Decoder {
     const width = Math.max(...rows.map((r) => r.length));
     // Told before the first token, so that a stream's text is not cut by it.
     if (width + options.maxNewTokens - 1 > blockSize) {
-      options.onWarning(`generate: the prompt's ${width} tokens and up to ${options.maxNewTokens} new ones exceed the model's context of ${blockSize}; from new token ${blockSize - width + 2} on, each one reads only the last ${blockSize} tokens`);
+      options.onWarning(`generate: the prompt's ${width} ${width === 1 ? 'token' : 'tokens'} and up to ${options.maxNewTokens} new ${options.maxNewTokens === 1 ? 'one' : 'ones'} exceed the model's context of ${blockSize}; from new token ${blockSize - width + 2} on, each one reads only the last ${blockSize} tokens`);
     }
     this.seqs = rows.map((r) => [...new Array<number>(width - r.length).fill(options.padTokenId), ...r]);
     this.mask = rows.map((r) => [...new Array<number>(width - r.length).fill(0), ...new Array<number>(r.length).fill(1)]);

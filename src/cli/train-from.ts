@@ -19,6 +19,7 @@ import { applyBackendOption } from './backend-option.js';
 import { flagOf, withFolderFlag } from './errors.js';
 import { TRAIN_TASKS } from './train-lm.js';
 import { weightsDtypeFlag } from './weights-dtype-option.js';
+import { stopRequest } from './stop-request.js';
 
 /**
  * Adds the fine-tuning-only options to the `attn train` command.
@@ -136,9 +137,15 @@ export async function runFineTune(command: Command): Promise<void> {
     onNote: (m) => process.stderr.write(`note: ${m}\n`),
   };
   applyBackendOption(str('backend'), str('threads'));
-  const report = await withFolderFlag('--out', () => fineTunePretrained(options)).catch((err: unknown) => {
-    throw wordFineTuneError(err, from, lm);
-  });
+  // Ctrl-C from the start (loading the folder, reading the data), not only once the Trainer runs:
+  // the fine-tune then stops after its first step with the model saved.
+  const stop = stopRequest();
+  trainer.signal = stop.signal;
+  const report = await withFolderFlag('--out', () => fineTunePretrained(options))
+    .catch((err: unknown) => {
+      throw wordFineTuneError(err, from, lm);
+    })
+    .finally(() => stop.dispose());
   try {
     if (json) process.stdout.write(`${JSON.stringify(jsonReport(report), null, 2)}\n`);
     else printReport(report, options.merge === true);

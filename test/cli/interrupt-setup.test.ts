@@ -1,14 +1,15 @@
 // Ctrl-C while `attn train` is still setting up (reading the data, fitting the tokenizer, writing
-// the run folder's first files) stops the run with a checkpoint too. It used to end the process
+// the run folder's first files, loading the folder of `--from`) stops the run with a checkpoint too. It used to end the process
 // at once with no message (Node's default for SIGINT), sometimes leaving a run folder with its
 // options and no checkpoint, which --resume refused and a new run could not reuse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cliAsync, writeJsonl } from '../helpers/cli.js';
+import { wordLevelFixtureFolder } from '../helpers/hf-word-folder.js';
 
 /** Runs `attn <args>` and sends SIGINT as soon as stdout shows `marker` (printed during the setup). */
 function interruptAt(args: string[], marker: RegExp): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
@@ -53,6 +54,27 @@ test('Ctrl-C during the setup of attn train (classifier and --task lm) leaves a 
       }
       assert.ok(existsSync(join(dir, 'model.safetensors')));
     }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('Ctrl-C while attn train --from loads its folder stops the fine-tune after its first step with the model saved', { timeout: 120_000 }, async () => {
+  const root = mkdtempSync(join(tmpdir(), 'attn-interrupt-from-'));
+  try {
+    const gpt2 = wordLevelFixtureFolder(root, 'gpt2');
+    const text = join(root, 'text.txt');
+    writeFileSync(text, Array.from({ length: 60 }, (_, i) => ['the cat sat on the mat', 'the dog ran in the park'][i % 2]).join('\n'));
+    const out = join(root, 'tuned');
+    // The first line the fine-tune prints is the folder's summary, once it is loaded.
+    const r = await interruptAt(['train', '--from', gpt2, '--task', 'lm', '--data', text, '--block-size', '8', '--batch-size', '2', '--max-steps', '50', '--no-progress', '--backend', 'ref', '--out', out], new RegExp(`^${gpt2.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `, 'm'));
+    assert.equal(r.signal, null, `ended by the signal itself, with nothing saved (stdout: ${r.stdout}, stderr: ${r.stderr})`);
+    assert.equal(r.code, 130, `exit ${r.code}: ${r.stderr}`);
+    assert.match(r.stderr, /attn: the fine-tune stopped at step (\d+); .* holds the best model so far/);
+    assert.ok(Number(/stopped at step (\d+)/.exec(r.stderr)![1]) < 50, 'stopped before its last step');
+    assert.ok(existsSync(join(out, 'model.safetensors')), 'no model saved');
+    const g = await cliAsync(['generate', '--model', out, 'the cat', '--max-new-tokens', '2', '--temperature', '0', '--backend', 'ref']);
+    assert.equal(g.status, 0, g.stderr);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
 // written; the memory refusal worded as one line suggesting --lora-rank.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { cliAsync as cli } from '../helpers/cli.js';
@@ -15,26 +15,11 @@ import { wordFineTuneError } from '../../src/cli/train-from.js';
 import { registerTrainCommand } from '../../src/cli/train.js';
 import { UsageError } from '../../src/cli/options.js';
 import { Command } from 'commander';
-import { fixtureDir } from '../models/hf/helpers.js';
+import { FIXTURE_VOCAB, FIXTURE_WORDS, wordLevelFixtureFolder } from '../helpers/hf-word-folder.js';
 
-const WORDS = ['the', 'cat', 'sat', 'on', 'mat', 'dog', 'ran', 'in', 'park', 'a', 'sun', 'is', 'hot', 'rain', 'cold', 'wet', 'and', 'big', 'red', 'blue'];
-const VOCAB = 64; // the fixtures' vocab_size
-
-/** A copy of a fixture folder with a WordLevel tokenizer.json: [PAD] 0, [UNK] 1, WORDS, then filler words up to VOCAB ids. */
-function folder(name: string): string {
-  const dir = join(root, name);
-  cpSync(fixtureDir(name), dir, { recursive: true });
-  const vocab: Record<string, number> = { '[PAD]': 0, '[UNK]': 1 };
-  WORDS.forEach((w, i) => (vocab[w] = i + 2));
-  for (let i = WORDS.length + 2; i < VOCAB; i++) vocab[`w${i}`] = i;
-  writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({
-    version: '1.0', truncation: null, padding: null,
-    added_tokens: [{ id: 0, content: '[PAD]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-    normalizer: null, pre_tokenizer: { type: 'Whitespace' }, post_processor: null, decoder: null,
-    model: { type: 'WordLevel', vocab, unk_token: '[UNK]' },
-  }));
-  return dir;
-}
+const WORDS = FIXTURE_WORDS;
+const VOCAB = FIXTURE_VOCAB;
+const folder = (name: string): string => wordLevelFixtureFolder(root, name);
 
 /** The tensor names of a safetensors file (its JSON header). */
 function tensorNames(path: string): string[] {

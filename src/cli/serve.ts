@@ -1,7 +1,8 @@
 /** `attn serve`: the HTTP API over one or more run folders (models in a worker thread). */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ListenError, startServer } from '../serve/server.js';
+import { startServer } from '../serve/server.js';
+import { ListenError } from '../serve/http-errors.js';
 import type { ModelSpec } from '../serve/protocol.js';
 import { exists, onStopSignal, stat } from '../platform/index.js';
 import { listBackends } from '../engine/scope.js';

@@ -1,5 +1,7 @@
 /** `attn serve`: the HTTP server, its model worker, batching and metrics. */
-export { startServer, ListenError } from './server.js';
+export { startServer } from './server.js';
+export { ListenError } from './http-errors.js';
+export type { ListenErrorCode } from './http-errors.js';
 export type { ServeOptions, RunningServer } from './server.js';
 export { ApiError } from './model-worker.js';
 export { Metrics, Counter, Gauge, Histogram } from './metrics.js';

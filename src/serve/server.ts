@@ -1,7 +1,9 @@
 /**
  * `attn serve`'s HTTP server: Fastify on 127.0.0.1 by default, every body checked by a JSON
  * schema (schemas.ts), the models in a worker thread (model-worker.ts), batching and the bounded
- * queue in scheduler.ts, Prometheus metrics in metrics.ts. Errors are `{error: {message, type}}`.
+ * queue in scheduler.ts, Prometheus metrics in metrics.ts, OpenAI's and llama.cpp's bodies in the
+ * library's terms in openai-format.ts. Errors are `{error: {message, type}}` (http-errors.ts);
+ * a refused body's connection closes lingering (lingering-close.ts).
  *
  * Routes: `POST /v1/classify`, `POST /v1/completions`, `POST /v1/chat/completions` (OpenAI's
  * bodies and answers, `stream: true` as server-sent events), `POST /tokenize` and `POST /detokenize`
@@ -20,10 +22,13 @@ import { randomBytes } from '../platform/index.js';
 import { ModelWorker, ApiError } from './model-worker.js';
 import { Scheduler, type GenerateRequest } from './scheduler.js';
 import { serverMetrics } from './metrics.js';
-import type { GenerationParams, LogprobEntry, ModelInfo, ModelSpec, ModelTaskName, WorkerData } from './protocol.js';
+import type { LogprobEntry, ModelInfo, ModelSpec, ModelTaskName, WorkerData } from './protocol.js';
 import { registerWebRoutes } from './web-routes.js';
+import { apiErrorOf, clientErrorAnswer, errorBody, isListenErrorCode, ListenError } from './http-errors.js';
+import { LingeringClose } from './lingering-close.js';
+import { chatLogprobs, completionLogprobs, generationParams, logprobsOf } from './openai-format.js';
 import { attentionBody, embeddingsBody, type AttentionBody, type EmbeddingsBody } from './schemas.js';
-import { chatBody, classifyBody, completionBody, detokenizeBody, tokenizeBody, type ChatBody, type ClassifyBody, type CompletionBody, type DetokenizeBody, type SamplingBody, type TokenizeBody } from './schemas.js';
+import { chatBody, classifyBody, completionBody, detokenizeBody, tokenizeBody, type ChatBody, type ClassifyBody, type CompletionBody, type DetokenizeBody, type TokenizeBody } from './schemas.js';
 
 export interface ServeOptions {
   models: ModelSpec[];
@@ -67,170 +72,6 @@ export interface RunningServer {
 
 const TASK_NAMES: Record<ModelTaskName, string> = { classification: 'a classifier', 'language-model': 'a language model' };
 
-const errorBody = (message: string, type: string) => ({ error: { message, type } });
-
-/** How long a socket is kept reading (and dropping) a refused body after its answer: nginx's lingering_time is 30 s, its lingering_timeout 5 s. */
-const LINGER_MS = 5_000;
-
-/** The parts of a connection's socket that lingering close uses. */
-interface LingeringSocket {
-  destroySoon(): void;
-  end(): unknown;
-  destroy(): unknown;
-  resume(): unknown;
-  once(event: 'end' | 'close', listener: () => void): unknown;
-  readonly destroyed: boolean;
-  readonly writable: boolean;
-  write(data: string): unknown;
-}
-
-/**
- * Lingering close, as nginx does it, for connections whose request body was refused before it was
- * read to its end (413). Node closes such a socket as soon as the answer is written; the bytes the
- * client is still sending then reach a closed socket, the kernel answers them with a reset, and a
- * client that had not read the answer yet loses it (it sees EPIPE or ECONNRESET, never the 413).
- * Instead the server half-closes (its FIN follows the answer), reads and drops whatever still
- * comes, and closes when the client closes its side or after LINGER_MS.
- */
-class LingeringClose {
-  /** Sockets whose refused body's rest is dropped: the HTTP parser's complaints about it are not errors. */
-  private readonly refused = new WeakSet<object>();
-  /** Sockets answered and lingering: the server's close() cuts them short. */
-  private readonly lingering = new Set<LingeringSocket>();
-
-  /** Called before the answer to a refused body goes out. */
-  refuse(socket: LingeringSocket): void {
-    this.refused.add(socket);
-    socket.destroySoon = () => {
-      this.lingering.add(socket);
-      const timer = setTimeout(() => socket.destroy(), LINGER_MS);
-      timer.unref?.();
-      socket.once('close', () => {
-        clearTimeout(timer);
-        this.lingering.delete(socket);
-      });
-      socket.once('end', () => socket.destroy());
-      socket.end();
-      socket.resume();
-    };
-  }
-
-  /** Whether a client error on this socket is the refused body's rest being dropped. */
-  isDropping(socket: object): boolean {
-    return this.refused.has(socket);
-  }
-
-  closeAll(): void {
-    for (const socket of this.lingering) socket.destroy();
-  }
-}
-
-const CLIENT_ERROR_STATUS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
-
-/**
- * The answer to a request Node's HTTP parser refused or that did not arrive in time, in the API's
- * error shape, as a raw HTTP message (there is no reply object at that stage); the socket is then closed.
- */
-function clientErrorAnswer(err: { code?: string; message?: string }, requestTimeoutMs: number): string {
-  const [status, message] =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, `the request did not arrive in full within ${requestTimeoutMs} ms`]
-    : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'the request headers are larger than the server accepts (16 KiB in all, by default)']
-    : [400, `malformed HTTP request: ${err.message ?? err.code ?? 'unknown error'}`];
-  const body = JSON.stringify(errorBody(message, 'invalid_request_error'));
-  const length = new TextEncoder().encode(body).length;
-  return `HTTP/1.1 ${status} ${CLIENT_ERROR_STATUS[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${length}\r\nconnection: close\r\n\r\n${body}`;
-}
-
-/** A Fastify error (bad JSON, too large, wrong content type, schema) as the API's status and type. */
-function apiErrorOf(err: unknown, bodyLimit: number): ApiError {
-  if (err instanceof ApiError) return err;
-  const e = err as { statusCode?: number; message?: string; validation?: unknown; code?: string };
-  const status = typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500;
-  if (e.validation) return new ApiError(400, 'invalid_request_error', `invalid request: ${e.message}`);
-  const type = status === 404 ? 'not_found_error' : status === 503 ? 'unavailable_error' : status < 500 ? 'invalid_request_error' : 'server_error';
-  const message = e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `the request body is larger than the limit of ${bodyLimit} bytes` : (e.message ?? String(err));
-  return new ApiError(status, type, message);
-}
-
-/** The library's generation parameters from an OpenAI / llama.cpp body. */
-function generationParams(body: SamplingBody): GenerationParams {
-  const params: GenerationParams = { maxTokens: body.max_completion_tokens ?? body.max_tokens ?? body.n_predict ?? null };
-  if (body.temperature !== undefined) params.temperature = body.temperature;
-  // OpenAI has no top-k: off unless asked for (the library's default is 50).
-  params.topK = body.top_k ?? 0;
-  if (body.top_p !== undefined) params.topP = body.top_p;
-  if (body.min_p !== undefined) params.minP = body.min_p;
-  if (body.repeat_penalty !== undefined) params.repetitionPenalty = body.repeat_penalty;
-  if (body.seed !== undefined && body.seed !== null) params.seed = body.seed;
-  if (body.stop !== undefined && body.stop !== null) params.stop = typeof body.stop === 'string' ? [body.stop] : body.stop;
-  return params;
-}
-
-/**
- * The top alternatives per token a body asks for (undefined: no log-probabilities): completions'
- * `logprobs` 0 … 5, chat's `logprobs: true` with `top_logprobs` 0 … 20 (OpenAI's limits).
- */
-function logprobsOf(body: CompletionBody | ChatBody, chat: boolean): number | undefined {
-  const range = (field: string, n: number, max: number) => {
-    if (!(Number.isInteger(n) && n >= 0 && n <= max)) throw new ApiError(400, 'invalid_request_error', `${field} must be an integer from 0 to ${max} (top alternatives per token), got ${n}`);
-  };
-  if (chat) {
-    const { logprobs, top_logprobs: top } = body as ChatBody;
-    if (top !== undefined && top !== null) {
-      range('top_logprobs', top, 20);
-      if (logprobs !== true) throw new ApiError(400, 'invalid_request_error', 'top_logprobs needs logprobs: true');
-    }
-    return logprobs === true ? (top ?? 0) : undefined;
-  }
-  const n = (body as CompletionBody).logprobs;
-  if (n === undefined || n === null) return undefined;
-  range('logprobs', n, 5);
-  return n;
-}
-
-/** Completions' logprobs object (OpenAI's legacy shape): parallel lists, top alternatives keyed by text (the likelier first). */
-function completionLogprobs(entries: LogprobEntry[]) {
-  const top = entries.map((e) => {
-    const alternatives: Record<string, number> = {};
-    for (const t of e.top) if (!(t.text in alternatives)) alternatives[t.text] = t.logprob;
-    return alternatives;
-  });
-  return { tokens: entries.map((e) => e.text), token_logprobs: entries.map((e) => e.logprob), top_logprobs: top, text_offset: entries.map((e) => e.offset) };
-}
-
-/** Chat's logprobs object: one item per token with its bytes and top alternatives. */
-function chatLogprobs(entries: LogprobEntry[]) {
-  return {
-    content: entries.map((e) => ({ token: e.text, logprob: e.logprob, bytes: e.bytes, top_logprobs: e.top.map((t) => ({ token: t.text, logprob: t.logprob, bytes: t.bytes })) })),
-    refusal: null,
-  };
-}
-
-/**
- * The server could not listen on its address: the port is taken (`EADDRINUSE`), needs privileges
- * (`EACCES`), the host is not this machine's (`EADDRNOTAVAIL`) or does not resolve (`ENOTFOUND`).
- * Carries the address as data.
- *
- * ```ts
- * try { await startServer({ models, port: 8080 }); } catch (e) { if (e instanceof ListenError) console.error(e.port, e.code); }
- * ```
- */
-export class ListenError extends Error {
-  override name = 'ListenError';
-  constructor(readonly host: string, readonly port: number, readonly code: ListenErrorCode, options?: { cause?: unknown }) {
-    super(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${LISTEN_PROBLEMS[code]}`, options);
-  }
-}
-
-/** The reasons `startServer` words as a `ListenError`. */
-export type ListenErrorCode = 'EADDRINUSE' | 'EACCES' | 'EADDRNOTAVAIL' | 'ENOTFOUND';
-const LISTEN_PROBLEMS: Record<ListenErrorCode, string> = {
-  EADDRINUSE: 'the port is already in use',
-  EACCES: 'permission denied (ports below 1024 need privileges)',
-  EADDRNOTAVAIL: "the address is not one of this machine's",
-  ENOTFOUND: 'the host name does not resolve',
-};
-
 /**
  * Starts the worker, loads the models and listens. Rejects (with the loading error, naming the
  * folder) if a model cannot be loaded, and with a `ListenError` (the worker stopped) if the
@@ -271,14 +112,14 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     // Node checks the deadline every connectionsCheckingInterval (30 s by default: too coarse).
     requestTimeout,
     http: { connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(requestTimeout / 4))), headersTimeout: Math.min(60_000, requestTimeout) },
-    // Strict validation: no type coercion ("3" is not a number), no silently dropped fields.
     // Node's parser refused the request or it did not arrive in time: an answer in the API's shape.
     clientErrorHandler: (err, socket) => {
-      if (lingeringClose.isDropping(socket)) return;
-      if ((err as { code?: string }).code === 'ECONNRESET' || socket.destroyed) return;
-      if (socket.writable) socket.write(clientErrorAnswer(err as { code?: string; message?: string }, requestTimeout));
+      const e = err as { code?: string; message?: string };
+      if (lingeringClose.isDropping(socket) || e.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorAnswer(e, requestTimeout));
       socket.destroy(err);
     },
+    // Strict validation: no type coercion ("3" is not a number), no silently dropped fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
 
@@ -298,7 +139,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   app.setErrorHandler((err, request, reply) => {
     const e = apiErrorOf(err, bodyLimit);
     // A refused body the client may still be sending: close lingering, so that the answer reaches it.
-    if (!request.raw.complete && request.raw.socket && !request.raw.socket.destroyed) lingeringClose.refuse(request.raw.socket as unknown as LingeringSocket);
+    if (!request.raw.complete && request.raw.socket && !request.raw.socket.destroyed) lingeringClose.refuse(request.raw.socket);
     void reply.code(e.status).send(errorBody(e.message, e.type));
   });
   app.setNotFoundHandler((request, reply) => {
@@ -462,7 +303,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     await app.close().catch(() => undefined);
     await worker.close();
     const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code in LISTEN_PROBLEMS) throw new ListenError(options.host ?? '127.0.0.1', options.port ?? 8080, code as ListenErrorCode, { cause: err });
+    if (isListenErrorCode(code)) throw new ListenError(options.host ?? '127.0.0.1', options.port ?? 8080, code, { cause: err });
     throw err;
   }
   const address = app.server.address();

@@ -2,8 +2,9 @@
  * The B5 CPU-configuration training step of one source tree, timed alone: nanoGPT's 4 layers,
  * 4 heads, d 128, block 64, batch 12, random ids of a 65-token vocabulary; forward, cross-entropy,
  * backward, clipGradNorm 1.0, AdamW (nanoGPT's betas and decay), zero the gradients. Prints the
- * median step in ms after 5 warm-up steps (the step: bench/lib/gpt.ts `lmTrainStep`). With --root it
- * imports another checkout's src/ and bench/lib/ (one built with `npm run build:wasm`), so two trees can be compared in alternating processes:
+ * median step in ms after 5 warm-up steps (the step: bench/lib/gpt.ts `b5CpuTrainStep`). With --root it
+ * imports another checkout's src/ and bench/lib/ (one built with `npm run build:wasm`, whose
+ * bench/lib/gpt.ts has `b5CpuTrainStep`), so two trees can be compared in alternating processes:
  *
  *   for r in 1 2 3 4 5; do
  *     node --import tsx bench/b5-step.ts --root /path/to/old --threads 2
@@ -21,17 +22,9 @@ const threads = Number(arg('--threads') ?? 2);
 const steps = Number(arg('--steps') ?? 15);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const attn: any = await import(pathToFileURL(resolve(root, 'src/index.ts')).href);
-const { lmTrainStep } = (await import(pathToFileURL(resolve(root, 'bench/lib/gpt.ts')).href)) as typeof import('./lib/gpt.js');
+const { b5CpuTrainStep } = (await import(pathToFileURL(resolve(root, 'bench/lib/gpt.ts')).href)) as typeof import('./lib/gpt.js');
 attn.setNumThreads(threads);
-attn.manualSeed(0);
-const model = new attn.GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false });
-model.train();
-const opt = new attn.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.1, betas: [0.9, 0.99] });
-let s = 99;
-const rand = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % 65;
-const x = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
-const y = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
-const step = (): number => lmTrainStep(model, opt, x, y, 1.0);
+const { step } = b5CpuTrainStep();
 for (let i = 0; i < 5; i++) step();
 const times: number[] = [];
 for (let i = 0; i < steps; i++) {

@@ -26,7 +26,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as attn from '../src/index.js';
 import { arg, randomTensor } from './lib/script-helpers.js';
-import { lmTrainStep } from './lib/gpt.js';
+import { b5CpuTrainStep } from './lib/gpt.js';
 import { refKernels } from '../src/backends/ref/index.js';
 import { wasmKernels } from '../src/backends/wasm/index.js';
 import { pool } from '../src/backends/wasm/state.js';
@@ -160,23 +160,8 @@ function lmTrainWorkload(reps: number): Workload {
     title: 'B5 nanoGPT CPU-config training step (4 layers, 4 heads, d 128, block 64, batch 12, AdamW)',
     reps,
     setup() {
-      attn.manualSeed(0);
-      const model = new attn.GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false });
-      model.train();
-      const opt = new attn.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.1, betas: [0.9, 0.99] });
-      let s = 99;
-      const rand = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % 65;
-      const x = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
-      const y = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
-      return {
-        run: () => {
-          lmTrainStep(model, opt, x, y, 1.0); // logits, cross-entropy, backward, clip to 1, AdamW
-        },
-        dispose: () => {
-          attn.dispose([x, y]);
-          model.dispose();
-        },
-      };
+      const { step, dispose } = b5CpuTrainStep();
+      return { run: () => void step(), dispose };
     },
   };
 }

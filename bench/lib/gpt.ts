@@ -122,3 +122,27 @@ export function lmTrainStep(model: GptModel, opt: attn.optim.AdamW, x: Tensor, y
   opt.zeroGrad();
   return loss;
 }
+
+/**
+ * B5's CPU-configuration training step, set up once (for A/B and profiles): nanoGPT's
+ * Shakespeare-char model (4 layers, 4 heads, d 128, block 64, no biases, dropout 0) in training
+ * mode, AdamW (decay 0.1, betas 0.9/0.99, over every parameter), and one batch of 12 × 64 ids of its
+ * 65-token vocabulary from a fixed LCG. `step()` is one `lmTrainStep` with the gradient clipped to 1.
+ */
+export function b5CpuTrainStep(): { step(): number; dispose(): void } {
+  attn.manualSeed(0);
+  const model = new attn.GPT({ vocabSize: 65, blockSize: 64, nLayer: 4, nHead: 4, nEmbd: 128, dropout: 0, bias: false });
+  model.train();
+  const opt = new attn.optim.AdamW(model.parameters(), { lr: 1e-3, weightDecay: 0.1, betas: [0.9, 0.99] });
+  let s = 99;
+  const rand = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) % 65;
+  const x = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
+  const y = attn.keep(attn.fromArray(Int32Array.from({ length: 12 * 64 }, rand), [12, 64], { dtype: 'int32' }));
+  return {
+    step: () => lmTrainStep(model, opt, x, y, 1.0), // logits, cross-entropy, backward, clip to 1, AdamW
+    dispose: () => {
+      attn.dispose([x, y]);
+      model.dispose();
+    },
+  };
+}

@@ -4,7 +4,7 @@
 // recomputed from the forward's row logsumexp, tile by tile.
 
 import { scratch, imin, imax } from './common';
-import { BR, BC, r4, r8, zero, copy, mm, transposeTile, copyRows } from './attention_tiles';
+import { BR, BC, r4, r8, zero, copy, scaleCopy, mm, transposeTile, copyRows } from './attention_tiles';
 import {
   readDesc, scores, applyDropout, probs, g_D, g_Dv, g_H, g_Hkv, g_Tk, g_Tq, g_causal, g_dO, g_dk,
   g_dksb, g_dksh, g_dkst, g_dq, g_dqsb, g_dqsh, g_dqst, g_drow, g_dsb, g_dsh, g_dst, g_dv, g_dvsb,
@@ -120,14 +120,7 @@ export function attn_bwd_dq(desc: usize, start: i32, end: i32): void {
       mm(r4(nq), D, nk, dP, <usize>BC << 2, 4, kbase + <usize>k0 * g_kst, g_kst, dQ, <usize>Dp << 2, true);
     }
     const dst = g_dq + <usize>b * g_dqsb + <usize>h * g_dqsh + <usize>q0 * g_dqst;
-    const vs = f32x4.splat(g_scale);
-    for (let i = 0; i < nq; i++) {
-      const src = dQ + <usize>(i * Dp) * 4;
-      const drow = dst + <usize>i * g_dqst;
-      let d = 0;
-      for (; d + 4 <= D; d += 4) v128.store(drow + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
-      for (; d < D; d++) store<f32>(drow + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
-    }
+    for (let i = 0; i < nq; i++) scaleCopy(dst + <usize>i * g_dqst, dQ + <usize>(i * Dp) * 4, D, g_scale);
   }
 }
 
@@ -188,13 +181,8 @@ function keyBlockBackward(b: i32, hk: i32, k0: i32, withDq: bool): void {
   }
   const dkdst = g_dk + <usize>b * g_dksb + <usize>hk * g_dksh + <usize>k0 * g_dkst;
   const dvdst = g_dv + <usize>b * g_dvsb + <usize>hk * g_dvsh + <usize>k0 * g_dvst;
-  const vs = f32x4.splat(g_scale);
   for (let j = 0; j < nk; j++) {
-    const src = dK + <usize>(j * Dp) * 4;
-    const row = dkdst + <usize>j * g_dkst;
-    let d = 0;
-    for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
-    for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * g_scale);
+    scaleCopy(dkdst + <usize>j * g_dkst, dK + <usize>(j * Dp) * 4, D, g_scale);
     copy(dvdst + <usize>j * g_dvst, dV + <usize>(j * Dvp) * 4, <usize>Dv * 4);
   }
 }
@@ -223,7 +211,6 @@ export function attn_bwd_fused(desc: usize, start: i32, end: i32): void {
   backwardScratch();
   const D = g_D;
   const rowBytes = <usize>D << 2;
-  const vs = f32x4.splat(g_scale);
   for (let bkv = start; bkv < end; bkv++) {
     const b = bkv / g_Hkv, hk = bkv - (bkv / g_Hkv) * g_Hkv;
     // the group's dq rows, each D floats at its stride (contiguous or not, the same sums)
@@ -235,12 +222,7 @@ export function attn_bwd_fused(desc: usize, start: i32, end: i32): void {
     // dQ = scale * sum over key blocks of dS K
     for (let g = 0; g < g_group; g++) {
       const head = g_dq + <usize>b * g_dqsb + <usize>(hk * g_group + g) * g_dqsh;
-      for (let i = 0; i < g_Tq; i++) {
-        const row = head + <usize>i * g_dqst;
-        let d = 0;
-        for (; d + 4 <= D; d += 4) v128.store(row + (<usize>d << 2), f32x4.mul(v128.load(row + (<usize>d << 2)), vs));
-        for (; d < D; d++) store<f32>(row + (<usize>d << 2), load<f32>(row + (<usize>d << 2)) * g_scale);
-      }
+      for (let i = 0; i < g_Tq; i++) scaleCopy(head + <usize>i * g_dqst, head + <usize>i * g_dqst, D, g_scale);
     }
   }
 }

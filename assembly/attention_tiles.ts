@@ -33,6 +33,14 @@ export function copy(dst: usize, src: usize, bytes: usize): void {
   for (; dst < end; dst += 4, src += 4) store<f32>(dst, load<f32>(src));
 }
 
+/** dst[i] = src[i] · s for n floats (float32 products; dst may be src). */
+export function scaleCopy(dst: usize, src: usize, n: i32, s: f32): void {
+  const vs = f32x4.splat(s);
+  let d = 0;
+  for (; d + 4 <= n; d += 4) v128.store(dst + (<usize>d << 2), f32x4.mul(v128.load(src + (<usize>d << 2)), vs));
+  for (; d < n; d++) store<f32>(dst + (<usize>d << 2), load<f32>(src + (<usize>d << 2)) * s);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Micro-kernels. C[r, c] (+)= sum_t A(r, t) * B(t, c) for 4 rows; A read as scalars at
 // a + r*aRS + t*aTS, B rows as vectors at b + t*bRS, C at c + r*cRS (all in bytes).

@@ -1,7 +1,8 @@
 // Ctrl-C while `attn train` is still setting up (reading the data, fitting the tokenizer, writing
-// the run folder's first files, loading the folder of `--from`) stops the run with a checkpoint too. It used to end the process
-// at once with no message (Node's default for SIGINT), sometimes leaving a run folder with its
-// options and no checkpoint, which --resume refused and a new run could not reuse.
+// the run folder's first files, loading the folder of `--from`) stops the run with a checkpoint
+// too. It used to end the process at once with no message (Node's default for SIGINT), sometimes
+// leaving a run folder with its options and no checkpoint, which --resume refused and a new run
+// could not reuse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

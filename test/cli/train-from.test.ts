@@ -15,10 +15,8 @@ import { wordFineTuneError } from '../../src/cli/train-from.js';
 import { registerTrainCommand } from '../../src/cli/train.js';
 import { UsageError } from '../../src/cli/options.js';
 import { Command } from 'commander';
-import { FIXTURE_VOCAB, FIXTURE_WORDS, wordLevelFixtureFolder } from '../helpers/hf-word-folder.js';
+import { FIXTURE_VOCAB as VOCAB, FIXTURE_WORDS as WORDS, wordLevelFixtureFolder } from '../helpers/hf-word-folder.js';
 
-const WORDS = FIXTURE_WORDS;
-const VOCAB = FIXTURE_VOCAB;
 const folder = (name: string): string => wordLevelFixtureFolder(root, name);
 
 /** The tensor names of a safetensors file (its JSON header). */
